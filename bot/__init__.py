@@ -1,0 +1,1 @@
+"""Composition root: settings, CLI, channel bindings and the process lifecycle."""

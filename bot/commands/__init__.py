@@ -1,0 +1,1 @@
+"""Sub-commands of the `dondoc` CLI, one module per concern."""

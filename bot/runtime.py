@@ -1,0 +1,63 @@
+"""Builds the shared dependencies from settings, and closes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.settings import Settings
+from db.database import Database, DatabaseUnavailable
+from db.migrate import upgrade
+from db.models import KeyValue
+from domain.clock import Clock, SystemClock
+from domain.deps import Deps
+
+
+@dataclass
+class Runtime:
+    """Settings plus the dependencies built from them."""
+
+    settings: Settings
+    deps: Deps
+
+    @property
+    def db(self) -> Database:
+        """The database."""
+        return self.deps.db
+
+    async def close(self) -> None:
+        """Release connections."""
+        await self.deps.db.dispose()
+
+
+async def load_join_links(db: Database) -> dict[str, str]:
+    """Join-link templates remembered from the channels (e.g. the Telegram bot's username)."""
+    async with db.read() as s:
+        rows = await s.execute(select(KeyValue).where(KeyValue.key.like("join_link:%")))
+        return {kv.key.split(":", 1)[1]: kv.value for kv in rows.scalars()}
+
+
+async def open_runtime(
+    settings: Settings, *, migrate: bool = True, clock: Clock | None = None
+) -> Runtime:
+    """Connect (and migrate to head) the database and assemble the dependencies."""
+    db = Database(settings.database_url)
+    deps = Deps(
+        db=db,
+        clock=clock or SystemClock(),
+        tz=settings.tz,
+        data_dir=settings.data_dir,
+        default_locale=settings.default_locale,
+    )
+    deps.invite_ttl = dt.timedelta(days=settings.invite_ttl_days)
+    if migrate:
+        try:
+            await upgrade(settings.database_url)
+            deps.join_links = await load_join_links(db)
+        except (OperationalError, DBAPIError, OSError) as exc:
+            await db.dispose()
+            raise DatabaseUnavailable(type(exc).__name__) from exc
+    return Runtime(settings=settings, deps=deps)

@@ -1,0 +1,84 @@
+"""Settings read once at start from the environment and `.env` (never at import time)."""
+
+from __future__ import annotations
+
+import sys
+import zoneinfo
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from locales import SUPPORTED_LOCALES
+
+
+class Settings(BaseSettings):
+    """Every variable is documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./dondoc.db"
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = ""
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: SecretStr | None = None
+    zalo_bot_token: SecretStr | None = None
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_mode: Literal["polling", "webhook"] = "polling"
+    zalo_webhook_url: str = ""
+    zalo_webhook_secret: SecretStr | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_locale: str = "vi"
+    data_dir: Path = Path("./data")
+    invite_ttl_days: int = Field(default=14, ge=1, le=365)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
+            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        if not (
+            value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")
+        ):
+            raise ValueError("must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+        return value
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The configured time zone."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; a bad value stops the process with one line naming it (exit status 2)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+        msg = err["msg"].removeprefix("Value error, ")
+        print(f"dondoc: invalid setting {name}: {msg}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,182 @@
+"""Members, their chat accounts, invites and who may do what."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import ChatAccount, Invite, Member, Role, Unit
+from domain.errors import DomainError
+from domain.registry import audit
+
+OFFICE_ROLES = (Role.COORDINATOR, Role.ADMIN)
+REPORTING_ROLES = (Role.FOCAL, Role.BACKUP, Role.COORDINATOR)
+
+
+def hash_code(code: str) -> str:
+    """Invites are stored as a SHA-256 of the code, never the code itself."""
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    """A freshly created invite; the code is shown once."""
+
+    code: str
+    invite: Invite
+
+
+async def create_invite(
+    session: AsyncSession,
+    now: dt.datetime,
+    *,
+    role: Role,
+    unit: Unit | None,
+    ttl: dt.timedelta,
+    member: Member | None = None,
+    actor: str = "",
+) -> NewInvite:
+    """A single-use invite with 128 bits of randomness, URL-safe (fits a Telegram deep link)."""
+    if unit is None and role is not Role.ADMIN and member is None:
+        raise DomainError("error.invite_needs_unit")
+    code = secrets.token_urlsafe(16)
+    invite = Invite(
+        code_hash=hash_code(code),
+        unit_id=unit.id if unit else None,
+        role=role,
+        member_id=member.id if member else None,
+        expires_at=now + ttl,
+        created_at=now,
+    )
+    session.add(invite)
+    await session.flush()
+    audit(session, now, "create", "invite", invite.id, actor=actor, role=role.value)
+    return NewInvite(code, invite)
+
+
+async def account_member(
+    session: AsyncSession, channel: str, external_id: str
+) -> tuple[ChatAccount, Member] | None:
+    """The account and member behind a chat user, if they joined."""
+    row = await session.execute(
+        select(ChatAccount)
+        .where(ChatAccount.channel == channel, ChatAccount.external_id == external_id)
+        .options(selectinload(ChatAccount.member).selectinload(Member.unit))
+    )
+    account = row.scalar_one_or_none()
+    if account is None or not account.member.active:
+        return None
+    return account, account.member
+
+
+async def redeem_invite(
+    session: AsyncSession,
+    now: dt.datetime,
+    *,
+    code: str,
+    channel: str,
+    external_id: str,
+    chat_id: str,
+    display_name: str | None,
+    locale: str,
+) -> Member:
+    """Join with an invite (or link another channel with a link code)."""
+    code = code.strip()
+    if not code or len(code) > 64:
+        raise DomainError("error.invite_invalid")
+    digest = hash_code(code)
+    invite = (
+        await session.execute(select(Invite).where(Invite.code_hash == digest).with_for_update())
+    ).scalar_one_or_none()
+    if invite is None or not hmac.compare_digest(invite.code_hash, digest):
+        raise DomainError("error.invite_invalid")
+    if invite.used_at is not None:
+        raise DomainError("error.invite_used")
+    if invite.expires_at <= now:
+        raise DomainError("error.invite_expired")
+
+    existing = await account_member(session, channel, external_id)
+    if invite.member_id is not None:
+        member = await session.get(Member, invite.member_id)
+        if member is None:
+            raise DomainError("error.invite_invalid")
+        if existing and existing[1].id != member.id:
+            raise DomainError("error.account_linked_elsewhere")
+    elif existing:
+        member = existing[1]
+        member.unit_id = invite.unit_id
+        member.role = invite.role
+    else:
+        member = Member(
+            full_name=display_name or "",
+            unit_id=invite.unit_id,
+            role=invite.role,
+            locale=locale,
+            preferred_channel="all",
+            created_at=now,
+        )
+        session.add(member)
+        await session.flush()
+    if existing is None:
+        session.add(
+            ChatAccount(
+                member_id=member.id,
+                channel=channel,
+                external_id=external_id,
+                chat_id=chat_id,
+                display_name=display_name,
+                created_at=now,
+            )
+        )
+    invite.used_at = now
+    invite.used_by = member.id
+    await session.flush()
+    audit(session, now, "join", "member", member.id, channel=channel, invite=invite.id)
+    await session.refresh(member, ["unit"])
+    return member
+
+
+async def mark_unreachable(
+    session: AsyncSession, channel: str, chat_id: str, now: dt.datetime, reason: str
+) -> None:
+    """Remember that a chat cannot be reached (blocked the bot); shown in the office digest."""
+    rows = await session.execute(
+        select(ChatAccount).where(ChatAccount.channel == channel, ChatAccount.chat_id == chat_id)
+    )
+    for account in rows.scalars():
+        account.unreachable_since = account.unreachable_since or now
+        account.unreachable_reason = reason[:200]
+
+
+async def mark_reachable(session: AsyncSession, account: ChatAccount) -> None:
+    """A user who writes to the bot can be reached again."""
+    if account.unreachable_since is not None:
+        account.unreachable_since = None
+        account.unreachable_reason = None
+
+
+async def list_members(session: AsyncSession) -> list[Member]:
+    """Every member with unit and accounts."""
+    rows = await session.execute(
+        select(Member)
+        .options(selectinload(Member.unit), selectinload(Member.accounts))
+        .order_by(Member.id)
+    )
+    return list(rows.scalars())
+
+
+def is_office(member: Member) -> bool:
+    """Coordinators and admins see /status and the compiled report."""
+    return member.role in OFFICE_ROLES
+
+
+def can_report(member: Member) -> bool:
+    """Focal points, backups and coordinators with a unit report for that unit."""
+    return member.role in REPORTING_ROLES and member.unit_id is not None

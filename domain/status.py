@@ -1,0 +1,224 @@
+"""What the coordinating office sees: who has reported for a period, drill-down by unit or task."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ChatAccount, Member, Plan, Report, Task, TaskRole, TaskUnit, Unit
+from domain.periods import Period
+from domain.reports import days_late, expected_pairs, local_date
+
+
+class UnitState(StrEnum):
+    """Where a unit stands for a period."""
+
+    DONE = "done"  # every expected task reported, all on time
+    DONE_LATE = "done_late"  # every expected task reported, some after the deadline
+    PARTIAL = "partial"  # some reported
+    MISSING = "missing"  # none reported
+    NOTHING_DUE = "nothing_due"
+
+
+@dataclass
+class UnitStatus:
+    """One unit's position in a period."""
+
+    unit_id: int
+    name: str
+    expected: int
+    reported: int
+    late: int
+    max_days_late: int
+    state: UnitState
+    last_submitted_at: dt.datetime | None
+    reachable_members: int
+
+
+@dataclass
+class StatusSummary:
+    """The open period at a glance."""
+
+    plan: Plan
+    period: Period
+    today: dt.date
+    units: list[UnitStatus]
+
+    @property
+    def days_left(self) -> int:
+        """Days until the deadline (negative once passed)."""
+        return (self.period.due - self.today).days
+
+    @property
+    def total(self) -> int:
+        """Units owing a report."""
+        return sum(1 for u in self.units if u.state is not UnitState.NOTHING_DUE)
+
+    @property
+    def complete(self) -> list[UnitStatus]:
+        """Units that reported every task."""
+        return [u for u in self.units if u.state in (UnitState.DONE, UnitState.DONE_LATE)]
+
+    @property
+    def missing(self) -> list[UnitStatus]:
+        """Units with tasks still unreported."""
+        return [u for u in self.units if u.state in (UnitState.PARTIAL, UnitState.MISSING)]
+
+    @property
+    def late(self) -> list[UnitStatus]:
+        """Units that reported late, or still owe after the deadline."""
+        overdue = self.days_left < 0
+        return [
+            u
+            for u in self.units
+            if u.state is UnitState.DONE_LATE or (overdue and u in self.missing)
+        ]
+
+
+async def summary(
+    session: AsyncSession, plan: Plan, period: Period, now: dt.datetime, tz: zoneinfo.ZoneInfo
+) -> StatusSummary:
+    """Per-unit counts for a period, in three aggregate queries."""
+    expected = await expected_pairs(session, plan.id, period)
+    unit_ids = sorted(expected)
+    names: dict[int, str] = {}
+    if unit_ids:
+        for uid, name in await session.execute(
+            select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))
+        ):
+            names[uid] = name
+    reported: dict[int, list[tuple[int, dt.datetime, bool]]] = {}
+    for task_id, unit_id, submitted, first, late in await session.execute(
+        select(
+            Report.task_id,
+            Report.unit_id,
+            Report.submitted_at,
+            Report.first_submitted_at,
+            Report.late,
+        ).where(Report.plan_id == plan.id, Report.period_key == period.key)
+    ):
+        reported.setdefault(unit_id, []).append((task_id, first, bool(late)))
+        del submitted
+    reachable = await reachable_counts(session, unit_ids)
+    units: list[UnitStatus] = []
+    for uid in unit_ids:
+        tasks = set(expected[uid])
+        got = [r for r in reported.get(uid, []) if r[0] in tasks]
+        late_reports = [r for r in got if r[2]]
+        lateness = [days_late(r[1], period.due, tz) for r in got]
+        if not tasks:
+            state = UnitState.NOTHING_DUE
+        elif len(got) >= len(tasks):
+            state = UnitState.DONE_LATE if late_reports else UnitState.DONE
+        elif got:
+            state = UnitState.PARTIAL
+        else:
+            state = UnitState.MISSING
+        units.append(
+            UnitStatus(
+                unit_id=uid,
+                name=names.get(uid, str(uid)),
+                expected=len(tasks),
+                reported=len(got),
+                late=len(late_reports),
+                max_days_late=max(lateness, default=0),
+                state=state,
+                last_submitted_at=max((r[1] for r in got), default=None),
+                reachable_members=reachable.get(uid, 0),
+            )
+        )
+    units.sort(key=lambda u: (u.state is UnitState.DONE, u.name))
+    return StatusSummary(plan=plan, period=period, today=local_date(now, tz), units=units)
+
+
+async def reachable_counts(session: AsyncSession, unit_ids: list[int]) -> dict[int, int]:
+    """unit id -> members with at least one reachable chat account."""
+    if not unit_ids:
+        return {}
+    rows = await session.execute(
+        select(Member.unit_id, func.count(func.distinct(Member.id)))
+        .join(ChatAccount, ChatAccount.member_id == Member.id)
+        .where(
+            Member.unit_id.in_(unit_ids),
+            Member.active.is_(True),
+            ChatAccount.unreachable_since.is_(None),
+        )
+        .group_by(Member.unit_id)
+    )
+    return {uid: int(n) for uid, n in rows.tuples() if uid is not None}
+
+
+@dataclass
+class TaskLine:
+    """A task in a drill-down, with the report if there is one."""
+
+    task: Task
+    role: TaskRole
+    report: Report | None
+    expected: bool
+
+
+async def unit_detail(
+    session: AsyncSession, plan: Plan, period: Period, unit_id: int
+) -> list[TaskLine]:
+    """Every task of one unit with this period's report state."""
+    expected = (await expected_pairs(session, plan.id, period, [unit_id])).get(unit_id, [])
+    rows = await session.execute(
+        select(Task, TaskUnit.role)
+        .join(TaskUnit, TaskUnit.task_id == Task.id)
+        .where(Task.plan_id == plan.id, Task.active.is_(True), TaskUnit.unit_id == unit_id)
+        .order_by(Task.position, Task.id)
+    )
+    reports = {
+        r.task_id: r
+        for r in (
+            await session.execute(
+                select(Report).where(
+                    Report.plan_id == plan.id,
+                    Report.period_key == period.key,
+                    Report.unit_id == unit_id,
+                )
+            )
+        ).scalars()
+    }
+    exp = set(expected)
+    return [
+        TaskLine(task=task, role=role, report=reports.get(task.id), expected=task.id in exp)
+        for task, role in rows.tuples()
+    ]
+
+
+@dataclass
+class UnitLine:
+    """A lead unit of a task in a drill-down, with its report if any."""
+
+    unit: Unit
+    report: Report | None
+
+
+async def task_detail(
+    session: AsyncSession, plan: Plan, period: Period, task_id: int
+) -> list[UnitLine]:
+    """Every lead unit of one task with this period's report."""
+    rows = await session.execute(
+        select(Unit)
+        .join(TaskUnit, TaskUnit.unit_id == Unit.id)
+        .where(TaskUnit.task_id == task_id, TaskUnit.role == TaskRole.LEAD)
+        .order_by(TaskUnit.position)
+    )
+    units = list(rows.scalars())
+    reports = {
+        r.unit_id: r
+        for r in (
+            await session.execute(
+                select(Report).where(Report.task_id == task_id, Report.period_key == period.key)
+            )
+        ).scalars()
+    }
+    del plan
+    return [UnitLine(unit=u, report=reports.get(u.id)) for u in units]

@@ -1,0 +1,93 @@
+"""Unit names: a normalised matching key, known abbreviations, groups and independent bodies."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Tone marks as combining characters (NFD); other diacritics (â, ă, ơ, ư, đ) are kept in place.
+_TONES = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
+
+# Whole-token abbreviations seen in plans, expanded before the key is built.
+ABBREVIATIONS: dict[str, str] = {
+    "vh-xh": "văn hóa xã hội",
+    "vhxh": "văn hóa xã hội",
+    "kt-ht&đt": "kinh tế hạ tầng đô thị",
+    "kt-ht-đt": "kinh tế hạ tầng đô thị",
+    "hđnd-ubnd": "hội đồng nhân dân ủy ban nhân dân",
+    "hđnd&ubnd": "hội đồng nhân dân ủy ban nhân dân",
+    "vp": "văn phòng",
+    "hđnd": "hội đồng nhân dân",
+    "ubnd": "ủy ban nhân dân",
+    "tyt": "trạm y tế",
+    "ubmttq": "ủy ban mặt trận tổ quốc",
+    "mttq": "mặt trận tổ quốc",
+    "bhxh": "bảo hiểm xã hội",
+    "ttvh": "trung tâm văn hóa",
+    "ttvh-tt": "trung tâm văn hóa thể thao",
+    "lđlđ": "liên đoàn lao động",
+    "lhpn": "liên hiệp phụ nữ",
+    "ccb": "cựu chiến binh",
+    "tncs": "thanh niên cộng sản",
+    "ca": "công an",
+}
+
+_GROUP_RE = re.compile(
+    r"^(các|những|toàn thể|mọi)\s|\bliên quan\b|\bcác (cơ quan|đơn vị|phòng|ban|ngành|địa phương)",
+    re.IGNORECASE,
+)
+_INDEPENDENT_RE = re.compile(
+    r"mặt trận|mttq|^hội\s|\bhội (liên hiệp|nông dân|cựu chiến binh|chữ thập đỏ|người cao tuổi)"
+    r"|đoàn thanh niên|đoàn tncs|liên đoàn lao động|công đoàn|đoàn thể|tổ chức chính trị",
+    re.IGNORECASE,
+)
+_BRACKET_RE = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]\s*")
+_SEP_RE = re.compile(r"[\s\-–—&,;:./+]+")
+
+
+def _canonical_syllable(word: str) -> str:
+    """Move the tone mark out of the syllable so "hoá" and "hóa" compare equal."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tone = ""
+    kept = []
+    for ch in decomposed:
+        if ch in _TONES:
+            tone = _TONES[ch]
+        else:
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)) + tone
+
+
+def strip_qualifier(name: str) -> str:
+    """Drop a bracketed qualifier: "Phòng VH-XH (lĩnh vực giáo dục)" is the same unit."""
+    return _BRACKET_RE.sub(" ", name).strip()
+
+
+def clean_name(name: str) -> str:
+    """Tidy a name for display: NFC, single spaces, " - " around hyphens between words."""
+    text = unicodedata.normalize("NFC", name).strip().strip(";,.")
+    text = re.sub(r"\s*[-–—]\s+|\s+[-–—]\s*", " - ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def unit_key(name: str) -> str:
+    """Matching key: NFC, case, tone placement, spacing, separators and abbreviations ignored."""
+    text = unicodedata.normalize("NFC", strip_qualifier(name)).lower()
+    text = text.replace("\u0110", "đ")
+    tokens: list[str] = []
+    for raw in text.split():
+        token = raw.strip("(),;:.")
+        expanded = ABBREVIATIONS.get(token)
+        tokens.extend(expanded.split() if expanded else _SEP_RE.split(token))
+    words = [w for w in tokens if w and w != "và"]
+    return " ".join(_canonical_syllable(w) for w in words)
+
+
+def is_group(name: str) -> bool:
+    """True for names that stand for several units ("các đơn vị liên quan")."""
+    return bool(_GROUP_RE.search(unicodedata.normalize("NFC", name).strip()))
+
+
+def is_independent(name: str) -> bool:
+    """Fatherland Front and mass organisations: asked to coordinate, not assigned."""
+    return bool(_INDEPENDENT_RE.search(unicodedata.normalize("NFC", name)))

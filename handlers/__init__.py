@@ -1,0 +1,1 @@
+"""Channel-neutral conversations: written once, served on Telegram, Zalo and the console."""
