@@ -1,0 +1,766 @@
+"""Structure parsers: blocks of a plan document to a neutral ParsedPlan.
+
+Tasks come from appendix tables, else from numbered sections with "Đơn vị chủ trì:" lines, else
+from prose ("X chủ trì, phối hợp Y … trong quý I/2026") and the duties listed under
+"Tổ chức thực hiện". Metadata, the coordinating unit and the reporting clause are read wherever
+they stand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from db.models import DocumentFamily, ScheduleKind
+from domain.importer.model import Block, Document, Para, ParsedPlan, ParsedTask, ParsedUnit
+from domain.importer.model import Table, Warn
+from domain.importer.unitnames import KnownNames, split_units, starts_with_head
+from domain.timeframes import Timeframe, find_deadline, parse_timeframe, parse_reporting
+from domain.units import is_group, strip_qualifier, unit_key
+
+ROLES = ("ref", "title", "lead", "support", "time", "section", "other")
+_ROMAN_RE = re.compile(r"^(?=[IVXLC]+\b)(M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3}))[.)]?$")
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _low(text: str) -> str:
+    return re.sub(r"\s+", " ", _nfc(text).lower()).strip()
+
+
+# ---------------------------------------------------------------- tables
+
+
+def column_role(header: str) -> str | None:
+    """What a header cell names, whatever its wording."""
+    h = _low(header).replace("\n", " ")
+    if not h:
+        return None
+    if re.search(r"thời gian|thời hạn|tiến độ|hoàn thành|mốc|timeframe|deadline|due", h):
+        return "time"
+    if "phối hợp" in h or "support" in h:
+        return "support"
+    if re.search(r"chủ trì|thực hiện|chịu trách nhiệm|đầu mối|giao cho|phụ trách|lead", h):
+        return "lead"
+    if re.search(r"^(stt|tt|số tt|số thứ tự|mã|mã số|số|ref|no\.?|#)(\b|$)", h):
+        return "ref"
+    if re.search(r"^(group|section)\b", h):
+        return "section"
+    if re.search(r"^(task|title)\b", h):
+        return "title"
+    if re.search(r"nhóm|lĩnh vực|mục|chương trình", h) and "nhiệm vụ" not in h.replace(
+        "nhóm nhiệm vụ", ""
+    ):
+        return "section"
+    if re.search(r"nhiệm vụ|nội dung|tên|công việc|hoạt động|giải pháp", h):
+        return "title"
+    if re.search(r"sản phẩm|kết quả|ghi chú|kinh phí|nguồn", h):
+        return "other"
+    return None
+
+
+def header_roles(row: list[str]) -> dict[int, str] | None:
+    """Column roles when the row is a task table's header, else None."""
+    roles: dict[int, str] = {}
+    for i, cell in enumerate(row):
+        role = column_role(cell)
+        if role and role not in roles.values():
+            roles[i] = role
+        elif role == "lead" and "lead" in roles.values() and "support" not in roles.values():
+            roles[i] = "support"
+    values = set(roles.values())
+    if "title" in values and ({"lead", "support"} & values):
+        return roles
+    return None
+
+
+@dataclass
+class _TableState:
+    roles: dict[int, str] | None = None
+    header: list[str] = field(default_factory=list)
+    last: dict[str, str] | None = None
+    section: str | None = None
+    group_label: str | None = None
+
+
+def _row_cells(row: list[str], roles: dict[int, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i, role in roles.items():
+        if i < len(row) and role != "other":
+            out[role] = row[i].strip()
+    return out
+
+
+def _is_numbering_row(row: list[str]) -> bool:
+    cells = [c.strip("() ") for c in row if c.strip()]
+    return len(cells) >= 3 and all(c.isdigit() for c in cells)
+
+
+def _append(prev: str, more: str) -> str:
+    if not more:
+        return prev
+    if not prev:
+        return more
+    return f"{prev} {more}"
+
+
+class _TableReader:
+    """Reads task rows across consecutive tables (a header repeated after each page break)."""
+
+    def __init__(self) -> None:
+        self.state = _TableState()
+        self.rows: list[dict[str, str]] = []
+        self.header_rows: list[list[str]] = []
+
+    def feed(self, table: Table, continues: bool) -> tuple[bool, list[list[str]]]:
+        """Read a table: (is a task table, rows above its header that are prose)."""
+        st = self.state
+        start = 0
+        header_idx = 0
+        found = None
+        for i, row in enumerate(table.rows[:8]):
+            found = header_roles(row)
+            if found:
+                start = header_idx = i
+                break
+        if found is None:
+            if not (continues and st.roles and len(table.rows[0]) >= len(st.header)):
+                return False, table.rows
+        else:
+            if not continues:
+                st.last, st.section, st.group_label = None, None, None
+            st.roles, st.header = dict(found), table.rows[start]
+            start += 1
+            # A two-row header: "Cơ quan thực hiện" over "Chủ trì" | "Phối hợp".
+            if start < len(table.rows):
+                sub = table.rows[start]
+                sub_roles = {i: column_role(c) for i, c in enumerate(sub) if column_role(c)}
+                if sub_roles and not any(_ref_like(c) for c in sub[:1]) and len(sub_roles) >= 2:
+                    for i, role in sub_roles.items():
+                        if role in ("lead", "support"):
+                            st.roles[i] = role
+                    start += 1
+                    self.header_rows.append(sub)
+        assert st.roles is not None
+        if found is not None:
+            self.header_rows.append(table.rows[header_idx])
+        leading = table.rows[:header_idx] if found is not None else []
+        for row in table.rows[start:]:
+            self._row(row, st.roles)
+        return True, [r for r in leading if header_roles(r) is None]
+
+    def _row(self, row: list[str], roles: dict[int, str]) -> None:
+        st = self.state
+        if not any(c.strip() for c in row) or _is_numbering_row(row):
+            return
+        if row in self.header_rows or header_roles(row) is not None:
+            return  # the header repeated after a page break
+        cells = _row_cells(row, roles)
+        ref = cells.get("ref", "").strip().rstrip(".")
+        filled = [c for c in row if c.strip()]
+        if _ROMAN_RE.match(ref) or re.fullmatch(r"[A-ZĐ]", ref) or (
+            len(filled) >= 2 and len(set(filled)) == 1
+        ) or (
+            not ref
+            and cells.get("title")
+            and not any(cells.get(k) for k in ("lead", "support", "time"))
+            and (cells.get("title", "").isupper() or len(filled) == 1 and st.last is None)
+        ):
+            label = cells.get("title") or (filled[-1] if filled else "")
+            if len(set(filled)) == 1:
+                label = filled[0]
+            st.section = re.sub(r"^[IVXLC]+[.)]\s*", "", label).strip() or None
+            st.group_label = ref if _ROMAN_RE.match(ref) or re.fullmatch(r"[A-ZĐ]", ref) else None
+            st.last = None
+            return
+        has_ref_col = "ref" in roles.values()
+        if has_ref_col and not ref and st.last is not None:
+            for key in ("title", "lead", "support", "time", "section"):
+                if cells.get(key):
+                    st.last[key] = _append(st.last.get(key, ""), cells[key])
+            return
+        if not cells.get("title"):
+            return
+        entry = dict(cells)
+        entry["ref"] = ref
+        entry["_section"] = cells.get("section") or st.section or ""
+        entry["_group"] = st.group_label or ""
+        self.rows.append(entry)
+        st.last = entry
+
+
+def _ref_like(cell: str) -> bool:
+    return bool(re.fullmatch(r"\d+(\.\d+)*\.?|[IVX]+\.?", cell.strip()))
+
+
+# ---------------------------------------------------------------- prose structure
+
+_NUM_RE = re.compile(r"^((?:\d+\.)*\d+)[.)]?\s+(\S.*)$")
+_LETTER_RE = re.compile(r"^([a-zđ])\)\s+(\S.*)$")
+_ROMAN_HEAD_RE = re.compile(r"^([IVX]{1,5})[.)]\s*(\S.*)$")
+_FIELD_RE = re.compile(
+    r"^[-–•+*]?\s*(?:(?:đơn vị|cơ quan|bộ phận)\s+)?(chủ trì|phối hợp|thực hiện|"
+    r"thời gian(?: thực hiện| hoàn thành)?|thời hạn(?: hoàn thành)?|tiến độ(?: thực hiện)?|"
+    r"sản phẩm|kết quả)\s*:\s*(.*)$",
+    re.IGNORECASE,
+)
+_FIELD_KIND = {"chủ trì": "lead", "thực hiện": "lead", "phối hợp": "support"}
+_BULLET_RE = re.compile(r"^[-–•+*]\s*")
+_STOP_RE = re.compile(r"^(nơi nhận|kt\.|tm\.|phụ lục|danh mục)\b", re.IGNORECASE)
+_VERBS = (
+    "tổ chức", "triển khai", "thực hiện", "xây dựng", "tuyên truyền", "hướng dẫn", "kiểm tra",
+    "rà soát", "tham mưu", "đề xuất", "nghiên cứu", "phổ biến", "vận động", "theo dõi",
+    "tổng hợp", "đánh giá", "báo cáo", "ban hành", "trình", "phát động", "duy trì", "nâng cao",
+    "đẩy mạnh", "tăng cường", "bảo đảm", "đảm bảo", "lồng ghép", "quản lý", "giám sát",
+    "chỉ đạo", "khảo sát", "tập huấn", "bồi dưỡng", "cung cấp", "hỗ trợ", "củng cố", "lập",
+    "xử lý", "thống kê", "cập nhật", "có trách nhiệm", "bố trí", "chịu trách nhiệm", "để",
+    "nhằm", "trong", "về", "tại", "đến", "cho", "theo", "trước", "chậm nhất", "khi",
+)
+
+
+def _cut_at_verb(text: str, known: KnownNames) -> str:
+    """The leading unit list of a clause: everything before the first verb outside a name."""
+    low = text.lower()
+    spans = known.covered(text)
+    best = len(text)
+    for verb in _VERBS:
+        for m in re.finditer(r"(?<!\w)" + re.escape(verb) + r"(?!\w)", low):
+            if m.start() == 0 or m.start() >= best:
+                continue
+            # "Trung tâm Dịch vụ tổng hợp": a verb inside a known name is not a verb.
+            if any(s <= m.start() and m.end() <= e for s, e in spans):
+                continue
+            if text[m.start()].isupper():
+                continue
+            best = m.start()
+            break
+    return text[:best].strip(" ,;:.")
+
+
+def _word_starts(text: str, end: int) -> list[int]:
+    return [0] + [m.end() for m in re.finditer(r"\s+", text[:end])]
+
+
+@dataclass
+class _Block:
+    ref: str
+    heading: str
+    body: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)
+    roman: str | None = None
+
+
+@dataclass
+class _Duty:
+    unit: str
+    text: str
+
+
+class PlanParser:
+    """Turns a Document into a ParsedPlan; `known` guides unit splitting."""
+
+    def __init__(self, known: KnownNames | None = None, default_year: int | None = None) -> None:
+        self.known = known or KnownNames()
+        self.default_year = default_year or dt.date.today().year
+
+    def parse(self, doc: Document) -> ParsedPlan:
+        """Read the whole document."""
+        paras, tables_rows = self._split_blocks(doc.blocks)
+        texts = [p.text for p in paras]
+        meta = self._metadata(paras, doc.name)
+        year = meta["year"]
+        plan = ParsedPlan(
+            title=meta["title"],
+            year=year,
+            number=meta["number"],
+            issuer=meta["issuer"],
+            parent_body=meta["parent"],
+            place=meta["place"],
+            issued_on=meta["issued_on"],
+            family=meta["family"],
+            source_name=doc.name,
+        )
+        tasks = self._table_tasks(tables_rows, year)
+        if not tasks:
+            tasks = self._section_tasks(texts, year)
+        for task in tasks:
+            self.known.add([*task.lead, *task.support])
+        duties, org_units = self._organisation(texts)
+        self.known.add(org_units)
+        if not tasks:
+            tasks = self._prose_tasks(texts, duties, year)
+        plan.tasks = self._unique_refs(tasks, plan.warnings)
+        plan.rules = parse_reporting("\n".join(texts))
+        plan.coordinator = self._coordinator(texts, duties)
+        plan.units = self._units(plan, org_units)
+        if plan.coordinator:
+            plan.coordinator = self._display_for(plan.units, plan.coordinator)
+        self._warn(plan)
+        return plan
+
+    # -- blocks -------------------------------------------------------------
+
+    def _split_blocks(self, blocks: list[Block]) -> tuple[list[Para], list[dict[str, str]]]:
+        paras: list[Para] = []
+        reader = _TableReader()
+        continues = False
+        for block in blocks:
+            if isinstance(block, Table):
+                is_tasks, prose = reader.feed(block, continues)
+                for row in prose:
+                    for cell in row:
+                        paras.extend(Para(x.strip()) for x in cell.split("\n") if x.strip())
+                if is_tasks:
+                    continues = True
+                    continue
+                continues = False
+            elif block.text.strip():
+                paras.append(block)
+                continues = False
+        return paras, reader.rows
+
+    # -- metadata -----------------------------------------------------------
+
+    def _metadata(self, paras: list[Para], filename: str) -> dict[str, object]:
+        texts = [p.text for p in paras]
+        head = texts[:40]
+        number = None
+        place = None
+        issued_on = None
+        year: int | None = None
+        family = DocumentFamily.ADMINISTRATIVE
+        number_idx = None
+        for i, line in enumerate(head):
+            m = re.search(r"\bSố\s*:?\s*(\d*\s*[-/]\s*[A-ZĐ][\wĐđ./-]*|\d+\s*[-/][\wĐđ./-]+)", line)
+            if m and number is None and i < 25:
+                number = re.sub(r"\s+", "", m.group(1))
+                number_idx = i
+            d = re.search(
+                r"(?:^|\t|\s{2,})([^,\t\d]{2,40}?),\s*ngày\s*(\d{1,2})?\s*(?:/|tháng)\s*(\d{1,2})?"
+                r"\s*(?:/|năm)\s*(\d{4})",
+                line,
+            )
+            if d and place is None:
+                place = d.group(1).strip()
+                year = int(d.group(4))
+                if d.group(2) and d.group(3):
+                    try:
+                        issued_on = dt.date(year, int(d.group(3)), int(d.group(2)))
+                    except ValueError:
+                        issued_on = None
+            if "ĐẢNG CỘNG SẢN VIỆT NAM" in line.upper():
+                family = DocumentFamily.PARTY
+        if number and re.search(r"-KH/|-CTr/", number):
+            family = DocumentFamily.PARTY
+        title = self._title(texts, filename)
+        issuer, parent = self._issuer(texts, number_idx)
+        if year is None:
+            m = re.search(r"năm (20\d\d)\b|\b(20\d\d)\b", title)
+            year = int(m.group(1) or m.group(2)) if m else self.default_year
+        return {
+            "title": title,
+            "number": number,
+            "issuer": issuer,
+            "parent": parent,
+            "place": place,
+            "issued_on": issued_on,
+            "year": year,
+            "family": family,
+        }
+
+    def _title(self, texts: list[str], filename: str) -> str:
+        for i, line in enumerate(texts[:40]):
+            m = re.match(r"^(?:\*\*)?KẾ HOẠCH\b[\s:]*(.*)$", _nfc(line).strip())
+            if not m:
+                continue
+            parts = [m.group(1).strip()] if m.group(1).strip() else []
+            for nxt in texts[i + 1 : i + 6]:
+                if re.match(r"^(thực hiện|căn cứ|triển khai thực hiện kế hoạch số|i[.)]\s)", _low(nxt)) and parts:
+                    break
+                if _ROMAN_HEAD_RE.match(nxt) or _NUM_RE.match(nxt):
+                    break
+                parts.append(nxt.strip())
+                if len(" ".join(parts)) > 60 and not nxt.isupper():
+                    break
+            title = " ".join(parts).strip()
+            if title:
+                return title[:1].upper() + title[1:]
+        for line in texts[:10]:
+            if re.search(r"kế hoạch", line, re.IGNORECASE) and len(line) < 300:
+                return line.strip()
+        stem = re.sub(r"[_-]+", " ", filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip()
+        return stem or filename
+
+    def _issuer(self, texts: list[str], number_idx: int | None) -> tuple[str | None, str | None]:
+        limit = number_idx if number_idx is not None else 6
+        caps = [
+            t.strip()
+            for t in texts[: max(limit, 0) + 1]
+            if t.isupper()
+            and not re.search(r"CỘNG HÒA|CỘNG HOÀ|ĐỘC LẬP|ĐẢNG CỘNG SẢN|^SỐ\b|KẾ HOẠCH", t.upper())
+        ]
+        caps = [c for c in caps if len(c) > 3]
+        if caps:
+            issuer = caps[-1] if len(caps) == 1 or not caps[-1].startswith(("XÃ", "PHƯỜNG", "ĐẶC KHU", "HUYỆN", "TỈNH", "THÀNH PHỐ")) else f"{caps[-2]} {caps[-1]}" if len(caps) >= 2 else caps[-1]
+            parent = caps[0] if len(caps) >= 2 and caps[0] not in issuer else None
+            return issuer, parent
+        for line in texts[:60]:
+            for clause in re.split(r"[;.]\s+", line):
+                m = re.search(
+                    r"^(?:.*?[,:]\s+)?([^,;:]{3,120}?)\s+(?:ban hành|triển khai|xây dựng)\s+"
+                    r"(?:kế hoạch|Kế hoạch)",
+                    clause.strip(),
+                )
+                if m and starts_with_head(m.group(1)) and not re.match(r"(?i)các\s", m.group(1)):
+                    return m.group(1).strip(), None
+        for line in texts:
+            m = re.search(r"\(Kèm theo Kế hoạch.*?của ([^)]+)\)", line)
+            if m:
+                return m.group(1).strip(), None
+        return None, None
+
+    # -- tasks from tables and numbered sections -----------------------------------
+
+    def _task(
+        self,
+        ref: str,
+        title: str,
+        lead_text: str,
+        support_text: str,
+        time_text: str,
+        year: int,
+        section: str | None,
+        source: str,
+    ) -> ParsedTask:
+        lead = split_units(lead_text, self.known)
+        support = [
+            u for u in split_units(support_text, self.known) if unit_key(u) not in
+            {unit_key(x) for x in lead}
+        ]
+        tf = parse_timeframe(time_text, year)
+        if tf.kind is ScheduleKind.UNSPECIFIED and not tf.text:
+            hidden = find_deadline(title, year)
+            if hidden is not None:
+                tf = hidden
+        title = re.sub(r"\s+", " ", title.replace("**", "")).strip()
+        return ParsedTask(ref, title, lead, support, tf, section or None, source)
+
+    def _table_tasks(self, rows: list[dict[str, str]], year: int) -> list[ParsedTask]:
+        tasks = []
+        for n, row in enumerate(rows, 1):
+            ref = row.get("ref") or str(n)
+            tasks.append(
+                self._task(
+                    ref,
+                    row.get("title", ""),
+                    row.get("lead", ""),
+                    row.get("support", ""),
+                    row.get("time", ""),
+                    year,
+                    row.get("_section") or None,
+                    "table",
+                )
+            )
+            if row.get("_group"):
+                tasks[-1].ref = ref
+                setattr(tasks[-1], "_group", row["_group"])
+        return tasks
+
+    def _section_tasks(self, texts: list[str], year: int) -> list[ParsedTask]:
+        blocks: list[_Block] = []
+        roman: str | None = None
+        current: _Block | None = None
+        for line in texts:
+            text = line.replace("**", "").strip()
+            if _STOP_RE.match(text):
+                current = None
+                continue
+            rm = _ROMAN_HEAD_RE.match(text)
+            if rm and (text.isupper() or rm.group(2).isupper()):
+                roman = rm.group(2).strip()
+                current = None
+                continue
+            fm = _FIELD_RE.match(text)
+            if fm and current is not None:
+                label = fm.group(1).lower()
+                value = fm.group(2).strip()
+                if label.startswith(("thời gian", "thời hạn", "tiến độ")):
+                    current.fields["time"] = value
+                elif label in _FIELD_KIND:
+                    kind = _FIELD_KIND[label]
+                    current.fields[kind] = _append(current.fields.get(kind, ""), value)
+                continue
+            nm = _NUM_RE.match(text)
+            if nm and not re.match(r"^\d{1,2}/\d", text):
+                current = _Block(nm.group(1), nm.group(2).strip(), roman=roman)
+                blocks.append(current)
+                continue
+            if current is not None and not current.fields:
+                current.body.append(text)
+        headings: dict[str, str] = {}
+        tasks = []
+        for b in blocks:
+            if "lead" not in b.fields and "support" not in b.fields:
+                headings[b.ref] = b.heading
+                continue
+            title = b.heading
+            details = []
+            for extra in b.body:
+                if extra[:1].islower():
+                    title = f"{title} {extra}"
+                else:
+                    details.append(extra)
+            if details:
+                title = title + "\n" + "\n".join(details)
+            parent = b.ref.rsplit(".", 1)[0] if "." in b.ref else None
+            section = headings.get(parent) if parent else None
+            tasks.append(
+                self._task(
+                    b.ref,
+                    title,
+                    b.fields.get("lead", ""),
+                    b.fields.get("support", ""),
+                    b.fields.get("time", ""),
+                    year,
+                    (section or b.roman),
+                    "section",
+                )
+            )
+        return tasks
+
+    # -- organisation section and prose ---------------------------------------------
+
+    def _organisation(self, texts: list[str]) -> tuple[list[_Duty], list[str]]:
+        """Duties listed under "Tổ chức thực hiện": (unit, duty) pairs, and the units named."""
+        duties: list[_Duty] = []
+        units: list[str] = []
+        inside = False
+        unit: str | None = None
+        for line in texts:
+            text = line.replace("**", "").strip()
+            rm = _ROMAN_HEAD_RE.match(text)
+            if rm:
+                inside = "tổ chức thực hiện" in _low(rm.group(2))
+                unit = None
+                continue
+            if not inside:
+                continue
+            if _STOP_RE.match(text) or text.startswith("Trên đây"):
+                inside = False
+                continue
+            nm = _NUM_RE.match(text)
+            if nm:
+                body = re.sub(r"^(đề nghị|giao)\s+", "", nm.group(2).strip(), flags=re.IGNORECASE)
+                body = body.rstrip(":")
+                if starts_with_head(body) and "báo cáo" not in _low(body)[:20]:
+                    words = body.split()
+                    if len(words) <= 14 and not re.search(r"[.;]\s|\s(chủ trì|tham mưu|có trách nhiệm|thực hiện)\s", f" {body} "):
+                        unit = body
+                        units.append(body)
+                        continue
+                    name = _cut_at_verb(body, self.known)
+                    if name and starts_with_head(name) and name != body:
+                        units.append(name)
+                        duties.append(_Duty(name, body[len(name) :].strip(" ,:")))
+                        unit = None
+                        continue
+                unit = None
+                continue
+            if unit is not None:
+                duties.append(_Duty(unit, _BULLET_RE.sub("", text)))
+        return duties, units
+
+    def _prose_tasks(self, texts: list[str], duties: list[_Duty], year: int) -> list[ParsedTask]:
+        tasks: list[ParsedTask] = []
+        org = {d.text for d in duties}
+        for line in texts:
+            text = _BULLET_RE.sub("", line.replace("**", "")).strip()
+            if text in org:
+                continue
+            for sentence in re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ])", text):
+                m = re.search(r"^(.*?)\s+chủ trì\b[,\s]*(?:và\s+)?(.*)$", sentence)
+                if not m:
+                    continue
+                lead_text = re.sub(r"^(?:\d+(?:\.\d+)*[.)]?\s*|giao\s+|đề nghị\s+)", "", m.group(1), flags=re.IGNORECASE)
+                lead_text = lead_text.split(":")[-1].strip()
+                if not starts_with_head(lead_text) or len(lead_text.split()) > 20:
+                    continue
+                rest = m.group(2)
+                support_text = ""
+                sm = re.match(r"phối hợp(?:\s+với)?\s+(.*)$", rest)
+                if sm:
+                    support_text = _cut_at_verb(sm.group(1), self.known)
+                tasks.append(self._prose_task(str(len(tasks) + 1), sentence, lead_text, support_text, year, "prose"))
+        for duty in duties:
+            support_text = ""
+            sm = re.search(r"phối hợp(?:\s+với)?\s+(.*)$", duty.text, re.IGNORECASE)
+            if sm:
+                support_text = _cut_at_verb(sm.group(1), self.known)
+            tasks.append(
+                self._prose_task(str(len(tasks) + 1), duty.text, duty.unit, support_text, year, "duty")
+            )
+        return tasks
+
+    def _prose_task(
+        self, ref: str, sentence: str, lead: str, support: str, year: int, source: str
+    ) -> ParsedTask:
+        tf = find_deadline(sentence, year)
+        if tf is None:
+            low = _low(sentence)
+            if re.search(r"thường xuyên|hằng năm|hàng năm|liên tục", low):
+                word = re.search(r"thường xuyên|hằng năm|hàng năm|liên tục", low)
+                tf = parse_timeframe(word.group(0) if word else "", year)
+            else:
+                tf = Timeframe("", ScheduleKind.UNSPECIFIED)
+        task = self._task(ref, sentence, lead, support, "", year, None, source)
+        task.timeframe = tf
+        return task
+
+    # -- coordinator, units, warnings ------------------------------------------------
+
+    def _coordinator(self, texts: list[str], duties: list[_Duty]) -> str | None:
+        scores: Counter[str] = Counter()
+        names: dict[str, str] = {}
+
+        def credit(name: str, points: int) -> None:
+            key = unit_key(self._strip_locality(name))
+            if key:
+                names.setdefault(key, name)
+                scores[key] += points
+
+        for duty in duties:
+            low = _low(duty.text)
+            points = 2 * ("đôn đốc" in low) + ("theo dõi" in low) + ("tổng hợp" in low)
+            if points:
+                credit(duty.unit, points)
+        for line in texts:
+            for m in re.finditer(r"\(qua ([^)]{3,80})\)", line):
+                credit(m.group(1), 3)
+            low = _low(line)
+            if "đôn đốc" in low or ("theo dõi" in low and "tổng hợp" in low):
+                body = _NUM_RE.sub(r"\2", line.strip())
+                body = _BULLET_RE.sub("", body)
+                name = _cut_at_verb(body, self.known)
+                if name and starts_with_head(name) and name != body and not is_group(name):
+                    credit(name, 2 * ("đôn đốc" in low) + ("theo dõi" in low) + ("tổng hợp" in low))
+        if not scores:
+            return None
+        key, score = scores.most_common(1)[0]
+        return names[key] if score >= 2 else None
+
+    def _strip_locality(self, name: str) -> str:
+        return self._locality_re.sub("", strip_qualifier(name)).strip() or name
+
+    @property
+    def _locality_re(self) -> re.Pattern[str]:
+        return re.compile(
+            r"\s+(?:đặc khu|xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh|Sở|sở)"
+            r"(?:\s+[A-ZĐÀ-Ỹ]\w*)*$"
+        )
+
+    def _units(self, plan: ParsedPlan, org_units: list[str]) -> list[ParsedUnit]:
+        spellings: list[str] = []
+        for task in plan.tasks:
+            spellings.extend(task.lead)
+            spellings.extend(task.support)
+        if plan.coordinator:
+            spellings.append(plan.coordinator)
+        spellings.extend(org_units)
+        counts: Counter[str] = Counter(strip_qualifier(s) for s in spellings)
+        keyed: dict[str, list[str]] = {}
+        order: list[str] = []
+        for raw in spellings:
+            name = strip_qualifier(raw)
+            base = unit_key(name)
+            if not base:
+                continue
+            if base not in keyed:
+                # "Trạm Y tế đặc khu" joins "Trạm Y tế" when the short form is named too.
+                short = unit_key(self._strip_locality(name))
+                if not is_group(name) and short != base and short in keyed:
+                    base = short
+                else:
+                    longer = [k for k in keyed if unit_key(self._strip_locality(keyed[k][0])) == base]
+                    if longer and not is_group(name):
+                        keyed[base] = [name]
+                        order.insert(order.index(longer[0]), base)
+                        for k in longer:
+                            keyed[base].extend(keyed.pop(k))
+                            order.remove(k)
+                        continue
+            if base not in keyed:
+                keyed[base] = []
+                order.append(base)
+            if name not in keyed[base]:
+                keyed[base].append(name)
+        units = []
+        for base in order:
+            names = keyed[base]
+            display = max(
+                names,
+                key=lambda n: (
+                    not re.search(r"\b[A-ZĐ]{2,}", n),
+                    counts[n],
+                    unit_key(n) == base,
+                    -names.index(n),
+                ),
+            )
+            aliases: list[str] = []
+            for n in names:
+                if n.lower() != display.lower() and n.lower() not in (a.lower() for a in aliases):
+                    aliases.append(n)
+            units.append(ParsedUnit(display, aliases, group=is_group(display)))
+        return units
+
+    def _display_for(self, units: list[ParsedUnit], name: str) -> str:
+        key = unit_key(strip_qualifier(name))
+        for unit in units:
+            if key in {unit_key(n) for n in [unit.name, *unit.aliases]}:
+                return unit.name
+        return name
+
+    def _unique_refs(self, tasks: list[ParsedTask], warnings: list[Warn]) -> list[ParsedTask]:
+        seen: set[str] = set()
+        for task in tasks:
+            ref = task.ref
+            if ref in seen:
+                group = getattr(task, "_group", "")
+                candidate = f"{group}.{ref}" if group else ref
+                n = 2
+                while candidate in seen:
+                    candidate = f"{ref}-{n}"
+                    n += 1
+                warnings.append(Warn.of("importer.warn.ref_renamed", ref=ref, new=candidate))
+                task.ref = candidate
+            seen.add(task.ref)
+        return tasks
+
+    def _warn(self, plan: ParsedPlan) -> None:
+        for task in plan.tasks:
+            tf = task.timeframe
+            if tf.kind is ScheduleKind.UNSPECIFIED:
+                key = "importer.warn.timeframe_blank" if not tf.text else "importer.warn.timeframe_unread"
+                plan.warnings.append(Warn.of(key, ref=task.ref, text=tf.text))
+            elif tf.kind is ScheduleKind.INHERITED:
+                plan.warnings.append(Warn.of("importer.warn.timeframe_inherited", ref=task.ref, text=tf.text))
+            if not task.lead:
+                plan.warnings.append(Warn.of("importer.warn.no_lead", ref=task.ref))
+        if not plan.rules:
+            plan.warnings.append(Warn.of("importer.warn.no_reporting"))
+        for rule in plan.rules:
+            if rule.due_day == 31 and rule.due_month is None:
+                plan.warnings.append(Warn.of("importer.warn.day_assumed", period=rule.kind.value))
+        if not plan.coordinator:
+            plan.warnings.append(Warn.of("importer.warn.no_coordinator"))
+
+
+def parse_document(
+    doc: Document, known: KnownNames | None = None, default_year: int | None = None
+) -> ParsedPlan:
+    """Parse a read document into a ParsedPlan."""
+    return PlanParser(known, default_year).parse(doc)
