@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "bot.commands.database",
     "bot.commands.registry",
     "bot.commands.run",
+    "bot.commands.plan_import",
 )
 
 Handler = Callable[[argparse.Namespace, Runtime], Awaitable[int | None]]

@@ -62,6 +62,7 @@ class ParsedTask:
     timeframe: Timeframe
     section: str | None = None
     source: str = "table"  # table | section | prose | duty
+    group: str = ""  # the group row's label (I, II…) in an appendix table
 
 
 @dataclass
@@ -92,3 +93,5 @@ class ParsedPlan:
     rules: list[RuleSpec] = field(default_factory=list)
     warnings: list[Warn] = field(default_factory=list)
     source_name: str = ""
+    # Set when the file is dondoc's own exported task sheet of an existing plan.
+    target_plan_id: int | None = None

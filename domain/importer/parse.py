@@ -285,6 +285,10 @@ class PlanParser:
             family=meta["family"],
             source_name=doc.name,
         )
+        for text in texts[:5]:
+            m = re.search(r"\((?:mã kế hoạch trong hệ thống|plan id in dondoc): (\d+)\)", text)
+            if m:
+                plan.target_plan_id = int(m.group(1))
         tasks = self._table_tasks(tables_rows, year)
         if not tasks:
             tasks = self._section_tasks(texts, year)
@@ -360,8 +364,8 @@ class PlanParser:
         title = self._title(texts, filename)
         issuer, parent = self._issuer(texts, number_idx)
         if year is None:
-            m = re.search(r"năm (20\d\d)\b|\b(20\d\d)\b", title)
-            year = int(m.group(1) or m.group(2)) if m else self.default_year
+            years = [int(y) for y in re.findall(r"\b(20\d\d)\b", title)]
+            year = max(years) if years else self.default_year
         return {
             "title": title,
             "number": number,
@@ -374,6 +378,10 @@ class PlanParser:
         }
 
     def _title(self, texts: list[str], filename: str) -> str:
+        for line in texts[:5]:
+            m = re.match(r"^(?:kế hoạch|plan):\s*(\S.*)$", _nfc(line).strip(), re.IGNORECASE)
+            if m:
+                return m.group(1).strip()
         for i, line in enumerate(texts[:40]):
             m = re.match(r"^(?:\*\*)?KẾ HOẠCH\b[\s:]*(.*)$", _nfc(line).strip())
             if not m:
@@ -466,9 +474,7 @@ class PlanParser:
                     "table",
                 )
             )
-            if row.get("_group"):
-                tasks[-1].ref = ref
-                setattr(tasks[-1], "_group", row["_group"])
+            tasks[-1].group = row.get("_group", "")
         return tasks
 
     def _section_tasks(self, texts: list[str], year: int) -> list[ParsedTask]:
@@ -729,8 +735,7 @@ class PlanParser:
         for task in tasks:
             ref = task.ref
             if ref in seen:
-                group = getattr(task, "_group", "")
-                candidate = f"{group}.{ref}" if group else ref
+                candidate = f"{task.group}.{ref}" if task.group else ref
                 n = 2
                 while candidate in seen:
                     candidate = f"{ref}-{n}"

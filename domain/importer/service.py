@@ -16,6 +16,7 @@ from domain.importer.model import ParsedPlan, ParsedUnit, Warn
 from domain.importer.parse import parse_document
 from domain.importer.readers import read_document
 from domain.importer.unitnames import KnownNames
+from domain.timeframes import parse_timeframe
 from domain.units import strip_qualifier, unit_key
 
 
@@ -142,6 +143,9 @@ async def apply_plan(
     for position, pt in enumerate(parsed.tasks):
         seen.add(pt.ref)
         tf = pt.timeframe
+        if plan.year != parsed.year:
+            # A year left out takes the plan's year: the existing plan's, on re-import.
+            tf = parse_timeframe(tf.text, plan.year) if tf.text else tf
         task = existing.get(pt.ref)
         if task is None:
             await registry.add_task(
