@@ -240,7 +240,7 @@ def _kinds_in(text: str) -> list[PeriodKind]:
 
 
 def _sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.;:!?])\s+|\n+|\s+-\s+(?=[A-ZĐÀ-Ỹa-zđ])", text)
+    parts = re.split(r"(?<=[.;:!?])\s+|\n+", text)
     return [p.strip(" -•+*\t") for p in parts if p.strip(" -•+*\t")]
 
 

@@ -578,7 +578,11 @@ class PlanParser:
                 unit = None
                 continue
             if unit is not None:
-                duties.append(_Duty(unit, _BULLET_RE.sub("", text)))
+                duty = _BULLET_RE.sub("", text)
+                if parse_reporting(duty):
+                    unit = None  # the reporting clause ends the unit's list of duties
+                    continue
+                duties.append(_Duty(unit, duty))
         return duties, units
 
     def _prose_tasks(self, texts: list[str], duties: list[_Duty], year: int) -> list[ParsedTask]:
@@ -603,6 +607,9 @@ class PlanParser:
                     support_text = _cut_at_verb(sm.group(1), self.known)
                 tasks.append(self._prose_task(str(len(tasks) + 1), sentence, lead_text, support_text, year, "prose"))
         for duty in duties:
+            low = _low(duty.text)
+            if "đôn đốc" in low or ("theo dõi" in low and "tổng hợp" in low):
+                continue  # the coordinating office's own role, not a task
             support_text = ""
             sm = re.search(r"phối hợp(?:\s+với)?\s+(.*)$", duty.text, re.IGNORECASE)
             if sm:

@@ -1,0 +1,116 @@
+"""Chat import: the office sends the plan file, reviews the summary, then Confirm or Cancel.
+
+Hook (router): `OFFICE_FILE_HANDLERS.append(plan_import.on_plan_file)` and
+`FLOWS[plan_import.FLOW] = plan_import.resume`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+
+from db.models import Plan
+from domain.errors import DomainError
+from domain.importer.model import ParsedPlan
+from domain.importer.output import result_text, summary_text
+from domain.importer.readers import MAX_BYTES, SUFFIXES
+from domain.importer.service import apply_plan, known_names, parse_bytes, resolve_units
+from domain.membership import is_office
+from handlers.messages import Option, Reply, split_text
+from handlers.turn import Turn
+
+FLOW = "plan_import"
+YES, NO = "imp:yes", "imp:no"
+# Longest chunk of the summary per message (Zalo takes 2000 characters).
+CHUNK = 1800
+SHOWN_TASKS = 25
+
+
+def _is_plan_file(name: str) -> bool:
+    return Path(name).suffix.lower() in SUFFIXES
+
+
+async def _parse(turn: Turn, data: bytes, name: str) -> ParsedPlan:
+    known = await known_names(turn.session)
+    year = turn.deps.today().year
+    parsed = await asyncio.to_thread(parse_bytes, data, name, known, year)
+    await resolve_units(turn.session, parsed)
+    return parsed
+
+
+async def _target(turn: Turn, parsed: ParsedPlan) -> Plan | None:
+    """The plan a re-imported task sheet belongs to (its id and title both match)."""
+    if parsed.target_plan_id is None:
+        return None
+    plan = await turn.session.get(Plan, parsed.target_plan_id)
+    return plan if plan is not None and plan.title == parsed.title else None
+
+
+async def on_plan_file(turn: Turn) -> list[Reply]:
+    """A document from the office outside any form: read it and ask to confirm. [] if not ours."""
+    file = turn.msg.file
+    if file is None or file.kind != "document" or not _is_plan_file(file.name):
+        return []
+    if turn.member is None or not is_office(turn.member):
+        return []
+    if file.size is not None and file.size > MAX_BYTES:
+        return [Reply(turn.t("importer.chat.too_big", name=file.name, mb=MAX_BYTES // 2**20))]
+    data = await file.fetch()
+    try:
+        parsed = await _parse(turn, data, file.name)
+    except DomainError as exc:
+        return [Reply(turn.t("importer.chat.failed", reason=turn.t(exc.key, **exc.params)))]
+    folder = turn.deps.data_dir / "imports"
+    stored = folder / f"{secrets.token_hex(8)}{Path(file.name).suffix.lower()}"
+
+    def _store() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        stored.write_bytes(data)
+
+    await asyncio.to_thread(_store)
+    target = await _target(turn, parsed)
+    for chunk in split_text(summary_text(parsed, turn.locale, limit=SHOWN_TASKS), CHUNK):
+        turn.say(chunk)
+    if target is not None:
+        question = turn.t("importer.chat.ask_confirm_update", id=target.id, title=target.title)
+    else:
+        question = turn.t("importer.chat.ask_confirm")
+    options = [Option(YES, turn.t("importer.chat.confirm")), Option(NO, turn.t("importer.chat.cancel"))]
+    data_state = {"path": str(stored), "name": file.name, "target": target.id if target else None}
+    return await turn.ask(FLOW, "confirm", question, options, data=data_state)
+
+
+def _discard(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+async def resume(turn: Turn, step: str) -> list[Reply]:
+    """The answer to Confirm / Cancel."""
+    state = turn.data
+    path = Path(str(state.get("path", "")))
+    if turn.choice == NO:
+        await asyncio.to_thread(_discard, path)
+        return await turn.done(turn.t("importer.chat.cancelled"))
+    if turn.choice != YES or step != "confirm":
+        return turn.repeat(turn.t("importer.chat.choose"))
+    if turn.member is None or not is_office(turn.member) or not path.is_file():
+        return await turn.done(turn.t("importer.chat.expired"))
+    data = await asyncio.to_thread(path.read_bytes)
+    name = str(state.get("name") or path.name)
+    try:
+        # A savepoint: a file that fails half-way leaves nothing behind.
+        async with turn.session.begin_nested():
+            parsed = await _parse(turn, data, name)
+            target = await turn.session.get(Plan, state["target"]) if state.get("target") else None
+            result = await apply_plan(
+                turn.session,
+                parsed,
+                turn.now,
+                target=target,
+                actor=f"{turn.msg.channel}:{turn.msg.user_id}",
+            )
+    except DomainError as exc:
+        return await turn.done(turn.t("importer.chat.failed", reason=turn.t(exc.key, **exc.params)))
+    await asyncio.to_thread(_discard, path)
+    return await turn.done(result_text(result, turn.locale))
