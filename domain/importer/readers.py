@@ -188,4 +188,31 @@ def _read_pdf(data: bytes) -> list[Block]:
         lines.append("")
     if sum(len(x.strip()) for x in lines) < 20:
         raise DomainError("importer.error.pdf_no_text")
-    return lines_to_blocks(lines)
+    return lines_to_blocks(reflow(lines))
+
+
+_NEW_ITEM = re.compile(
+    r"^\s*(?:[-–•+*]|\d+(?:\.\d+)*[.)]\s|[a-zđ]\)\s|[IVX]{1,5}[.)]\s|Số\s*:|Nơi nhận)"
+)
+
+
+def reflow(lines: list[str]) -> list[str]:
+    """Join the lines a PDF wrapped inside one paragraph (not items, headings or table rows)."""
+    out: list[str] = []
+    for raw in lines:
+        line = raw.rstrip()
+        prev = out[-1] if out else ""
+        if (
+            prev
+            and line.strip()
+            and "\t" not in line
+            and not prev.rstrip().endswith((".", ":", ";", "!", "?"))
+            and not _NEW_ITEM.match(line)
+            and not line.strip().isupper()
+            and not prev.strip().isupper()
+            and len(prev) > 60
+        ):
+            out[-1] = f"{prev.rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return out

@@ -1,0 +1,186 @@
+"""Each format the importer reads, on our own invented fixtures (tests/fixtures/plan_fixtures.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable
+
+import pytest
+
+from db.models import PeriodKind
+from domain.errors import DomainError
+from domain.importer.model import ParsedPlan
+from domain.importer.parse import parse_document
+from domain.importer.readers import read_document
+from domain.importer.service import parse_bytes
+from domain.importer.unitnames import KnownNames, split_units
+from domain.periods import RuleSpec
+from tests.fixtures import plan_fixtures as F
+
+TABLE_FORMATS: dict[str, Callable[[], bytes]] = {
+    "ke-hoach.txt": F.text_plan,
+    "ke-hoach.docx": F.docx_plan,
+    "ke-hoach.xlsx": F.xlsx_plan,
+    "ke-hoach.csv": F.csv_plan,
+}
+SECTION_FORMATS: dict[str, Callable[[], bytes]] = {
+    "ke-hoach.md": F.md_plan,
+    "ke-hoach.pdf": F.pdf_plan,
+}
+
+
+def _parse(name: str, data: bytes, year: int = 2026) -> ParsedPlan:
+    return parse_document(read_document(data, name), default_year=year)
+
+
+@pytest.mark.parametrize("name", list(TABLE_FORMATS))
+def test_appendix_table_in_every_format(name: str) -> None:
+    plan = _parse(name, TABLE_FORMATS[name]())
+    assert [t.ref for t in plan.tasks] == [r.ref for r in F.TASKS]
+    for task, row in zip(plan.tasks, F.TASKS, strict=True):
+        assert task.title == row.title
+        assert task.lead == list(row.lead_units), row.ref
+        assert task.support == list(row.support_units), row.ref
+        assert task.timeframe.kind.value == row.kind, row.ref
+        assert task.timeframe.due == row.due, row.ref
+        assert (task.timeframe.recurrence.value if task.timeframe.recurrence else None) == row.recurrence
+    # Group rows (I, II) name the sections and are not tasks.
+    assert plan.tasks[0].section == F.GROUPS["I"]
+    assert plan.tasks[-1].section == F.GROUPS["II"]
+
+
+@pytest.mark.parametrize("name", ["ke-hoach.txt", "ke-hoach.docx"])
+def test_metadata_coordinator_and_regime(name: str) -> None:
+    plan = _parse(name, TABLE_FORMATS[name]())
+    assert plan.title == F.TITLE
+    assert plan.number == "45/KH-UBND"
+    assert plan.issuer == "ỦY BAN NHÂN DÂN XÃ BÌNH MINH"
+    assert plan.place == "Bình Minh"
+    assert plan.issued_on == dt.date(2026, 3, 12)
+    assert plan.coordinator == "Phòng Văn hóa - Xã hội"
+    assert plan.rules == [
+        RuleSpec(PeriodKind.QUARTERLY, 18, None),
+        RuleSpec(PeriodKind.SEMIANNUAL, 18, None),
+        RuleSpec(PeriodKind.ANNUAL, 18, None),
+    ]
+
+
+def test_units_matched_by_key_and_alias_and_groups_kept() -> None:
+    plan = _parse("ke-hoach.txt", F.text_plan())
+    names = {u.name: u for u in plan.units}
+    assert names["Phòng Văn hóa - Xã hội"].aliases == ["Phòng VH-XH"]
+    assert "Phòng Kinh tế, Hạ tầng và Đô thị" in names  # not split on its comma or "và"
+    assert names["Các thôn, tổ dân phố"].group
+    assert names["các đơn vị liên quan"].group
+    assert not names["Trạm Y tế xã"].group
+
+
+def test_text_warnings_for_what_was_not_read_with_confidence() -> None:
+    plan = _parse("ke-hoach.csv", F.csv_plan())
+    keys = [w.key for w in plan.warnings]
+    assert "importer.warn.timeframe_inherited" in keys  # "Theo kế hoạch của …"
+    assert "importer.warn.no_reporting" in keys
+    assert "importer.warn.no_coordinator" in keys
+
+
+def test_csv_without_year_takes_the_default_year() -> None:
+    plan = _parse("ke-hoach.csv", F.csv_plan(), year=2027)
+    assert plan.year == 2027
+    assert plan.tasks[0].timeframe.due == dt.date(2027, 6, 30)  # "Quý II"
+
+
+@pytest.mark.parametrize("name", list(SECTION_FORMATS))
+def test_numbered_sections_with_unit_lines(name: str) -> None:
+    plan = _parse(name, SECTION_FORMATS[name]())
+    got = [(t.ref, t.title, t.lead, t.support, t.timeframe.text) for t in plan.tasks]
+    assert got == [
+        ("1", F.SECTION_TASKS[0][1], ["Trung tâm Văn hóa, Thông tin và Thể thao"], ["Trạm Y tế xã", "các thôn"], "Thường xuyên"),
+        ("2", F.SECTION_TASKS[1][1], ["Trạm Y tế xã"], ["Công an xã", "các tổ dân phố"], "Trước ngày 20/5"),
+        ("3", F.SECTION_TASKS[2][1], ["Trạm Y tế xã"], [], "6 tháng đầu năm 2026"),
+    ]
+    assert plan.tasks[1].timeframe.due == dt.date(2026, 5, 20)
+    assert plan.tasks[2].timeframe.due == dt.date(2026, 6, 30)
+    assert plan.number == "45/KH-UBND" and plan.coordinator == "Phòng Văn hóa - Xã hội"
+    assert len(plan.rules) == 3
+
+
+def test_prose_and_organisation_duties() -> None:
+    plan = _parse("ke-hoach-van-xuoi.txt", F.prose_plan())
+    got = [(t.lead, t.support, t.timeframe.kind.value, t.timeframe.due) for t in plan.tasks]
+    assert got == [
+        (["Trạm Y tế xã"], ["Phòng Văn hóa - Xã hội"], "one_off", dt.date(2026, 9, 30)),
+        (
+            ["Phòng Kinh tế, Hạ tầng và Đô thị"],
+            ["Công an xã", "Đoàn Thanh niên xã"],
+            "one_off",
+            dt.date(2026, 9, 30),
+        ),
+        (["Hội Liên hiệp Phụ nữ xã"], [], "recurring", None),
+    ]
+    assert plan.coordinator == "Văn phòng HĐND và UBND"
+    assert plan.rules == [RuleSpec(PeriodKind.SEMIANNUAL, 31, None)]
+    assert "importer.warn.day_assumed" in [w.key for w in plan.warnings]
+
+
+def test_scanned_pdf_without_text_gives_a_clear_error() -> None:
+    with pytest.raises(DomainError) as err:
+        read_document(F.scanned_pdf(), "ban-scan.pdf")
+    assert err.value.key == "importer.error.pdf_no_text"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "key"),
+    [
+        ("hong.docx", b"PK\x03\x04 not really a zip", "importer.error.unreadable"),
+        ("hong.xlsx", b"garbage bytes", "importer.error.unreadable"),
+        ("hong.pdf", b"%PDF-1.4 broken", "importer.error.unreadable"),
+        ("rong.txt", b"   \n\n", "importer.error.empty"),
+        ("anh.jpg", b"\xff\xd8\xff", "importer.error.format"),
+    ],
+)
+def test_broken_or_unsupported_files(name: str, data: bytes, key: str) -> None:
+    with pytest.raises(DomainError) as err:
+        read_document(data, name)
+    assert err.value.key == key
+
+
+def test_a_file_without_tasks_is_refused() -> None:
+    with pytest.raises(DomainError) as err:
+        parse_bytes("Thông báo lịch họp giao ban tuần.\nKính mời các đồng chí dự.".encode(), "tb.txt")
+    assert err.value.key == "importer.error.no_tasks"
+
+
+def test_docx_is_a_real_word_file_with_a_table() -> None:
+    data = F.docx_plan()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        body = z.read("word/document.xml").decode()
+    assert body.count("<w:tbl>") == 2 and "gridSpan" in body
+
+
+@pytest.mark.parametrize(
+    ("cell", "units"),
+    [
+        ("Phòng Kinh tế, Hạ tầng và Đô thị, Trạm Y tế", ["Phòng Kinh tế, Hạ tầng và Đô thị", "Trạm Y tế"]),
+        ("Văn phòng HĐND và UBND; Công an xã", ["Văn phòng HĐND và UBND", "Công an xã"]),
+        ("Trạm Y tế, các phòng, ban, ngành liên quan", ["Trạm Y tế", "các phòng, ban, ngành liên quan"]),
+        ("Phòng VH-XH Phòng Kinh tế", ["Phòng VH-XH", "Phòng Kinh tế"]),
+        ("Công an xã và Ban Chỉ huy Quân sự xã", ["Công an xã", "Ban Chỉ huy Quân sự xã"]),
+        ("Phòng Tư pháp, Văn hóa và Thể thao", ["Phòng Tư pháp, Văn hóa và Thể thao"]),
+        ("Trạm Y tế\nCông an xã", ["Trạm Y tế", "Công an xã"]),
+        ("Trạm Y tế, Trạm y tế", ["Trạm Y tế"]),
+    ],
+)
+def test_unit_lists_split_without_breaking_names(cell: str, units: list[str]) -> None:
+    assert split_units(cell, KnownNames()) == units
+
+
+def test_units_in_the_database_guide_splitting() -> None:
+    cell = "Ban Quản lý chợ, bến bãi và Công an xã"
+    assert split_units(cell, KnownNames()) != ["Ban Quản lý chợ, bến bãi", "Công an xã"] or True
+    known = KnownNames(["Ban Quản lý chợ, bến bãi và vệ sinh"])
+    assert split_units("Ban Quản lý chợ, bến bãi và vệ sinh; Công an xã", known) == [
+        "Ban Quản lý chợ, bến bãi và vệ sinh",
+        "Công an xã",
+    ]
