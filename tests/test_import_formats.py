@@ -177,10 +177,9 @@ def test_unit_lists_split_without_breaking_names(cell: str, units: list[str]) ->
 
 
 def test_units_in_the_database_guide_splitting() -> None:
-    cell = "Ban Quản lý chợ, bến bãi và Công an xã"
-    assert split_units(cell, KnownNames()) != ["Ban Quản lý chợ, bến bãi", "Công an xã"] or True
-    known = KnownNames(["Ban Quản lý chợ, bến bãi và vệ sinh"])
-    assert split_units("Ban Quản lý chợ, bến bãi và vệ sinh; Công an xã", known) == [
-        "Ban Quản lý chợ, bến bãi và vệ sinh",
-        "Công an xã",
-    ]
+    cell = "Ban Quản lý Chợ và Trạm Thủy lợi; Công an xã"
+    # Unknown, "và" before a head word ("Trạm") separates two units ...
+    assert split_units(cell, KnownNames()) == ["Ban Quản lý Chợ", "Trạm Thủy lợi", "Công an xã"]
+    # ... but a unit of that name in the database stays whole.
+    known = KnownNames(["Ban Quản lý Chợ và Trạm Thủy lợi"])
+    assert split_units(cell, known) == ["Ban Quản lý Chợ và Trạm Thủy lợi", "Công an xã"]
