@@ -105,7 +105,9 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
         if cadence is PeriodKind.ANNUAL and not ongoing:
             return Timeframe(written, ScheduleKind.RECURRING, dt.date(plan_year, 12, 31), cadence)
         if cadence is not None and cadence is not PeriodKind.ANNUAL and not ongoing:
-            return Timeframe(written, ScheduleKind.RECURRING, _first_end(cadence, plan_year), cadence)
+            return Timeframe(
+                written, ScheduleKind.RECURRING, _first_end(cadence, plan_year), cadence
+            )
         return Timeframe(written, ScheduleKind.RECURRING, None, None)
     if _EVENT.search(low):
         return Timeframe(written, ScheduleKind.EVENT_DRIVEN)

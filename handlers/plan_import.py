@@ -76,9 +76,16 @@ async def on_plan_file(turn: Turn) -> list[Reply]:
         question = turn.t("importer.chat.ask_confirm_update", id=target.id, title=target.title)
     else:
         question = turn.t("importer.chat.ask_confirm")
-    options = [Option(YES, turn.t("importer.chat.confirm")), Option(NO, turn.t("importer.chat.cancel"))]
+    options = [
+        Option(YES, turn.t("importer.chat.confirm")),
+        Option(NO, turn.t("importer.chat.cancel")),
+    ]
     data_state = {"path": str(stored), "name": file.name, "target": target.id if target else None}
     return await turn.ask(FLOW, "confirm", question, options, data=data_state)
+
+
+def _load(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
 
 
 def _discard(path: Path) -> None:
@@ -94,9 +101,9 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
         return await turn.done(turn.t("importer.chat.cancelled"))
     if turn.choice != YES or step != "confirm":
         return turn.repeat(turn.t("importer.chat.choose"))
-    if turn.member is None or not is_office(turn.member) or not path.is_file():
+    data = await asyncio.to_thread(_load, path)
+    if turn.member is None or not is_office(turn.member) or data is None:
         return await turn.done(turn.t("importer.chat.expired"))
-    data = await asyncio.to_thread(path.read_bytes)
     name = str(state.get("name") or path.name)
     try:
         # A savepoint: a file that fails half-way leaves nothing behind.

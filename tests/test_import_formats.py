@@ -1,4 +1,4 @@
-"""Each format the importer reads, on our own invented fixtures (tests/fixtures/plan_fixtures.py)."""
+"""Each format the importer reads, on our own invented fixtures (tests/fixtures/)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def test_appendix_table_in_every_format(name: str) -> None:
         assert task.support == list(row.support_units), row.ref
         assert task.timeframe.kind.value == row.kind, row.ref
         assert task.timeframe.due == row.due, row.ref
-        assert (task.timeframe.recurrence.value if task.timeframe.recurrence else None) == row.recurrence
+        assert (
+            task.timeframe.recurrence.value if task.timeframe.recurrence else None
+        ) == row.recurrence
     # Group rows (I, II) name the sections and are not tasks.
     assert plan.tasks[0].section == F.GROUPS["I"]
     assert plan.tasks[-1].section == F.GROUPS["II"]
@@ -96,8 +98,20 @@ def test_numbered_sections_with_unit_lines(name: str) -> None:
     plan = _parse(name, SECTION_FORMATS[name]())
     got = [(t.ref, t.title, t.lead, t.support, t.timeframe.text) for t in plan.tasks]
     assert got == [
-        ("1", F.SECTION_TASKS[0][1], ["Trung tâm Văn hóa, Thông tin và Thể thao"], ["Trạm Y tế xã", "các thôn"], "Thường xuyên"),
-        ("2", F.SECTION_TASKS[1][1], ["Trạm Y tế xã"], ["Công an xã", "các tổ dân phố"], "Trước ngày 20/5"),
+        (
+            "1",
+            F.SECTION_TASKS[0][1],
+            ["Trung tâm Văn hóa, Thông tin và Thể thao"],
+            ["Trạm Y tế xã", "các thôn"],
+            "Thường xuyên",
+        ),
+        (
+            "2",
+            F.SECTION_TASKS[1][1],
+            ["Trạm Y tế xã"],
+            ["Công an xã", "các tổ dân phố"],
+            "Trước ngày 20/5",
+        ),
         ("3", F.SECTION_TASKS[2][1], ["Trạm Y tế xã"], [], "6 tháng đầu năm 2026"),
     ]
     assert plan.tasks[1].timeframe.due == dt.date(2026, 5, 20)
@@ -148,7 +162,9 @@ def test_broken_or_unsupported_files(name: str, data: bytes, key: str) -> None:
 
 def test_a_file_without_tasks_is_refused() -> None:
     with pytest.raises(DomainError) as err:
-        parse_bytes("Thông báo lịch họp giao ban tuần.\nKính mời các đồng chí dự.".encode(), "tb.txt")
+        parse_bytes(
+            "Thông báo lịch họp giao ban tuần.\nKính mời các đồng chí dự.".encode(), "tb.txt"
+        )
     assert err.value.key == "importer.error.no_tasks"
 
 
@@ -162,9 +178,15 @@ def test_docx_is_a_real_word_file_with_a_table() -> None:
 @pytest.mark.parametrize(
     ("cell", "units"),
     [
-        ("Phòng Kinh tế, Hạ tầng và Đô thị, Trạm Y tế", ["Phòng Kinh tế, Hạ tầng và Đô thị", "Trạm Y tế"]),
+        (
+            "Phòng Kinh tế, Hạ tầng và Đô thị, Trạm Y tế",
+            ["Phòng Kinh tế, Hạ tầng và Đô thị", "Trạm Y tế"],
+        ),
         ("Văn phòng HĐND và UBND; Công an xã", ["Văn phòng HĐND và UBND", "Công an xã"]),
-        ("Trạm Y tế, các phòng, ban, ngành liên quan", ["Trạm Y tế", "các phòng, ban, ngành liên quan"]),
+        (
+            "Trạm Y tế, các phòng, ban, ngành liên quan",
+            ["Trạm Y tế", "các phòng, ban, ngành liên quan"],
+        ),
         ("Phòng VH-XH Phòng Kinh tế", ["Phòng VH-XH", "Phòng Kinh tế"]),
         ("Công an xã và Ban Chỉ huy Quân sự xã", ["Công an xã", "Ban Chỉ huy Quân sự xã"]),
         ("Phòng Tư pháp, Văn hóa và Thể thao", ["Phòng Tư pháp, Văn hóa và Thể thao"]),

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from db.database import Database
-from db.models import Plan, PeriodKind, Report, ReportStatus, Role, Member, Task, Unit, UnitAlias
+from db.models import Member, PeriodKind, Plan, Report, ReportStatus, Role, Task, Unit, UnitAlias
 from domain import registry
 from domain.clock import FrozenClock
 from domain.errors import DomainError
@@ -42,11 +42,19 @@ async def test_save_writes_plan_units_tasks_and_rules(db: Database, clock: Froze
     async with db.read() as s:
         plan = await s.get(Plan, plan_id)
         assert plan is not None
-        assert (plan.title, plan.number, plan.place, plan.year) == (F.TITLE, "45/KH-UBND", "Bình Minh", 2026)
+        assert (plan.title, plan.number, plan.place, plan.year) == (
+            F.TITLE,
+            "45/KH-UBND",
+            "Bình Minh",
+            2026,
+        )
         coord = await s.get(Unit, plan.coordinator_unit_id)
         assert coord is not None and coord.name == "Phòng Văn hóa - Xã hội"
         assert await registry.rule_specs(s, plan_id) == sorted(
-            [RuleSpec(k, 18, None) for k in (PeriodKind.QUARTERLY, PeriodKind.SEMIANNUAL, PeriodKind.ANNUAL)]
+            [
+                RuleSpec(k, 18, None)
+                for k in (PeriodKind.QUARTERLY, PeriodKind.SEMIANNUAL, PeriodKind.ANNUAL)
+            ]
         )
         tasks = await registry.list_tasks(s, plan_id)
         assert [t.ref for t in tasks] == [r.ref for r in F.TASKS]
@@ -61,15 +69,21 @@ async def test_save_writes_plan_units_tasks_and_rules(db: Database, clock: Froze
         # "Phòng VH-XH" is the same unit, kept as written on the task.
         assert two.units[0].unit.name == "Phòng Văn hóa - Xã hội"
         assert two.units[0].written_as == "Phòng VH-XH"
-        group = (await s.execute(select(Unit).where(Unit.name == "Các phòng, ban, ngành"))).scalar_one()
+        group = (
+            await s.execute(select(Unit).where(Unit.name == "Các phòng, ban, ngành"))
+        ).scalar_one()
         assert group.kind.value == "group"
-        women = (await s.execute(select(Unit).where(Unit.name == "Hội Liên hiệp Phụ nữ xã"))).scalar_one()
+        women = (
+            await s.execute(select(Unit).where(Unit.name == "Hội Liên hiệp Phụ nữ xã"))
+        ).scalar_one()
         assert women.independent
 
 
 async def test_existing_units_are_matched_not_duplicated(db: Database, clock: FrozenClock) -> None:
     async with db.transaction() as s:
-        await registry.get_or_create_unit(s, "Phòng Văn hoá - Xã hội", clock.now(), aliases=["VHXH xã"])
+        await registry.get_or_create_unit(
+            s, "Phòng Văn hoá - Xã hội", clock.now(), aliases=["VHXH xã"]
+        )
         await registry.get_or_create_unit(s, "Trạm Y tế xã", clock.now())
     async with db.read() as s:
         parsed = await prepare(s, F.text_plan(), "kh.txt", 2026)
@@ -115,7 +129,9 @@ async def test_xlsx_round_trip_keeps_reports_and_reports_changes(
         assert plan is not None
         tasks = {t.ref: t for t in await registry.list_tasks(s, plan_id)}
         unit = tasks["1"].units[0].unit
-        member = Member(full_name="Cán bộ A", unit_id=unit.id, role=Role.FOCAL, created_at=clock.now())
+        member = Member(
+            full_name="Cán bộ A", unit_id=unit.id, role=Role.FOCAL, created_at=clock.now()
+        )
         s.add(member)
         await s.flush()
         period = period_by_key(await registry.rule_specs(s, plan_id), "2026-Q4")
@@ -125,8 +141,15 @@ async def test_xlsx_round_trip_keeps_reports_and_reports_changes(
             assert tasks[ref].units[0].unit_id == unit.id
             answers = ReportAnswers(ReportStatus.IN_PROGRESS, 40, "Đã làm một phần")
             await submit_report(
-                s, clock.now(), TZ, plan=plan, period=period, task=tasks[ref], unit=unit,
-                member=member, answers=answers,
+                s,
+                clock.now(),
+                TZ,
+                plan=plan,
+                period=period,
+                task=tasks[ref],
+                unit=unit,
+                member=member,
+                answers=answers,
             )
     reports_before = await _count(db, Report)
     assert reports_before == 2
@@ -150,7 +173,16 @@ async def test_xlsx_round_trip_keeps_reports_and_reports_changes(
     ws.cell(rows["2"], 5).value = "Quý III"
     ws.cell(rows["4"], 4).value = "Văn phòng HĐND và UBND; Công an xã"
     ws.delete_rows(rows["3"])
-    ws.append(["9", "Tổng vệ sinh sau mùa mưa", "Trạm Y tế xã", "Các thôn, tổ dân phố", "Tháng 11/2026", ""])
+    ws.append(
+        [
+            "9",
+            "Tổng vệ sinh sau mùa mưa",
+            "Trạm Y tế xã",
+            "Các thôn, tổ dân phố",
+            "Tháng 11/2026",
+            "",
+        ]
+    )
     wb.save(sheet)
 
     async with db.transaction() as s:
@@ -166,7 +198,9 @@ async def test_xlsx_round_trip_keeps_reports_and_reports_changes(
     assert not tasks["3"].active and tasks["9"].active
     assert tasks["2"].timeframe_text == "Quý III" and str(tasks["2"].due_date) == "2026-09-30"
     assert [tu.unit.name for tu in tasks["4"].units] == [
-        "Phòng Kinh tế, Hạ tầng và Đô thị", "Văn phòng HĐND và UBND", "Công an xã"
+        "Phòng Kinh tế, Hạ tầng và Đô thị",
+        "Văn phòng HĐND và UBND",
+        "Công an xã",
     ]
 
 
@@ -187,7 +221,12 @@ def test_cli_dry_run_json_shape(
     # `db` empties the database first (PostgreSQL keeps one database for the session).
     path = tmp_path / "ke-hoach.docx"
     path.write_bytes(F.docx_plan())
-    assert _cli(monkeypatch, database_url, tmp_path, "--json", "plan", "import", str(path), "--dry-run") == 0
+    assert (
+        _cli(
+            monkeypatch, database_url, tmp_path, "--json", "plan", "import", str(path), "--dry-run"
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     data = json.loads(out)  # exactly one JSON object on stdout
     assert set(data) == {"plan", "units", "tasks", "reporting", "warnings"}
@@ -199,10 +238,18 @@ def test_cli_dry_run_json_shape(
         assert set(task) == {"ref", "title", "lead", "support", "timeframe"}
         assert set(task["timeframe"]) == {"text", "kind", "due", "recurrence"}
         assert task["timeframe"]["kind"] in {
-            "one_off", "recurring", "composite", "event_driven", "inherited", "unspecified"
+            "one_off",
+            "recurring",
+            "composite",
+            "event_driven",
+            "inherited",
+            "unspecified",
         }
     assert data["tasks"][2]["timeframe"] == {
-        "text": "Trước ngày 15/7/2026", "kind": "one_off", "due": "2026-07-15", "recurrence": None
+        "text": "Trước ngày 15/7/2026",
+        "kind": "one_off",
+        "due": "2026-07-15",
+        "recurrence": None,
     }
     assert data["reporting"][0] == {"period": "quarterly", "due_day": 18, "due_month": "last"}
     assert all(isinstance(w, str) for w in data["warnings"])
@@ -228,15 +275,42 @@ def test_cli_import_export_reimport(
     saved = json.loads(capsys.readouterr().out)
     assert saved["created"] and len(saved["added"]) == 8
     sheet = tmp_path / "out.xlsx"
-    assert _cli(monkeypatch, database_url, tmp_path, "plan", "export", str(saved["plan_id"]), "--xlsx", str(sheet)) == 0
+    assert (
+        _cli(
+            monkeypatch,
+            database_url,
+            tmp_path,
+            "plan",
+            "export",
+            str(saved["plan_id"]),
+            "--xlsx",
+            str(sheet),
+        )
+        == 0
+    )
     capsys.readouterr()
     wb = openpyxl.load_workbook(sheet)
     ws = wb.active
     assert ws is not None
     ws.cell(5, 2).value = "Tổ chức chiến dịch truyền thông (bổ sung nội dung)"
     wb.save(sheet)
-    assert _cli(monkeypatch, database_url, tmp_path, "plan", "import", str(sheet), "--plan", str(saved["plan_id"])) == 0
+    assert (
+        _cli(
+            monkeypatch,
+            database_url,
+            tmp_path,
+            "plan",
+            "import",
+            str(sheet),
+            "--plan",
+            str(saved["plan_id"]),
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Thay đổi: 1" in out and "thêm mới: 0" in out
-    assert _cli(monkeypatch, database_url, tmp_path, "plan", "import", str(tmp_path / "khong-co.docx")) == 1
+    assert (
+        _cli(monkeypatch, database_url, tmp_path, "plan", "import", str(tmp_path / "khong-co.docx"))
+        == 1
+    )
     assert "Không tìm thấy tệp" in capsys.readouterr().err

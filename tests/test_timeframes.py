@@ -85,8 +85,16 @@ def test_trailing_punctuation_is_not_part_of_the_words() -> None:
 @pytest.mark.parametrize(
     ("sentence", "text", "due"),
     [
-        ("Hoàn thiện dự thảo, trình Chủ tịch trước ngày 24/6/2026 để ký ban hành", "Trước ngày 24/6/2026", D(2026, 6, 24)),
-        ("Tổ chức hội nghị tập huấn trong quý III/2026 cho cán bộ thôn", "Quý III/2026", D(2026, 9, 30)),
+        (
+            "Hoàn thiện dự thảo, trình Chủ tịch trước ngày 24/6/2026 để ký ban hành",
+            "Trước ngày 24/6/2026",
+            D(2026, 6, 24),
+        ),
+        (
+            "Tổ chức hội nghị tập huấn trong quý III/2026 cho cán bộ thôn",
+            "Quý III/2026",
+            D(2026, 9, 30),
+        ),
         ("Gửi danh sách chậm nhất ngày 05/10/2026", "Chậm nhất ngày 05/10/2026", D(2026, 10, 5)),
         ("Khảo sát và hoàn thành trong tháng 8/2026", "Tháng 8/2026", D(2026, 8, 31)),
     ],
@@ -108,7 +116,11 @@ CLAUSES = [
     ("Báo cáo năm gửi trước ngày 05 tháng 11", [RuleSpec(P.ANNUAL, 5, 11)]),
     (
         "gửi báo cáo quý, 6 tháng, năm … trước ngày 20 của tháng cuối kỳ",
-        [RuleSpec(P.QUARTERLY, 20, None), RuleSpec(P.SEMIANNUAL, 20, None), RuleSpec(P.ANNUAL, 20, None)],
+        [
+            RuleSpec(P.QUARTERLY, 20, None),
+            RuleSpec(P.SEMIANNUAL, 20, None),
+            RuleSpec(P.ANNUAL, 20, None),
+        ],
     ),
     ("báo cáo đánh giá tháng 6 và tháng 12 hàng năm", [RuleSpec(P.SEMIANNUAL, 31, None)]),
     (

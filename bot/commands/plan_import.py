@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 from bot.cli import emit
@@ -20,10 +21,14 @@ MODULE = "bot.commands.plan_import"
 
 def add_plan_commands(plan_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `import` and `export` under the `plan` command."""
-    p = plan_sub.add_parser("import", help="import a plan document (.docx .xlsx .csv .txt .md .pdf)")
+    p = plan_sub.add_parser(
+        "import", help="import a plan document (.docx .xlsx .csv .txt .md .pdf)"
+    )
     p.add_argument("file", type=Path)
     p.add_argument("--plan", help="update this existing plan (re-import of its task sheet)")
-    p.add_argument("--dry-run", action="store_true", help="show what would be created; save nothing")
+    p.add_argument(
+        "--dry-run", action="store_true", help="show what would be created; save nothing"
+    )
     p.set_defaults(func=_import)
     p = plan_sub.add_parser("export", help="export a plan's canonical task sheet")
     p.add_argument("plan", help="plan id or number")
@@ -55,17 +60,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         add_plan_commands(plan_sub)
 
 
+def _read(path: Path) -> bytes:
+    if not path.is_file():
+        raise DomainError("importer.error.file_missing", path=str(path))
+    return path.read_bytes()
+
+
 async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
     locale = runtime.settings.default_locale
     path: Path = args.file
-    if not path.is_file():
-        raise DomainError("importer.error.file_missing", path=str(path))
-    data = path.read_bytes()
+    data = await asyncio.to_thread(_read, path)
     deps = runtime.deps
     if args.dry_run:
         async with deps.db.read() as s:
             parsed = await prepare(s, data, path.name, deps.today().year)
-        emit(args, to_json(parsed, locale), summary_text(parsed, locale) + "\n\n" + t("importer.done.dry_run", locale))
+        emit(
+            args,
+            to_json(parsed, locale),
+            summary_text(parsed, locale) + "\n\n" + t("importer.done.dry_run", locale),
+        )
         return 0
     async with deps.db.transaction() as s:
         parsed = await prepare(s, data, path.name, deps.today().year)

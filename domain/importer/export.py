@@ -34,9 +34,18 @@ async def export_xlsx(session: AsyncSession, plan: Plan, path: Path, locale: str
         if not task.active:
             continue
         lead = [tu.written_as or tu.unit.name for tu in task.units if tu.role is TaskRole.LEAD]
-        support = [tu.written_as or tu.unit.name for tu in task.units if tu.role is TaskRole.SUPPORT]
+        support = [
+            tu.written_as or tu.unit.name for tu in task.units if tu.role is TaskRole.SUPPORT
+        ]
         ws.append(
-            [task.ref, task.title, "; ".join(lead), "; ".join(support), task.timeframe_text, task.section or ""]
+            [
+                task.ref,
+                task.title,
+                "; ".join(lead),
+                "; ".join(support),
+                task.timeframe_text,
+                task.section or "",
+            ]
         )
         ws.cell(ws.max_row, 1).number_format = "@"
         count += 1

@@ -111,7 +111,9 @@ def summary_text(plan: ParsedPlan, locale: str | None, *, limit: int | None = No
         lines.append("   " + t("importer.sum.lead", locale, names="; ".join(task.lead) or dash))
         if task.support:
             lines.append("   " + t("importer.sum.support", locale, names="; ".join(task.support)))
-        lines.append("   " + t("importer.sum.time", locale, text=timeframe_text(task.timeframe, locale)))
+        lines.append(
+            "   " + t("importer.sum.time", locale, text=timeframe_text(task.timeframe, locale))
+        )
     if limit is not None and len(plan.tasks) > limit:
         lines.append(t("importer.sum.more", locale, count=len(plan.tasks) - limit))
     lines.append("")
@@ -143,12 +145,23 @@ def result_text(result: ImportResult, locale: str | None) -> str:
         )
     )
     if not result.created_plan:
-        for label, refs in (("added", result.added), ("changed", result.changed), ("removed", result.removed)):
+        for label, refs in (
+            ("added", result.added),
+            ("changed", result.changed),
+            ("removed", result.removed),
+        ):
             if refs:
                 lines.append(t(f"importer.done.{label}", locale, refs=", ".join(refs)))
         lines.append(t("importer.done.reports_kept", locale, count=result.reports_kept))
     if result.new_units:
-        lines.append(t("importer.done.new_units", locale, count=len(result.new_units), names="; ".join(result.new_units)))
+        lines.append(
+            t(
+                "importer.done.new_units",
+                locale,
+                count=len(result.new_units),
+                names="; ".join(result.new_units),
+            )
+        )
     return "\n".join(lines)
 
 

@@ -15,14 +15,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from db.models import DocumentFamily, ScheduleKind
-from domain.importer.model import Block, Document, Para, ParsedPlan, ParsedTask, ParsedUnit
-from domain.importer.model import Table, Warn
+from domain.importer.model import (
+    Block,
+    Document,
+    Para,
+    ParsedPlan,
+    ParsedTask,
+    ParsedUnit,
+    Table,
+    Warn,
+)
 from domain.importer.unitnames import KnownNames, split_units, starts_with_head
-from domain.timeframes import Timeframe, find_deadline, parse_timeframe, parse_reporting
+from domain.timeframes import Timeframe, find_deadline, parse_reporting, parse_timeframe
 from domain.units import is_group, strip_qualifier, unit_key
 
 ROLES = ("ref", "title", "lead", "support", "time", "section", "other")
-_ROMAN_RE = re.compile(r"^(?=[IVXLC]+\b)(M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3}))[.)]?$")
+_ROMAN_RE = re.compile(
+    r"^(?=[IVXLC]+\b)(M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3}))[.)]?$"
+)
 
 
 def _nfc(text: str) -> str:
@@ -163,13 +173,16 @@ class _TableReader:
         cells = _row_cells(row, roles)
         ref = cells.get("ref", "").strip().rstrip(".")
         filled = [c for c in row if c.strip()]
-        if _ROMAN_RE.match(ref) or re.fullmatch(r"[A-ZĐ]", ref) or (
-            len(filled) >= 2 and len(set(filled)) == 1
-        ) or (
-            not ref
-            and cells.get("title")
-            and not any(cells.get(k) for k in ("lead", "support", "time"))
-            and (cells.get("title", "").isupper() or len(filled) == 1 and st.last is None)
+        if (
+            _ROMAN_RE.match(ref)
+            or re.fullmatch(r"[A-ZĐ]", ref)
+            or (len(filled) >= 2 and len(set(filled)) == 1)
+            or (
+                not ref
+                and cells.get("title")
+                and not any(cells.get(k) for k in ("lead", "support", "time"))
+                and (cells.get("title", "").isupper() or (len(filled) == 1 and st.last is None))
+            )
         ):
             label = cells.get("title") or (filled[-1] if filled else "")
             if len(set(filled)) == 1:
@@ -213,13 +226,60 @@ _FIELD_KIND = {"chủ trì": "lead", "thực hiện": "lead", "phối hợp": "s
 _BULLET_RE = re.compile(r"^[-–•+*]\s*")
 _STOP_RE = re.compile(r"^(nơi nhận|kt\.|tm\.|phụ lục|danh mục)\b", re.IGNORECASE)
 _VERBS = (
-    "tổ chức", "triển khai", "thực hiện", "xây dựng", "tuyên truyền", "hướng dẫn", "kiểm tra",
-    "rà soát", "tham mưu", "đề xuất", "nghiên cứu", "phổ biến", "vận động", "theo dõi",
-    "tổng hợp", "đánh giá", "báo cáo", "ban hành", "trình", "phát động", "duy trì", "nâng cao",
-    "đẩy mạnh", "tăng cường", "bảo đảm", "đảm bảo", "lồng ghép", "quản lý", "giám sát",
-    "chỉ đạo", "khảo sát", "tập huấn", "bồi dưỡng", "cung cấp", "hỗ trợ", "củng cố", "lập",
-    "xử lý", "thống kê", "cập nhật", "có trách nhiệm", "bố trí", "chịu trách nhiệm", "để",
-    "nhằm", "trong", "về", "tại", "đến", "cho", "theo", "trước", "chậm nhất", "khi",
+    "tổ chức",
+    "triển khai",
+    "thực hiện",
+    "xây dựng",
+    "tuyên truyền",
+    "hướng dẫn",
+    "kiểm tra",
+    "rà soát",
+    "tham mưu",
+    "đề xuất",
+    "nghiên cứu",
+    "phổ biến",
+    "vận động",
+    "theo dõi",
+    "tổng hợp",
+    "đánh giá",
+    "báo cáo",
+    "ban hành",
+    "trình",
+    "phát động",
+    "duy trì",
+    "nâng cao",
+    "đẩy mạnh",
+    "tăng cường",
+    "bảo đảm",
+    "đảm bảo",
+    "lồng ghép",
+    "quản lý",
+    "giám sát",
+    "chỉ đạo",
+    "khảo sát",
+    "tập huấn",
+    "bồi dưỡng",
+    "cung cấp",
+    "hỗ trợ",
+    "củng cố",
+    "lập",
+    "xử lý",
+    "thống kê",
+    "cập nhật",
+    "có trách nhiệm",
+    "bố trí",
+    "chịu trách nhiệm",
+    "để",
+    "nhằm",
+    "trong",
+    "về",
+    "tại",
+    "đến",
+    "cho",
+    "theo",
+    "trước",
+    "chậm nhất",
+    "khi",
 )
 
 
@@ -272,19 +332,8 @@ class PlanParser:
         """Read the whole document."""
         paras, tables_rows = self._split_blocks(doc.blocks)
         texts = [p.text for p in paras]
-        meta = self._metadata(paras, doc.name)
-        year = meta["year"]
-        plan = ParsedPlan(
-            title=meta["title"],
-            year=year,
-            number=meta["number"],
-            issuer=meta["issuer"],
-            parent_body=meta["parent"],
-            place=meta["place"],
-            issued_on=meta["issued_on"],
-            family=meta["family"],
-            source_name=doc.name,
-        )
+        plan = self._metadata(paras, doc.name)
+        year = plan.year
         for text in texts[:5]:
             m = re.search(r"\((?:mã kế hoạch trong hệ thống|plan id in dondoc): (\d+)\)", text)
             if m:
@@ -330,7 +379,7 @@ class PlanParser:
 
     # -- metadata -----------------------------------------------------------
 
-    def _metadata(self, paras: list[Para], filename: str) -> dict[str, object]:
+    def _metadata(self, paras: list[Para], filename: str) -> ParsedPlan:
         texts = [p.text for p in paras]
         head = texts[:40]
         number = None
@@ -366,16 +415,17 @@ class PlanParser:
         if year is None:
             years = [int(y) for y in re.findall(r"\b(20\d\d)\b", title)]
             year = max(years) if years else self.default_year
-        return {
-            "title": title,
-            "number": number,
-            "issuer": issuer,
-            "parent": parent,
-            "place": place,
-            "issued_on": issued_on,
-            "year": year,
-            "family": family,
-        }
+        return ParsedPlan(
+            title=title,
+            year=year,
+            number=number,
+            issuer=issuer,
+            parent_body=parent,
+            place=place,
+            issued_on=issued_on,
+            family=family,
+            source_name=filename,
+        )
 
     def _title(self, texts: list[str], filename: str) -> str:
         for line in texts[:5]:
@@ -388,7 +438,12 @@ class PlanParser:
                 continue
             parts = [m.group(1).strip()] if m.group(1).strip() else []
             for nxt in texts[i + 1 : i + 6]:
-                if re.match(r"^(thực hiện|căn cứ|triển khai thực hiện kế hoạch số|i[.)]\s)", _low(nxt)) and parts:
+                if (
+                    re.match(
+                        r"^(thực hiện|căn cứ|triển khai thực hiện kế hoạch số|i[.)]\s)", _low(nxt)
+                    )
+                    and parts
+                ):
                     break
                 if _ROMAN_HEAD_RE.match(nxt) or _NUM_RE.match(nxt):
                     break
@@ -414,7 +469,16 @@ class PlanParser:
         ]
         caps = [c for c in caps if len(c) > 3]
         if caps:
-            issuer = caps[-1] if len(caps) == 1 or not caps[-1].startswith(("XÃ", "PHƯỜNG", "ĐẶC KHU", "HUYỆN", "TỈNH", "THÀNH PHỐ")) else f"{caps[-2]} {caps[-1]}" if len(caps) >= 2 else caps[-1]
+            issuer = (
+                caps[-1]
+                if len(caps) == 1
+                or not caps[-1].startswith(
+                    ("XÃ", "PHƯỜNG", "ĐẶC KHU", "HUYỆN", "TỈNH", "THÀNH PHỐ")
+                )
+                else f"{caps[-2]} {caps[-1]}"
+                if len(caps) >= 2
+                else caps[-1]
+            )
             parent = caps[0] if len(caps) >= 2 and caps[0] not in issuer else None
             return issuer, parent
         for line in texts[:60]:
@@ -447,8 +511,9 @@ class PlanParser:
     ) -> ParsedTask:
         lead = split_units(lead_text, self.known)
         support = [
-            u for u in split_units(support_text, self.known) if unit_key(u) not in
-            {unit_key(x) for x in lead}
+            u
+            for u in split_units(support_text, self.known)
+            if unit_key(u) not in {unit_key(x) for x in lead}
         ]
         tf = parse_timeframe(time_text, year)
         if tf.kind is ScheduleKind.UNSPECIFIED and not tf.text:
@@ -565,7 +630,9 @@ class PlanParser:
                 body = body.rstrip(":")
                 if starts_with_head(body) and "báo cáo" not in _low(body)[:20]:
                     words = body.split()
-                    if len(words) <= 14 and not re.search(r"[.;]\s|\s(chủ trì|tham mưu|có trách nhiệm|thực hiện)\s", f" {body} "):
+                    if len(words) <= 14 and not re.search(
+                        r"[.;]\s|\s(chủ trì|tham mưu|có trách nhiệm|thực hiện)\s", f" {body} "
+                    ):
                         unit = body
                         units.append(body)
                         continue
@@ -596,7 +663,12 @@ class PlanParser:
                 m = re.search(r"^(.*?)\s+chủ trì\b[,\s]*(?:và\s+)?(.*)$", sentence)
                 if not m:
                     continue
-                lead_text = re.sub(r"^(?:\d+(?:\.\d+)*[.)]?\s*|giao\s+|đề nghị\s+)", "", m.group(1), flags=re.IGNORECASE)
+                lead_text = re.sub(
+                    r"^(?:\d+(?:\.\d+)*[.)]?\s*|giao\s+|đề nghị\s+)",
+                    "",
+                    m.group(1),
+                    flags=re.IGNORECASE,
+                )
                 lead_text = lead_text.split(":")[-1].strip()
                 if not starts_with_head(lead_text) or len(lead_text.split()) > 20:
                     continue
@@ -605,7 +677,11 @@ class PlanParser:
                 sm = re.match(r"phối hợp(?:\s+với)?\s+(.*)$", rest)
                 if sm:
                     support_text = _cut_at_verb(sm.group(1), self.known)
-                tasks.append(self._prose_task(str(len(tasks) + 1), sentence, lead_text, support_text, year, "prose"))
+                tasks.append(
+                    self._prose_task(
+                        str(len(tasks) + 1), sentence, lead_text, support_text, year, "prose"
+                    )
+                )
         for duty in duties:
             low = _low(duty.text)
             if "đôn đốc" in low or ("theo dõi" in low and "tổng hợp" in low):
@@ -615,7 +691,9 @@ class PlanParser:
             if sm:
                 support_text = _cut_at_verb(sm.group(1), self.known)
             tasks.append(
-                self._prose_task(str(len(tasks) + 1), duty.text, duty.unit, support_text, year, "duty")
+                self._prose_task(
+                    str(len(tasks) + 1), duty.text, duty.unit, support_text, year, "duty"
+                )
             )
         return tasks
 
@@ -698,7 +776,9 @@ class PlanParser:
                 if not is_group(name) and short != base and short in keyed:
                     base = short
                 else:
-                    longer = [k for k in keyed if unit_key(self._strip_locality(keyed[k][0])) == base]
+                    longer = [
+                        k for k in keyed if unit_key(self._strip_locality(keyed[k][0])) == base
+                    ]
                     if longer and not is_group(name):
                         keyed[base] = [name]
                         order.insert(order.index(longer[0]), base)
@@ -756,10 +836,16 @@ class PlanParser:
         for task in plan.tasks:
             tf = task.timeframe
             if tf.kind is ScheduleKind.UNSPECIFIED:
-                key = "importer.warn.timeframe_blank" if not tf.text else "importer.warn.timeframe_unread"
+                key = (
+                    "importer.warn.timeframe_blank"
+                    if not tf.text
+                    else "importer.warn.timeframe_unread"
+                )
                 plan.warnings.append(Warn.of(key, ref=task.ref, text=tf.text))
             elif tf.kind is ScheduleKind.INHERITED:
-                plan.warnings.append(Warn.of("importer.warn.timeframe_inherited", ref=task.ref, text=tf.text))
+                plan.warnings.append(
+                    Warn.of("importer.warn.timeframe_inherited", ref=task.ref, text=tf.text)
+                )
             if not task.lead:
                 plan.warnings.append(Warn.of("importer.warn.no_lead", ref=task.ref))
         if not plan.rules:

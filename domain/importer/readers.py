@@ -47,7 +47,7 @@ def read_document(data: bytes, filename: str) -> Document:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, UnicodeError) as exc:
         raise DomainError("importer.error.unreadable", name=filename, kind=suffix) from exc
-    except Exception as exc:  # noqa: BLE001 - third-party parsers raise their own types
+    except Exception as exc:
         if type(exc).__module__.split(".")[0] in ("docx", "openpyxl", "pypdf", "lxml"):
             raise DomainError("importer.error.unreadable", name=filename, kind=suffix) from exc
         raise

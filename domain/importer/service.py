@@ -78,7 +78,9 @@ async def resolve_units(session: AsyncSession, plan: ParsedPlan) -> list[str]:
             new.append(unit.name)
     plan.warnings = [w for w in plan.warnings if w.key != "importer.warn.new_units"]
     if new:
-        plan.warnings.append(Warn.of("importer.warn.new_units", count=len(new), names="; ".join(new)))
+        plan.warnings.append(
+            Warn.of("importer.warn.new_units", count=len(new), names="; ".join(new))
+        )
     return new
 
 
@@ -137,7 +139,9 @@ async def apply_plan(
         plan.coordinator_unit_id = coord.id if coord else None
     for rule in parsed.rules:
         await registry.set_rule(session, plan, rule.kind, rule.due_day, rule.due_month, now)
-    result = ImportResult(plan.id, plan.title, created_plan, new_units=new_units, rules=len(parsed.rules))
+    result = ImportResult(
+        plan.id, plan.title, created_plan, new_units=new_units, rules=len(parsed.rules)
+    )
     existing = {t.ref: t for t in await registry.list_tasks(session, plan.id)}
     seen: set[str] = set()
     for position, pt in enumerate(parsed.tasks):
