@@ -259,8 +259,18 @@ def parse_reporting(text: str) -> list[RuleSpec]:
     return sorted(rules.values(), key=lambda r: list(PeriodKind).index(r.kind))
 
 
+_OWN_RE = re.compile(
+    r"^\s*(?:của\s*)?(?:tháng cuối\s*(quý|kỳ|năm|6 tháng)?|(hằng năm|hằng tháng|hằng quý))"
+)
+
+
 def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
-    """Rules of one sentence, and whether every one was named by its own qualifier."""
+    """Rules of one sentence, and whether every one was named by its own qualifier.
+
+    Each deadline takes the period named right after it ("… tháng cuối quý", "… hằng năm"),
+    else the periods named just before it ("6 tháng (trước ngày 15/6)"), else the sentence's
+    subject ("Báo cáo quý, 6 tháng, năm … trước ngày 20 của tháng cuối kỳ").
+    """
     low = _YEAR_DATED.sub(" ", low)
     deadlines = list(_DEADLINE_RE.finditer(low))
     if not deadlines:
@@ -268,32 +278,32 @@ def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
     qualified = True
     subject = _kinds_in(low[: deadlines[0].start()])
     out: list[RuleSpec] = []
+    prev_end = 0
     for i, m in enumerate(deadlines):
         day = int(m.group(1))
         month = int(m.group(2)) if m.group(2) else None
-        if not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
-            continue
         end = deadlines[i + 1].start() if i + 1 < len(deadlines) else len(low)
         tail = low[m.end() : end]
-        own = _kinds_in(tail) if re.search(r"quý|hằng năm|hằng tháng|6 tháng|9 tháng", tail) else []
-        if month is not None and "hằng năm" in tail:
-            own = [PeriodKind.ANNUAL]
-        if own:
-            kinds = own
-        else:
+        before = low[prev_end : m.start()]
+        own_m = _OWN_RE.match(tail)
+        prev_end = m.end() + (own_m.end() if own_m else 0)
+        if not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
+            continue
+        own: list[PeriodKind] = []
+        if own_m and own_m.group(1) == "quý":
+            own = [PeriodKind.QUARTERLY]
+        elif own_m and own_m.group(2):
+            own = {
+                "hằng năm": [PeriodKind.ANNUAL],
+                "hằng tháng": [PeriodKind.MONTHLY],
+                "hằng quý": [PeriodKind.QUARTERLY],
+            }[own_m.group(2)]
+        if not own:
             qualified = False
-        if own:
-            pass
-        elif len(deadlines) > 1 and len(subject) == len(deadlines):
-            kinds = [subject[i]]
-        else:
-            kinds = subject
-        last_month = month is None or bool(re.match(r"\s*(?:của\s*)?tháng cuối", tail))
+        kinds = own or _kinds_in(before) or subject
+        last_month = month is None or bool(own_m and own_m.group(0).strip().startswith(("của", "tháng")))
         for kind in kinds:
-            if month is not None and not last_month:
-                out.append(RuleSpec(kind, day, month))
-            else:
-                out.append(RuleSpec(kind, day, None))
+            out.append(RuleSpec(kind, day, None if last_month else month))
     return out, qualified
 
 

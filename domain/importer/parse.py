@@ -49,8 +49,10 @@ def _low(text: str) -> str:
 def column_role(header: str) -> str | None:
     """What a header cell names, whatever its wording."""
     h = _low(header).replace("\n", " ")
-    if not h:
-        return None
+    if not h or len(h) > 60 or len(h.split()) > 8:
+        return None  # a header cell is a short label, not a task's text
+    if re.search(r"sản phẩm|kinh phí|nguồn vốn|ghi chú|hình thức|dự toán|kết quả|chỉ tiêu", h):
+        return "other"
     if re.search(r"thời gian|thời hạn|tiến độ|hoàn thành|mốc|timeframe|deadline|due", h):
         return "time"
     if "phối hợp" in h or "support" in h:
@@ -63,14 +65,12 @@ def column_role(header: str) -> str | None:
         return "section"
     if re.search(r"^(task|title)\b", h):
         return "title"
-    if re.search(r"nhóm|lĩnh vực|mục|chương trình", h) and "nhiệm vụ" not in h.replace(
+    if re.search(r"nhóm|lĩnh vực|chương trình", h) and "nhiệm vụ" not in h.replace(
         "nhóm nhiệm vụ", ""
     ):
         return "section"
-    if re.search(r"nhiệm vụ|nội dung|tên|công việc|hoạt động|giải pháp", h):
+    if re.search(r"nhiệm vụ|nội dung|tên|công việc|hoạt động|giải pháp|đề án", h):
         return "title"
-    if re.search(r"sản phẩm|kết quả|ghi chú|kinh phí|nguồn", h):
-        return "other"
     return None
 
 
@@ -214,14 +214,15 @@ def _ref_like(cell: str) -> bool:
 # ---------------------------------------------------------------- prose structure
 
 _NUM_RE = re.compile(r"^((?:\d+\.)*\d+)[.)]?\s+(\S.*)$")
-_LETTER_RE = re.compile(r"^([a-zđ])\)\s+(\S.*)$")
+_LETTER_RE = re.compile(r"^([a-zđ])[).]\s+(\S.*)$")
 _ROMAN_HEAD_RE = re.compile(r"^([IVX]{1,5})[.)]\s*(\S.*)$")
-_FIELD_RE = re.compile(
-    r"^[-–•+*]?\s*(?:(?:đơn vị|cơ quan|bộ phận)\s+)?(chủ trì|phối hợp|thực hiện|"
+_LABEL = (
+    r"(?:(?:đơn vị|cơ quan|bộ phận)(?:,\s*(?:đơn vị|cơ quan))?\s+)?(chủ trì|phối hợp|thực hiện|"
     r"thời gian(?: thực hiện| hoàn thành)?|thời hạn(?: hoàn thành)?|tiến độ(?: thực hiện)?|"
-    r"sản phẩm|kết quả)\s*:\s*(.*)$",
-    re.IGNORECASE,
+    r"sản phẩm|kết quả)(?:\s+(?:thực hiện|chính|tham mưu|dự kiến))?\s*:"
 )
+_FIELD_RE = re.compile(r"^[-–•+*]?\s*" + _LABEL + r"\s*(.*)$", re.IGNORECASE)
+_INLINE_RE = re.compile(_LABEL, re.IGNORECASE)
 _FIELD_KIND = {"chủ trì": "lead", "thực hiện": "lead", "phối hợp": "support"}
 _BULLET_RE = re.compile(r"^[-–•+*]\s*")
 _STOP_RE = re.compile(r"^(nơi nhận|kt\.|tm\.|phụ lục|danh mục)\b", re.IGNORECASE)
@@ -302,8 +303,34 @@ def _cut_at_verb(text: str, known: KnownNames) -> str:
     return text[:best].strip(" ,;:.")
 
 
-def _word_starts(text: str, end: int) -> list[int]:
-    return [0] + [m.end() for m in re.finditer(r"\s+", text[:end])]
+def _set_field(fields: dict[str, str], label: str, value: str) -> None:
+    label = label.lower()
+    value = value.strip(" ;,.()")
+    if label.startswith(("thời gian", "thời hạn", "tiến độ")):
+        fields["time"] = value
+    elif label in _FIELD_KIND:
+        kind = _FIELD_KIND[label]
+        fields[kind] = _append(fields.get(kind, ""), value).strip("; ")
+
+
+_INLINE_START = re.compile(r"(\(|[;.]\s|\s[-–]\s)\s*" + _LABEL, re.IGNORECASE)
+
+
+def _take_inline(text: str, fields: dict[str, str]) -> str:
+    """Move "(Chủ trì: X; phối hợp: Y; thời gian: Z)" written inside a paragraph into fields."""
+    first = _INLINE_START.search(text)
+    if first is None or not re.search(r"chủ trì|thực hiện", first.group(2), re.IGNORECASE):
+        return text
+    labels = list(_INLINE_RE.finditer(text, first.start()))
+    for i, m in enumerate(labels):
+        end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        value = text[m.end() : end]
+        if i + 1 == len(labels) and "(" in text[first.start() : first.start() + 2]:
+            value = value.split(")", 1)[0]
+        _set_field(fields, m.group(1), value)
+    return text[: first.start()].rstrip(" ;,.-–(") + (
+        "." if text[: first.start()].rstrip().endswith(".") else ""
+    )
 
 
 @dataclass
@@ -524,6 +551,22 @@ class PlanParser:
         return ParsedTask(ref, title, lead, support, tf, section or None, source)
 
     def _table_tasks(self, rows: list[dict[str, str]], year: int) -> list[ParsedTask]:
+        # A numbered row without units or time whose children follow ("1" over "1.1", "1.2")
+        # is a heading, not a task.
+        parents: dict[str, str] = {}
+        kept: list[dict[str, str]] = []
+        for i, row in enumerate(rows):
+            ref = row.get("ref", "")
+            nxt = rows[i + 1].get("ref", "") if i + 1 < len(rows) else ""
+            bare = not any(row.get(k) for k in ("lead", "support", "time"))
+            if ref and bare and nxt.startswith(ref + "."):
+                parents[ref] = row.get("title", "")
+                continue
+            parent = ref.rsplit(".", 1)[0] if "." in ref else ""
+            if parent in parents and not row.get("section"):
+                row = {**row, "_section": parents[parent]}
+            kept.append(row)
+        rows = kept
         tasks = []
         for n, row in enumerate(rows, 1):
             ref = row.get("ref") or str(n)
@@ -546,6 +589,7 @@ class PlanParser:
         blocks: list[_Block] = []
         roman: str | None = None
         current: _Block | None = None
+        last_num = ""
         for line in texts:
             text = line.replace("**", "").strip()
             if _STOP_RE.match(text):
@@ -558,30 +602,35 @@ class PlanParser:
                 continue
             fm = _FIELD_RE.match(text)
             if fm and current is not None:
-                label = fm.group(1).lower()
-                value = fm.group(2).strip()
-                if label.startswith(("thời gian", "thời hạn", "tiến độ")):
-                    current.fields["time"] = value
-                elif label in _FIELD_KIND:
-                    kind = _FIELD_KIND[label]
-                    current.fields[kind] = _append(current.fields.get(kind, ""), value)
+                _set_field(current.fields, fm.group(1), fm.group(2))
                 continue
             nm = _NUM_RE.match(text)
+            lm = _LETTER_RE.match(text)
             if nm and not re.match(r"^\d{1,2}/\d", text):
+                last_num = nm.group(1)
                 current = _Block(nm.group(1), nm.group(2).strip(), roman=roman)
-                blocks.append(current)
-                continue
-            if current is not None and not current.fields:
+            elif lm:
+                ref = f"{last_num}.{lm.group(1)}" if last_num else lm.group(1)
+                current = _Block(ref, lm.group(2).strip(), roman=roman)
+            elif current is not None and not current.fields:
                 current.body.append(text)
+                continue
+            else:
+                continue
+            blocks.append(current)
+            current.heading = _take_inline(current.heading, current.fields)
         headings: dict[str, str] = {}
         tasks = []
         for b in blocks:
+            body = [_take_inline(extra, b.fields) for extra in b.body]
             if "lead" not in b.fields and "support" not in b.fields:
                 headings[b.ref] = b.heading
                 continue
             title = b.heading
             details = []
-            for extra in b.body:
+            for extra in body:
+                if not extra:
+                    continue
                 if extra[:1].islower():
                     title = f"{title} {extra}"
                 else:
@@ -736,6 +785,7 @@ class PlanParser:
             if "đôn đốc" in low or ("theo dõi" in low and "tổng hợp" in low):
                 body = _NUM_RE.sub(r"\2", line.strip())
                 body = _BULLET_RE.sub("", body)
+                body = re.sub(r"^(?:giao|đề nghị|yêu cầu)\s+", "", body, flags=re.IGNORECASE)
                 name = _cut_at_verb(body, self.known)
                 if name and starts_with_head(name) and name != body and not is_group(name):
                     credit(name, 2 * ("đôn đốc" in low) + ("theo dõi" in low) + ("tổng hợp" in low))

@@ -131,11 +131,19 @@ def _cell_text(value: object) -> str:
 def _read_xlsx(data: bytes) -> list[Block]:
     from openpyxl import load_workbook
 
-    wb = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+    wb = load_workbook(io.BytesIO(data), data_only=True)
     blocks: list[Block] = []
     try:
         for ws in wb.worksheets:
-            rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            grid = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            # A merged cell's value stands for every cell it covers (a lead unit over rows).
+            for merged in ws.merged_cells.ranges:
+                top = grid[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(grid) else ""
+                for r in range(merged.min_row, min(merged.max_row, len(grid)) + 1):
+                    for c in range(merged.min_col, merged.max_col + 1):
+                        if c - 1 < len(grid[r - 1]):
+                            grid[r - 1][c - 1] = top
+            rows = grid
             rows = [r for r in rows if any(r)]
             if rows:
                 width = max(max((i + 1 for i, c in enumerate(r) if c), default=0) for r in rows)
