@@ -301,7 +301,9 @@ def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
         if not own:
             qualified = False
         kinds = own or _kinds_in(before) or subject
-        last_month = month is None or bool(own_m and own_m.group(0).strip().startswith(("của", "tháng")))
+        last_month = month is None or bool(
+            own_m and own_m.group(0).strip().startswith(("của", "tháng"))
+        )
         for kind in kinds:
             out.append(RuleSpec(kind, day, None if last_month else month))
     return out, qualified

@@ -205,3 +205,106 @@ def test_units_in_the_database_guide_splitting() -> None:
     # ... but a unit of that name in the database stays whole.
     known = KnownNames(["Ban Quản lý Chợ và Trạm Thủy lợi"])
     assert split_units(cell, known) == ["Ban Quản lý Chợ và Trạm Thủy lợi", "Công an xã"]
+
+
+def test_pdf_with_a_drawn_table_across_pages() -> None:
+    plan = _parse("phu-luc.pdf", F.pdf_table_plan())
+    assert plan.number == "45/KH-UBND" and plan.coordinator == "Phòng Văn hóa - Xã hội"
+    assert len(plan.rules) == 3
+    got = [
+        (t.ref, t.title, t.lead, t.support, t.timeframe.kind.value, t.timeframe.due)
+        for t in plan.tasks
+    ]
+    want = [
+        (r.ref, r.title, list(r.lead_units), list(r.support_units), r.kind, r.due) for r in F.TASKS
+    ]
+    assert got == want
+
+
+def _lines(text: str) -> ParsedPlan:
+    return _parse("ke-hoach.txt", text.encode())
+
+
+def test_inline_fields_and_lettered_items() -> None:
+    plan = _lines(
+        "KẾ HOẠCH\nCải cách hành chính năm 2026\nII. NHIỆM VỤ\n1. Công tác thông tin\n"
+        "a) Tổ chức hội thi tìm hiểu pháp luật (Đơn vị chủ trì: Phòng Văn hóa - Xã hội; "
+        "phối hợp: Đoàn Thanh niên xã; thời gian: Quý III/2026).\n"
+        "b) Niêm yết thủ tục tại bộ phận một cửa\n"
+        "- Cơ quan, đơn vị chủ trì thực hiện: Văn phòng HĐND và UBND\n"
+        "- Thời gian hoàn thành: Tháng 5/2026\n"
+        "2. Rà soát hồ sơ tồn đọng. Chủ trì: Công an xã. Thời hạn: trước ngày 30/6/2026.\n"
+    )
+    got = [(t.ref, t.title, t.lead, t.support, t.timeframe.due, t.section) for t in plan.tasks]
+    assert got == [
+        (
+            "1.a",
+            "Tổ chức hội thi tìm hiểu pháp luật",
+            ["Phòng Văn hóa - Xã hội"],
+            ["Đoàn Thanh niên xã"],
+            dt.date(2026, 9, 30),
+            "Công tác thông tin",
+        ),
+        (
+            "1.b",
+            "Niêm yết thủ tục tại bộ phận một cửa",
+            ["Văn phòng HĐND và UBND"],
+            [],
+            dt.date(2026, 5, 31),
+            "Công tác thông tin",
+        ),
+        ("2", "Rà soát hồ sơ tồn đọng", ["Công an xã"], [], dt.date(2026, 6, 30), "NHIỆM VỤ"),
+    ]
+
+
+def test_numbered_parent_rows_and_header_words_in_data() -> None:
+    rows = [
+        [
+            "STT",
+            "Nội dung công việc",
+            "Cơ quan, đơn vị chủ trì",
+            "Cơ quan, đơn vị phối hợp",
+            "Sản phẩm hoàn thành",
+            "Tiến độ",
+        ],
+        ["1", "Công tác tổ chức", "", "", "", ""],
+        [
+            "1.1",
+            "Rà soát nhiệm vụ được giao cho các đơn vị phối hợp",
+            "Văn phòng HĐND và UBND",
+            "Các đơn vị phối hợp thực hiện",
+            "Danh mục",
+            "Quý I",
+        ],
+        ["1.2", "Kiện toàn tổ công tác", "Phòng Nội vụ", "", "Quyết định", "Tháng 2"],
+        ["2", "Tổng kết", "Phòng Nội vụ", "Các phòng, ban", "Báo cáo", "Tháng 12"],
+    ]
+    plan = _lines("\n".join("\t".join(r) for r in rows))
+    got = [(t.ref, t.lead, t.support, t.timeframe.due, t.section) for t in plan.tasks]
+    assert got == [
+        (
+            "1.1",
+            ["Văn phòng HĐND và UBND"],
+            ["Các đơn vị phối hợp thực hiện"],
+            dt.date(2026, 3, 31),
+            "Công tác tổ chức",
+        ),
+        ("1.2", ["Phòng Nội vụ"], [], dt.date(2026, 2, 28), "Công tác tổ chức"),
+        ("2", ["Phòng Nội vụ"], ["Các phòng, ban"], dt.date(2026, 12, 31), None),
+    ]
+
+
+def test_xlsx_lead_cell_merged_over_several_rows() -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["STT", "Nhiệm vụ", "Đơn vị thực hiện", "Thời gian thực hiện"])
+    ws.append([1, "Khảo sát hộ nghèo", "Phòng Văn hóa - Xã hội", "Quý I"])
+    ws.append([2, "Cập nhật dữ liệu hộ nghèo", None, "Quý II"])
+    ws.merge_cells("C2:C3")
+    buf = io.BytesIO()
+    wb.save(buf)
+    plan = _parse("ho-ngheo.xlsx", buf.getvalue())
+    assert [t.lead for t in plan.tasks] == [["Phòng Văn hóa - Xã hội"], ["Phòng Văn hóa - Xã hội"]]

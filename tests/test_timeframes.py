@@ -164,3 +164,27 @@ def test_all_three_at_the_end_of_each_period() -> None:
 def test_dated_one_off_reports_are_not_a_regime() -> None:
     assert parse_reporting("Báo cáo kết quả về Ủy ban nhân dân trước ngày 30/6/2026.") == []
     assert parse_reporting("Định kỳ báo cáo theo quy định.") == []
+
+
+@pytest.mark.parametrize(
+    ("clause", "rules"),
+    [
+        (
+            "Định kỳ hằng quý (trước ngày 15 của tháng cuối quý), 6 tháng (trước ngày 15/6), "
+            "năm (trước ngày 15/12) gửi báo cáo về Ủy ban nhân dân xã.",
+            [
+                RuleSpec(P.QUARTERLY, 15, None),
+                RuleSpec(P.SEMIANNUAL, 15, 6),
+                RuleSpec(P.ANNUAL, 15, 12),
+            ],
+        ),
+        ("Báo cáo tháng gửi trước ngày 25 hằng tháng.", [RuleSpec(P.MONTHLY, 25, None)]),
+        (
+            "Gửi báo cáo quý trước ngày 12 của tháng cuối quý; báo cáo năm trước ngày 01/12.",
+            [RuleSpec(P.QUARTERLY, 12, None), RuleSpec(P.ANNUAL, 1, 12)],
+        ),
+        ("Báo cáo 9 tháng gửi trước ngày 20 tháng 9.", [RuleSpec(P.NINE_MONTHS, 20, 9)]),
+    ],
+)
+def test_other_wordings_of_the_same_regimes(clause: str, rules: list[RuleSpec]) -> None:
+    assert parse_reporting(clause) == rules

@@ -388,20 +388,21 @@ class PlanParser:
     def _split_blocks(self, blocks: list[Block]) -> tuple[list[Para], list[dict[str, str]]]:
         paras: list[Para] = []
         reader = _TableReader()
-        continues = False
+        # Text met since the last task table: a page's running title or number between two
+        # parts of one table does not end it, real prose does.
+        gap: int | None = None
         for block in blocks:
             if isinstance(block, Table):
+                continues = gap is not None and gap < 120
                 is_tasks, prose = reader.feed(block, continues)
                 for row in prose:
                     for cell in row:
                         paras.extend(Para(x.strip()) for x in cell.split("\n") if x.strip())
-                if is_tasks:
-                    continues = True
-                    continue
-                continues = False
+                gap = 0 if is_tasks else None
             elif block.text.strip():
                 paras.append(block)
-                continues = False
+                if gap is not None:
+                    gap += len(block.text.strip())
         return paras, reader.rows
 
     # -- metadata -----------------------------------------------------------

@@ -138,7 +138,11 @@ def _read_xlsx(data: bytes) -> list[Block]:
             grid = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
             # A merged cell's value stands for every cell it covers (a lead unit over rows).
             for merged in ws.merged_cells.ranges:
-                top = grid[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(grid) else ""
+                top = (
+                    grid[merged.min_row - 1][merged.min_col - 1]
+                    if merged.min_row <= len(grid)
+                    else ""
+                )
                 for r in range(merged.min_row, min(merged.max_row, len(grid)) + 1):
                     for c in range(merged.min_col, merged.max_col + 1):
                         if c - 1 < len(grid[r - 1]):
@@ -191,12 +195,60 @@ def _read_pdf(data: bytes) -> list[Block]:
         raise DomainError("importer.error.pdf_encrypted")
     lines: list[str] = []
     for page in reader.pages:
-        text = page.extract_text() or ""
-        lines.extend(text.splitlines())
+        try:
+            text = page.extract_text(extraction_mode="layout") or ""
+        except Exception:
+            text = page.extract_text() or ""
+        lines.extend(layout_lines(text))
         lines.append("")
     if sum(len(x.strip()) for x in lines) < 20:
         raise DomainError("importer.error.pdf_no_text")
     return lines_to_blocks(reflow(lines))
+
+
+_SEGMENT = re.compile(r"\S+(?: \S+)*")
+
+
+def layout_lines(text: str) -> list[str]:
+    """Lines of a laid-out PDF page; table rows (found by their header) become tab-separated,
+    each piece of text put in the column it stands under."""
+    from domain.importer.parse import header_roles
+
+    out: list[str] = []
+    bounds: list[float] | None = None
+    width = 0
+    for line in text.splitlines():
+        segs = [(m.start(), m.end(), m.group()) for m in _SEGMENT.finditer(line)]
+        texts = [t for _, _, t in segs]
+        if len(segs) >= 3 and header_roles(texts):
+            bounds = [(segs[i - 1][1] + segs[i][0]) / 2 for i in range(1, len(segs))]
+            width = len(segs)
+            out.append("\t".join(texts))
+            continue
+        if bounds is not None and segs:
+            first_start, first_end, first = segs[0]
+            ends_table = (
+                len(segs) == 1
+                and first_start < bounds[0]
+                and first_end > bounds[min(1, len(bounds) - 1)]
+                and not re.fullmatch(r"[\dIVX.]+", first)
+            )
+            if not ends_table:
+                cells = [""] * width
+                for start, end, piece in segs:
+                    centre = (start + end) / 2
+                    idx = sum(1 for b in bounds if centre > b)
+                    cells[idx] = f"{cells[idx]} {piece}".strip()
+                if re.fullmatch(r"\d{1,3}", " ".join(texts)) and len(segs) == 1:
+                    continue  # a page number
+                out.append("\t".join(cells))
+                continue
+            bounds = None
+        # Two columns side by side (the letterhead) become separate lines.
+        out.extend(part for part in re.split(r"\s{4,}", line.strip()) if part)
+        if not segs:
+            out.append("")
+    return out
 
 
 _NEW_ITEM = re.compile(
@@ -208,12 +260,15 @@ def reflow(lines: list[str]) -> list[str]:
     """Join the lines a PDF wrapped inside one paragraph (not items, headings or table rows)."""
     out: list[str] = []
     for raw in lines:
-        line = raw.rstrip()
+        line = raw.rstrip(" \r\n")
+        if not line.strip():
+            continue  # laid-out pages put blank lines between every line
         prev = out[-1] if out else ""
         if (
             prev
             and line.strip()
             and "\t" not in line
+            and "\t" not in prev
             and not prev.rstrip().endswith((".", ":", ";", "!", "?"))
             and not _NEW_ITEM.match(line)
             and not line.strip().isupper()
