@@ -308,3 +308,34 @@ def test_xlsx_lead_cell_merged_over_several_rows() -> None:
     wb.save(buf)
     plan = _parse("ho-ngheo.xlsx", buf.getvalue())
     assert [t.lead for t in plan.tasks] == [["Phòng Văn hóa - Xã hội"], ["Phòng Văn hóa - Xã hội"]]
+
+
+def test_party_committee_header() -> None:
+    text = "\n".join(
+        [
+            "ĐẢNG BỘ HUYỆN SÔNG XANH",
+            "ĐẢNG ỦY XÃ BÌNH MINH",
+            "*",
+            "Số 12-KH/ĐU",
+            "ĐẢNG CỘNG SẢN VIỆT NAM",
+            "Bình Minh, ngày 05 tháng 01 năm 2027",
+            "KẾ HOẠCH",
+            "Học tập, quán triệt nghị quyết của Đảng bộ xã",
+            "Căn cứ chương trình công tác năm 2027, Đảng ủy xã xây dựng kế hoạch như sau:",
+            "1. Tổ chức hội nghị quán triệt",
+            "- Đơn vị thực hiện: Văn phòng Đảng ủy.",
+            "- Thời gian: Quý I.",
+        ]
+    )
+    plan = _lines(text)
+    assert plan.family.value == "party"
+    assert (plan.number, plan.issuer, plan.parent_body) == (
+        "12-KH/ĐU",
+        "ĐẢNG ỦY XÃ BÌNH MINH",
+        "ĐẢNG BỘ HUYỆN SÔNG XANH",
+    )
+    assert plan.issued_on == dt.date(2027, 1, 5)
+    assert plan.title == "Học tập, quán triệt nghị quyết của Đảng bộ xã"
+    assert [(t.lead, t.timeframe.due) for t in plan.tasks] == [
+        (["Văn phòng Đảng ủy"], dt.date(2027, 3, 31))
+    ]

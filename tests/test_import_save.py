@@ -271,6 +271,9 @@ def test_cli_import_export_reimport(
     assert _cli(monkeypatch, database_url, tmp_path, "plan", "import", str(src), "--dry-run") == 0
     human = capsys.readouterr().out
     assert "Nhiệm vụ (8):" in human and "chưa lưu" in human
+    # Warnings: no reporting clause, a timeframe set by another document, units not yet known.
+    assert "Không tìm thấy quy định về chế độ báo cáo" in human
+    assert "phụ thuộc văn bản khác" in human and "sẽ được tạo mới" in human
     assert _cli(monkeypatch, database_url, tmp_path, "--json", "plan", "import", str(src)) == 0
     saved = json.loads(capsys.readouterr().out)
     assert saved["created"] and len(saved["added"]) == 8
