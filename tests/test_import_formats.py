@@ -339,3 +339,30 @@ def test_party_committee_header() -> None:
     assert [(t.lead, t.timeframe.due) for t in plan.tasks] == [
         (["Văn phòng Đảng ủy"], dt.date(2027, 3, 31))
     ]
+
+
+def test_organisation_bullets_with_unit_and_colon() -> None:
+    plan = _lines(
+        "KẾ HOẠCH\nGiữ gìn vệ sinh chợ năm 2026\n1. Mục đích\nGiữ chợ sạch, an toàn.\n"
+        "2. Tổ chức thực hiện\n"
+        "- Phòng Kinh tế, Hạ tầng và Đô thị: chủ trì, phối hợp với Ban quản lý chợ kiểm tra "
+        "vệ sinh hằng tháng; là cơ quan thường trực theo dõi, đôn đốc, tổng hợp kết quả.\n"
+        "- Công an xã: bảo đảm trật tự khu vực chợ trong tháng 2/2026.\n"
+        "- Giao Trạm Y tế xã: kiểm tra an toàn thực phẩm tại chợ trước ngày 15/3/2026.\n"
+        "Định kỳ các đơn vị gửi báo cáo quý trước ngày 20 của tháng cuối quý.\n"
+    )
+    assert plan.coordinator == "Phòng Kinh tế, Hạ tầng và Đô thị"
+    assert plan.rules == [RuleSpec(PeriodKind.QUARTERLY, 20, None)]
+    got = [(t.lead, t.support, t.timeframe.kind.value, t.timeframe.due) for t in plan.tasks]
+    assert got == [
+        (
+            ["Phòng Kinh tế, Hạ tầng và Đô thị"],
+            ["Ban quản lý chợ"],
+            "recurring",
+            dt.date(2026, 1, 31),
+        ),
+        (["Công an xã"], [], "one_off", dt.date(2026, 2, 28)),
+        (["Trạm Y tế xã"], [], "one_off", dt.date(2026, 3, 15)),
+    ]
+    # The coordinating role itself is not a task.
+    assert "đôn đốc" not in plan.tasks[0].title

@@ -25,7 +25,7 @@ from domain.importer.model import (
     Table,
     Warn,
 )
-from domain.importer.unitnames import KnownNames, split_units, starts_with_head
+from domain.importer.unitnames import HEADS, KnownNames, split_units, starts_with_head
 from domain.timeframes import Timeframe, find_deadline, parse_reporting, parse_timeframe
 from domain.units import is_group, strip_qualifier, unit_key
 
@@ -281,6 +281,18 @@ _VERBS = (
     "trước",
     "chậm nhất",
     "khi",
+    "là",
+    "chủ trì",
+    "làm đầu mối",
+    "giúp",
+    "phối hợp",
+)
+
+
+_ROLE_WORDS = re.compile(r"đôn đốc|theo dõi|tổng hợp")
+_CADENCE_WORDS = re.compile(
+    r"thường xuyên|liên tục|h[ằà]ng (?:năm|quý|tháng)|định kỳ (?:hằng |hàng )?(?:năm|quý|tháng)",
+    re.IGNORECASE,
 )
 
 
@@ -297,6 +309,10 @@ def _cut_at_verb(text: str, known: KnownNames) -> str:
             if any(s <= m.start() and m.end() <= e for s, e in spans):
                 continue
             if text[m.start()].isupper():
+                continue
+            # "Ban quản lý chợ": right after a bare head word the verb is part of the name.
+            last = re.split(r",|;|\svà\s", text[: m.start()])[-1].strip()
+            if last and last.lower() in HEADS:
                 continue
             best = m.start()
             break
@@ -475,6 +491,10 @@ class PlanParser:
                     break
                 if _ROMAN_HEAD_RE.match(nxt) or _NUM_RE.match(nxt):
                     break
+                if re.fullmatch(r"[\W_]+", nxt.strip()):
+                    continue  # a decorative rule ("-----", "***")
+                if parts and (nxt.rstrip().endswith((".", ":", ";")) or len(nxt) > 250):
+                    break
                 parts.append(nxt.strip())
                 if len(" ".join(parts)) > 60 and not nxt.isupper():
                     break
@@ -548,7 +568,7 @@ class PlanParser:
             hidden = find_deadline(title, year)
             if hidden is not None:
                 tf = hidden
-        title = re.sub(r"\s+", " ", title.replace("**", "")).strip()
+        title = re.sub(r"[ \t]+", " ", title.replace("**", "")).strip()
         return ParsedTask(ref, title, lead, support, tf, section or None, source)
 
     def _table_tasks(self, rows: list[dict[str, str]], year: int) -> list[ParsedTask]:
@@ -665,8 +685,9 @@ class PlanParser:
         for line in texts:
             text = line.replace("**", "").strip()
             rm = _ROMAN_HEAD_RE.match(text)
-            if rm:
-                inside = "tổ chức thực hiện" in _low(rm.group(2))
+            heading = re.sub(r"^(?:[IVX]{1,5}|\d+)[.)]\s*", "", text).strip(" :.")
+            if rm or _low(heading) == "tổ chức thực hiện":
+                inside = _low(heading) == "tổ chức thực hiện"
                 unit = None
                 continue
             if not inside:
@@ -674,10 +695,28 @@ class PlanParser:
             if _STOP_RE.match(text) or text.startswith("Trên đây"):
                 inside = False
                 continue
-            nm = _NUM_RE.match(text)
+            nm = _NUM_RE.match(text) or _LETTER_RE.match(text)
+            colon = re.match(r"^[-–•+]\s*([^:]{3,120}):\s*(\S.*)$", text)
+            name = (
+                re.sub(r"^(đề nghị|giao)\s+", "", colon.group(1).strip(), flags=re.I)
+                if colon
+                else ""
+            )
+            if colon and not nm and starts_with_head(name):
+                if len(name.split()) <= 14:
+                    units.append(name)
+                    duties.append(_Duty(name, colon.group(2).strip()))
+                    unit = None
+                    continue
             if nm:
                 body = re.sub(r"^(đề nghị|giao)\s+", "", nm.group(2).strip(), flags=re.IGNORECASE)
                 body = body.rstrip(":")
+                head, sep, rest = body.partition(":")
+                if sep and rest.strip() and starts_with_head(head) and len(head.split()) <= 14:
+                    units.append(head.strip())
+                    duties.append(_Duty(head.strip(), rest.strip()))
+                    unit = head.strip()
+                    continue
                 if starts_with_head(body) and "báo cáo" not in _low(body)[:20]:
                     words = body.split()
                     if len(words) <= 14 and not re.search(
@@ -733,17 +772,21 @@ class PlanParser:
                     )
                 )
         for duty in duties:
+            # The coordinating office's own role (monitor, urge, compile) is not a task.
             low = _low(duty.text)
+            clauses = re.split(r"\s*;\s*", duty.text)
             if "đôn đốc" in low or ("theo dõi" in low and "tổng hợp" in low):
-                continue  # the coordinating office's own role, not a task
+                clauses = [c for c in clauses if not _ROLE_WORDS.search(_low(c))]
+            text = "; ".join(c for c in clauses if c.strip()).strip(" ;")
+            if not text:
+                continue
+            text = text[:1].upper() + text[1:]
             support_text = ""
-            sm = re.search(r"phối hợp(?:\s+với)?\s+(.*)$", duty.text, re.IGNORECASE)
+            sm = re.search(r"phối hợp(?:\s+với)?\s+(.*)$", text, re.IGNORECASE)
             if sm:
                 support_text = _cut_at_verb(sm.group(1), self.known)
             tasks.append(
-                self._prose_task(
-                    str(len(tasks) + 1), duty.text, duty.unit, support_text, year, "duty"
-                )
+                self._prose_task(str(len(tasks) + 1), text, duty.unit, support_text, year, "duty")
             )
         return tasks
 
@@ -752,10 +795,9 @@ class PlanParser:
     ) -> ParsedTask:
         tf = find_deadline(sentence, year)
         if tf is None:
-            low = _low(sentence)
-            if re.search(r"thường xuyên|hằng năm|hàng năm|liên tục", low):
-                word = re.search(r"thường xuyên|hằng năm|hàng năm|liên tục", low)
-                tf = parse_timeframe(word.group(0) if word else "", year)
+            word = _CADENCE_WORDS.search(sentence)
+            if word is not None:
+                tf = parse_timeframe(word.group(0), year)
             else:
                 tf = Timeframe("", ScheduleKind.UNSPECIFIED)
         task = self._task(ref, sentence, lead, support, "", year, None, source)
