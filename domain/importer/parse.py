@@ -702,12 +702,17 @@ class PlanParser:
                 if colon
                 else ""
             )
-            if colon and not nm and starts_with_head(name):
-                if len(name.split()) <= 14:
-                    units.append(name)
-                    duties.append(_Duty(name, colon.group(2).strip()))
-                    unit = None
-                    continue
+            if (
+                colon
+                and colon.group(2)
+                and not nm
+                and starts_with_head(name)
+                and len(name.split()) <= 14
+            ):
+                units.append(name)
+                duties.append(_Duty(name, colon.group(2).strip()))
+                unit = None
+                continue
             if nm:
                 body = re.sub(r"^(đề nghị|giao)\s+", "", nm.group(2).strip(), flags=re.IGNORECASE)
                 body = body.rstrip(":")
