@@ -366,3 +366,17 @@ def test_organisation_bullets_with_unit_and_colon() -> None:
     ]
     # The coordinating role itself is not a task.
     assert "đôn đốc" not in plan.tasks[0].title
+
+
+def test_cells_copied_from_a_spreadsheet_keep_their_line_breaks() -> None:
+    text = (
+        "STT\tNội dung\tChủ trì\tPhối hợp\tThời gian\n"
+        '1\t"Lập danh sách hộ\ncó người cao tuổi"\tTrạm Y tế xã\t"Công an xã\nCác thôn"\tQuý II\n'
+        "2\tThăm hỏi người cao tuổi\tHội Người cao tuổi xã\t\tTháng 10\n"
+    )
+    plan = _lines(text)
+    got = [(t.title, t.lead, t.support) for t in plan.tasks]
+    assert got == [
+        ("Lập danh sách hộ có người cao tuổi", ["Trạm Y tế xã"], ["Công an xã", "Các thôn"]),
+        ("Thăm hỏi người cao tuổi", ["Hội Người cao tuổi xã"], []),
+    ]

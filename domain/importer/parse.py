@@ -594,7 +594,7 @@ class PlanParser:
             tasks.append(
                 self._task(
                     ref,
-                    row.get("title", ""),
+                    re.sub(r"\s*\n\s*", " ", row.get("title", "")),
                     row.get("lead", ""),
                     row.get("support", ""),
                     row.get("time", ""),

@@ -86,9 +86,23 @@ def lines_to_blocks(lines: list[str]) -> list[Block]:
             blocks.append(Table([list(r) for r in rows]))
             rows.clear()
 
+    pending = ""
     for raw in lines:
+        if pending:
+            # A cell copied from a spreadsheet keeps its line breaks inside quotes.
+            pending += "\n" + raw
+            if pending.count('"') % 2 == 0:
+                rows.append([_clean(c) for c in next(csv.reader([pending], delimiter="\t"))])
+                pending = ""
+            continue
         stripped = raw.strip()
+        if "\t" in raw and raw.count('"') % 2 == 1 and (rows or raw.count("\t") >= 2):
+            pending = raw
+            continue
         if raw.count("\t") >= 2:
+            if '"' in raw:
+                rows.append([_clean(c) for c in next(csv.reader([raw], delimiter="\t"))])
+                continue
             rows.append([_md_line(c)[0] for c in raw.split("\t")])
             continue
         if stripped.startswith("|") and stripped.count("|") >= 3:
@@ -100,6 +114,8 @@ def lines_to_blocks(lines: list[str]) -> list[Block]:
         text, bold = _md_line(raw)
         if text:
             blocks.append(Para(text, bold))
+    if pending:
+        rows.append([_md_line(c)[0] for c in pending.split("\t")])
     flush()
     return blocks
 
