@@ -65,6 +65,7 @@ _HALF_RE = re.compile(r"(6|sáu|9|chín)\s*tháng\s*(đầu|cuối)?\s*(?:năm)?
 _MONTH_RE = re.compile(r"(?<![\d/])tháng\s*(\d{1,2})(?!\d)" + _Y + r"?")
 _RANGE_RE = re.compile(r"(?<!\d)(\d{4})\s*(?:-|–|—|đến|tới)\s*(?:năm\s*)?(\d{4})(?!\d)")
 _YEAR_RE = re.compile(r"(?<![\d/.-])(\d{4})(?![\d/])")
+_SINCE_RE = re.compile(r"^từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?$")
 _BEFORE_YEAR_RE = re.compile(r"trước năm\s*(\d{4})")
 
 _ONGOING = re.compile(r"thường xuyên|liên tục|hằng ngày|hằng tuần|định kỳ|duy trì")
@@ -91,6 +92,11 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     low = _norm(written)
     if not low:
         return Timeframe("", ScheduleKind.UNSPECIFIED)
+    since = _SINCE_RE.search(low)
+    if since and not _RANGE_RE.search(low):
+        # "Từ năm 2026 (trở đi)": yearly from that year on.
+        start = _year(since.group(1), plan_year)
+        return Timeframe(written, ScheduleKind.RECURRING, dt.date(start, 12, 31), PeriodKind.ANNUAL)
     due, strict, recurrence = _milestone(low, plan_year)
     ongoing = bool(_ONGOING.search(low))
     cadence = _cadence(low)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from pathlib import Path
 
 from db.models import Plan
@@ -18,13 +19,14 @@ from domain.importer.readers import MAX_BYTES, SUFFIXES
 from domain.importer.service import apply_plan, known_names, parse_bytes, resolve_units
 from domain.membership import is_office
 from handlers.messages import Option, Reply, split_text
-from handlers.turn import Turn
+from handlers.turn import Turn, clear_form
 
 FLOW = "plan_import"
 YES, NO = "imp:yes", "imp:no"
 # Longest chunk of the summary per message (Zalo takes 2000 characters).
 CHUNK = 1800
 SHOWN_TASKS = 25
+STALE_AFTER = 3 * 24 * 3600  # seconds
 
 
 def _is_plan_file(name: str) -> bool:
@@ -67,6 +69,11 @@ async def on_plan_file(turn: Turn) -> list[Reply]:
     def _store() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         stored.write_bytes(data)
+        # Files of imports never confirmed nor cancelled are dropped after a while.
+        horizon = time.time() - STALE_AFTER
+        for old in folder.iterdir():
+            if old.is_file() and old.stat().st_mtime < horizon:
+                old.unlink(missing_ok=True)
 
     await asyncio.to_thread(_store)
     target = await _target(turn, parsed)
@@ -96,6 +103,12 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
     """The answer to Confirm / Cancel."""
     state = turn.data
     path = Path(str(state.get("path", "")))
+    if turn.msg.file is not None and _is_plan_file(turn.msg.file.name):
+        # Another file while one waits for confirmation: the newer one replaces it.
+        await asyncio.to_thread(_discard, path)
+        await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)
+        turn.form = None
+        return await on_plan_file(turn)
     if turn.choice == NO:
         await asyncio.to_thread(_discard, path)
         return await turn.done(turn.t("importer.chat.cancelled"))

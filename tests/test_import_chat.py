@@ -107,3 +107,13 @@ async def test_a_focal_point_cannot_import(db: Database, chat: Conversations) ->
     replies = await chat.handle(_msg("u4", file=_file("ke-hoach.docx", F.docx_plan())))
     assert not any(r.options for r in replies)
     assert await _count(db, FormSession) == 0 and await _count(db, Plan) == 0
+
+
+async def test_a_second_file_replaces_the_one_waiting(db: Database, chat: Conversations) -> None:
+    await _join(db, chat, "u5", Role.ADMIN)
+    await chat.handle(_msg("u5", file=_file("cu.txt", F.text_plan())))
+    replies = await chat.handle(_msg("u5", file=_file("moi.md", F.md_plan())))
+    assert "Nhiệm vụ (3):" in _text(replies)
+    assert len(list((chat.deps.data_dir / "imports").iterdir())) == 1
+    await chat.handle(_msg("u5", choice=plan_import.YES))
+    assert await _count(db, Task) == len(F.SECTION_TASKS)

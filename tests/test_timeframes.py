@@ -188,3 +188,22 @@ def test_dated_one_off_reports_are_not_a_regime() -> None:
 )
 def test_other_wordings_of_the_same_regimes(clause: str, rules: list[RuleSpec]) -> None:
     assert parse_reporting(clause) == rules
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due", "recurrence"),
+    [
+        ("Năm 2026 và những năm tiếp theo", K.COMPOSITE, D(2026, 12, 31), P.ANNUAL),
+        ("Từ năm 2027 trở đi", K.RECURRING, D(2027, 12, 31), P.ANNUAL),
+        ("Hằng quý", K.RECURRING, D(2026, 3, 31), P.QUARTERLY),
+        ("Trước 30/9/2026", K.ONE_OFF, D(2026, 9, 30), None),
+        ("Đến năm 2030", K.ONE_OFF, D(2030, 12, 31), None),
+        ("Sau khi có Nghị định mới", K.EVENT_DRIVEN, None, None),
+        ("Dịp Tết Nguyên đán", K.UNSPECIFIED, None, None),
+    ],
+)
+def test_more_wordings(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
