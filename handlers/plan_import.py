@@ -14,9 +14,16 @@ from pathlib import Path
 from db.models import Plan
 from domain.errors import DomainError
 from domain.importer.model import ParsedPlan
-from domain.importer.output import result_text, summary_text
+from domain.importer.output import changes_text, result_text, summary_text
 from domain.importer.readers import MAX_BYTES, SUFFIXES
-from domain.importer.service import apply_plan, known_names, parse_bytes, resolve_units
+from domain.importer.service import (
+    apply_plan,
+    for_target,
+    known_names,
+    parse_bytes,
+    preview_changes,
+    resolve_units,
+)
 from domain.membership import is_office
 from handlers.messages import Option, Reply, split_text
 from handlers.turn import Turn, clear_form
@@ -77,17 +84,24 @@ async def on_plan_file(turn: Turn) -> list[Reply]:
 
     await asyncio.to_thread(_store)
     target = await _target(turn, parsed)
-    for chunk in split_text(summary_text(parsed, turn.locale, limit=SHOWN_TASKS), CHUNK):
-        turn.say(chunk)
+    text = summary_text(parsed, turn.locale, limit=SHOWN_TASKS)
+    target_id: int | None = None
     if target is not None:
-        question = turn.t("importer.chat.ask_confirm_update", id=target.id, title=target.title)
+        target_id, target_title = target.id, target.title
+        for_target(parsed)
+        text = summary_text(parsed, turn.locale, limit=SHOWN_TASKS)
+        preview = await preview_changes(turn.session, parsed, turn.now, target)
+        text += "\n\n" + changes_text(preview, turn.locale)
+        question = turn.t("importer.chat.ask_confirm_update", id=target_id, title=target_title)
     else:
         question = turn.t("importer.chat.ask_confirm")
+    for chunk in split_text(text, CHUNK):
+        turn.say(chunk)
     options = [
         Option(YES, turn.t("importer.chat.confirm")),
         Option(NO, turn.t("importer.chat.cancel")),
     ]
-    data_state = {"path": str(stored), "name": file.name, "target": target.id if target else None}
+    data_state = {"path": str(stored), "name": file.name, "target": target_id}
     return await turn.ask(FLOW, "confirm", question, options, data=data_state)
 
 

@@ -117,3 +117,34 @@ async def test_a_second_file_replaces_the_one_waiting(db: Database, chat: Conver
     assert len(list((chat.deps.data_dir / "imports").iterdir())) == 1
     await chat.handle(_msg("u5", choice=plan_import.YES))
     assert await _count(db, Task) == len(F.SECTION_TASKS)
+
+
+async def test_reimport_of_the_exported_sheet_shows_the_changes(
+    db: Database, chat: Conversations, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    from domain.importer.export import export_xlsx
+
+    await _join(db, chat, "u6", Role.COORDINATOR)
+    await chat.handle(_msg("u6", file=_file("ke-hoach.txt", F.text_plan())))
+    await chat.handle(_msg("u6", choice=plan_import.YES))
+    sheet = tmp_path / "nv.xlsx"
+    async with db.read() as s:
+        plan = (await s.execute(select(Plan))).scalar_one()
+        await export_xlsx(s, plan, sheet, "vi")
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb.active
+    assert ws is not None
+    ws.cell(5, 5).value = "Quý III"  # task 1's timeframe
+    wb.save(sheet)
+    replies = await chat.handle(_msg("u6", file=_file("nv.xlsx", sheet.read_bytes())))
+    text = _text(replies)
+    assert f"kế hoạch #{plan.id}" in text and "Thay đổi: 1" in text
+    assert await _count(db, Plan) == 1
+    replies = await chat.handle(_msg("u6", choice=plan_import.YES))
+    assert "Đã cập nhật kế hoạch" in _text(replies)
+    async with db.read() as s:
+        task = (await s.execute(select(Task).where(Task.ref == "1"))).scalar_one()
+    assert task.timeframe_text == "Quý III" and str(task.due_date) == "2026-09-30"
+    assert await _count(db, Plan) == 1

@@ -297,6 +297,11 @@ def test_cli_import_export_reimport(
     assert ws is not None
     ws.cell(5, 2).value = "Tổ chức chiến dịch truyền thông (bổ sung nội dung)"
     wb.save(sheet)
+    # A dry run of the edited sheet names its plan and shows the change, saving nothing.
+    assert _cli(monkeypatch, database_url, tmp_path, "plan", "import", str(sheet), "--dry-run") == 0
+    preview = capsys.readouterr().out
+    assert f"kế hoạch #{saved['plan_id']}" in preview and "Thay đổi: 1" in preview
+    assert "chế độ báo cáo" not in preview  # the plan keeps its regime on re-import
     assert (
         _cli(
             monkeypatch,

@@ -6,14 +6,17 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.cli import emit
 from bot.runtime import Runtime
 from db.models import Plan
 from domain import registry
 from domain.errors import DomainError
 from domain.importer.export import export_xlsx
-from domain.importer.output import result_json, result_text, summary_text, to_json
-from domain.importer.service import apply_plan, prepare
+from domain.importer.model import ParsedPlan
+from domain.importer.output import changes_text, result_json, result_text, summary_text, to_json
+from domain.importer.service import apply_plan, for_target, prepare, preview_changes
 from locales import t
 
 MODULE = "bot.commands.plan_import"
@@ -66,31 +69,38 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
+async def _target(s: AsyncSession, parsed: ParsedPlan, ref: str | None) -> Plan | None:
+    """The plan to update: --plan, or the plan an exported task sheet names (same title)."""
+    if ref:
+        target = await registry.find_plan(s, ref)
+        if target is None:
+            raise DomainError("importer.error.plan_not_found", ref=ref)
+        return target
+    if parsed.target_plan_id is not None:
+        found = await registry.find_plan(s, parsed.target_plan_id)
+        if found is not None and found.title == parsed.title:
+            return found
+    return None
+
+
 async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
     locale = runtime.settings.default_locale
     path: Path = args.file
     data = await asyncio.to_thread(_read, path)
     deps = runtime.deps
-    if args.dry_run:
-        async with deps.db.read() as s:
-            parsed = await prepare(s, data, path.name, deps.today().year)
-        emit(
-            args,
-            to_json(parsed, locale),
-            summary_text(parsed, locale) + "\n\n" + t("importer.done.dry_run", locale),
-        )
-        return 0
     async with deps.db.transaction() as s:
         parsed = await prepare(s, data, path.name, deps.today().year)
-        target: Plan | None = None
-        if args.plan:
-            target = await registry.find_plan(s, args.plan)
-            if target is None:
-                raise DomainError("importer.error.plan_not_found", ref=args.plan)
-        elif parsed.target_plan_id is not None:
-            found = await registry.find_plan(s, parsed.target_plan_id)
-            if found is not None and found.title == parsed.title:
-                target = found
+        target = await _target(s, parsed, args.plan)
+        if target is not None:
+            for_target(parsed)
+        if args.dry_run:
+            text = summary_text(parsed, locale)
+            if target is not None:
+                preview = await preview_changes(s, parsed, deps.now(), target)
+                text += "\n\n" + changes_text(preview, locale)
+            text += "\n\n" + t("importer.done.dry_run", locale)
+            emit(args, to_json(parsed, locale), text)
+            return 0
         result = await apply_plan(s, parsed, deps.now(), target=target, actor="cli")
     emit(args, result_json(result), result_text(result, locale))
     return 0

@@ -165,6 +165,21 @@ def result_text(result: ImportResult, locale: str | None) -> str:
     return "\n".join(lines)
 
 
+def changes_text(result: ImportResult, locale: str | None) -> str:
+    """What a re-import would do to the existing plan (a dry run)."""
+    lines = [t("importer.preview.head", locale, id=result.plan_id, title=result.plan_title)]
+    for label, refs in (
+        ("added", result.added),
+        ("changed", result.changed),
+        ("removed", result.removed),
+    ):
+        if refs:
+            lines.append(t(f"importer.done.{label}", locale, refs=", ".join(refs)))
+    if not (result.added or result.changed or result.removed):
+        lines.append(t("importer.preview.nothing", locale))
+    return "\n".join(lines)
+
+
 def result_json(result: ImportResult) -> dict[str, Any]:
     """A save's outcome as JSON."""
     return {

@@ -230,6 +230,26 @@ async def apply_plan(
     return result
 
 
+KEPT_ON_REIMPORT = ("importer.warn.no_reporting", "importer.warn.no_coordinator")
+
+
+def for_target(parsed: ParsedPlan) -> None:
+    """On re-import the plan keeps its regime and coordinator: drop the warnings about them."""
+    parsed.warnings = [w for w in parsed.warnings if w.key not in KEPT_ON_REIMPORT]
+
+
+async def preview_changes(
+    session: AsyncSession, parsed: ParsedPlan, now: dt.datetime, target: Plan
+) -> ImportResult:
+    """What a re-import into `target` would add, change and remove; nothing is kept."""
+    savepoint = await session.begin_nested()
+    try:
+        return await apply_plan(session, parsed, now, target=target)
+    finally:
+        # Objects touched inside the savepoint are expired by the rollback; others stay loaded.
+        await savepoint.rollback()
+
+
 def _roles(task: Task) -> list[tuple[str, int]]:
     return [(tu.role.value, tu.unit_id) for tu in task.units]
 
