@@ -75,7 +75,7 @@ def test_units_matched_by_key_and_alias_and_groups_kept() -> None:
     assert names["Phòng Văn hóa - Xã hội"].aliases == ["Phòng VH-XH"]
     assert "Phòng Kinh tế, Hạ tầng và Đô thị" in names  # not split on its comma or "và"
     assert names["Các thôn, tổ dân phố"].group
-    assert names["các đơn vị liên quan"].group
+    assert names["Các đơn vị liên quan"].group  # a group, its name capitalised
     assert not names["Trạm Y tế xã"].group
 
 

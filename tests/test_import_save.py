@@ -62,7 +62,7 @@ async def test_save_writes_plan_units_tasks_and_rules(db: Database, clock: Froze
         assert [(tu.role.value, tu.unit.name) for tu in five.units] == [
             ("lead", "Trạm Y tế xã"),
             ("lead", "Phòng Văn hóa - Xã hội"),
-            ("support", "các đơn vị liên quan"),
+            ("support", "Các đơn vị liên quan"),
         ]
         assert five.schedule.value == "recurring" and five.recurrence is PeriodKind.ANNUAL
         two = tasks[1]

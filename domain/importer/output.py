@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.models import PeriodKind, ScheduleKind
+from db.models import ScheduleKind
 from domain.importer.model import ParsedPlan, Warn
 from domain.importer.service import ImportResult
 from domain.periods import RuleSpec
+from domain.timeframes import Timeframe
 from locales import t
 
 
@@ -67,16 +68,23 @@ def rule_text(rule: RuleSpec, locale: str | None) -> str:
     return t("importer.rule.fixed", locale, period=period, day=rule.due_day, month=rule.due_month)
 
 
-def timeframe_text(task_tf: Any, locale: str | None) -> str:
-    """Words as written plus the reading: "Quý I/2027 → 31/03/2027"."""
-    kind: ScheduleKind = task_tf.kind
-    words = task_tf.text or t("importer.tf.blank", locale)
-    reading = t(f"importer.kind.{kind.value}", locale)
-    if task_tf.due:
-        reading += " " + task_tf.due.strftime("%d/%m/%Y")
-    if task_tf.recurrence:
-        rec: PeriodKind = task_tf.recurrence
-        reading += ", " + t(f"importer.every.{rec.value}", locale)
+def timeframe_text(tf: Timeframe, locale: str | None) -> str:
+    """Words as written plus their reading: "Quý I/2027 → hạn 31/03/2027"."""
+    words = tf.text or t("importer.tf.blank", locale)
+    due = tf.due.strftime("%d/%m/%Y") if tf.due else ""
+    every = t(f"importer.every.{tf.recurrence.value}", locale) if tf.recurrence else ""
+    kind = tf.kind
+    if kind is ScheduleKind.ONE_OFF and tf.recurrence:
+        reading = t("importer.read.term", locale, due=due, every=every)
+    elif kind is ScheduleKind.ONE_OFF:
+        reading = t("importer.read.one_off", locale, due=due)
+    elif kind is ScheduleKind.RECURRING and tf.recurrence:
+        dm = tf.due.strftime("%d/%m") if tf.due else ""
+        reading = t(f"importer.cadence.{tf.recurrence.value}", locale, dm=dm)
+    elif kind is ScheduleKind.COMPOSITE:
+        reading = t("importer.read.composite", locale, due=due)
+    else:
+        reading = t(f"importer.kind.{kind.value}", locale)
     return f"{words} → {reading}"
 
 

@@ -905,6 +905,11 @@ class PlanParser:
             for n in names:
                 if n.lower() != display.lower() and n.lower() not in (a.lower() for a in aliases):
                     aliases.append(n)
+            if display[:1].islower():
+                # "các phòng, ban, ngành" as a unit's name reads "Các phòng, ban, ngành".
+                if display not in aliases:
+                    aliases = [a for a in aliases if a.lower() != display.lower()]
+                display = display[:1].upper() + display[1:]
             units.append(ParsedUnit(display, aliases, group=is_group(display)))
         return units
 
