@@ -380,3 +380,20 @@ def test_cells_copied_from_a_spreadsheet_keep_their_line_breaks() -> None:
         ("Lập danh sách hộ có người cao tuổi", ["Trạm Y tế xã"], ["Công an xã", "Các thôn"]),
         ("Thăm hỏi người cao tuổi", ["Hội Người cao tuổi xã"], []),
     ]
+
+
+def test_table_without_number_column_and_lettered_groups() -> None:
+    rows = [
+        ["Nội dung công việc", "Đơn vị chủ trì thực hiện", "Đơn vị phối hợp", "Thời hạn"],
+        ["A. Công tác chuẩn bị", "", "", ""],
+        ["Lập kế hoạch chi tiết cho", "Phòng Nội vụ", "", "Tháng 3"],
+        ["từng thôn", "", "", ""],
+        ["B. Tổ chức thực hiện", "", "", ""],
+        ["Kiểm tra thực tế tại thôn", "Công an xã", "Các thôn", "Quý II"],
+    ]
+    plan = _lines("\n".join("\t".join(r) for r in rows))
+    got = [(t.ref, t.title, t.lead, t.section) for t in plan.tasks]
+    assert got == [
+        ("1", "Lập kế hoạch chi tiết cho từng thôn", ["Phòng Nội vụ"], "Công tác chuẩn bị"),
+        ("2", "Kiểm tra thực tế tại thôn", ["Công an xã"], "Tổ chức thực hiện"),
+    ]

@@ -181,18 +181,25 @@ class _TableReader:
                 not ref
                 and cells.get("title")
                 and not any(cells.get(k) for k in ("lead", "support", "time"))
-                and (cells.get("title", "").isupper() or (len(filled) == 1 and st.last is None))
+                and (
+                    cells.get("title", "").isupper()
+                    or re.match(r"^(?:[IVX]{1,5}|[A-ZĐ])[.)]\s", cells.get("title", ""))
+                    or (len(filled) == 1 and st.last is None)
+                )
             )
         ):
             label = cells.get("title") or (filled[-1] if filled else "")
             if len(set(filled)) == 1:
                 label = filled[0]
-            st.section = re.sub(r"^[IVXLC]+[.)]\s*", "", label).strip() or None
+            st.section = re.sub(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s*", "", label).strip() or None
             st.group_label = ref if _ROMAN_RE.match(ref) or re.fullmatch(r"[A-ZĐ]", ref) else None
             st.last = None
             return
         has_ref_col = "ref" in roles.values()
-        if has_ref_col and not ref and st.last is not None:
+        # Without a number, a row continues the one above (a page break split it); without a
+        # number column, only a row whose text starts in lower case does.
+        continued = not ref if has_ref_col else cells.get("title", "x")[:1].islower()
+        if continued and st.last is not None:
             for key in ("title", "lead", "support", "time", "section"):
                 if cells.get(key):
                     st.last[key] = _append(st.last.get(key, ""), cells[key])
