@@ -397,3 +397,16 @@ def test_table_without_number_column_and_lettered_groups() -> None:
         ("1", "Lập kế hoạch chi tiết cho từng thôn", ["Phòng Nội vụ"], "Công tác chuẩn bị"),
         ("2", "Kiểm tra thực tế tại thôn", ["Công an xã"], "Tổ chức thực hiện"),
     ]
+
+
+def test_task_name_and_detail_columns() -> None:
+    rows = [
+        ["STT", "Nhiệm vụ", "Nội dung thực hiện", "Đơn vị thực hiện", "Thời gian thực hiện"],
+        ["1", "Tuyên truyền", "Phát thanh 2 buổi mỗi tuần", "Trung tâm Văn hóa, Thông tin và Thể thao",
+         "Thường xuyên"],
+    ]
+    plan = _lines("\n".join("\t".join(r) for r in rows))
+    task = plan.tasks[0]
+    assert task.title == "Tuyên truyền: Phát thanh 2 buổi mỗi tuần"
+    assert task.lead == ["Trung tâm Văn hóa, Thông tin và Thể thao"]
+    assert task.timeframe.kind.value == "recurring"

@@ -57,6 +57,8 @@ def column_role(header: str) -> str | None:
         return "time"
     if "phối hợp" in h or "support" in h:
         return "support"
+    if re.match(r"(nội dung|tên|nhiệm vụ|công việc|hoạt động|giải pháp)", h) and "chủ trì" not in h:
+        return "title"
     if re.search(r"chủ trì|thực hiện|chịu trách nhiệm|đầu mối|giao cho|phụ trách|lead", h):
         return "lead"
     if re.search(r"^(stt|tt|số tt|số thứ tự|mã|mã số|số|ref|no\.?|#)(\b|$)", h):
@@ -79,6 +81,8 @@ def header_roles(row: list[str]) -> dict[int, str] | None:
     roles: dict[int, str] = {}
     for i, cell in enumerate(row):
         role = column_role(cell)
+        if role == "title" and "title" in roles.values():
+            role = "detail"  # "Nhiệm vụ" then "Nội dung cụ thể": the second adds detail
         if role and role not in roles.values():
             roles[i] = role
         elif role == "lead" and "lead" in roles.values() and "support" not in roles.values():
@@ -200,7 +204,7 @@ class _TableReader:
         # number column, only a row whose text starts in lower case does.
         continued = not ref if has_ref_col else cells.get("title", "x")[:1].islower()
         if continued and st.last is not None:
-            for key in ("title", "lead", "support", "time", "section"):
+            for key in ("title", "detail", "lead", "support", "time", "section"):
                 if cells.get(key):
                     st.last[key] = _append(st.last.get(key, ""), cells[key])
             return
@@ -212,6 +216,13 @@ class _TableReader:
         entry["_group"] = st.group_label or ""
         self.rows.append(entry)
         st.last = entry
+
+
+def _with_detail(row: dict[str, str]) -> str:
+    title, detail = row.get("title", ""), row.get("detail", "")
+    if title and detail:
+        return f"{title.rstrip(' :.')}: {detail}"
+    return title or detail
 
 
 def _ref_like(cell: str) -> bool:
@@ -601,7 +612,7 @@ class PlanParser:
             tasks.append(
                 self._task(
                     ref,
-                    re.sub(r"\s*\n\s*", " ", row.get("title", "")),
+                    re.sub(r"\s*\n\s*", " ", _with_detail(row)),
                     row.get("lead", ""),
                     row.get("support", ""),
                     row.get("time", ""),
