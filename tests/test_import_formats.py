@@ -402,11 +402,24 @@ def test_table_without_number_column_and_lettered_groups() -> None:
 def test_task_name_and_detail_columns() -> None:
     rows = [
         ["STT", "Nhiệm vụ", "Nội dung thực hiện", "Đơn vị thực hiện", "Thời gian thực hiện"],
-        ["1", "Tuyên truyền", "Phát thanh 2 buổi mỗi tuần", "Trung tâm Văn hóa, Thông tin và Thể thao",
-         "Thường xuyên"],
+        [
+            "1",
+            "Tuyên truyền",
+            "Phát thanh 2 buổi mỗi tuần",
+            "Trung tâm Văn hóa, Thông tin và Thể thao",
+            "Thường xuyên",
+        ],
     ]
     plan = _lines("\n".join("\t".join(r) for r in rows))
     task = plan.tasks[0]
     assert task.title == "Tuyên truyền: Phát thanh 2 buổi mỗi tuần"
     assert task.lead == ["Trung tâm Văn hóa, Thông tin và Thể thao"]
     assert task.timeframe.kind.value == "recurring"
+
+
+def test_a_misread_unit_list_is_clamped_and_reported() -> None:
+    long_cell = "Trạm Y tế xã tổ chức " + "rất nhiều hoạt động khác nhau " * 12
+    rows = [["STT", "Nhiệm vụ", "Chủ trì", "Thời gian"], ["1", "Khám sàng lọc", long_cell, "Quý I"]]
+    plan = _lines("\n".join("\t".join(r) for r in rows))
+    assert len(plan.tasks[0].lead[0]) <= 200
+    assert "importer.warn.unit_too_long" in [w.key for w in plan.warnings]

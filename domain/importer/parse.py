@@ -29,7 +29,8 @@ from domain.importer.unitnames import HEADS, KnownNames, split_units, starts_wit
 from domain.timeframes import Timeframe, find_deadline, parse_reporting, parse_timeframe
 from domain.units import is_group, strip_qualifier, unit_key
 
-ROLES = ("ref", "title", "lead", "support", "time", "section", "other")
+ROLES = ("ref", "title", "detail", "lead", "support", "time", "section", "other")
+MAX_UNIT_NAME = 200
 _ROMAN_RE = re.compile(
     r"^(?=[IVXLC]+\b)(M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3}))[.)]?$"
 )
@@ -408,9 +409,13 @@ class PlanParser:
         self.known.add(org_units)
         if not tasks:
             tasks = self._prose_tasks(texts, duties, year)
+        self._clamp(plan, tasks)
         plan.tasks = self._unique_refs(tasks, plan.warnings)
         plan.rules = parse_reporting("\n".join(texts))
         plan.coordinator = self._coordinator(texts, duties)
+        if plan.coordinator and len(plan.coordinator) > MAX_UNIT_NAME:
+            plan.coordinator = None
+        org_units = [u for u in org_units if len(u) <= MAX_UNIT_NAME]
         plan.units = self._units(plan, org_units)
         if plan.coordinator:
             plan.coordinator = self._display_for(plan.units, plan.coordinator)
@@ -937,6 +942,24 @@ class PlanParser:
             if key in {unit_key(n) for n in [unit.name, *unit.aliases]}:
                 return unit.name
         return name
+
+    def _clamp(self, plan: ParsedPlan, tasks: list[ParsedTask]) -> None:
+        """Keep every value within what the database stores; a unit "name" longer than any real
+        name is a misreading, reported as such."""
+        plan.number = plan.number[:100] if plan.number else None
+        plan.issuer = plan.issuer[:300] if plan.issuer else None
+        plan.parent_body = plan.parent_body[:300] if plan.parent_body else None
+        plan.place = plan.place[:200] if plan.place else None
+        for task in tasks:
+            task.ref = task.ref[:20]
+            task.section = task.section[:300] if task.section else None
+            for names in (task.lead, task.support):
+                for i, name in enumerate(names):
+                    if len(name) > MAX_UNIT_NAME:
+                        plan.warnings.append(
+                            Warn.of("importer.warn.unit_too_long", ref=task.ref, name=name[:80])
+                        )
+                        names[i] = name[:MAX_UNIT_NAME].rstrip()
 
     def _unique_refs(self, tasks: list[ParsedTask], warnings: list[Warn]) -> list[ParsedTask]:
         seen: set[str] = set()
