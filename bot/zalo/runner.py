@@ -111,6 +111,10 @@ class ZaloRunner:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
+    def _backoff(self, failures: int) -> float:
+        delay = min(self.max_backoff, self.backoff_base * 2.0 ** min(failures, 10))
+        return delay * (1 + random.random() * 0.25)
+
     async def _poll_loop(self) -> None:
         """getUpdates until stopped; 408 is "nothing new", errors back off (capped)."""
         failures = 0
@@ -120,21 +124,20 @@ class ZaloRunner:
             except asyncio.CancelledError:
                 raise
             except ZaloUnauthorized as exc:
-                log.error("zalo: the bot token was refused (%s); check ZALO_BOT_TOKEN", exc)
                 failures += 1
+                log.error("zalo: the bot token was refused (%s); check ZALO_BOT_TOKEN", exc)
                 await self._sleep(self.max_backoff)
                 continue
             except ZaloError as exc:
                 failures += 1
-                delay = min(self.max_backoff, self.backoff_base * 2.0 ** min(failures, 10))
-                delay *= 1 + random.random() * 0.25
+                delay = self._backoff(failures)
                 log.warning("zalo: polling failed (%s); retrying in %.1f s", exc, delay)
                 await self._sleep(delay)
                 continue
             except Exception:
                 failures += 1
                 log.exception("zalo: unexpected polling error")
-                await self._sleep(min(self.max_backoff, self.backoff_base * 2.0 ** min(failures, 10)))
+                await self._sleep(self._backoff(failures))
                 continue
             failures = 0
             if update is not None:
