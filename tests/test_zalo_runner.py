@@ -197,3 +197,32 @@ def test_webhook_mode_needs_url_and_a_valid_secret(deps: Deps) -> None:
         ZaloRunner(
             client, Echo(), deps, mode="webhook", webhook_url="https://x/z", webhook_secret="short"
         )
+
+
+async def test_build_zalo_from_settings(fake: FakeZaloApi, deps: Deps) -> None:
+    from bot.settings import Settings
+    from bot.zalo.runner import build_zalo
+
+    settings = Settings(zalo_bot_token=fake.token, zalo_api_base_url=fake.base_url + "/")
+    runner = build_zalo(settings, deps, Echo())
+    assert runner.name == "zalo" and runner.web_routes() == []
+    assert fake.token not in repr(runner.outbound) + repr(getattr(runner, "client", ""))
+    await runner.start()
+    try:
+        fake.text("u9", "hello")
+        assert await fake.wait_sent("u9", 1) == ["echo hello"]
+        await runner.outbound.send("u9", Reply("Nhắc việc"))
+        assert fake.sent("u9")[-1] == "Nhắc việc"
+    finally:
+        await runner.stop()
+
+    hook = Settings(
+        zalo_bot_token=fake.token,
+        zalo_mode="webhook",
+        zalo_webhook_url="https://bot.example.vn/zalo",
+        zalo_webhook_secret=SECRET,
+    )
+    routes = build_zalo(hook, deps, Echo()).web_routes()
+    assert [(r.method, r.path) for r in routes] == [("POST", "/zalo")]  # type: ignore[attr-defined]
+    with pytest.raises(ZaloConfigError, match="ZALO_BOT_TOKEN"):
+        build_zalo(Settings(zalo_bot_token=None), deps, Echo())
