@@ -1,8 +1,13 @@
-"""One person, two channels: link codes, joining or linking with a code, the reminder channel.
+"""One person, two channels: link codes and the channel reminders go to.
 
-Channel-neutral: the router calls `handle()` for `/link` `/lienket` `/kenh` `/channel` and for
-choices whose value starts with `channel:`; `redeem_code()` answers `/start CODE` or a bare
-code (an invite joins, a link code attaches this chat account to an existing member).
+A member asks for a link code (`/lienket`, `/link`) on one channel and types it on the other
+(`/start CODE` or just the code): `basics.join` redeems it, and `redeem_invite` attaches the new
+chat account to the same member. `/kenh` (`/channel`) chooses where reminders go: Telegram, Zalo
+or both (`Member.preferred_channel`); `delivery_accounts()` applies that choice for the
+reminder engine.
+
+Hook: `install()` adds the commands, the form flow and the help lines to `handlers.router`
+(idempotent); the composition root calls it once.
 """
 
 from __future__ import annotations
@@ -11,21 +16,17 @@ import datetime as dt
 from collections.abc import Collection
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from db.models import ChatAccount, Invite, Member
-from domain.deps import Deps
-from domain.errors import DomainError
-from domain.membership import account_member, create_invite, hash_code, redeem_invite
+from db.models import ChatAccount, Member
+from domain.membership import create_invite
 from domain.registry import audit
-from handlers.messages import Incoming, Option, Reply
-from locales import normalize_locale, t
+from handlers.messages import Option, Reply
+from handlers.turn import Turn
 
 CHANNELS = ("telegram", "zalo")
 PREFERENCES = (*CHANNELS, "all")
 LINK_TTL = dt.timedelta(minutes=30)
-LINK_COMMANDS = frozenset({"link", "lienket", "liênkết"})
-CHANNEL_COMMANDS = frozenset({"kenh", "kênh", "channel"})
+FLOW = "channel"
 CHOICE_PREFIX = "channel:"
 
 _ALIASES = {
@@ -39,191 +40,127 @@ _ALIASES = {
     "cả hai": "all",
     "tat ca": "all",
     "tất cả": "all",
-    "ca": "all",
-    "cả": "all",
 }
 
 
 def parse_preference(text: str) -> str | None:
     """ "telegram", "zalo" or "all" from what a user typed (Vietnamese or English), else None."""
     word = " ".join(text.strip().lower().split())
-    if word.startswith(CHOICE_PREFIX):
-        word = word[len(CHOICE_PREFIX) :]
+    word = word.removeprefix(CHOICE_PREFIX)
     return _ALIASES.get(word)
 
 
-def channel_name(channel: str, locale: str | None) -> str:
+def channel_name(turn: Turn, channel: str) -> str:
     """How a channel (or "all") is shown to users."""
-    key = f"zalo.channel.{channel}"
-    return t(key, locale) if channel in PREFERENCES else channel
+    return turn.t(f"zalo.channel.{channel}") if channel in PREFERENCES else channel
 
 
-def _channels_text(accounts: Collection[ChatAccount], locale: str | None) -> str:
-    names = sorted({a.channel for a in accounts if a.channel in CHANNELS})
-    return ", ".join(channel_name(c, locale) for c in names) or t("zalo.channel.none", locale)
-
-
-def preference_options(locale: str | None) -> list[Option]:
+def preference_options(turn: Turn) -> list[Option]:
     """The three choices for `/kenh`."""
-    return [Option(CHOICE_PREFIX + p, channel_name(p, locale)) for p in PREFERENCES]
+    return [Option(CHOICE_PREFIX + p, channel_name(turn, p)) for p in PREFERENCES]
 
 
-async def _member_with_accounts(deps: Deps, msg: Incoming) -> Member | None:
-    async with deps.db.read() as session:
-        found = await account_member(session, msg.channel, msg.user_id)
-        if found is None:
-            return None
-        return await session.scalar(
-            select(Member)
-            .where(Member.id == found[1].id)
-            .options(selectinload(Member.accounts), selectinload(Member.unit))
-        )
-
-
-def _locale(msg: Incoming, member: Member | None, deps: Deps) -> str:
-    if member is not None:
-        return member.locale
-    return normalize_locale(msg.language) if msg.language else deps.default_locale
-
-
-async def request_link_code(deps: Deps, msg: Incoming) -> list[Reply]:
-    """`/lienket`: a one-time code (30 minutes) to attach another channel's account."""
-    member = await _member_with_accounts(deps, msg)
-    locale = _locale(msg, member, deps)
-    if member is None:
-        return [Reply(t("zalo.link.not_member", locale))]
-    async with deps.db.transaction() as session:
-        fresh = await session.get(Member, member.id)
-        if fresh is None:  # removed meanwhile
-            return [Reply(t("zalo.link.not_member", locale))]
-        new = await create_invite(
-            session,
-            deps.now(),
-            role=fresh.role,
-            unit=None,
-            ttl=LINK_TTL,
-            member=fresh,
-            actor=f"{msg.channel}:{msg.user_id}",
-        )
-    others = [c for c in CHANNELS if c != msg.channel]
-    other = (
-        channel_name(others[0], locale) if len(others) == 1 else t("zalo.link.other_any", locale)
+async def _accounts(turn: Turn, member: Member) -> list[ChatAccount]:
+    rows = await turn.session.execute(
+        select(ChatAccount).where(ChatAccount.member_id == member.id).order_by(ChatAccount.id)
     )
-    expires = new.invite.expires_at.astimezone(deps.tz).strftime("%H:%M %d/%m/%Y")
-    text = t("zalo.link.code", locale, code=new.code, other=other, expires=expires)
-    template = deps.join_links.get(others[0]) if len(others) == 1 else None
-    if template and "{code}" in template:
-        text += "\n" + t("zalo.link.code_link", locale, link=template.format(code=new.code))
-    return [Reply(text)]
+    return list(rows.scalars())
 
 
-async def redeem_code(deps: Deps, msg: Incoming, code: str) -> list[Reply]:
-    """Join with an invite, or link this account with a link code; errors become replies."""
-    before = await _member_with_accounts(deps, msg)
-    locale = _locale(msg, before, deps)
-    try:
-        async with deps.db.transaction() as session:
-            invite = await session.scalar(
-                select(Invite).where(Invite.code_hash == hash_code(code.strip()))
-            )
-            linking = invite is not None and invite.member_id is not None
-            member = await redeem_invite(
-                session,
-                deps.now(),
-                code=code,
-                channel=msg.channel,
-                external_id=msg.user_id,
-                chat_id=msg.chat_id,
-                display_name=msg.display_name,
-                locale=locale,
-            )
-            await session.refresh(member, ["accounts", "unit"])
-            locale = member.locale
-            name = member.full_name or msg.display_name or ""
-            if linking:
-                text = t(
-                    "zalo.link.done",
-                    locale,
-                    channel=channel_name(msg.channel, locale),
-                    name=name,
-                    channels=_channels_text(member.accounts, locale),
-                    preferred=channel_name(member.preferred_channel, locale),
-                )
-            else:
-                unit = (
-                    t("zalo.link.unit_suffix", locale, unit=member.unit.name) if member.unit else ""
-                )
-                text = t("zalo.link.joined", locale, name=name, unit=unit)
-    except DomainError as exc:
-        return [Reply(t(exc.key, locale, **exc.params))]
-    return [Reply(text)]
+def _channels_text(turn: Turn, accounts: Collection[ChatAccount]) -> str:
+    names = sorted({a.channel for a in accounts if a.channel in CHANNELS})
+    return ", ".join(channel_name(turn, c) for c in names) or turn.t("zalo.channel.none")
 
 
-async def set_preference(deps: Deps, msg: Incoming, value: str | None) -> list[Reply]:
-    """`/kenh [telegram|zalo|all]`: show the choices, or set where reminders go."""
-    member = await _member_with_accounts(deps, msg)
-    locale = _locale(msg, member, deps)
+async def on_link(turn: Turn) -> list[Reply]:
+    """`/lienket`: a one-time code, valid 30 minutes, to use this profile on the other channel."""
+    member = turn.member
     if member is None:
-        return [Reply(t("zalo.link.not_member", locale))]
-    if not value:
-        text = t(
-            "zalo.channel.current",
-            locale,
-            preferred=channel_name(member.preferred_channel, locale),
-            channels=_channels_text(member.accounts, locale),
-        )
-        return [Reply(text, preference_options(locale))]
+        return [*turn.replies, Reply(turn.t("zalo.link.not_member"))]
+    new = await create_invite(
+        turn.session,
+        turn.now,
+        role=member.role,
+        unit=None,
+        ttl=LINK_TTL,
+        member=member,
+        actor=f"{turn.msg.channel}:{turn.msg.user_id}",
+    )
+    others = [c for c in CHANNELS if c != turn.msg.channel]
+    other = channel_name(turn, others[0]) if len(others) == 1 else turn.t("zalo.link.other_any")
+    expires = new.invite.expires_at.astimezone(turn.deps.tz).strftime("%H:%M %d/%m/%Y")
+    text = turn.t("zalo.link.code", code=new.code, other=other, expires=expires)
+    template = turn.deps.join_links.get(others[0]) if len(others) == 1 else None
+    if template and "{code}" in template:
+        text += "\n" + turn.t("zalo.link.code_link", link=template.format(code=new.code))
+    return [*turn.replies, Reply(text)]
+
+
+async def on_channel(turn: Turn) -> list[Reply]:
+    """`/kenh [telegram|zalo|ca hai]`: set where reminders go, or ask."""
+    member = turn.member
+    if member is None:
+        return [*turn.replies, Reply(turn.t("zalo.link.not_member"))]
+    if turn.msg.args:
+        return await _set(turn, member, turn.msg.args)
+    accounts = await _accounts(turn, member)
+    text = turn.t(
+        "zalo.channel.current",
+        preferred=channel_name(turn, member.preferred_channel),
+        channels=_channels_text(turn, accounts),
+    )
+    return await turn.ask(FLOW, "choose", text, preference_options(turn), data={})
+
+
+async def resume(turn: Turn, step: str) -> list[Reply]:
+    """The answer to the `/kenh` question: a listed choice (button, number, label) or a word."""
+    del step
+    member = turn.member
+    if member is None:
+        return await turn.done(turn.t("zalo.link.not_member"))
+    value = turn.choice or turn.msg.text
+    if not value or parse_preference(value) is None:
+        return turn.repeat(turn.t("form.choose_listed"))
+    return await _set(turn, member, value)
+
+
+async def _set(turn: Turn, member: Member, value: str) -> list[Reply]:
     choice = parse_preference(value)
     if choice is None:
-        return [
-            Reply(t("zalo.channel.unknown", locale, value=value[:40]), preference_options(locale))
-        ]
-    if choice != "all" and not any(a.channel == choice for a in member.accounts):
-        return [Reply(t("zalo.channel.no_account", locale, channel=channel_name(choice, locale)))]
-    async with deps.db.transaction() as session:
-        fresh = await session.get(Member, member.id)
-        if fresh is None:
-            return [Reply(t("zalo.link.not_member", locale))]
-        old = fresh.preferred_channel
-        fresh.preferred_channel = choice
-        audit(
-            session,
-            deps.now(),
-            "update",
-            "member",
-            fresh.id,
-            actor=f"{msg.channel}:{msg.user_id}",
-            preferred_channel=choice,
-            was=old,
+        turn.say(turn.t("zalo.channel.unknown", value=value[:40]))
+        if turn.form is not None:
+            return turn.repeat()
+        return turn.replies
+    accounts = await _accounts(turn, member)
+    if choice != "all" and not any(a.channel == choice for a in accounts):
+        return await turn.done(
+            turn.t("zalo.channel.no_account", channel=channel_name(turn, choice))
         )
-    label = channel_name(choice, locale)
-    return [Reply(t("zalo.channel.set", locale, preferred=label), chosen_label=label)]
-
-
-def is_link_message(msg: Incoming) -> bool:
-    """True when `handle()` answers this message."""
-    if msg.choice is not None:
-        return msg.choice.startswith(CHOICE_PREFIX)
-    return msg.command in LINK_COMMANDS or msg.command in CHANNEL_COMMANDS
-
-
-async def handle(deps: Deps, msg: Incoming) -> list[Reply] | None:
-    """The router's hook: replies for link and channel messages, None for anything else."""
-    if msg.choice is not None and msg.choice.startswith(CHOICE_PREFIX):
-        return await set_preference(deps, msg, msg.choice)
-    if msg.command in LINK_COMMANDS:
-        return await request_link_code(deps, msg)
-    if msg.command in CHANNEL_COMMANDS:
-        return await set_preference(deps, msg, msg.args or None)
-    return None
+    old = member.preferred_channel
+    member.preferred_channel = choice
+    audit(
+        turn.session,
+        turn.now,
+        "update",
+        "member",
+        member.id,
+        actor=f"{turn.msg.channel}:{turn.msg.user_id}",
+        actor_member_id=member.id,
+        preferred_channel=choice,
+        was=old,
+    )
+    label = channel_name(turn, choice)
+    replies = await turn.done(turn.t("zalo.channel.set", preferred=label))
+    replies[-1].chosen_label = label
+    return replies
 
 
 def delivery_accounts(member: Member, available: Collection[str] = CHANNELS) -> list[ChatAccount]:
     """The accounts a reminder to `member` goes to, given the channels running.
 
-    The preferred channel when it has a reachable account there; otherwise every reachable
-    account (a preference must not silence reminders); if none is reachable, the accounts
-    that match the preference anyway (the user may have unblocked the bot).
+    The preferred channel when it has a reachable account; otherwise every reachable account
+    (a preference must not silence reminders); if none is reachable, the accounts matching the
+    preference anyway (the user may have unblocked the bot). `member.accounts` must be loaded.
     """
     usable = [a for a in member.accounts if a.channel in available]
     reachable = [a for a in usable if a.unreachable_since is None]
@@ -235,3 +172,20 @@ def delivery_accounts(member: Member, available: Collection[str] = CHANNELS) -> 
     if reachable:
         return reachable
     return [a for a in usable if pref not in CHANNELS or a.channel == pref] or usable
+
+
+COMMAND_WORDS = ("link", "lienket", "channel", "kenh")
+HELP_KEYS = ("zalo.help.link", "zalo.help.channel")
+
+
+def install() -> None:
+    """Register the commands, the `/kenh` form flow and the help lines with the router."""
+    from handlers import basics, router
+
+    router.COMMANDS.update(
+        {"link": on_link, "lienket": on_link, "channel": on_channel, "kenh": on_channel}
+    )
+    router.FLOWS[FLOW] = resume
+    for key in HELP_KEYS:
+        if key not in basics.HELP_EXTRA:
+            basics.HELP_EXTRA.append(key)

@@ -1,7 +1,9 @@
-"""Linking a member's Telegram and Zalo accounts, and choosing where reminders go."""
+"""Link codes and the reminder channel through the real router (no network needed)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import zoneinfo
 from pathlib import Path
 
@@ -15,116 +17,113 @@ from domain.clock import FrozenClock
 from domain.deps import Deps
 from domain.membership import create_invite
 from domain.registry import get_or_create_unit
-from handlers import link
+from handlers import basics, link, router
 from handlers.messages import Incoming
+from handlers.router import Conversations
 from locales import t
 
 
 @pytest.fixture
 def deps(db: Database, clock: FrozenClock, tmp_path: Path) -> Deps:
-    d = Deps(db=db, clock=clock, tz=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"), data_dir=tmp_path)
-    d.join_links = {"telegram": "https://t.me/dondoc_bot?start={code}"}
-    return d
+    link.install()
+    return Deps(db=db, clock=clock, tz=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"), data_dir=tmp_path)
 
 
-def tg(text: str = "", **kw: object) -> Incoming:
-    return Incoming(channel="telegram", user_id="111", chat_id="111", text=text, **kw)  # type: ignore[arg-type]
+async def say(deps: Deps, channel: str, user: str, text: str) -> str:
+    replies = await Conversations(deps).handle(
+        Incoming(channel=channel, user_id=user, chat_id=user, text=text)
+    )
+    return "\n".join(r.text for r in replies)
 
 
-def zl(text: str = "", **kw: object) -> Incoming:
-    return Incoming(channel="zalo", user_id="z-abc", chat_id="z-abc", text=text, **kw)  # type: ignore[arg-type]
-
-
-async def invite_code(deps: Deps, role: Role = Role.FOCAL) -> str:
+async def invite(deps: Deps) -> str:
     async with deps.db.transaction() as s:
         unit, _ = await get_or_create_unit(s, "Trạm Y tế xã", deps.now())
-        new = await create_invite(s, deps.now(), role=role, unit=unit, ttl=deps.invite_ttl)
+        new = await create_invite(s, deps.now(), role=Role.FOCAL, unit=unit, ttl=deps.invite_ttl)
     return new.code
 
 
-async def member_of(deps: Deps, channel: str, external_id: str) -> Member:
+def code_in(text: str) -> str:
+    found = re.search(r"/start (\S+)", text)
+    assert found is not None, text
+    return found.group(1)
+
+
+async def member(deps: Deps, channel: str, user: str) -> Member:
     async with deps.db.read() as s:
         account = await s.scalar(
             select(ChatAccount)
-            .where(ChatAccount.channel == channel, ChatAccount.external_id == external_id)
+            .where(ChatAccount.channel == channel, ChatAccount.external_id == user)
             .options(selectinload(ChatAccount.member).selectinload(Member.accounts))
         )
         assert account is not None
         return account.member
 
 
-async def test_link_a_telegram_member_to_zalo(deps: Deps, clock: FrozenClock) -> None:
-    code = await invite_code(deps)
-    (joined,) = await link.redeem_code(deps, tg(display_name="Lê Văn C"), code)
-    assert "Lê Văn C" in joined.text and "Trạm Y tế xã" in joined.text
-
-    (not_member,) = await link.handle(deps, zl("/lienket")) or []
-    assert not_member.text == t("zalo.link.not_member", "vi")
-
-    (answer,) = await link.handle(deps, tg("/lienket")) or []
-    link_code = answer.text.split("\n", 1)[0].rsplit(" ", 1)[1]
-    assert f"/start {link_code}" in answer.text and "Zalo" in answer.text
-    assert "09:30 23/11/2026" in answer.text  # 30 minutes, local time
-    (done,) = await link.redeem_code(deps, zl(display_name="C Zalo"), link_code)
-    assert "Telegram, Zalo" in done.text
-
-    m_tg = await member_of(deps, "telegram", "111")
-    m_zl = await member_of(deps, "zalo", "z-abc")
-    assert m_tg.id == m_zl.id and m_zl.role is Role.FOCAL
-    assert sorted(a.channel for a in m_zl.accounts) == ["telegram", "zalo"]
-
-    (again,) = await link.redeem_code(deps, zl(), link_code)
-    assert again.text == t("error.invite_used", "vi")
-
-    # From Zalo the code names Telegram and carries the deep link.
-    (from_zalo,) = await link.handle(deps, zl("/link")) or []
-    assert "https://t.me/dondoc_bot?start=" in from_zalo.text and "Telegram" in from_zalo.text
+def test_install_is_idempotent() -> None:
+    link.install()
+    link.install()
+    assert router.COMMANDS["lienket"] is link.on_link and router.COMMANDS["kenh"] is link.on_channel
+    assert basics.HELP_EXTRA.count("zalo.help.link") == 1
 
 
-async def test_link_code_expires(deps: Deps, clock: FrozenClock) -> None:
-    import datetime as dt
+async def test_link_code_is_single_use_and_expires(deps: Deps, clock: FrozenClock) -> None:
+    assert await say(deps, "zalo", "z1", "/lienket") == t("start.how_to_join", "vi")
+    await say(deps, "telegram", "1", "/start " + await invite(deps))
+    answer = await say(deps, "telegram", "1", "/lienket")
+    assert "09:30 23/11/2026" in answer  # valid 30 minutes, shown in local time
+    code = code_in(answer)
+    await say(deps, "zalo", "z1", code)
+    assert t("error.invite_used", "vi") in await say(deps, "zalo", "z2", code)
 
-    await link.redeem_code(deps, tg(), await invite_code(deps))
-    (answer,) = await link.request_link_code(deps, tg())
-    code = answer.text.split("\n", 1)[0].rsplit(" ", 1)[1]
+    late = code_in(await say(deps, "telegram", "1", "/link"))
     clock.advance(dt.timedelta(minutes=31))
-    (late,) = await link.redeem_code(deps, zl(), code)
-    assert late.text == t("error.invite_expired", "vi")
+    assert t("error.invite_expired", "vi") in await say(deps, "zalo", "z3", late)
 
 
-async def test_zalo_account_of_someone_else_cannot_be_taken(deps: Deps) -> None:
-    await link.redeem_code(deps, tg(), await invite_code(deps))
-    await link.redeem_code(deps, zl(), await invite_code(deps))  # another person on Zalo
-    (answer,) = await link.request_link_code(deps, tg())
-    code = answer.text.split("\n", 1)[0].rsplit(" ", 1)[1]
-    (refused,) = await link.redeem_code(deps, zl(), code)
-    assert refused.text == t("error.account_linked_elsewhere", "vi")
+async def test_an_account_of_someone_else_is_not_taken(deps: Deps) -> None:
+    await say(deps, "telegram", "1", "/start " + await invite(deps))
+    await say(deps, "zalo", "z9", "/start " + await invite(deps))  # another person
+    code = code_in(await say(deps, "telegram", "1", "/lienket"))
+    answer = await say(deps, "zalo", "z9", "/start " + code)
+    assert t("error.account_linked_elsewhere", "vi") in answer
 
 
-async def test_preferred_channel(deps: Deps) -> None:
-    await link.redeem_code(deps, tg(), await invite_code(deps))
-    (menu,) = await link.handle(deps, tg("/kenh")) or []
-    assert [o.value for o in menu.options] == ["channel:telegram", "channel:zalo", "channel:all"]
-    (no_zalo,) = await link.handle(deps, tg("/kenh zalo")) or []
-    assert no_zalo.text == t("zalo.channel.no_account", "vi", channel="Zalo")
-    (bad,) = await link.handle(deps, tg("/channel fax")) or []
-    assert "fax" in bad.text and bad.options
+async def test_channel_choice_typed_and_refused(deps: Deps) -> None:
+    await say(deps, "telegram", "1", "/start " + await invite(deps))
+    question = await say(deps, "telegram", "1", "/channel")
+    assert "1. " not in question  # options travel as Option objects, not text
+    assert await say(deps, "telegram", "1", "fax") == (
+        t("form.choose_listed", "vi") + "\n" + question
+    )
+    assert await say(deps, "telegram", "1", "zalo") == t(
+        "zalo.channel.no_account", "vi", channel="Zalo"
+    )
+    assert t("zalo.channel.unknown", "vi", value="fax") in await say(
+        deps, "telegram", "1", "/kenh fax"
+    )
+    assert await say(deps, "telegram", "1", "/kenh tất cả") == t(
+        "zalo.channel.set", "vi", preferred=t("zalo.channel.all", "vi")
+    )
 
-    (answer,) = await link.request_link_code(deps, tg())
-    await link.redeem_code(deps, zl(), answer.text.split("\n", 1)[0].rsplit(" ", 1)[1])
-    (ok,) = await link.handle(deps, zl("", choice="channel:zalo")) or []
-    assert ok.text == t("zalo.channel.set", "vi", preferred="Zalo") and ok.chosen_label == "Zalo"
-    member = await member_of(deps, "telegram", "111")
-    assert member.preferred_channel == "zalo"
-    assert [a.channel for a in link.delivery_accounts(member)] == ["zalo"]
-    assert [a.channel for a in link.delivery_accounts(member, {"telegram"})] == ["telegram"]
 
-    await link.handle(deps, tg("/kenh cả hai"))
-    member = await member_of(deps, "telegram", "111")
-    assert member.preferred_channel == "all"
-    assert sorted(a.channel for a in link.delivery_accounts(member)) == ["telegram", "zalo"]
-
-    assert await link.handle(deps, tg("/baocao")) is None
+async def test_delivery_accounts_follow_the_preference_with_fallbacks(deps: Deps) -> None:
+    await say(deps, "telegram", "1", "/start " + await invite(deps))
+    await say(deps, "zalo", "z1", code_in(await say(deps, "telegram", "1", "/lienket")))
+    await say(deps, "zalo", "z1", "/kenh zalo")
+    m = await member(deps, "zalo", "z1")
+    assert [a.channel for a in link.delivery_accounts(m)] == ["zalo"]
+    # Zalo not running: the Telegram account still gets the reminder.
+    assert [a.channel for a in link.delivery_accounts(m, {"telegram"})] == ["telegram"]
+    # Zalo account blocked the bot: fall back to Telegram rather than silence.
+    zalo_account = next(a for a in m.accounts if a.channel == "zalo")
+    zalo_account.unreachable_since = deps.now()
+    assert [a.channel for a in link.delivery_accounts(m)] == ["telegram"]
+    for a in m.accounts:
+        a.unreachable_since = deps.now()
+    assert [a.channel for a in link.delivery_accounts(m)] == ["zalo"]
+    m.preferred_channel = "all"
+    assert sorted(a.channel for a in link.delivery_accounts(m)) == ["telegram", "zalo"]
 
 
 def test_parse_preference() -> None:

@@ -35,6 +35,8 @@ class Echo:
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         self.seen.append(msg)
+        if msg.unsupported:  # as the router answers
+            return [Reply(t("error.unsupported", "vi"))]
         if self.delay:
             await asyncio.sleep(self.delay)
         if msg.text == "boom":
@@ -96,7 +98,8 @@ async def test_image_sticker_unsupported_and_group(fake: FakeZaloApi, deps: Deps
         sent = await fake.wait_sent("u2", 3)
         assert sent[1] == t("zalo.sticker", "vi")
         assert sent[2] == t("zalo.unsupported", "vi") and "Telegram" in sent[2]
-        assert len(conv.seen) == 1  # stickers and files never reach the flows
+        assert [m.unsupported for m in conv.seen[1:]] == ["sticker", "file"]
+        assert len(fake.sent("u2")) == 3  # the generic line was replaced, not added to
         fake.text("u3", "chào nhóm", chat_id="g1", chat_type="GROUP")
         await fake.wait_sent("g1", 1)
         assert conv.seen[-1].is_group and conv.seen[-1].chat_id == "g1"

@@ -6,9 +6,10 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
-from bot.zalo.client import ZaloClient, ZaloError
+from bot.zalo.client import ZaloClient
 from bot.zalo.events import IMAGE, STICKER, TEXT, ZaloEvent, parse_event
 from bot.zalo.outbound import ZaloOutbound
 from db.database import DatabaseUnavailable
@@ -56,6 +57,35 @@ def to_incoming(event: ZaloEvent, client: ZaloClient) -> Incoming:
     return Incoming(**base, unsupported=kind)
 
 
+# Questions that talk about sending files: Zalo users get a note on what Zalo can carry.
+FILE_QUESTIONS = ("report.ask_evidence",)
+
+
+def adapt(replies: list[Reply], msg: Incoming, locale: str) -> list[Reply]:
+    """Zalo wording where the neutral text assumes file uploads work.
+
+    The router answers a sticker or a file with its generic "not supported" line and repeats
+    the question of a form in progress; on Zalo that line is replaced by one saying how to
+    add evidence here (a photo, the document's number, or Telegram).
+    """
+    generic = t("error.unsupported", locale)
+    hints = [t(key, locale) for key in FILE_QUESTIONS]
+    out: list[Reply] = []
+    for reply in replies:
+        if msg.unsupported is not None and reply.text == generic:
+            key = "zalo.sticker" if msg.unsupported == "sticker" else "zalo.unsupported"
+            reply = replace(reply, text=t(key, locale))
+        elif any(reply.text.startswith(h) for h in hints):
+            reply = replace(reply, text=reply.text + "\n" + t("zalo.evidence_hint", locale))
+        out.append(reply)
+    if msg.unsupported is not None and not any(
+        r.text in (t("zalo.sticker", locale), t("zalo.unsupported", locale)) for r in out
+    ):
+        key = "zalo.sticker" if msg.unsupported == "sticker" else "zalo.unsupported"
+        out.insert(0, Reply(t(key, locale)))
+    return out
+
+
 class ZaloBinding:
     """Turns events into conversations, one chat at a time and in arrival order."""
 
@@ -77,6 +107,7 @@ class ZaloBinding:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._room = asyncio.Semaphore(max_pending)
+        self.processed = 0  # events answered so far (for tests and health checks)
 
     # --- scheduling ----------------------------------------------------------------------
 
@@ -147,14 +178,11 @@ class ZaloBinding:
         """Answer one event; never raises (errors are logged and told to the user)."""
         msg = to_incoming(event, self.client)
         try:
-            if msg.unsupported is not None:
-                locale = await self.locale_for(event.user_id)
-                key = "zalo.sticker" if msg.unsupported == "sticker" else "zalo.unsupported"
-                replies = [Reply(t(key, locale))]
-            else:
+            if msg.unsupported is None:
                 await self.client.send_chat_action(event.chat_id)
-                replies = await self.conversations.handle(msg)
-                locale = await self.locale_for(event.user_id)
+            replies = await self.conversations.handle(msg)
+            locale = await self.locale_for(event.user_id)
+            replies = adapt(replies, msg, locale)
         except DatabaseUnavailable:
             locale = self.deps.default_locale
             replies = [Reply(t("error.db_down", locale))]
@@ -162,15 +190,13 @@ class ZaloBinding:
             log.exception("zalo: handling a %s event failed", event.name)
             locale = await self.locale_for(event.user_id)
             replies = [Reply(t("zalo.error", locale))]
-        for reply in replies:
-            try:
+        try:
+            for reply in replies:
                 await self.outbound.send(event.chat_id, reply, locale)
-            except SendError as exc:
-                log.warning("zalo: reply to a chat not delivered: %s", exc)
-                return
-            except ZaloError as exc:  # pragma: no cover - outbound maps these already
-                log.warning("zalo: reply not delivered: %s", exc)
-                return
+        except SendError as exc:
+            log.warning("zalo: reply to a chat not delivered: %s", exc)
+        finally:
+            self.processed += 1
 
     async def handle_update(self, raw: Mapping[str, Any]) -> None:
         """Process one event now (for callers that do their own scheduling)."""

@@ -24,6 +24,7 @@ from bot.zalo.client import (
 from bot.zalo.events import unwrap
 from bot.zalo.outbound import ZaloOutbound
 from domain.deps import Deps
+from handlers import link
 from handlers.outbound import Outbound
 
 log = logging.getLogger("dondoc.zalo")
@@ -51,7 +52,7 @@ class ZaloRunner:
         mode: str = "polling",
         webhook_url: str = "",
         webhook_secret: str = "",
-        poll_timeout: float = 30.0,
+        poll_timeout: float = 15.0,
         max_backoff: float = 60.0,
         backoff_base: float = 1.0,
     ) -> None:
@@ -99,7 +100,11 @@ class ZaloRunner:
         """Stop polling, finish the events in progress (bounded), close the session."""
         self._stopping.set()
         if self._poller is not None:
-            self._poller.cancel()
+            # Zalo has no update offsets: an update taken by a getUpdates we abandon is lost.
+            # Let the poll in flight finish (it is bounded by poll_timeout) before cancelling.
+            _, pending = await asyncio.wait({self._poller}, timeout=self.poll_timeout + 5.0)
+            for task in pending:
+                task.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
             self._poller = None
         await self.binding.drain()
@@ -174,6 +179,7 @@ def build_zalo(settings: Settings, deps: Deps, conversations: Conversations) -> 
     """The Zalo channel from settings (ZALO_BOT_TOKEN must be set)."""
     if settings.zalo_bot_token is None or not settings.zalo_bot_token.get_secret_value():
         raise ZaloConfigError("ZALO_BOT_TOKEN is not set")
+    link.install()  # /lienket and /kenh (idempotent; the composition root may call it too)
     try:
         client = ZaloClient(
             settings.zalo_bot_token.get_secret_value(),
