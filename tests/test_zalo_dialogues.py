@@ -282,3 +282,41 @@ async def test_link_a_telegram_member_to_zalo(bot: Bot, deps: Deps) -> None:
     assert await bot.say("z-solo", "/kenh telegram") == t(
         "zalo.channel.no_account", "vi", channel="Telegram"
     )
+
+
+async def test_webhook_dialogue_with_the_real_router(fake: FakeZaloApi, deps: Deps) -> None:
+    from aiohttp import web
+
+    secret = "zalo-webhook-secret"
+    client = ZaloClient(fake.token, fake.base_url, request_timeout=3, retry=FAST)
+    runner = ZaloRunner(
+        client,
+        Conversations(deps),
+        deps,
+        mode="webhook",
+        webhook_url="https://bot.example.vn/zalo",
+        webhook_secret=secret,
+    )
+    app = web.Application()
+    app.add_routes(runner.web_routes())
+    site_runner = web.AppRunner(app, access_log=None)
+    await site_runner.setup()
+    site = web.TCPSite(site_runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner.webhook_url = f"http://127.0.0.1:{port}/zalo"
+    await runner.start()
+    try:
+        code = await invite(deps, POLICE)
+        join = fake.event("message.text.received", "z-hook", text=code)
+        assert await fake.deliver_webhook(join, secret="not-the-secret") == 403
+        assert await fake.deliver_webhook(join, wrapped=False) == 200
+        (joined,) = await fake.wait_sent("z-hook", 1)
+        assert POLICE in joined
+        help_event = fake.event("message.text.received", "z-hook", text="/trogiup")
+        assert await fake.deliver_webhook(help_event, wrapped=True) == 200
+        assert "/baocao" in (await fake.wait_sent("z-hook", 2))[1]
+    finally:
+        await runner.stop()
+        await site_runner.cleanup()
+    assert (await member(deps, "zalo", "z-hook")).role is Role.FOCAL

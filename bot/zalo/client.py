@@ -281,7 +281,7 @@ class ZaloClient:
     async def send_chat_action(self, chat_id: str, action: str = "typing") -> None:
         """Show "typing…" for a few seconds; failures are ignored (it is cosmetic)."""
         try:
-            await self._once("sendChatAction", {"chat_id": chat_id, "action": action}, 5.0)
+            await self._once("sendChatAction", {"chat_id": chat_id, "action": action}, 3.0)
         except ZaloError as exc:
             log.debug("zalo sendChatAction failed: %s", exc)
 
