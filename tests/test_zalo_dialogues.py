@@ -85,6 +85,14 @@ class Bot:
         await self._settle()
         return "\n---\n".join(self.fake.sent(user)[before:])
 
+    async def say_in(self, chat: str, user: str, text: str) -> str:
+        """Type text in a group chat."""
+        before = len(self.fake.sent(chat))
+        self.fake.text(user, text, chat_id=chat, chat_type="GROUP")
+        self.events += 1
+        await self._settle()
+        return "\n---\n".join(self.fake.sent(chat)[before:])
+
     async def photo(self, user: str) -> str:
         before = len(self.fake.sent(user))
         self.fake.image(user)
@@ -143,6 +151,13 @@ async def test_join_with_invite_then_help(bot: Bot, deps: Deps) -> None:
     assert POLICE in joined and "/baocao" in joined and "/lienket" in joined
     m = await member(deps, "zalo", "z-new")
     assert m.role is Role.FOCAL and m.full_name == "Nguyễn Văn A"
+    # In a group the bot stays quiet except for commands, which it sends to a private chat.
+    bot.fake.sticker("z-new", chat_id="g-1", chat_type="GROUP")
+    bot.fake.text("z-new", "chào cả nhóm", chat_id="g-1", chat_type="GROUP")
+    bot.events += 2
+    pointer = await bot.say_in("g-1", "z-new", "/baocao")
+    assert pointer == t("group.private_only", "vi", link="").strip()
+    assert bot.fake.sent("g-1") == [pointer]
     again = await bot.say("z-other", "/start " + await invite(deps, OFFICE, Role.COORDINATOR))
     assert OFFICE in again
 

@@ -78,8 +78,12 @@ def adapt(replies: list[Reply], msg: Incoming, locale: str) -> list[Reply]:
         elif any(reply.text.startswith(h) for h in hints):
             reply = replace(reply, text=reply.text + "\n" + t("zalo.evidence_hint", locale))
         out.append(reply)
-    if msg.unsupported is not None and not any(
-        r.text in (t("zalo.sticker", locale), t("zalo.unsupported", locale)) for r in out
+    if (
+        msg.unsupported is not None
+        and not msg.is_group
+        and not any(
+            r.text in (t("zalo.sticker", locale), t("zalo.unsupported", locale)) for r in out
+        )
     ):
         key = "zalo.sticker" if msg.unsupported == "sticker" else "zalo.unsupported"
         out.insert(0, Reply(t(key, locale)))
@@ -197,9 +201,3 @@ class ZaloBinding:
             log.warning("zalo: reply to a chat not delivered: %s", exc)
         finally:
             self.processed += 1
-
-    async def handle_update(self, raw: Mapping[str, Any]) -> None:
-        """Process one event now (for callers that do their own scheduling)."""
-        event = parse_event(raw)
-        if event is not None and not self._duplicate(event):
-            await self.process(event)
