@@ -229,3 +229,35 @@ async def test_build_zalo_from_settings(fake: FakeZaloApi, deps: Deps) -> None:
     assert [(r.method, r.path) for r in routes] == [("POST", "/zalo")]  # type: ignore[attr-defined]
     with pytest.raises(ZaloConfigError, match="ZALO_BOT_TOKEN"):
         build_zalo(Settings(zalo_bot_token=None), deps, Echo())
+
+
+async def test_cli_info_and_delete_webhook(
+    fake: FakeZaloApi, deps: Deps, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+    import json
+
+    from bot.cli import CliError
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+    from bot.zalo import cli
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", action="store_true")
+    cli.register(parser.add_subparsers())
+    runtime = Runtime(Settings(zalo_bot_token=fake.token, zalo_api_base_url=fake.base_url), deps)
+    fake.webhook = {"url": "https://bot.example.vn/zalo", "secret_token": SECRET}
+    args = parser.parse_args(["--json", "zalo", "info"])
+    assert await args.func(args, runtime) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["account_name"] == "bot.dondoc"
+    assert shown["webhook_url"] == "https://bot.example.vn/zalo"
+    args = parser.parse_args(["zalo", "delete-webhook"])
+    assert await args.func(args, runtime) == 0
+    assert fake.webhook["url"] == "" and "removed" in capsys.readouterr().out
+
+    wrong = Runtime(Settings(zalo_bot_token="1:wrong", zalo_api_base_url=fake.base_url), deps)
+    args = parser.parse_args(["zalo", "info"])
+    with pytest.raises(CliError) as info:
+        await args.func(args, wrong)
+    assert "401" in str(info.value) and "1:wrong" not in str(info.value)
