@@ -170,6 +170,10 @@ async def test_outbound_renders_choices_and_maps_errors(
     )
     (text,) = fake.sent("u1")
     assert "1. Hoàn thành" in text and "2. Đang" in text
+    await out.send("u1", Reply("Nhắc việc", [Option("cmd:report:3", "Báo cáo ngay")]))
+    assert "1. Báo cáo ngay (/baocao)" in fake.sent("u1")[-1]
+    await out.send("u1", Reply("Reminder", [Option("cmd:report", "Report now")]), "en")
+    assert "1. Report now (/report)" in fake.sent("u1")[-1]
 
     fake.rate_limit("sendMessage", times=10, retry_after=0.01)
     with pytest.raises(RetryLater):

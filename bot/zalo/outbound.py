@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.zalo.client import (
     ZaloApiError,
     ZaloClient,
@@ -11,13 +13,36 @@ from bot.zalo.client import (
     ZaloRateLimited,
     ZaloTimeout,
 )
-from handlers.messages import RecipientUnreachable, Reply, RetryLater, SendError, render_numbered
-from locales import t
+from handlers.messages import (
+    Option,
+    RecipientUnreachable,
+    Reply,
+    RetryLater,
+    SendError,
+    render_numbered,
+)
+from locales import normalize_locale, t
+
+# Command buttons ("cmd:report:12") also work typed: the command word per language.
+COMMAND_WORDS = {
+    "vi": {"report": "baocao", "tasks": "nhiemvu", "status": "tinhhinh", "help": "trogiup"},
+    "en": {"report": "report", "tasks": "tasks", "status": "status", "help": "help"},
+}
+
+
+def _with_command(option: Option, locale: str | None) -> Option:
+    """A command button shows the command to type, which works even outside a form."""
+    if not option.value.startswith("cmd:"):
+        return option
+    name = option.value[4:].split(":", 1)[0]
+    word = COMMAND_WORDS.get(normalize_locale(locale), COMMAND_WORDS["vi"]).get(name)
+    return Option(option.value, f"{option.label} (/{word})") if word else option
 
 
 def render(reply: Reply, locale: str | None) -> str:
     """The text Zalo shows: choices as a numbered list; a file Zalo cannot carry is explained."""
-    text = render_numbered(reply)
+    options = [_with_command(o, locale) for o in reply.options]
+    text = render_numbered(replace(reply, options=options))
     if reply.options:
         text += "\n\n" + t("zalo.choose_hint", locale)
     if reply.file is not None and not reply.file.is_image:
