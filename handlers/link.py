@@ -3,8 +3,7 @@
 A member asks for a link code (`/lienket`, `/link`) on one channel and types it on the other
 (`/start CODE` or just the code): `basics.join` redeems it, and `redeem_invite` attaches the new
 chat account to the same member. `/kenh` (`/channel`) chooses where reminders go: Telegram, Zalo
-or both (`Member.preferred_channel`); `delivery_accounts()` applies that choice for the
-reminder engine.
+or both (`Member.preferred_channel`, which the reminder engine honours).
 
 Hook: `install()` adds the commands, the form flow and the help lines to `handlers.router`
 (idempotent); the composition root calls it once.
@@ -153,25 +152,6 @@ async def _set(turn: Turn, member: Member, value: str) -> list[Reply]:
     replies = await turn.done(turn.t("zalo.channel.set", preferred=label))
     replies[-1].chosen_label = label
     return replies
-
-
-def delivery_accounts(member: Member, available: Collection[str] = CHANNELS) -> list[ChatAccount]:
-    """The accounts a reminder to `member` goes to, given the channels running.
-
-    The preferred channel when it has a reachable account; otherwise every reachable account
-    (a preference must not silence reminders); if none is reachable, the accounts matching the
-    preference anyway (the user may have unblocked the bot). `member.accounts` must be loaded.
-    """
-    usable = [a for a in member.accounts if a.channel in available]
-    reachable = [a for a in usable if a.unreachable_since is None]
-    pref = member.preferred_channel
-    if pref in CHANNELS:
-        preferred = [a for a in reachable if a.channel == pref]
-        if preferred:
-            return preferred
-    if reachable:
-        return reachable
-    return [a for a in usable if pref not in CHANNELS or a.channel == pref] or usable
 
 
 COMMAND_WORDS = ("link", "lienket", "channel", "kenh")

@@ -22,6 +22,8 @@ from domain.demo import load_demo
 from domain.deps import Deps
 from domain.membership import create_invite
 from domain.registry import find_unit
+from handlers import link
+from handlers.messages import Incoming, Reply
 from handlers.router import Conversations
 from tests.fakes.zalo_api import FakeZaloApi
 
@@ -40,17 +42,21 @@ async def no_sleep(_seconds: float) -> None:
     return None
 
 
+async def demo_with_invite(deps: Deps) -> str:
+    """The demo plan, and an invite for the police's focal point."""
+    async with deps.db.transaction() as s:
+        await load_demo(s, deps.now())
+        unit = await find_unit(s, "Công an phường")
+        assert unit is not None
+        new = await create_invite(s, deps.now(), role=Role.FOCAL, unit=unit, ttl=deps.invite_ttl)
+    return new.code
+
+
 async def test_engine_reminds_a_zalo_only_focal_point(
     fake: FakeZaloApi, db: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
     deps = Deps(db=db, clock=clock, tz=TZ, data_dir=tmp_path)
-    async with db.transaction() as s:
-        await load_demo(s, deps.now())
-        unit = await find_unit(s, "Công an phường")
-        assert unit is not None
-        code = (
-            await create_invite(s, deps.now(), role=Role.FOCAL, unit=unit, ttl=deps.invite_ttl)
-        ).code
+    code = await demo_with_invite(deps)
     client = ZaloClient(fake.token, fake.base_url, request_timeout=3, retry=FAST)
     runner = ZaloRunner(client, Conversations(deps), deps, poll_timeout=1, backoff_base=0.01)
     await runner.start()
@@ -81,3 +87,57 @@ async def test_engine_reminds_a_zalo_only_focal_point(
     async with db.read() as s:
         account = await s.scalar(select(ChatAccount).where(ChatAccount.external_id == "z-rem"))
     assert account is not None and account.channel == "zalo"
+
+
+class Recorder:
+    """A Telegram outbound that records (Telegram has its own tests; here only who gets what)."""
+
+    channel = "telegram"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        self.sent.append(chat_id)
+
+
+async def test_engine_follows_the_preferred_channel_of_a_linked_member(
+    fake: FakeZaloApi, db: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    link.install()
+    deps = Deps(db=db, clock=clock, tz=TZ, data_dir=tmp_path)
+    code = await demo_with_invite(deps)
+    conv = Conversations(deps)
+
+    async def telegram(text: str) -> list[Reply]:
+        return await conv.handle(
+            Incoming(channel="telegram", user_id="55", chat_id="55", text=text)
+        )
+
+    await telegram("/start " + code)
+    (answer,) = await telegram("/lienket")
+    link_code = answer.text.split("\n", 1)[0].rsplit(" ", 1)[1]
+    client = ZaloClient(fake.token, fake.base_url, request_timeout=3, retry=FAST)
+    runner = ZaloRunner(client, conv, deps, poll_timeout=1, backoff_base=0.01)
+    tg = Recorder()
+    await runner.start()
+    try:
+        fake.text("z-both", link_code)
+        fake.text("z-both", "/kenh zalo")
+        await fake.wait_sent("z-both", 3)
+        assert "Zalo" in fake.sent("z-both")[-1]
+        before = len(fake.sent("z-both"))
+        eng = engine_module.ReminderEngine(
+            db, clock, TZ, {"zalo": runner.outbound, "telegram": tg}, sleep=no_sleep
+        )
+        clock.set(dt.datetime(2026, 12, 11, 8, 0, tzinfo=TZ))
+        await eng.tick()
+        assert len(fake.sent("z-both")) > before and tg.sent == []  # Zalo only
+
+        await telegram("/kenh cả hai")
+        before = len(fake.sent("z-both"))
+        clock.set(dt.datetime(2026, 12, 17, 8, 0, tzinfo=TZ))
+        await eng.tick()
+        assert len(fake.sent("z-both")) > before and "55" in tg.sent  # both channels
+    finally:
+        await runner.stop()
