@@ -87,6 +87,7 @@ async def test_engine_reminds_a_zalo_only_focal_point(
     async with db.read() as s:
         account = await s.scalar(select(ChatAccount).where(ChatAccount.external_id == "z-rem"))
     assert account is not None and account.channel == "zalo"
+    assert account.unreachable_since is not None  # the office sees it in the digest
 
 
 class Recorder:
