@@ -112,6 +112,7 @@ async def test_polling_survives_errors_and_keeps_order(fake: FakeZaloApi, deps: 
     fake.fail("getUpdates", status=502, raw=True, times=3)
     fake.fail("getUpdates", error_code=500, description="internal", status=500)
     runner = make_runner(fake, deps, conv)
+    assert not await runner.healthy()
     await runner.start()
     try:
         for i in range(5):
@@ -120,6 +121,7 @@ async def test_polling_survives_errors_and_keeps_order(fake: FakeZaloApi, deps: 
         sent = await fake.wait_sent("u1", 6)
         assert sent[:5] == [f"echo tin {i}" for i in range(5)]
         assert sent[5] == t("zalo.error", "vi")
+        assert await runner.healthy()
     finally:
         await runner.stop()
     assert len(fake.calls_to("getUpdates")) >= 5

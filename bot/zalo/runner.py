@@ -76,6 +76,7 @@ class ZaloRunner:
         self.binding = ZaloBinding(client, conversations, deps, zalo_out)
         self.bot_info: dict[str, object] = {}
         self._poller: asyncio.Task[None] | None = None
+        self.failures = 0  # consecutive polling failures
         self._stopping = asyncio.Event()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -110,6 +111,12 @@ class ZaloRunner:
         await self.binding.drain()
         await self.client.close()
 
+    async def healthy(self) -> bool:
+        """For /healthz: polling runs and its last polls did not all fail."""
+        if self.mode == "webhook":
+            return True
+        return self._poller is not None and not self._poller.done() and self.failures < 3
+
     # --- polling ---------------------------------------------------------------------------
 
     async def _sleep(self, seconds: float) -> None:
@@ -122,29 +129,29 @@ class ZaloRunner:
 
     async def _poll_loop(self) -> None:
         """getUpdates until stopped; 408 is "nothing new", errors back off (capped)."""
-        failures = 0
+        self.failures = 0
         while not self._stopping.is_set():
             try:
                 update = await self.client.get_updates(wait=self.poll_timeout)
             except asyncio.CancelledError:
                 raise
             except ZaloUnauthorized as exc:
-                failures += 1
+                self.failures += 1
                 log.error("zalo: the bot token was refused (%s); check ZALO_BOT_TOKEN", exc)
                 await self._sleep(self.max_backoff)
                 continue
             except ZaloError as exc:
-                failures += 1
-                delay = self._backoff(failures)
+                self.failures += 1
+                delay = self._backoff(self.failures)
                 log.warning("zalo: polling failed (%s); retrying in %.1f s", exc, delay)
                 await self._sleep(delay)
                 continue
             except Exception:
-                failures += 1
+                self.failures += 1
                 log.exception("zalo: unexpected polling error")
-                await self._sleep(self._backoff(failures))
+                await self._sleep(self._backoff(self.failures))
                 continue
-            failures = 0
+            self.failures = 0
             if update is not None:
                 await self.binding.submit(update)
 
