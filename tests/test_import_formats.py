@@ -423,3 +423,25 @@ def test_a_misread_unit_list_is_clamped_and_reported() -> None:
     plan = _lines("\n".join("\t".join(r) for r in rows))
     assert len(plan.tasks[0].lead[0]) <= 200
     assert "importer.warn.unit_too_long" in [w.key for w in plan.warnings]
+
+
+def test_text_table_laid_out_with_spaces() -> None:
+    text = (
+        "KẾ HOẠCH\nPhòng chống đuối nước cho trẻ em năm 2026\n\n"
+        "TT   Nội dung nhiệm vụ                     Đơn vị chủ trì        Đơn vị phối hợp     Thời gian\n"
+        "1    Dạy bơi miễn phí cho học sinh tiểu    Trung tâm Văn hóa,    Các trường học      Tháng 6\n"
+        "     học trong dịp hè                      Thông tin và Thể thao\n"
+        "2    Cắm biển cảnh báo tại ao hồ           Công an xã            Các thôn            Quý II\n"
+    )
+    plan = _lines(text)
+    got = [(t.ref, t.title, t.lead, t.support, t.timeframe.due) for t in plan.tasks]
+    assert got == [
+        (
+            "1",
+            "Dạy bơi miễn phí cho học sinh tiểu học trong dịp hè",
+            ["Trung tâm Văn hóa, Thông tin và Thể thao"],
+            ["Các trường học"],
+            dt.date(2026, 6, 30),
+        ),
+        ("2", "Cắm biển cảnh báo tại ao hồ", ["Công an xã"], ["Các thôn"], dt.date(2026, 6, 30)),
+    ]

@@ -73,7 +73,11 @@ def _md_line(line: str) -> tuple[str, bool]:
 
 
 def _read_text(data: bytes) -> list[Block]:
-    return lines_to_blocks(decode_text(data).splitlines())
+    text = decode_text(data)
+    if "\t" not in text and _has_spaced_header(text):
+        # A table laid out with spaces (text copied from a PDF viewer): read it by columns.
+        return lines_to_blocks(layout_lines(text))
+    return lines_to_blocks(text.splitlines())
 
 
 def lines_to_blocks(lines: list[str]) -> list[Block]:
@@ -223,6 +227,17 @@ def _read_pdf(data: bytes) -> list[Block]:
 
 
 _SEGMENT = re.compile(r"\S+(?: \S+)*")
+
+
+def _has_spaced_header(text: str) -> bool:
+    from domain.importer.parse import header_roles
+
+    for line in text.splitlines():
+        if re.search(r"\S {2,}\S", line):
+            cells = _SEGMENT.findall(line)
+            if len(cells) >= 3 and header_roles(cells):
+                return True
+    return False
 
 
 def layout_lines(text: str) -> list[str]:
