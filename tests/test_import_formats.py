@@ -426,12 +426,14 @@ def test_a_misread_unit_list_is_clamped_and_reported() -> None:
 
 
 def test_text_table_laid_out_with_spaces() -> None:
-    text = (
-        "KẾ HOẠCH\nPhòng chống đuối nước cho trẻ em năm 2026\n\n"
-        "TT   Nội dung nhiệm vụ                     Đơn vị chủ trì        Đơn vị phối hợp     Thời gian\n"
-        "1    Dạy bơi miễn phí cho học sinh tiểu    Trung tâm Văn hóa,    Các trường học      Tháng 6\n"
-        "     học trong dịp hè                      Thông tin và Thể thao\n"
-        "2    Cắm biển cảnh báo tại ao hồ           Công an xã            Các thôn            Quý II\n"
+    text = "KẾ HOẠCH\nPhòng chống đuối nước cho trẻ em năm 2026\n\n" + "\n".join(
+        [
+            "TT  Nội dung nhiệm vụ                Đơn vị chủ trì      Đơn vị phối hợp  Thời gian",
+            "1   Dạy bơi miễn phí cho học sinh    Trung tâm Văn hóa,  Các trường học   Tháng 6",
+            "    tiểu học trong dịp hè            Thông tin và Thể",
+            "                                     thao",
+            "2   Cắm biển cảnh báo tại ao hồ      Công an xã          Các thôn         Quý II",
+        ]
     )
     plan = _lines(text)
     got = [(t.ref, t.title, t.lead, t.support, t.timeframe.due) for t in plan.tasks]
