@@ -70,7 +70,22 @@ async def on_plan_file(turn: Turn) -> list[Reply]:
         parsed = await _parse(turn, data, file.name)
     except DomainError as exc:
         return [Reply(turn.t("importer.chat.failed", reason=turn.t(exc.key, **exc.params)))]
-    folder = turn.deps.data_dir / "imports"
+    target = await _target(turn, parsed)
+    text = summary_text(parsed, turn.locale, limit=SHOWN_TASKS)
+    target_id: int | None = None
+    if target is not None:
+        target_id, target_title = target.id, target.title
+        for_target(parsed)
+        text = summary_text(parsed, turn.locale, limit=SHOWN_TASKS)
+        try:
+            preview = await preview_changes(turn.session, parsed, turn.now, target)
+        except DomainError as exc:
+            return [Reply(turn.t("importer.chat.failed", reason=turn.t(exc.key, **exc.params)))]
+        text += "\n\n" + changes_text(preview, turn.locale)
+        question = turn.t("importer.chat.ask_confirm_update", id=target_id, title=target_title)
+    else:
+        question = turn.t("importer.chat.ask_confirm")
+    folder = _folder(turn)
     stored = folder / f"{secrets.token_hex(8)}{Path(file.name).suffix.lower()}"
 
     def _store() -> None:
@@ -83,18 +98,6 @@ async def on_plan_file(turn: Turn) -> list[Reply]:
                 old.unlink(missing_ok=True)
 
     await asyncio.to_thread(_store)
-    target = await _target(turn, parsed)
-    text = summary_text(parsed, turn.locale, limit=SHOWN_TASKS)
-    target_id: int | None = None
-    if target is not None:
-        target_id, target_title = target.id, target.title
-        for_target(parsed)
-        text = summary_text(parsed, turn.locale, limit=SHOWN_TASKS)
-        preview = await preview_changes(turn.session, parsed, turn.now, target)
-        text += "\n\n" + changes_text(preview, turn.locale)
-        question = turn.t("importer.chat.ask_confirm_update", id=target_id, title=target_title)
-    else:
-        question = turn.t("importer.chat.ask_confirm")
     for chunk in split_text(text, CHUNK):
         turn.say(chunk)
     options = [
@@ -103,6 +106,10 @@ async def on_plan_file(turn: Turn) -> list[Reply]:
     ]
     data_state = {"path": str(stored), "name": file.name, "target": target_id}
     return await turn.ask(FLOW, "confirm", question, options, data=data_state)
+
+
+def _folder(turn: Turn) -> Path:
+    return turn.deps.data_dir / "imports"
 
 
 def _load(path: Path) -> bytes | None:
@@ -117,6 +124,8 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
     """The answer to Confirm / Cancel."""
     state = turn.data
     path = Path(str(state.get("path", "")))
+    if path.parent != _folder(turn):
+        path = _folder(turn) / "missing"  # only files this flow stored are ever read
     if turn.msg.file is not None and _is_plan_file(turn.msg.file.name):
         # Another file while one waits for confirmation: the newer one replaces it.
         await asyncio.to_thread(_discard, path)

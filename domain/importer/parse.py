@@ -29,7 +29,6 @@ from domain.importer.unitnames import HEADS, KnownNames, split_units, starts_wit
 from domain.timeframes import Timeframe, find_deadline, parse_reporting, parse_timeframe
 from domain.units import is_group, strip_qualifier, unit_key
 
-ROLES = ("ref", "title", "detail", "lead", "support", "time", "section", "other")
 MAX_UNIT_NAME = 200
 _ROMAN_RE = re.compile(
     r"^(?=[IVXLC]+\b)(M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3}))[.)]?$"

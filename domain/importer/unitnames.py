@@ -127,7 +127,6 @@ HEADS: tuple[str, ...] = (
     "ban quản lý",
     "hạt",
     "trạm y tế",
-    "chi cục",
 )
 _GROUP_START = re.compile(r"^(các|những|mọi|toàn thể)\s", re.IGNORECASE)
 _GENERIC = {
