@@ -447,3 +447,22 @@ def test_text_table_laid_out_with_spaces() -> None:
         ),
         ("2", "Cắm biển cảnh báo tại ao hồ", ["Công an xã"], ["Các thôn"], dt.date(2026, 6, 30)),
     ]
+
+
+def test_prose_lead_described_as_the_body_in_charge() -> None:
+    plan = _lines(
+        "KẾ HOẠCH\nTrồng cây xanh năm 2026\nI. NHIỆM VỤ\n"
+        "Giao Phòng Kinh tế, Hạ tầng và Đô thị là cơ quan chủ trì, phối hợp với Đoàn Thanh niên "
+        "xã tổ chức trồng 500 cây xanh trong quý I/2027.\n"
+        "Hội Cựu chiến binh xã có trách nhiệm chủ trì vận động hội viên chăm sóc cây thường xuyên.\n"
+    )
+    got = [(t.lead, t.support, t.timeframe.kind.value, t.timeframe.due) for t in plan.tasks]
+    assert got == [
+        (
+            ["Phòng Kinh tế, Hạ tầng và Đô thị"],
+            ["Đoàn Thanh niên xã"],
+            "one_off",
+            dt.date(2027, 3, 31),
+        ),
+        (["Hội Cựu chiến binh xã"], [], "recurring", None),
+    ]

@@ -786,6 +786,11 @@ class PlanParser:
                     flags=re.IGNORECASE,
                 )
                 lead_text = lead_text.split(":")[-1].strip()
+                lead_text = re.sub(
+                    r"\s+(?:là|làm)\s+(?:cơ quan|đơn vị|đầu mối)\b.*$|\s+(?:có trách nhiệm|được giao)$",
+                    "",
+                    lead_text,
+                )
                 if not starts_with_head(lead_text) or len(lead_text.split()) > 20:
                     continue
                 rest = m.group(2)
