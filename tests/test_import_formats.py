@@ -454,7 +454,8 @@ def test_prose_lead_described_as_the_body_in_charge() -> None:
         "KẾ HOẠCH\nTrồng cây xanh năm 2026\nI. NHIỆM VỤ\n"
         "Giao Phòng Kinh tế, Hạ tầng và Đô thị là cơ quan chủ trì, phối hợp với Đoàn Thanh niên "
         "xã tổ chức trồng 500 cây xanh trong quý I/2027.\n"
-        "Hội Cựu chiến binh xã có trách nhiệm chủ trì vận động hội viên chăm sóc cây thường xuyên.\n"
+        "Hội Cựu chiến binh xã có trách nhiệm chủ trì vận động hội viên chăm sóc cây "
+        "thường xuyên.\n"
     )
     got = [(t.lead, t.support, t.timeframe.kind.value, t.timeframe.due) for t in plan.tasks]
     assert got == [

@@ -307,6 +307,10 @@ _VERBS = (
 )
 
 
+# "X là cơ quan chủ trì", "X có trách nhiệm chủ trì": the unit is X.
+_LEAD_TAIL = re.compile(
+    r"\s+(?:là|làm)\s+(?:cơ quan|đơn vị|đầu mối)\b.*$|\s+(?:có trách nhiệm|được giao)$"
+)
 _ROLE_WORDS = re.compile(r"đôn đốc|theo dõi|tổng hợp")
 _CADENCE_WORDS = re.compile(
     r"thường xuyên|liên tục|h[ằà]ng (?:năm|quý|tháng)|định kỳ (?:hằng |hàng )?(?:năm|quý|tháng)",
@@ -786,11 +790,7 @@ class PlanParser:
                     flags=re.IGNORECASE,
                 )
                 lead_text = lead_text.split(":")[-1].strip()
-                lead_text = re.sub(
-                    r"\s+(?:là|làm)\s+(?:cơ quan|đơn vị|đầu mối)\b.*$|\s+(?:có trách nhiệm|được giao)$",
-                    "",
-                    lead_text,
-                )
+                lead_text = _LEAD_TAIL.sub("", lead_text)
                 if not starts_with_head(lead_text) or len(lead_text.split()) > 20:
                     continue
                 rest = m.group(2)
