@@ -322,3 +322,33 @@ def test_cli_import_export_reimport(
         == 1
     )
     assert "Không tìm thấy tệp" in capsys.readouterr().err
+
+
+async def test_units_matched_across_locality_words_and_abbreviations(
+    db: Database, clock: FrozenClock
+) -> None:
+    async with db.transaction() as s:
+        front, _ = await registry.get_or_create_unit(
+            s, "Ủy ban Mặt trận Tổ quốc Việt Nam xã", clock.now()
+        )
+        station, _ = await registry.get_or_create_unit(s, "Trạm Y tế xã", clock.now())
+        front_id, station_id = front.id, station.id
+    rows = [
+        ["STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Thời gian"],
+        ["1", "Vận động hiến máu", "UBMTTQ xã", "Trạm Y tế", "Quý II"],
+        ["2", "Khám sàng lọc", "Trạm y tế", "", "Quý III"],
+    ]
+    data = "\n".join("\t".join(r) for r in rows).encode()
+    async with db.transaction() as s:
+        parsed = await prepare(s, data, "hien-mau.txt", 2026)
+        assert all(u.existing_id is not None for u in parsed.units)
+        result = await apply_plan(s, parsed, clock.now())
+    assert result.new_units == []
+    async with db.read() as s:
+        tasks = await registry.list_tasks(s, result.plan_id)
+    assert [(tu.role.value, tu.unit_id) for tu in tasks[0].units] == [
+        ("lead", front_id),
+        ("support", station_id),
+    ]
+    assert [tu.written_as for tu in tasks[0].units] == ["UBMTTQ xã", "Trạm Y tế"]
+    assert tasks[1].units[0].unit_id == station_id

@@ -25,7 +25,13 @@ from domain.importer.model import (
     Table,
     Warn,
 )
-from domain.importer.unitnames import HEADS, KnownNames, split_units, starts_with_head
+from domain.importer.unitnames import (
+    HEADS,
+    KnownNames,
+    loose_key,
+    split_units,
+    starts_with_head,
+)
 from domain.timeframes import Timeframe, find_deadline, parse_reporting, parse_timeframe
 from domain.units import is_group, strip_qualifier, unit_key
 
@@ -843,7 +849,7 @@ class PlanParser:
         names: dict[str, str] = {}
 
         def credit(name: str, points: int) -> None:
-            key = unit_key(self._strip_locality(name))
+            key = loose_key(name)
             if key:
                 names.setdefault(key, name)
                 scores[key] += points
@@ -869,16 +875,6 @@ class PlanParser:
         key, score = scores.most_common(1)[0]
         return names[key] if score >= 2 else None
 
-    def _strip_locality(self, name: str) -> str:
-        return self._locality_re.sub("", strip_qualifier(name)).strip() or name
-
-    @property
-    def _locality_re(self) -> re.Pattern[str]:
-        return re.compile(
-            r"\s+(?:đặc khu|xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh|Sở|sở)"
-            r"(?:\s+[A-ZĐÀ-Ỹ]\w*)*$"
-        )
-
     def _units(self, plan: ParsedPlan, org_units: list[str]) -> list[ParsedUnit]:
         spellings: list[str] = []
         for task in plan.tasks:
@@ -897,13 +893,11 @@ class PlanParser:
                 continue
             if base not in keyed:
                 # "Trạm Y tế đặc khu" joins "Trạm Y tế" when the short form is named too.
-                short = unit_key(self._strip_locality(name))
+                short = loose_key(name)
                 if not is_group(name) and short != base and short in keyed:
                     base = short
                 else:
-                    longer = [
-                        k for k in keyed if unit_key(self._strip_locality(keyed[k][0])) == base
-                    ]
+                    longer = [k for k in keyed if loose_key(keyed[k][0]) == base]
                     if longer and not is_group(name):
                         keyed[base] = [name]
                         order.insert(order.index(longer[0]), base)

@@ -9,13 +9,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Plan, Report, Task, TaskRole, Unit, UnitAlias
+from db.models import Plan, Report, Task, TaskRole, Unit, UnitAlias, UnitKind
 from domain import registry
 from domain.errors import DomainError
 from domain.importer.model import ParsedPlan, ParsedUnit, Warn
 from domain.importer.parse import parse_document
 from domain.importer.readers import read_document
-from domain.importer.unitnames import KnownNames
+from domain.importer.unitnames import KnownNames, loose_key
 from domain.timeframes import parse_timeframe
 from domain.units import strip_qualifier, unit_key
 
@@ -53,19 +53,39 @@ def parse_bytes(
     return plan
 
 
-async def _match(session: AsyncSession, unit: ParsedUnit) -> Unit | None:
+async def _loose_index(session: AsyncSession) -> dict[str, int]:
+    """Every unit (not group) by its loose key, from its name and its aliases."""
+    index: dict[str, int] = {}
+    for unit in await registry.list_units(session):
+        if unit.kind is UnitKind.GROUP:
+            continue
+        for spelling in [unit.name, *(a.alias for a in unit.aliases)]:
+            index.setdefault(loose_key(spelling), unit.id)
+    return index
+
+
+async def _match(
+    session: AsyncSession, unit: ParsedUnit, loose: dict[str, int] | None = None
+) -> Unit | None:
+    """The existing unit: by key or alias, else (not for groups) ignoring locality words."""
     for spelling in [unit.name, *unit.aliases]:
         found = await registry.find_unit(session, strip_qualifier(spelling))
         if found is not None:
             return found
+    if loose is not None and not unit.group:
+        for spelling in [unit.name, *unit.aliases]:
+            unit_id = loose.get(loose_key(spelling))
+            if unit_id is not None:
+                return await session.get(Unit, unit_id)
     return None
 
 
 async def resolve_units(session: AsyncSession, plan: ParsedPlan) -> list[str]:
     """Match the plan's units to existing ones (by key and alias); returns the new units' names."""
     new: list[str] = []
+    loose = await _loose_index(session)
     for unit in plan.units:
-        found = await _match(session, unit)
+        found = await _match(session, unit, loose)
         if found is not None:
             unit.existing_id = found.id
             if found.name != unit.name:
@@ -109,13 +129,15 @@ async def apply_plan(
     if not parsed.tasks:
         raise DomainError("importer.error.no_tasks", name=parsed.source_name)
     new_units: list[str] = []
+    loose = await _loose_index(session)
     for pu in parsed.units:
-        unit = await _match(session, pu)
+        unit = await _match(session, pu, loose)
         if unit is None:
             unit, created = await registry.get_or_create_unit(session, pu.name, now)
             if created:
                 new_units.append(unit.name)
-        for alias in pu.aliases:
+        # Every spelling the plan used resolves to this unit from now on.
+        for alias in [pu.name, *pu.aliases]:
             if await registry.find_unit(session, strip_qualifier(alias)) is None:
                 await registry.add_alias(session, unit, strip_qualifier(alias))
     created_plan = target is None

@@ -184,6 +184,29 @@ _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _COMMA, _SEMI, _AND = "\u0001", "\u0002", "\u0003"
 
 
+_LOCALITY = re.compile(
+    r"\s+(?:đặc khu|xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh|Sở|sở)"
+    r"(?:\s+[A-ZĐÀ-Ỹ]\w*)*$"
+)
+
+
+_VIET_NAM = unit_key("Việt Nam")
+
+
+def strip_locality(name: str) -> str:
+    """Drop a trailing locality: "Trạm Y tế đặc khu" and "Trạm Y tế" are one unit."""
+    return _LOCALITY.sub("", strip_qualifier(name)).strip() or name
+
+
+def loose_key(name: str) -> str:
+    """A key that also ignores the locality and "Việt Nam".
+
+    "UBMTTQ xã" and "Ủy ban Mặt trận Tổ quốc Việt Nam xã" are one unit.
+    """
+    key = f" {unit_key(strip_locality(name))} "
+    return re.sub(r"\s+", " ", key.replace(f" {_VIET_NAM} ", " ")).strip()
+
+
 def fold(text: str) -> str:
     """Lower case without tone marks, one character for one (so spans map back)."""
     out = []
