@@ -352,3 +352,31 @@ async def test_units_matched_across_locality_words_and_abbreviations(
     ]
     assert [tu.written_as for tu in tasks[0].units] == ["UBMTTQ xã", "Trạm Y tế"]
     assert tasks[1].units[0].unit_id == station_id
+
+
+async def test_round_trip_of_an_unchanged_sheet_changes_nothing(
+    db: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    text = (
+        "KẾ HOẠCH\nTết trồng cây năm 2026\nII. NHIỆM VỤ\n"
+        "1. Phát động Tết trồng cây\n"
+        "Mỗi thôn trồng ít nhất 200 cây bóng mát.\n"
+        "- Đơn vị chủ trì: Phòng Kinh tế, Hạ tầng và Đô thị (lĩnh vực nông nghiệp).\n"
+        "- Đơn vị phối hợp: Các thôn; Đoàn Thanh niên xã.\n"
+        "- Thời gian thực hiện: Tháng 2/2026.\n"
+        "2. Chăm sóc cây sau trồng\n"
+        "- Đơn vị thực hiện: Các thôn.\n"
+        "- Thời gian: Thường xuyên.\n"
+    )
+    plan_id = await _import(db, clock, text.encode(), "tet-trong-cay.txt")
+    sheet = tmp_path / "s.xlsx"
+    async with db.read() as s:
+        plan = await s.get(Plan, plan_id)
+        assert plan is not None
+        tasks = await registry.list_tasks(s, plan_id)
+        assert tasks[0].title == "Phát động Tết trồng cây\nMỗi thôn trồng ít nhất 200 cây bóng mát."
+        await export_xlsx(s, plan, sheet, "vi")
+    async with db.transaction() as s:
+        parsed = await prepare(s, sheet.read_bytes(), sheet.name, 2026)
+        result = await apply_plan(s, parsed, clock.now(), target=await s.get(Plan, plan_id))
+    assert (result.added, result.changed, result.removed) == ([], [], [])

@@ -626,7 +626,7 @@ class PlanParser:
             tasks.append(
                 self._task(
                     ref,
-                    re.sub(r"\s*\n\s*", " ", _with_detail(row)),
+                    re.sub(r"[ \t]*\n[ \t]*", "\n", _with_detail(row)).strip(),
                     row.get("lead", ""),
                     row.get("support", ""),
                     row.get("time", ""),
