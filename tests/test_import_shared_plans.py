@@ -11,9 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from db.models import PeriodKind
+from db.database import Database
+from db.models import PeriodKind, Plan
+from domain import registry
+from domain.clock import FrozenClock
+from domain.importer.export import export_xlsx
 from domain.importer.parse import parse_document
 from domain.importer.readers import read_document
+from domain.importer.service import apply_plan, prepare
 from domain.periods import RuleSpec, periods_for_year
 
 # `../shared/plans` beside the repository root (looked for upwards, so a worktree finds it too).
@@ -454,3 +459,25 @@ def test_so_tu_phap_structure() -> None:
     )
     inherited = [t.ref for t in plan.tasks if t.timeframe.kind.value == "inherited"]
     assert inherited == ["5", "6"]
+
+
+@pytest.mark.parametrize("path", [KIEN_HAI, SO_TU_PHAP], ids=["kien-hai", "so-tu-phap"])
+async def test_saved_then_exported_sheet_reimports_unchanged(
+    path: Path, db: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    async with db.transaction() as s:
+        parsed = await prepare(s, path.read_bytes(), path.name, 2026)
+        result = await apply_plan(s, parsed, clock.now())
+    assert len(result.added) == len(parsed.tasks)
+    sheet = tmp_path / "sheet.xlsx"
+    async with db.read() as s:
+        plan = await s.get(Plan, result.plan_id)
+        assert plan is not None
+        await export_xlsx(s, plan, sheet, "vi")
+        assert len(await registry.rule_specs(s, plan.id)) == len(parsed.rules)
+    async with db.transaction() as s:
+        again = await prepare(s, sheet.read_bytes(), sheet.name, 2026)
+        assert again.target_plan_id == result.plan_id
+        assert [u.existing_id is not None for u in again.units] == [True] * len(again.units)
+        redo = await apply_plan(s, again, clock.now(), target=await s.get(Plan, result.plan_id))
+    assert (redo.added, redo.changed, redo.removed, redo.new_units) == ([], [], [], [])

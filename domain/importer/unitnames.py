@@ -306,7 +306,14 @@ def _split_glued(piece: str, known: KnownNames) -> list[str]:
     words = piece.split()
     for i in range(1, len(words)):
         left, right = " ".join(words[:i]), " ".join(words[i:])
-        if right[:1].isupper() and starts_with_head(right) and known.is_known(left):
+        # The right part must be a name of its own ("Phòng Kinh tế"), not a bare head word
+        # closing the left one ("Văn phòng Sở").
+        if (
+            len(words) - i >= 2
+            and right[:1].isupper()
+            and starts_with_head(right)
+            and known.is_known(left)
+        ):
             return [left, *_split_glued(right, known)]
     return [piece]
 
