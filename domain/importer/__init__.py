@@ -1,4 +1,4 @@
-"""Plan import: read the plan document itself into tasks, units, timeframes and the reporting regime.
+"""Plan import: a plan document read into tasks, units, timeframes and the reporting regime.
 
 Pipeline (each step usable alone):
 
