@@ -468,3 +468,47 @@ def test_prose_lead_described_as_the_body_in_charge() -> None:
         ),
         (["Hội Cựu chiến binh xã"], [], "recurring", None),
     ]
+
+
+def test_word_automatic_numbering_leaves_no_numbers_in_the_text() -> None:
+    from docx import Document
+
+    doc = Document()
+    for line in [
+        "KẾ HOẠCH",
+        "Phòng chống thiên tai năm 2026",
+        "II. NHIỆM VỤ",
+        "Công tác chuẩn bị",
+        "Rà soát các hộ dân sống ven sông",
+        "Đơn vị chủ trì: Công an xã",
+        "Thời gian thực hiện: Tháng 5/2026",
+        "Diễn tập phương án sơ tán dân",
+        "Chi tiết: mỗi thôn một buổi.",
+        "Đơn vị chủ trì: Ban Chỉ huy Quân sự xã",
+        "Đơn vị phối hợp: Các thôn",
+        "Thời gian thực hiện: Quý II",
+    ]:
+        para = doc.add_paragraph(style="List Number" if line.startswith(("Rà", "Diễn")) else None)
+        para.add_run(line).bold = line == "Công tác chuẩn bị"
+    buf = io.BytesIO()
+    doc.save(buf)
+    plan = _parse("thien-tai.docx", buf.getvalue())
+    got = [(t.ref, t.title, t.lead, t.support, t.timeframe.due, t.section) for t in plan.tasks]
+    assert got == [
+        (
+            "1",
+            "Rà soát các hộ dân sống ven sông",
+            ["Công an xã"],
+            [],
+            dt.date(2026, 5, 31),
+            "Công tác chuẩn bị",
+        ),
+        (
+            "2",
+            "Diễn tập phương án sơ tán dân\nChi tiết: mỗi thôn một buổi.",
+            ["Ban Chỉ huy Quân sự xã"],
+            ["Các thôn"],
+            dt.date(2026, 6, 30),
+            "Công tác chuẩn bị",
+        ),
+    ]

@@ -411,7 +411,7 @@ class PlanParser:
                 plan.target_plan_id = int(m.group(1))
         tasks = self._table_tasks(tables_rows, year)
         if not tasks:
-            tasks = self._section_tasks(texts, year)
+            tasks = self._section_tasks(texts, year, frozenset(p.text for p in paras if p.bold))
         for task in tasks:
             self.known.add([*task.lead, *task.support])
         duties, org_units = self._organisation(texts)
@@ -638,24 +638,45 @@ class PlanParser:
             tasks[-1].group = row.get("_group", "")
         return tasks
 
-    def _section_tasks(self, texts: list[str], year: int) -> list[ParsedTask]:
+    def _section_tasks(
+        self, texts: list[str], year: int, bold: frozenset[str] = frozenset()
+    ) -> list[ParsedTask]:
         blocks: list[_Block] = []
         roman: str | None = None
         current: _Block | None = None
         last_num = ""
+        # Paragraphs since the last field line: with Word's automatic numbering a task's
+        # paragraph carries no number, and is the one right before its "Đơn vị chủ trì:" line.
+        plain: list[str] = []
+        auto = 0
+        auto_section: str | None = None
         for line in texts:
             text = line.replace("**", "").strip()
             if _STOP_RE.match(text):
-                current = None
+                current, plain = None, []
                 continue
             rm = _ROMAN_HEAD_RE.match(text)
             if rm and (text.isupper() or rm.group(2).isupper()):
                 roman = rm.group(2).strip()
-                current = None
+                current, plain, auto_section = None, [], None
                 continue
             fm = _FIELD_RE.match(text)
-            if fm and current is not None:
-                _set_field(current.fields, fm.group(1), fm.group(2))
+            if fm:
+                if plain and (current is None or current.fields):
+                    # Bold or capitalised lines before it are headings; the first other line is
+                    # the task, the rest its detail.
+                    heads = [x for x in plain if x in bold or x.isupper()]
+                    rest = [x for x in plain if x not in heads] or plain[-1:]
+                    auto += 1
+                    auto_section = heads[-1] if heads else auto_section
+                    section = auto_section or roman
+                    current = _Block(f"{auto}", _BULLET_RE.sub("", rest[0]), roman=section)
+                    current.body.extend(rest[1:])
+                    blocks.append(current)
+                    current.heading = _take_inline(current.heading, current.fields)
+                plain = []
+                if current is not None:
+                    _set_field(current.fields, fm.group(1), fm.group(2))
                 continue
             nm = _NUM_RE.match(text)
             lm = _LETTER_RE.match(text)
@@ -665,11 +686,12 @@ class PlanParser:
             elif lm:
                 ref = f"{last_num}.{lm.group(1)}" if last_num else lm.group(1)
                 current = _Block(ref, lm.group(2).strip(), roman=roman)
-            elif current is not None and not current.fields:
-                current.body.append(text)
-                continue
             else:
+                plain.append(text)
+                if current is not None and not current.fields:
+                    current.body.append(text)
                 continue
+            plain = []
             blocks.append(current)
             current.heading = _take_inline(current.heading, current.fields)
         headings: dict[str, str] = {}
