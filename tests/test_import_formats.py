@@ -512,3 +512,17 @@ def test_word_automatic_numbering_leaves_no_numbers_in_the_text() -> None:
             "Công tác chuẩn bị",
         ),
     ]
+
+
+def test_organisation_units_without_numbers_or_bullets() -> None:
+    plan = _lines(
+        "KẾ HOẠCH\nPhòng chống dịch bệnh gia súc năm 2026\n"
+        "III. TỔ CHỨC THỰC HIỆN\n"
+        "Phòng Kinh tế\n"
+        "Theo dõi, đôn đốc các đơn vị; tổng hợp báo cáo Ủy ban nhân dân xã.\n"
+        "Trạm Y tế xã\n"
+        "Phối hợp kiểm tra an toàn thực phẩm tại các lò mổ trong quý III/2026.\n"
+    )
+    assert plan.coordinator == "Phòng Kinh tế"
+    got = [(t.lead, t.timeframe.due) for t in plan.tasks]
+    assert got == [(["Trạm Y tế xã"], dt.date(2026, 9, 30))]

@@ -767,6 +767,19 @@ class PlanParser:
                 duties.append(_Duty(name, colon.group(2).strip()))
                 unit = None
                 continue
+            bare = re.sub(r"^(đề nghị|giao)\s+", "", text, flags=re.IGNORECASE).rstrip(":")
+            if (
+                not nm
+                and not _BULLET_RE.match(text)
+                and starts_with_head(bare)
+                and len(bare.split()) <= 12
+                and not bare.endswith((".", ";"))
+                and _cut_at_verb(bare, self.known) == bare
+            ):
+                # A unit's name on its own line (Word numbered it automatically).
+                unit = bare
+                units.append(bare)
+                continue
             if nm:
                 body = re.sub(r"^(đề nghị|giao)\s+", "", nm.group(2).strip(), flags=re.IGNORECASE)
                 body = body.rstrip(":")
