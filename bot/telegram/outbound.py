@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot
+from telegram import Bot, Message
 from telegram.error import Forbidden, RetryAfter, TelegramError
 
 from bot.telegram.ratelimit import retry_after_seconds
@@ -33,8 +33,12 @@ class TelegramOutbound:
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver one reply."""
+        await self.deliver(chat_id, reply)
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Message | None:
+        """Deliver one reply; returns the message carrying its keyboard, if any."""
         try:
-            await send_reply(self.bot, chat_id, reply)
+            return await send_reply(self.bot, chat_id, reply)
         except Forbidden as exc:
             await self.mark_unreachable(chat_id, str(exc))
             raise RecipientUnreachable(str(exc)) from exc
@@ -43,10 +47,12 @@ class TelegramOutbound:
         except TelegramError as exc:
             raise SendError(f"{type(exc).__name__}: {exc}") from exc
 
-    async def send_all(self, chat_id: str, replies: list[Reply]) -> None:
-        """Deliver replies in order."""
+    async def send_all(self, chat_id: str, replies: list[Reply]) -> Message | None:
+        """Deliver replies in order; returns the last message sent with a keyboard."""
+        last: Message | None = None
         for reply in replies:
-            await self.send(chat_id, reply)
+            last = await self.deliver(chat_id, reply) or last
+        return last
 
     async def mark_unreachable(self, chat_id: str, reason: str) -> None:
         """Remember that the chat blocked the bot (shown to the office)."""

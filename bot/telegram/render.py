@@ -63,10 +63,11 @@ def chosen_text(original: str, label: str) -> str:
     return text if len(text) <= 4096 else text[:4095] + "…"
 
 
-async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> None:
+async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> Message | None:
     """Send one neutral reply: text (split below 4096, keyboard on the last part), then file.
 
     Text goes out plain (no parse_mode), so nothing a user typed can be taken as markup.
+    Returns the message that carries the keyboard, if any.
     """
     chunks = split_text(reply.text, TEXT_LIMIT) if reply.text.strip() else []
     markup = keyboard(reply.options)
@@ -80,15 +81,20 @@ async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> None:
         and len(chunks[0]) <= CAPTION_LIMIT
     ):
         caption = chunks.pop()
+    with_keyboard: Message | None = None
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
-        await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
-    if reply.file is not None:
-        content = await asyncio.to_thread(reply.file.path.read_bytes)
-        if reply.file.is_image:
-            await bot.send_photo(chat_id, content, caption=caption, filename=reply.file.filename)
-        else:
-            await bot.send_document(chat_id, content, caption=caption, filename=reply.file.filename)
+        sent = await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+        if last and markup is not None:
+            with_keyboard = sent
+    if reply.file is None:
+        return with_keyboard
+    content = await asyncio.to_thread(reply.file.path.read_bytes)
+    if reply.file.is_image:
+        await bot.send_photo(chat_id, content, caption=caption, filename=reply.file.filename)
+    else:
+        await bot.send_document(chat_id, content, caption=caption, filename=reply.file.filename)
+    return with_keyboard
 
 
 def _downloader(bot: Bot, file_id: str, attempts: int = 3) -> Callable[[], Awaitable[bytes]]:

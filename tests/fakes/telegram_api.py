@@ -99,6 +99,8 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.confirmed_offset = 0
+        # update ids the bot under test finished handling (reported by the test harness)
+        self.processed: set[int] = set()
 
     # ---- lifecycle --------------------------------------------------------------------------
 
@@ -372,6 +374,33 @@ class FakeTelegram:
         """Wait until at least `count` successful calls of `method` (to `chat_id`) were made."""
         await self.wait_for(lambda s: len(s.calls_of(method, chat_id)) >= count, within)
         return self.calls_of(method, chat_id)
+
+    def outgoing(self) -> list[Call]:
+        """Every call except polling."""
+        return [c for c in self.calls if c.method != "getUpdates"]
+
+    async def settle(self, before: int, *, quiet: float = 0.2, within: float = 10.0) -> list[Call]:
+        """Wait until the bot made calls after the first `before` outgoing ones and then went
+        quiet for `quiet` seconds (its answer is complete); returns the new calls."""
+        await self.wait_for(lambda s: len(s.outgoing()) > before, within)
+        seen = len(self.outgoing())
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            await asyncio.sleep(quiet)
+            now = len(self.outgoing())
+            if now == seen and not self.pending_updates:
+                break
+            seen = now
+        return self.outgoing()[before:]
+
+    async def mark_processed(self, update_id: int) -> None:
+        """Called by the harness once the bot has fully handled an update."""
+        self.processed.add(update_id)
+        await self._notify()
+
+    async def wait_processed(self, update: dict[str, Any], within: float = 10.0) -> None:
+        """Wait until the bot has handled `update` (all its replies sent)."""
+        await self.wait_for(lambda s: update["update_id"] in s.processed, within)
 
     async def wait_updates_done(self, within: float = 5.0) -> None:
         """Wait until the bot confirmed every queued update (offset past them)."""

@@ -7,6 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from telegram import Update
+from telegram.ext import TypeHandler
+
 from bot.settings import Settings
 from bot.telegram.binding import Conversations
 from bot.telegram.ratelimit import Limiter
@@ -64,6 +67,12 @@ async def running_bot(
         limiter=limiter or fast_limiter(),
         poll_timeout=1,
     )
+
+    async def processed(update: Update, context: object) -> None:
+        await fake.mark_processed(update.update_id)
+
+    # Group 1 runs after the binding's handler (group 0) has finished with the update.
+    runner.application.add_handler(TypeHandler(Update, processed), group=1)
     if start:
         await runner.start()
     try:
