@@ -155,10 +155,16 @@ def build_telegram(
     conversations: Conversations,
     *,
     limiter: Limiter | None = None,
-    concurrency: int = 64,
+    concurrency: int = 0,
     poll_timeout: int = POLL_TIMEOUT,
 ) -> TelegramRunner:
-    """The Telegram channel from settings (TELEGRAM_BOT_TOKEN must be set)."""
+    """The Telegram channel from settings (TELEGRAM_BOT_TOKEN must be set).
+
+    `concurrency`: how many users' updates are handled at once (one user's always in order);
+    0 picks a default that suits the database (SQLite has a single writer).
+    """
+    if not concurrency:
+        concurrency = 32 if deps.db.is_postgres else 8
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     token = settings.telegram_bot_token.get_secret_value()

@@ -90,6 +90,8 @@ class FakeTelegram:
         self.files: dict[str, StoredFile] = {}
         self.uploads: list[dict[str, Any]] = []
         self.messages: dict[tuple[str, int], dict[str, Any]] = {}
+        # chat id -> the latest message the bot sent there with an inline keyboard
+        self.latest_keyboard: dict[str, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -534,6 +536,7 @@ class FakeTelegram:
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+            self.latest_keyboard[str(chat_id)] = message
         self.messages[(str(chat_id), message["message_id"])] = message
         return message
 
