@@ -95,8 +95,9 @@ def deps(db: Database, clock: FrozenClock, tmp_path: Path) -> Deps:
 
 
 async def test_start_registers_menus_and_join_link(fake: FakeTelegram, deps: Deps) -> None:
-    async with running_bot(fake, deps, Script(deps)):
+    async with running_bot(fake, deps, Script(deps)) as runner:
         await fake.wait_calls("getUpdates", 1)
+        assert await runner.healthy()
         methods = [c.method for c in fake.calls]
         assert methods[0] == "getMe"
         assert "deleteWebhook" in methods

@@ -290,3 +290,26 @@ async def test_blocked_user_is_marked_unreachable(fake: FakeTelegram, deps: Deps
     async with deps.db.read() as session:
         account = (await session.execute(select(ChatAccount))).scalar_one()
     assert account.unreachable_since is not None
+
+
+async def test_group_gets_a_pointer_and_the_office_registers_it(
+    fake: FakeTelegram, deps: Deps
+) -> None:
+    group = -1001234
+    office_code = await new_invite(deps, OFFICE_UNIT, Role.COORDINATOR)
+    office = Chat(fake, OFFICE, "Hà")
+    async with running_bot(fake, deps, Conversations(deps)):
+        await office.say(f"/start {office_code}")
+        update = fake.send_text(OFFICE, "/report", chat_id=group, chat_type="supergroup")
+        await fake.wait_processed(update)
+        pointer = fake.sent_texts(group)[-1]
+        assert f"https://t.me/{fake.username}" in pointer
+        assert "?start=" not in pointer
+        update = fake.send_text(
+            OFFICE, "/register_group", chat_id=group, chat_type="supergroup", title="Tổ công tác 72"
+        )
+        await fake.wait_processed(update)
+        assert fake.sent_texts(group)[-1] == t("groups.registered", "vi", title="Tổ công tác 72")
+        # No form was opened by the group command.
+    async with deps.db.read() as session:
+        assert (await session.execute(select(FormSession))).first() is None

@@ -101,6 +101,14 @@ class TelegramRunner:
         await app.shutdown()
         self._started = False
 
+    async def healthy(self) -> bool:
+        """For /healthz: started, and in polling mode the poller is still running."""
+        if not self._started or not self.application.running:
+            return False
+        if self.mode == "webhook":
+            return True
+        return self.application.updater is not None and self.application.updater.running
+
     def web_routes(self) -> list[web.RouteDef]:
         """The webhook route in webhook mode, else nothing."""
         if self.mode != "webhook":
