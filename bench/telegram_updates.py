@@ -320,13 +320,20 @@ async def main(args: argparse.Namespace) -> int:
 
             return [user(n) for n in range(args.users)]
 
+        # The echo bot runs before and after dondoc, so that load from other processes on the
+        # machine weighs on both alike.
+        echo_rates = []
+        if not args.no_echo:
+            echo_rates.append((await run_bot("echo", fake, args, echo_users))["rate"])
         ours = await run_bot("dondoc", fake, args, dondoc_users)
         saved = sum(1 for c in fake.calls_of("sendMessage") if "Đã lưu báo cáo" in c.params["text"])
         print(f"{'':<7} reports saved: {saved}/{args.users}", flush=True)
-        echo = await run_bot("echo", fake, args, echo_users)
-    ratio = ours["rate"] / echo["rate"]
-    verdict = "meets" if ratio >= 0.5 else "misses"
-    print(f"dondoc/echo rate: {ratio:.2f} ({verdict} the target of 0.5)")
+        if not args.no_echo:
+            echo_rates.append((await run_bot("echo", fake, args, echo_users))["rate"])
+    if echo_rates:
+        ratio = ours["rate"] / statistics.mean(echo_rates)
+        verdict = "meets" if ratio >= 0.5 else "misses"
+        print(f"dondoc/echo rate: {ratio:.2f} ({verdict} the target of 0.5)")
     return 0 if saved == args.users else 1
 
 
@@ -339,6 +346,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--concurrency", type=int, default=0, help="updates dondoc handles at once (0: default)"
     )
+    parser.add_argument("--no-echo", action="store_true", help="measure dondoc only")
     parser.add_argument("--child", choices=["dondoc", "echo"], help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
 
 from bot.settings import Settings
 from bot.telegram.binding import Conversations, PerUserProcessor, TelegramBinding
@@ -18,6 +17,7 @@ from bot.telegram.logs import protect_logs
 from bot.telegram.outbound import TelegramOutbound
 from bot.telegram.ratelimit import Limiter
 from bot.telegram.render import CHANNEL
+from bot.telegram.transport import AiohttpRequest
 from domain.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -147,8 +147,8 @@ def build_application(
         builder = builder.base_url(base_url.rstrip("/")).base_file_url(file_base_url(base_url))
     pool = max(concurrency, 16)
     builder = (
-        builder.request(HTTPXRequest(connection_pool_size=pool, read_timeout=10))
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=POLL_TIMEOUT + 5))
+        builder.request(AiohttpRequest(connection_pool_size=pool))
+        .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=POLL_TIMEOUT + 5))
         .rate_limiter(limiter or Limiter())
         .concurrent_updates(PerUserProcessor(concurrency))
     )
