@@ -346,3 +346,11 @@ async def test_outbound_sends_text_buttons_and_files(
     assert [u["kind"] for u in fake.uploads] == ["document", "photo"]
     assert fake.uploads[0]["content"] == b"PK\x03\x04docx"
     assert fake.uploads[0]["filename"] == "Báo cáo.docx"
+
+
+async def test_bot_runs_when_menus_cannot_be_set(fake: FakeTelegram, deps: Deps) -> None:
+    fake.fail("setMyCommands", 400, times=10, description="Bad Request: commands invalid")
+    async with running_bot(fake, deps, Script(deps)) as runner:
+        assert await runner.healthy()
+        await fake.wait_processed(fake.send_text(USER, "ping"))
+    assert fake.sent_texts(USER) == ["echo: ping"]

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.settings import Settings
@@ -71,7 +72,10 @@ class TelegramRunner:
         app = self.application
         await app.initialize()
         await self.binding.remember_join_link()
-        await self.binding.set_menus()
+        try:
+            await self.binding.set_menus()
+        except TelegramError as exc:  # menus are a convenience: never a reason not to run
+            log.warning("telegram: command menus not set: %s", exc)
         await app.start()
         if self.mode == "webhook":
             await app.bot.set_webhook(
@@ -86,7 +90,7 @@ class TelegramRunner:
                 poll_interval=0,
                 allowed_updates=ALLOWED_UPDATES,
                 drop_pending_updates=False,
-                bootstrap_retries=-1,
+                bootstrap_retries=5,
             )
         self._started = True
         log.info("telegram: @%s running (%s)", self.binding.username, self.mode)
