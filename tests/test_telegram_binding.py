@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.runtime import load_join_links
 from db.database import Database
 from db.models import ChatAccount, ChatGroup, KeyValue, Role
 from domain.clock import FrozenClock
@@ -112,6 +113,8 @@ async def test_start_registers_menus_and_join_link(fake: FakeTelegram, deps: Dep
     async with deps.db.read() as session:
         row = await session.get(KeyValue, "join_link:telegram")
     assert row is not None and row.value == template
+    # What `dondoc invite create` reads in its own process.
+    assert await load_join_links(deps.db) == {"telegram": template}
 
 
 async def test_text_in_buttons_out_and_press_edits_message(fake: FakeTelegram, deps: Deps) -> None:

@@ -36,7 +36,7 @@ async def test_unreachable_server_is_a_network_error_without_token() -> None:
 
 async def test_slow_answer_times_out() -> None:
     async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(2)
+        await asyncio.sleep(0.8)
         return web.json_response({"ok": True, "result": True})
 
     app = web.Application()
@@ -46,7 +46,7 @@ async def test_slow_answer_times_out() -> None:
     port = free_port()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
-    request = AiohttpRequest(read_timeout=0.3)
+    request = AiohttpRequest(read_timeout=0.2)
     await request.initialize()
     try:
         with pytest.raises(TimedOut):

@@ -1,8 +1,9 @@
 """The Telegram binding: PTB updates in, `Conversations.handle` in the middle, replies out.
 
 No business rules here: who may do what is decided by the conversations and the domain. The
-binding only keeps forms to private chats, points group members to a private chat, lets the
-office register a group for digests, and refuses files Telegram or the form cannot take.
+binding renders choices as buttons and closes them once answered, keeps one user's updates in
+order, lets the office register a group for digests, sets the command menus, and reports
+errors to the user without ever logging the token.
 """
 
 from __future__ import annotations
