@@ -8,6 +8,7 @@ router are in test_telegram_dialogues.py.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -357,3 +358,32 @@ async def test_bot_runs_when_menus_cannot_be_set(fake: FakeTelegram, deps: Deps)
         assert await runner.healthy()
         await fake.wait_processed(fake.send_text(USER, "ping"))
     assert fake.sent_texts(USER) == ["echo: ping"]
+
+
+async def test_one_users_updates_in_order_users_in_parallel() -> None:
+    from bot.telegram.binding import PerUserProcessor
+
+    processor = PerUserProcessor(4)
+    log: list[str] = []
+
+    def update(user: int, n: int) -> object:
+        from telegram import Chat, Message, Update, User
+
+        sender = User(user, "U", False)
+        message = Message(n, dt.datetime.now(dt.UTC), Chat(user, "private"), from_user=sender)
+        return Update(n, message=message)
+
+    async def work(name: str, delay: float) -> None:
+        log.append(f"start {name}")
+        await asyncio.sleep(delay)
+        log.append(f"end {name}")
+
+    await asyncio.gather(
+        processor.process_update(update(1, 1), work("a1", 0.05)),
+        processor.process_update(update(1, 2), work("a2", 0.0)),
+        processor.process_update(update(1, 3), work("a3", 0.0)),
+        processor.process_update(update(2, 4), work("b1", 0.0)),
+    )
+    # a2 waits for a1 although it is quicker; b1 does not wait for a's backlog.
+    assert log.index("end a1") < log.index("start a2") < log.index("start a3")
+    assert log.index("end b1") < log.index("end a1")

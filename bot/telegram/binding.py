@@ -61,7 +61,11 @@ class Conversations(Protocol):
 
 
 class PerUserProcessor(BaseUpdateProcessor):
-    """Handles updates of different users concurrently and each user's updates in order."""
+    """Handles updates of different users concurrently and each user's updates in order.
+
+    (PTB takes a concurrency slot before `do_process_update`, so a user's backlog waits
+    holding slots; the limit is sized well above what one user sends at once.)
+    """
 
     def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
