@@ -88,6 +88,14 @@ def test_webhook_mode_needs_a_secret() -> None:
 
     with pytest.raises(ValueError, match="SECRET"):
         TelegramRunner(None, None, mode="webhook", webhook_url="https://x/y")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="SECRET"):
+        TelegramRunner(
+            None,  # type: ignore[arg-type]
+            None,  # type: ignore[arg-type]
+            mode="webhook",
+            webhook_url="https://x/y",
+            webhook_secret="has spaces and ; quotes",
+        )
 
 
 async def test_healthz_reports_failing_checks() -> None:

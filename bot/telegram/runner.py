@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from domain.deps import Deps
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for updates
 
@@ -53,6 +55,8 @@ class TelegramRunner:
     ) -> None:
         if mode == "webhook" and not (webhook_url and webhook_secret):
             raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
+        if webhook_secret and not SECRET_RE.fullmatch(webhook_secret):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 1-256 of A-Z a-z 0-9 _ -")
         self.application = application
         self.binding = binding
         self.mode = mode
