@@ -25,7 +25,7 @@ from domain.importer.service import (
     resolve_units,
 )
 from domain.membership import is_office
-from handlers.messages import Option, Reply, split_text
+from handlers.messages import IncomingFile, Option, Reply, split_text
 from handlers.turn import Turn, clear_form
 
 FLOW = "plan_import"
@@ -36,8 +36,29 @@ SHOWN_TASKS = 25
 STALE_AFTER = 3 * 24 * 3600  # seconds
 
 
+MIME_SUFFIX = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/pdf": ".pdf",
+    "text/csv": ".csv",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+}
+
+
+# Formats an office may send that the importer cannot read: it says so, and which it can.
+OLD_FORMATS = (".doc", ".xls", ".odt", ".ods", ".rtf")
+
+
 def _is_plan_file(name: str) -> bool:
     return Path(name).suffix.lower() in SUFFIXES
+
+
+def _file_name(file: IncomingFile) -> str:
+    """The file's name, with a suffix from its type when the client sent none."""
+    if _is_plan_file(file.name):
+        return file.name
+    return (file.name or "ke-hoach") + MIME_SUFFIX.get(file.mime_type or "", "")
 
 
 async def _parse(turn: Turn, data: bytes, name: str) -> ParsedPlan:
@@ -59,15 +80,21 @@ async def _target(turn: Turn, parsed: ParsedPlan) -> Plan | None:
 async def on_plan_file(turn: Turn) -> list[Reply]:
     """A document from the office outside any form: read it and ask to confirm. [] if not ours."""
     file = turn.msg.file
-    if file is None or file.kind != "document" or not _is_plan_file(file.name):
+    if file is None or file.kind != "document" or turn.member is None:
         return []
-    if turn.member is None or not is_office(turn.member):
+    if not is_office(turn.member):
+        return []
+    name = _file_name(file)
+    if Path(name).suffix.lower() in OLD_FORMATS:
+        formats = ", ".join(SUFFIXES)
+        return [Reply(turn.t("importer.error.format", name=name, formats=formats))]
+    if not _is_plan_file(name):
         return []
     if file.size is not None and file.size > MAX_BYTES:
-        return [Reply(turn.t("importer.chat.too_big", name=file.name, mb=MAX_BYTES // 2**20))]
+        return [Reply(turn.t("importer.chat.too_big", name=name, mb=MAX_BYTES // 2**20))]
     data = await file.fetch()
     try:
-        parsed = await _parse(turn, data, file.name)
+        parsed = await _parse(turn, data, name)
     except DomainError as exc:
         return [Reply(turn.t("importer.chat.failed", reason=turn.t(exc.key, **exc.params)))]
     target = await _target(turn, parsed)
@@ -86,7 +113,7 @@ async def on_plan_file(turn: Turn) -> list[Reply]:
     else:
         question = turn.t("importer.chat.ask_confirm")
     folder = _folder(turn)
-    stored = folder / f"{secrets.token_hex(8)}{Path(file.name).suffix.lower()}"
+    stored = folder / f"{secrets.token_hex(8)}{Path(name).suffix.lower()}"
 
     def _store() -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -104,7 +131,7 @@ async def on_plan_file(turn: Turn) -> list[Reply]:
         Option(YES, turn.t("importer.chat.confirm")),
         Option(NO, turn.t("importer.chat.cancel")),
     ]
-    data_state = {"path": str(stored), "name": file.name, "target": target_id}
+    data_state = {"path": str(stored), "name": name, "target": target_id}
     return await turn.ask(FLOW, "confirm", question, options, data=data_state)
 
 
@@ -126,7 +153,7 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
     path = Path(str(state.get("path", "")))
     if path.parent != _folder(turn):
         path = _folder(turn) / "missing"  # only files this flow stored are ever read
-    if turn.msg.file is not None and _is_plan_file(turn.msg.file.name):
+    if turn.msg.file is not None and _is_plan_file(_file_name(turn.msg.file)):
         # Another file while one waits for confirmation: the newer one replaces it.
         await asyncio.to_thread(_discard, path)
         await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)

@@ -148,3 +148,19 @@ async def test_reimport_of_the_exported_sheet_shows_the_changes(
         task = (await s.execute(select(Task).where(Task.ref == "1"))).scalar_one()
     assert task.timeframe_text == "Quý III" and str(task.due_date) == "2026-09-30"
     assert await _count(db, Plan) == 1
+
+
+async def test_an_old_word_file_gets_the_accepted_formats(
+    db: Database, chat: Conversations
+) -> None:
+    await _join(db, chat, "u7", Role.COORDINATOR)
+    replies = await chat.handle(_msg("u7", file=_file("ke-hoach.doc", b"\xd0\xcf\x11\xe0")))
+    assert ".docx" in _text(replies) and await _count(db, FormSession) == 0
+    nameless = IncomingFile(
+        name="",
+        size=None,
+        mime_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        fetch=_file("x", F.docx_plan()).fetch,
+    )
+    replies = await chat.handle(_msg("u7", file=nameless))
+    assert "Nhiệm vụ (8):" in _text(replies)
