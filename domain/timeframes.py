@@ -104,6 +104,9 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
         term = _RANGE_RE.search(low)
         if recurrence is None and term and cadence is None and not ongoing:
             return Timeframe(written, ScheduleKind.ONE_OFF, due, PeriodKind.ANNUAL)
+        if cadence is not None and not re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)", low):
+            # "Quý I hằng năm", "trước ngày 15/12 hằng năm": that date, every year.
+            return Timeframe(written, ScheduleKind.RECURRING, due, cadence, strict)
         if ongoing or cadence is not None:
             return Timeframe(written, ScheduleKind.COMPOSITE, due, cadence, strict)
         return Timeframe(written, ScheduleKind.ONE_OFF, due, recurrence, strict)

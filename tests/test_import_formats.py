@@ -526,3 +526,10 @@ def test_organisation_units_without_numbers_or_bullets() -> None:
     assert plan.coordinator == "Phòng Kinh tế"
     got = [(t.lead, t.timeframe.due) for t in plan.tasks]
     assert got == [(["Trạm Y tế xã"], dt.date(2026, 9, 30))]
+
+
+def test_role_words_written_in_a_unit_cell() -> None:
+    assert split_units("Phòng VH-XH chủ trì; Công an xã (phối hợp)") == [
+        "Phòng VH-XH",
+        "Công an xã",
+    ]

@@ -200,6 +200,8 @@ def test_other_wordings_of_the_same_regimes(clause: str, rules: list[RuleSpec]) 
         ("Đến năm 2030", K.ONE_OFF, D(2030, 12, 31), None),
         ("Sau khi có Nghị định mới", K.EVENT_DRIVEN, None, None),
         ("Dịp Tết Nguyên đán", K.UNSPECIFIED, None, None),
+        ("Quý I hằng năm", K.RECURRING, D(2026, 3, 31), P.ANNUAL),
+        ("Trước ngày 15/12 hằng năm", K.RECURRING, D(2026, 12, 15), P.ANNUAL),
     ],
 )
 def test_more_wordings(

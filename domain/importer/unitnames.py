@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from domain.units import strip_qualifier, unit_key
+from domain.units import is_group, strip_qualifier, unit_key
 
 # Names of common bodies whose own wording holds commas, hyphens or "và".
 KNOWN_NAMES: tuple[str, ...] = (
@@ -361,6 +361,9 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     for item in items:
         name = re.sub(r"\s+", " ", _restore(item)).strip(" .,;:-–")
         name = re.sub(r"^(?:đề nghị|giao)\s+", "", name, flags=re.IGNORECASE)
+        # "Phòng VH-XH chủ trì" in a lead cell: the role word is not part of the name.
+        if not is_group(name):
+            name = re.sub(r"\s*\(?\b(?:chủ trì|phối hợp|thực hiện)\)?$", "", name, flags=re.I)
         key = unit_key(name)
         if key and key not in seen:
             seen.add(key)
