@@ -448,7 +448,7 @@ async def office_recipients(session: AsyncSession, plan: Plan) -> list[Recipient
     return out
 
 
-async def _owing(session: AsyncSession, plan_id: int, period: Period) -> dict[int, list[int]]:
+async def owing_tasks(session: AsyncSession, plan_id: int, period: Period) -> dict[int, list[int]]:
     """unit id -> task ids still without a report for the period."""
     expected = await expected_pairs(session, plan_id, period)
     rows = await session.execute(
@@ -489,7 +489,7 @@ async def build_reminders(
         elif slot.period is not None:
             key = slot.period.key
             if key not in owing_cache:
-                owing_cache[key] = await _owing(session, plan.id, slot.period)
+                owing_cache[key] = await owing_tasks(session, plan.id, slot.period)
             unit_slots.append((slot, owing_cache[key]))
 
     task_leads: dict[int, list[int]] = {}

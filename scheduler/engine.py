@@ -29,11 +29,14 @@ from db.database import Database
 from db.models import Plan, ReminderDelivery
 from domain.clock import Clock
 from domain.membership import mark_unreachable
-from domain.reminders import Recipient, Reminder, Slot, build_reminders, plan_slots
+from domain.periods import period_by_key
+from domain.registry import rule_specs
+from domain.reminders import MANUAL, Recipient, Reminder, Slot, build_reminders, plan_slots
 from domain.workdays import load_calendar
-from handlers.messages import RecipientUnreachable, RetryLater, SendError
+from handlers.messages import RecipientUnreachable, Reply, RetryLater, SendError
 from handlers.outbound import Outbound
-from handlers.remind import render
+from handlers.remind import NudgeRequest, outcome_text, render
+from locales import t
 
 log = logging.getLogger("dondoc.reminders")
 
@@ -58,6 +61,7 @@ class TickReport:
     skipped_slots: int = 0  # older than the grace window
     planning_seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    states: dict[str, str] = field(default_factory=dict)  # delivery key -> state, this process
 
     def add(self, other: TickReport) -> None:
         """Fold another report's counts into this one."""
@@ -69,6 +73,7 @@ class TickReport:
         self.unreachable += other.unreachable
         self.skipped_slots += other.skipped_slots
         self.errors.extend(other.errors)
+        self.states.update(other.states)
 
 
 @dataclass
@@ -217,7 +222,8 @@ class ReminderEngine:
             report.claimed += len(claimed)
             outcomes = await self._send_all(claimed)
             await self._record(claimed, outcomes)
-            for outcome in outcomes:
+            for d, outcome in zip(claimed, outcomes, strict=True):
+                report.states[d.key] = outcome.state
                 if outcome.state == SENT:
                     report.sent += 1
                 elif outcome.state == UNREACHABLE:
@@ -362,3 +368,50 @@ class ReminderEngine:
                     )
                 elif o.state == FAILED:
                     log.warning("reminder not delivered: %s (%s)", d.key, o.error)
+
+    # ---- on demand (/remind) -----------------------------------------------------------------
+
+    async def nudge(self, request: NudgeRequest) -> None:
+        """Send manual reminders now and tell the requester the outcome."""
+        try:
+            text = await self._nudge(request)
+        except Exception:
+            log.exception("on-demand reminder failed")
+            text = t("reminders.remind.error", request.locale)
+        outbound = self.outbounds.get(request.channel)
+        if outbound is None:
+            return
+        try:
+            await outbound.send(request.chat_id, Reply(text))
+        except SendError as exc:
+            log.warning("could not tell the office how /remind went: %s", exc)
+
+    async def _nudge(self, request: NudgeRequest) -> str:
+        now = self.clock.now()
+        async with self.db.read() as session:
+            plan = await session.get(Plan, request.plan_id)
+            if plan is None:
+                return t("reminders.remind.expired", request.locale)
+            rules = await rule_specs(session, plan.id)
+            period = period_by_key(rules, request.period_key, plan.cutoff_mode)
+            if period is None:
+                return t("reminders.remind.expired", request.locale)
+            day = now.astimezone(self.tz).date()
+            slot = Slot(plan.id, MANUAL, day, now, period.due, period=period)
+            outcome = await build_reminders(
+                session, plan, self.tz, [slot], now, only_units=request.unit_ids
+            )
+        report = await self.deliver(outcome.reminders, now)
+        failed: list[str] = []
+        for rem in outcome.reminders:
+            keys = [rem.delivery_key(r) for r in rem.recipients]
+            mine = [report.states[k] for k in keys if k in report.states]
+            if not keys or (len(mine) == len(keys) and SENT not in mine):
+                failed.append(rem.unit_name or "")
+        return outcome_text(
+            request.locale,
+            units=len(outcome.reminders),
+            sent=report.sent,
+            failed_units=failed,
+            already=report.deliveries - report.claimed,
+        )

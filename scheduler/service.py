@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -11,7 +13,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from domain.deps import Deps
 from domain.workdays import load_calendar, years_missing_holidays
+from handlers.outbound import Outbound
+from handlers.remind import set_nudger
 from scheduler.engine import ReminderEngine, TickReport
 
 log = logging.getLogger("dondoc.scheduler")
@@ -95,5 +100,17 @@ class ReminderScheduler:
 
     def shutdown(self) -> None:
         """Stop the jobs; a tick in progress is left to finish on its own."""
+        set_nudger(None)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+
+def start_reminders(
+    deps: Deps, outbounds: Mapping[str, Outbound], **engine_options: Any
+) -> ReminderScheduler:
+    """Composition-root hook for `dondoc run`: start the jobs and enable /remind."""
+    engine = ReminderEngine(deps.db, deps.clock, deps.tz, outbounds, **engine_options)
+    service = ReminderScheduler(engine)
+    service.start()
+    set_nudger(engine)
+    return service
