@@ -201,7 +201,7 @@ async def plan_slots(
             Task.due_date <= hi + _REACH,
         )
     )
-    for task_id, due in tasks.tuples():
+    for task_id, due in tasks:
         if due is None:
             continue
         for day in task_days(policy, due, cal):
@@ -456,7 +456,7 @@ async def owing_tasks(session: AsyncSession, plan_id: int, period: Period) -> di
             Report.plan_id == plan_id, Report.period_key == period.key
         )
     )
-    done = {(t, u) for t, u in rows.tuples()}
+    done = {(t, u) for t, u in rows}
     out: dict[int, list[int]] = {}
     for unit_id, task_ids in expected.items():
         left = [t for t in task_ids if (t, unit_id) not in done]
@@ -501,7 +501,7 @@ async def build_reminders(
                 Report.task_id.in_(task_ids), Report.status == ReportStatus.DONE
             )
         )
-        done = {(t, u) for t, u in done_rows.tuples()}
+        done = {(t, u) for t, u in done_rows}
         rows = await session.execute(
             select(TaskUnit.task_id, TaskUnit.unit_id)
             .join(Unit, Unit.id == TaskUnit.unit_id)
@@ -512,7 +512,7 @@ async def build_reminders(
             )
             .order_by(TaskUnit.position)
         )
-        for tid, uid in rows.tuples():
+        for tid, uid in rows:
             if (tid, uid) not in done:
                 task_leads.setdefault(tid, []).append(uid)
         for task in (await session.execute(select(Task).where(Task.id.in_(task_ids)))).scalars():

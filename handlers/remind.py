@@ -329,7 +329,7 @@ async def owing_units(session: AsyncSession, plan_id: int, period: Period) -> di
 async def unit_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     """unit id -> name."""
     rows = await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(ids))))
-    return {uid: name for uid, name in rows.tuples()}
+    return {uid: name for uid, name in rows}
 
 
 def outcome_text(
