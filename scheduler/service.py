@@ -96,7 +96,8 @@ class ReminderScheduler:
             coalesce=True,
             max_instances=1,
         )
-        self.scheduler.start()
+        if not self.scheduler.running:
+            self.scheduler.start()
 
     def shutdown(self) -> None:
         """Stop the jobs; a tick in progress is left to finish on its own."""
