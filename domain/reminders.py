@@ -12,10 +12,11 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models import (
     ChatAccount,
@@ -35,7 +36,6 @@ from db.models import (
 from domain.errors import DomainError
 from domain.periods import Period, periods_between
 from domain.registry import audit, rule_specs
-from domain.reports import expected_pairs
 from domain.status import UnitState, summary
 from domain.workdays import WorkCalendar, load_calendar, years_missing_holidays
 
@@ -238,9 +238,8 @@ class Recipient:
         }
 
 
-@dataclass(frozen=True)
-class TaskRef:
-    """A task named in a reminder."""
+class TaskRef(NamedTuple):
+    """A task named in a reminder (a tuple: tens of thousands are built per tick)."""
 
     id: int
     ref: str
@@ -327,10 +326,34 @@ class PlanOutcome:
     warnings: list[Notice]
 
 
-def pick_accounts(member: Member, accounts: Sequence[ChatAccount]) -> list[ChatAccount]:
+@dataclass(frozen=True)
+class Person:
+    """The parts of a member reminders need (loaded as plain columns: thousands at a time)."""
+
+    id: int
+    full_name: str
+    role: Role
+    locale: str
+    preferred_channel: str
+    unit_id: int | None
+
+
+@dataclass(frozen=True)
+class Account:
+    """The parts of a chat account reminders need."""
+
+    id: int
+    member_id: int
+    channel: str
+    chat_id: str
+    display_name: str | None
+    unreachable_since: dt.datetime | None
+
+
+def pick_accounts(preferred: str, accounts: Sequence[Account]) -> list[Account]:
     """Reachable accounts to use: the preferred channel's, else any reachable one."""
     reachable = [a for a in accounts if a.unreachable_since is None]
-    pref = (member.preferred_channel or "all").lower()
+    pref = (preferred or "all").lower()
     if pref in CHANNELS:
         chosen = [a for a in reachable if a.channel == pref]
         if chosen:
@@ -338,62 +361,81 @@ def pick_accounts(member: Member, accounts: Sequence[ChatAccount]) -> list[ChatA
     return sorted(reachable, key=lambda a: (a.channel, a.id))
 
 
+# Above this many ids, a query loads every row instead of a long IN list and filters in Python.
+_IN_LIMIT = 500
+
+
 @dataclass
 class _Contacts:
-    """Members of units (focal points and backups) with their accounts."""
+    """Focal points and backups of units, focal points first, with their accounts."""
 
-    by_unit: dict[int, list[tuple[Member, list[ChatAccount]]]]
+    by_unit: dict[int, list[tuple[Person, list[Account]]]]
+
+
+async def _people(
+    session: AsyncSession, roles: Sequence[Role], unit_ids: set[int] | None
+) -> list[Person]:
+    q = select(
+        Member.id,
+        Member.full_name,
+        Member.role,
+        Member.locale,
+        Member.preferred_channel,
+        Member.unit_id,
+    ).where(Member.active.is_(True), Member.role.in_(roles))
+    if unit_ids is not None and len(unit_ids) <= _IN_LIMIT:
+        q = q.where(Member.unit_id.in_(sorted(unit_ids)))
+    out = [Person(*row) for row in await session.execute(q.order_by(Member.id))]
+    if unit_ids is not None:
+        out = [p for p in out if p.unit_id in unit_ids]
+    return out
+
+
+async def _accounts(session: AsyncSession, people: Sequence[Person]) -> dict[int, list[Account]]:
+    ids = {p.id for p in people}
+    q = select(
+        ChatAccount.id,
+        ChatAccount.member_id,
+        ChatAccount.channel,
+        ChatAccount.chat_id,
+        ChatAccount.display_name,
+        ChatAccount.unreachable_since,
+    )
+    if len(ids) <= _IN_LIMIT:
+        q = q.where(ChatAccount.member_id.in_(sorted(ids)))
+    out: dict[int, list[Account]] = defaultdict(list)
+    for row in await session.execute(q.order_by(ChatAccount.id)):
+        acc = Account(*row)
+        if acc.member_id in ids:
+            out[acc.member_id].append(acc)
+    return out
 
 
 async def _contacts(session: AsyncSession, unit_ids: Iterable[int]) -> _Contacts:
-    ids = sorted(set(unit_ids))
-    by_unit: dict[int, list[tuple[Member, list[ChatAccount]]]] = defaultdict(list)
+    ids = set(unit_ids)
     if not ids:
         return _Contacts({})
-    members: dict[int, Member] = {}
-    for chunk in _chunks(ids, 900):
-        rows = await session.execute(
-            select(Member)
-            .where(
-                Member.unit_id.in_(chunk),
-                Member.active.is_(True),
-                Member.role.in_((Role.FOCAL, Role.BACKUP)),
-            )
-            .order_by(Member.role, Member.id)
-        )
-        for m in rows.scalars():
-            members[m.id] = m
-    accounts: dict[int, list[ChatAccount]] = defaultdict(list)
-    for chunk in _chunks(sorted(members), 900):
-        rows2 = await session.execute(
-            select(ChatAccount).where(ChatAccount.member_id.in_(chunk)).order_by(ChatAccount.id)
-        )
-        for a in rows2.scalars():
-            accounts[a.member_id].append(a)
-    focal_first = sorted(members.values(), key=lambda m: (m.role is not Role.FOCAL, m.id))
-    for m in focal_first:
-        if m.unit_id is not None:
-            by_unit[m.unit_id].append((m, accounts.get(m.id, [])))
+    people = await _people(session, (Role.FOCAL, Role.BACKUP), ids)
+    accounts = await _accounts(session, people)
+    by_unit: dict[int, list[tuple[Person, list[Account]]]] = defaultdict(list)
+    for p in sorted(people, key=lambda m: (m.role is not Role.FOCAL, m.id)):
+        if p.unit_id is not None:
+            by_unit[p.unit_id].append((p, accounts.get(p.id, [])))
     return _Contacts(dict(by_unit))
-
-
-def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _recipients(contacts: _Contacts, unit_id: int) -> list[Recipient]:
     out: list[Recipient] = []
-    for member, accounts in contacts.by_unit.get(unit_id, []):
-        for acc in pick_accounts(member, accounts):
+    for person, accounts in contacts.by_unit.get(unit_id, []):
+        for acc in pick_accounts(person.preferred_channel, accounts):
             out.append(
                 Recipient(
-                    member_id=member.id,
-                    name=member.full_name or acc.display_name or "",
-                    role=member.role.value,
+                    member_id=person.id,
+                    name=person.full_name or acc.display_name or "",
+                    role=person.role.value,
                     channel=acc.channel,
                     chat_id=acc.chat_id,
-                    locale=member.locale or "vi",
+                    locale=person.locale or "vi",
                 )
             )
     return out
@@ -412,32 +454,23 @@ def _unreachable(contacts: _Contacts, unit_id: int, unit_name: str) -> list[Unre
 
 async def office_recipients(session: AsyncSession, plan: Plan) -> list[Recipient]:
     """The coordinating office: its coordinators' reachable accounts and registered groups."""
-    q = select(Member).where(Member.active.is_(True), Member.role == Role.COORDINATOR)
+    people = await _people(session, (Role.COORDINATOR,), None)
     if plan.coordinator_unit_id is not None:
-        q = q.where(or_(Member.unit_id == plan.coordinator_unit_id, Member.unit_id.is_(None)))
-    members = list((await session.execute(q.order_by(Member.id))).scalars())
+        people = [p for p in people if p.unit_id in (plan.coordinator_unit_id, None)]
+    accounts = await _accounts(session, people)
     out: list[Recipient] = []
-    if members:
-        accs: dict[int, list[ChatAccount]] = defaultdict(list)
-        rows = await session.execute(
-            select(ChatAccount)
-            .where(ChatAccount.member_id.in_([m.id for m in members]))
-            .order_by(ChatAccount.id)
-        )
-        for a in rows.scalars():
-            accs[a.member_id].append(a)
-        for m in members:
-            for acc in pick_accounts(m, accs.get(m.id, [])):
-                out.append(
-                    Recipient(
-                        m.id,
-                        m.full_name or "",
-                        m.role.value,
-                        acc.channel,
-                        acc.chat_id,
-                        m.locale or "vi",
-                    )
+    for p in people:
+        for acc in pick_accounts(p.preferred_channel, accounts.get(p.id, [])):
+            out.append(
+                Recipient(
+                    p.id,
+                    p.full_name or "",
+                    p.role.value,
+                    acc.channel,
+                    acc.chat_id,
+                    p.locale or "vi",
                 )
+            )
     groups = await session.execute(
         select(ChatGroup)
         .where(or_(ChatGroup.plan_id == plan.id, ChatGroup.plan_id.is_(None)))
@@ -448,21 +481,48 @@ async def office_recipients(session: AsyncSession, plan: Plan) -> list[Recipient
     return out
 
 
-async def owing_tasks(session: AsyncSession, plan_id: int, period: Period) -> dict[int, list[int]]:
-    """unit id -> task ids still without a report for the period."""
-    expected = await expected_pairs(session, plan_id, period)
-    rows = await session.execute(
-        select(Report.task_id, Report.unit_id).where(
-            Report.plan_id == plan_id, Report.period_key == period.key
+async def owing_tasks(
+    session: AsyncSession, plan_id: int, period: Period, unit_ids: Sequence[int] | None = None
+) -> dict[int, list[TaskRef]]:
+    """unit id -> tasks still without a report for the period, in plan order.
+
+    The same pairs as `domain.reports.expected_pairs` minus the reports already in, computed in
+    one query (an anti-join) so a tick over thousands of units reads only what is missing.
+    """
+    got = aliased(Report)
+    done = aliased(Report)
+    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=dt.UTC)
+    q = (
+        select(TaskUnit.unit_id, Task.id, Task.ref, Task.title)
+        .join(Task, Task.id == TaskUnit.task_id)
+        .join(Unit, Unit.id == TaskUnit.unit_id)
+        .where(
+            Task.plan_id == plan_id,
+            Task.active.is_(True),
+            TaskUnit.role == TaskRole.LEAD,
+            Unit.kind == UnitKind.UNIT,
+            ~exists().where(
+                got.task_id == Task.id,
+                got.unit_id == TaskUnit.unit_id,
+                got.period_key == period.key,
+            ),
+            ~exists().where(
+                done.task_id == Task.id,
+                done.unit_id == TaskUnit.unit_id,
+                done.plan_id == plan_id,
+                done.status == ReportStatus.DONE,
+                done.period_key != period.key,
+                done.submitted_at < start,
+            ),
         )
+        .order_by(Task.position, Task.id)
     )
-    done = {(t, u) for t, u in rows}
-    out: dict[int, list[int]] = {}
-    for unit_id, task_ids in expected.items():
-        left = [t for t in task_ids if (t, unit_id) not in done]
-        if left:
-            out[unit_id] = left
-    return out
+    if unit_ids is not None:
+        q = q.where(TaskUnit.unit_id.in_(list(unit_ids)))
+    out: dict[int, list[TaskRef]] = defaultdict(list)
+    for unit_id, task_id, ref, title in await session.execute(q):
+        out[unit_id].append(TaskRef(task_id, ref, title))
+    return dict(out)
 
 
 async def build_reminders(
@@ -477,8 +537,8 @@ async def build_reminders(
     """Reminders for the given slots, to the units that still owe something now."""
     reminders: list[Reminder] = []
     warnings: list[Notice] = []
-    owing_cache: dict[str, dict[int, list[int]]] = {}
-    unit_slots: list[tuple[Slot, dict[int, list[int]]]] = []
+    owing_cache: dict[str, dict[int, list[TaskRef]]] = {}
+    unit_slots: list[tuple[Slot, dict[int, list[TaskRef]]]] = []
     task_slots: list[Slot] = []
     digest_slots: list[Slot] = []
     for slot in slots:
@@ -489,7 +549,7 @@ async def build_reminders(
         elif slot.period is not None:
             key = slot.period.key
             if key not in owing_cache:
-                owing_cache[key] = await owing_tasks(session, plan.id, slot.period)
+                owing_cache[key] = await owing_tasks(session, plan.id, slot.period, only_units)
             unit_slots.append((slot, owing_cache[key]))
 
     task_leads: dict[int, list[int]] = {}
@@ -532,49 +592,49 @@ async def build_reminders(
             digest_summaries[slot.period.key] = await summary(session, plan, slot.period, now, tz)
     for s in digest_summaries.values():
         unit_ids.update(st.unit_id for st in s.units)
-    units = {}
+    units: dict[int, tuple[str, bool]] = {}
     if unit_ids:
-        for chunk in _chunks(sorted(unit_ids), 900):
-            for unit in (await session.execute(select(Unit).where(Unit.id.in_(chunk)))).scalars():
-                units[unit.id] = unit
+        uq = select(Unit.id, Unit.name, Unit.independent)
+        if len(unit_ids) <= _IN_LIMIT:
+            uq = uq.where(Unit.id.in_(sorted(unit_ids)))
+        for uid, uname, independent in await session.execute(uq):
+            if uid in unit_ids:
+                units[uid] = (uname, bool(independent))
     contacts = await _contacts(session, unit_ids)
-    needed_tasks = {t for _s, owing in unit_slots for ts in owing.values() for t in ts}
-    if needed_tasks:
-        for chunk in _chunks(sorted(needed_tasks), 900):
-            for task in (await session.execute(select(Task).where(Task.id.in_(chunk)))).scalars():
-                task_info[task.id] = TaskRef(task.id, task.ref, task.title)
 
     no_contact: set[int] = set()
 
-    def unit_reminder(slot: Slot, unit_id: int, tasks: list[int]) -> None:
+    def unit_reminder(slot: Slot, unit_id: int, tasks: list[TaskRef]) -> None:
         unit = units.get(unit_id)
         if unit is None:
             return
+        name, independent = unit
         recips = _recipients(contacts, unit_id)
         if not recips and unit_id not in no_contact:
             no_contact.add(unit_id)
-            warnings.append(Notice.of("reminders.warn_no_recipient", unit=unit.name))
+            warnings.append(Notice.of("reminders.warn_no_recipient", unit=name))
         reminders.append(
             Reminder(
                 slot=slot,
                 plan_title=plan.title,
                 unit_id=unit_id,
-                unit_name=unit.name,
+                unit_name=name,
                 recipients=recips,
-                independent=unit.independent,
-                tasks=[task_info[t] for t in tasks if t in task_info],
+                independent=independent,
+                tasks=tasks,
             )
         )
 
     for slot, owing in unit_slots:
-        for unit_id in sorted(owing, key=lambda u: units[u].name if u in units else ""):
+        for unit_id in sorted(owing, key=lambda u: units[u][0] if u in units else ""):
             if only_units is None or unit_id in only_units:
                 unit_reminder(slot, unit_id, owing[unit_id])
     for slot in task_slots:
         assert slot.task_id is not None
         for unit_id in task_leads.get(slot.task_id, []):
-            if only_units is None or unit_id in only_units:
-                unit_reminder(slot, unit_id, [slot.task_id])
+            wanted = only_units is None or unit_id in only_units
+            if wanted and slot.task_id in task_info:
+                unit_reminder(slot, unit_id, [task_info[slot.task_id]])
 
     if digest_slots and only_units is None:
         office = await office_recipients(session, plan)

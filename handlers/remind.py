@@ -20,6 +20,7 @@ from domain.reminders import (
     TASK_DEADLINE,
     Digest,
     Reminder,
+    TaskRef,
     owing_tasks,
 )
 from handlers.common import active_plans, plan_periods, short
@@ -321,7 +322,9 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
     return await turn.done(turn.t(key))
 
 
-async def owing_units(session: AsyncSession, plan_id: int, period: Period) -> dict[int, list[int]]:
+async def owing_units(
+    session: AsyncSession, plan_id: int, period: Period
+) -> dict[int, list[TaskRef]]:
     """unit id -> task ids still without a report for the period."""
     return await owing_tasks(session, plan_id, period)
 
