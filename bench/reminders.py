@@ -235,6 +235,7 @@ def run_fake_bot_api(port_queue: Any, cap: int) -> None:
     stats = {"ok": 0, "429": 0, "first": 0.0, "last": 0.0}
 
     async def handle(request: web.Request) -> web.Response:
+        arrived = time.monotonic()
         method = request.match_info["method"]
         if method == "getMe":
             return web.json_response(
@@ -256,7 +257,7 @@ def run_fake_bot_api(port_queue: Any, cap: int) -> None:
             return web.json_response({"ok": True})
         data = await request.post() if request.content_type != "application/json" else None
         payload = dict(data) if data is not None else await request.json()
-        now = time.monotonic()
+        now = arrived
         while arrivals and arrivals[0] <= now - 1.0:
             arrivals.popleft()
         if len(arrivals) >= cap:
@@ -311,6 +312,7 @@ class BotOutbound:
     def __init__(self, bot: Bot, limiter: RateLimiter) -> None:
         self.bot = bot
         self.limiter = limiter
+        self.latencies: list[float] = []  # from the limiter's go to the answer
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Send one reply; map Telegram errors onto the neutral ones."""
@@ -320,10 +322,12 @@ class BotOutbound:
             markup = InlineKeyboardMarkup(
                 [[InlineKeyboardButton(o.label, callback_data=o.value)] for o in reply.options]
             )
+        started = time.perf_counter()
         try:
             await self.bot.send_message(
                 chat_id=int(chat_id), text=reply.text[:4096], reply_markup=markup
             )
+            self.latencies.append(time.perf_counter() - started)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
@@ -348,7 +352,12 @@ async def measure_sending(db: Database, port: int, rate: float, concurrency: int
     report = await engine.tick()
     elapsed = time.perf_counter() - started
     await bot.shutdown()
-    return {"report": report, "elapsed": elapsed}
+    lat = sorted(outbound.latencies) or [0.0]
+    return {
+        "report": report,
+        "elapsed": elapsed,
+        "latency_ms": [round(lat[int(q * (len(lat) - 1))] * 1000, 1) for q in (0.5, 0.9, 0.99, 1)],
+    }
 
 
 async def fetch_stats(port: int) -> dict[str, Any]:
@@ -394,6 +403,7 @@ async def bench_backend(
                 sent=sent["report"].sent,
                 failed=sent["report"].failed,
                 send_elapsed_s=sent["elapsed"],
+                latency_ms=sent["latency_ms"],
                 server_ok=stats["ok"],
                 server_429=stats["429"],
                 rate=achieved,
@@ -447,7 +457,8 @@ async def amain(args: argparse.Namespace) -> None:
                 f"[{r['backend']}] sending: {r['sent']} sent, {r['failed']} failed in "
                 f"{r['send_elapsed_s']:.1f} s; rate {r['rate']:.2f} msg/s = "
                 f"{r['fraction_of_cap'] * 100:.1f}% of the {CAP}/s cap (target >= 95%); "
-                f"429 answers: {r['server_429']} (target 0)"
+                f"429 answers: {r['server_429']} (target 0); request latency p50/p90/p99/max "
+                f"{r['latency_ms']} ms"
             )
     if args.json:
         print(json.dumps(results, default=str, indent=2))
@@ -462,7 +473,7 @@ def main() -> None:
         default=os.environ.get("DONDOC_TEST_POSTGRES_URL", ""),
         help="admin URL of a PostgreSQL server (a scratch database is created)",
     )
-    parser.add_argument("--rate", type=float, default=29.5, help="limiter rate, messages/s")
+    parser.add_argument("--rate", type=float, default=30.0, help="limiter rate, messages/s")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--no-send", action="store_true", help="skip the send-rate part")
     parser.add_argument("--json", action="store_true")

@@ -2,14 +2,20 @@
 
 Telegram allows about 30 messages a second overall and one a second per chat; a binding calls
 `await limiter.acquire(chat_id)` before each send and `limiter.pause(retry_after)` after a 429.
-The overall bucket is kept as a "theoretical arrival time" (GCRA), which is a token bucket that
-hands out future slots in order, so waiters do not wake together and race.
+
+The overall bucket is kept as a "theoretical arrival time" (GCRA, the token bucket that hands
+out future slots in order), so waiters do not wake together and race. Because an event loop can
+stall and then release several sleepers at once, a second check counts the sends actually made:
+never more than `rate` of them within `1 + safety` seconds. `safety` (default 4%) is the room
+left for jitter between our clock and the server's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 
@@ -22,20 +28,26 @@ class RateLimiter:
         *,
         burst: float = 1.0,
         per_chat: float = 1.0,
+        safety: float = 0.04,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be positive and burst at least 1")
+        if rate <= 0 or burst < 1 or safety < 0:
+            raise ValueError("rate must be positive, burst at least 1, safety not negative")
         self.rate = rate
-        self.interval = 1.0 / rate
+        self.span = 1.0 + safety
+        self.interval = self.span / rate
         self.tolerance = (burst - 1.0) * self.interval
+        # Sends may catch up after a delay, but never closer together than this.
+        self.min_gap = self.interval / 2 if burst <= 1 else 0.0
         self.per_chat = per_chat
         self._monotonic = monotonic
         self._sleep = sleep
-        self._tat = 0.0  # when the bucket is next empty-and-refilled (theoretical arrival time)
+        self._tat = 0.0  # theoretical arrival time of the next send
         self._paused_until = 0.0
         self._chat_next: dict[str, float] = {}
+        self._window = max(1, math.floor(rate))
+        self._sent: deque[float] = deque(maxlen=self._window)
 
     def _book(self) -> float:
         """Book the next overall slot; seconds to wait for it."""
@@ -60,12 +72,25 @@ class RateLimiter:
             if start > now:
                 await self._sleep(start - now)
         wait = self._book()
-        if per_chat:
-            assert chat_id is not None
-            done = self._monotonic() + wait + self.per_chat
-            self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), done)
         if wait > 0:
             await self._sleep(wait)
+        # The sends actually made are the authority: after a pause or a stalled loop, the
+        # sleepers released together still go out one gap apart and within the window.
+        while True:
+            now = self._monotonic()
+            if now < self._paused_until:
+                wait = self._paused_until - now
+            elif len(self._sent) == self._window and now - self._sent[0] < self.span:
+                wait = self.span - (now - self._sent[0])
+            elif self._sent and now - self._sent[-1] < self.min_gap:
+                wait = self.min_gap - (now - self._sent[-1])
+            else:
+                self._sent.append(now)
+                break
+            await self._sleep(wait)
+        if per_chat:
+            assert chat_id is not None
+            self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + self.per_chat)
 
     def pause(self, seconds: float) -> None:
         """Nobody sends for `seconds` (the server answered 429 with retry_after)."""
