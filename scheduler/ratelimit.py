@@ -18,6 +18,9 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+# Differences below a microsecond are rounding, not a reason to wait again.
+_EPS = 1e-6
+
 
 class RateLimiter:
     """At most `rate` sends a second (bursts up to `burst`), one per `per_chat` seconds per chat."""
@@ -78,11 +81,11 @@ class RateLimiter:
         # sleepers released together still go out one gap apart and within the window.
         while True:
             now = self._monotonic()
-            if now < self._paused_until:
+            if now < self._paused_until - _EPS:
                 wait = self._paused_until - now
-            elif len(self._sent) == self._window and now - self._sent[0] < self.span:
+            elif len(self._sent) == self._window and now - self._sent[0] < self.span - _EPS:
                 wait = self.span - (now - self._sent[0])
-            elif self._sent and now - self._sent[-1] < self.min_gap:
+            elif self._sent and now - self._sent[-1] < self.min_gap - _EPS:
                 wait = self.min_gap - (now - self._sent[-1])
             else:
                 self._sent.append(now)
