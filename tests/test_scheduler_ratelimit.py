@@ -22,6 +22,7 @@ class SimClock:
         self.now = 0.0
         self._seq = 0
         self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
+        self.stall = 0.0  # a one-off freeze of the loop: every sleeper wakes this late
 
     def monotonic(self) -> float:
         return self.now
@@ -39,6 +40,13 @@ class SimClock:
             for _ in range(10):
                 await asyncio.sleep(0)
             if self._waiters and not task.done():
+                if self.stall:
+                    # The loop was frozen: everyone due by then wakes at once.
+                    self.now += self.stall
+                    self.stall = 0.0
+                    while self._waiters and self._waiters[0][0] <= self.now:
+                        heapq.heappop(self._waiters)[2].set_result(None)
+                    continue
                 at, _seq, fut = heapq.heappop(self._waiters)
                 self.now = max(self.now, at)
                 fut.set_result(None)
@@ -103,6 +111,7 @@ async def test_pause_after_429_holds_everyone() -> None:
 async def test_sleepers_released_together_do_not_burst() -> None:
     """After a stalled loop, sends still keep the window: at most `rate` in 1 + safety s."""
     clock = SimClock()
+    clock.stall = 2.5
     lim = make(clock, rate=10.0, safety=0.01)
     sent: list[float] = []
 
