@@ -1,1 +1,2 @@
-"""Scheduled work: the reminder engine, its APScheduler jobs, and a channel-neutral rate limiter."""
+"""Scheduled work: APScheduler ticks that sweep what is due from the database (reminders),
+and a channel-neutral rate limiter."""
