@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -345,3 +345,15 @@ def outcome_text(
     if failed_units:
         lines.append(t("reminders.remind.failed", locale, units="; ".join(failed_units)))
     return "\n".join(lines)
+
+
+def register(commands: dict[str, Any], flows: dict[str, Any]) -> None:
+    """Hook /remind (and /nhacviec) into the router's command and flow tables."""
+    commands["remind"] = start
+    commands["nhacviec"] = start
+    flows[FLOW] = resume
+
+
+def unit_option(turn: Turn, unit_id: int) -> Option:
+    """The button the /status drill-down shows under a unit: nudge this unit now."""
+    return Option(f"remind:{unit_id}", turn.t("reminders.remind.button"))
