@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import json
 import multiprocessing
 import os
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import contextlib
 
 from aiohttp import web
 from sqlalchemy import insert, text
@@ -230,7 +233,13 @@ async def time_idle(db: Database, repeat: int = 5) -> float:
 
 
 def run_fake_bot_api(port_queue: Any, cap: int) -> None:
-    """A Bot API that enforces `cap` messages in any one-second window (429 with retry_after)."""
+    """A Bot API that enforces `cap` messages in any one-second window (429 with retry_after).
+
+    It stands in for Telegram's servers, which do not share our CPU: when allowed, it runs at a
+    higher scheduling priority so that its arrival clock is not skewed by being descheduled.
+    """
+    with contextlib.suppress(PermissionError, OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, -10)
     arrivals: deque[float] = deque()
     stats = {"ok": 0, "429": 0, "first": 0.0, "last": 0.0}
 
@@ -262,6 +271,18 @@ def run_fake_bot_api(port_queue: Any, cap: int) -> None:
             arrivals.popleft()
         if len(arrivals) >= cap:
             stats["429"] += 1
+            if os.environ.get("BENCH_DEBUG"):
+                gaps = [
+                    round((b - a) * 1000)
+                    for a, b in zip(arrivals, list(arrivals)[1:], strict=False)
+                ]
+                print(
+                    "429 window gaps ms:",
+                    gaps,
+                    "span",
+                    round((now - arrivals[0]) * 1000),
+                    flush=True,
+                )
             return web.json_response(
                 {
                     "ok": False,
@@ -474,7 +495,7 @@ def main() -> None:
         help="admin URL of a PostgreSQL server (a scratch database is created)",
     )
     parser.add_argument("--rate", type=float, default=30.0, help="limiter rate, messages/s")
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4, help="engine send workers")
     parser.add_argument("--no-send", action="store_true", help="skip the send-rate part")
     parser.add_argument("--json", action="store_true")
     asyncio.run(amain(parser.parse_args()))

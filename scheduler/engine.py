@@ -212,17 +212,41 @@ class ReminderEngine:
         return report
 
     async def deliver(self, reminders: Sequence[Reminder], now: dt.datetime) -> TickReport:
-        """Claim and send every delivery of these reminders (used by ticks and /remind)."""
+        """Claim and send every delivery of these reminders (used by ticks and /remind).
+
+        A pipeline: the claimer inserts one batch of rows ahead of the senders, so sending
+        does not pause at batch boundaries; outcomes are recorded batch by batch. A crash loses
+        at most the claimed batches not yet sent (two at most), never sends anything twice.
+        """
         report = TickReport()
         deliveries = [Delivery(r, rec) for r in reminders for rec in r.recipients]
         report.deliveries = len(deliveries)
-        for i in range(0, len(deliveries), self.claim_batch):
-            batch = deliveries[i : i + self.claim_batch]
-            claimed = await self._claim(batch, now)
-            report.claimed += len(claimed)
-            outcomes = await self._send_all(claimed)
-            await self._record(claimed, outcomes)
-            for d, outcome in zip(claimed, outcomes, strict=True):
+        if not deliveries:
+            return report
+        today = self.clock.now().astimezone(self.tz).date()
+        queue: asyncio.Queue[Delivery | None] = asyncio.Queue(maxsize=self.claim_batch)
+        pending: list[tuple[Delivery, _Outcome]] = []
+        workers = max(1, self.concurrency)
+
+        async def flush() -> None:
+            batch = pending[:]
+            pending.clear()
+            if batch:
+                await self._record([d for d, _ in batch], [o for _, o in batch])
+
+        async def claimer() -> None:
+            for i in range(0, len(deliveries), self.claim_batch):
+                claimed = await self._claim(deliveries[i : i + self.claim_batch], now)
+                report.claimed += len(claimed)
+                for d in claimed:
+                    await queue.put(d)
+            for _ in range(workers):
+                await queue.put(None)
+
+        async def sender() -> None:
+            while (d := await queue.get()) is not None:
+                outcome = await self._send_one(d, today)
+                pending.append((d, outcome))
                 report.states[d.key] = outcome.state
                 if outcome.state == SENT:
                     report.sent += 1
@@ -230,6 +254,18 @@ class ReminderEngine:
                     report.unreachable += 1
                 else:
                     report.failed += 1
+                if len(pending) >= self.claim_batch:
+                    await flush()
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(claimer())
+                for _ in range(workers):
+                    group.create_task(sender())
+        except BaseExceptionGroup as group_error:
+            # Surface the first real error (a database outage) rather than the group.
+            raise group_error.exceptions[0] from group_error
+        await flush()
         return report
 
     async def _claim(self, batch: Sequence[Delivery], now: dt.datetime) -> list[Delivery]:
@@ -293,16 +329,6 @@ class ReminderEngine:
             )
 
     # ---- sending --------------------------------------------------------------------------
-
-    async def _send_all(self, claimed: Sequence[Delivery]) -> list[_Outcome]:
-        sem = asyncio.Semaphore(self.concurrency)
-        today = self.clock.now().astimezone(self.tz).date()
-
-        async def one(d: Delivery) -> _Outcome:
-            async with sem:
-                return await self._send_one(d, today)
-
-        return list(await asyncio.gather(*(one(d) for d in claimed)))
 
     async def _send_one(self, d: Delivery, today: dt.date) -> _Outcome:
         outbound = self.outbounds.get(d.recipient.channel)

@@ -243,13 +243,15 @@ async def test_restart_in_the_middle_of_a_tick_sends_nothing_twice(
     assert all(n == 1 for n in Counter(sent_chats).values())
     rows = {r.key: r for r in await delivered(db)}
     assert set(rows) == expected
-    # The batch in flight when the process died stays claimed: its one message that went out is
-    # not sent again, and the three that had not gone out are lost (at-most-once).
+    # What the dead process had claimed but not recorded stays claimed and is never sent again:
+    # the one message it sent last is not repeated, the ones it had not sent yet are lost
+    # (at-most-once). The claimer runs at most a batch or two ahead of the senders.
     stuck = [r for r in rows.values() if r.state == "claimed"]
-    assert len(stuck) == 4
+    assert 1 <= len(stuck) <= 3 * 4
     assert len(crash.sent) == 5
-    assert len(sent_chats) == len(expected) - 3
-    assert sum(1 for r in rows.values() if r.state == "sent") == len(expected) - 4
+    sent_rows = sum(1 for r in rows.values() if r.state == "sent")
+    assert len(sent_chats) == sent_rows + 1
+    assert sent_rows + len(stuck) == len(expected)
 
 
 async def test_two_processes_send_each_reminder_once(
