@@ -272,10 +272,7 @@ def run_fake_bot_api(port_queue: Any, cap: int) -> None:
         if len(arrivals) >= cap:
             stats["429"] += 1
             if os.environ.get("BENCH_DEBUG"):
-                gaps = [
-                    round((b - a) * 1000)
-                    for a, b in zip(arrivals, list(arrivals)[1:], strict=False)
-                ]
+                gaps = [round((b - a) * 1000) for a, b in itertools.pairwise(arrivals)]
                 print(
                     "429 window gaps ms:",
                     gaps,
