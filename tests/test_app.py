@@ -1,4 +1,4 @@
-"""`dondoc run`: both channels, the HTTP server and the scheduler in one process, stopped cleanly."""
+"""`dondoc run`: both channels, the HTTP server and the scheduler in one process."""
 
 from __future__ import annotations
 
