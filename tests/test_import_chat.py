@@ -19,6 +19,7 @@ from handlers import plan_import, router
 from handlers.messages import Incoming, IncomingFile, Reply
 from handlers.router import Conversations
 from tests.fixtures import plan_fixtures as F
+from tests.fixtures.db_cleanup import empty_after  # noqa: F401 - autouse fixture
 
 
 @pytest.fixture
