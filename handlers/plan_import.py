@@ -1,7 +1,7 @@
 """Chat import: the office sends the plan file, reviews the summary, then Confirm or Cancel.
 
-Hook (router): `OFFICE_FILE_HANDLERS.append(plan_import.on_plan_file)` and
-`FLOWS[plan_import.FLOW] = plan_import.resume`.
+The router calls `on_plan_file` for a document sent outside any form, and `resume` for the
+review form (`FLOW`).
 """
 
 from __future__ import annotations

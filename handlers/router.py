@@ -17,7 +17,7 @@ from db.database import DatabaseUnavailable
 from db.models import FormSession
 from domain.deps import Deps
 from domain.membership import account_member, mark_reachable
-from handlers import basics, link, remind, report_form, status, tasks
+from handlers import basics, link, plan_import, remind, report_form, status, tasks
 from handlers.messages import Incoming, Reply
 from handlers.turn import Turn, clear_form
 from locales import normalize_locale, t
@@ -70,9 +70,10 @@ link.install()
 remind.register(COMMANDS, FLOWS)
 basics.OFFICE_HELP_EXTRA.append("help.remind")
 
-# A document sent outside any form by the office (plan import hooks in here).
+# A document sent outside any form by the office: a plan to import.
 OfficeFileHandler = Callable[[Turn], Awaitable[list[Reply]]]
-OFFICE_FILE_HANDLERS: list[OfficeFileHandler] = []
+OFFICE_FILE_HANDLERS: list[OfficeFileHandler] = [plan_import.on_plan_file]
+FLOWS[plan_import.FLOW] = plan_import.resume
 
 
 def _is_db_error(exc: BaseException) -> bool:

@@ -6,6 +6,7 @@ every database test on PostgreSQL as well; a scratch database is created and dro
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import secrets
@@ -49,7 +50,6 @@ def postgres_url() -> Iterator[str]:
     """A scratch PostgreSQL database migrated to head, dropped at the end."""
     if not PG_URL:
         pytest.skip("DONDOC_TEST_POSTGRES_URL not set")
-    import asyncio
 
     name = f"dondoc_test_{secrets.token_hex(4)}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
@@ -79,15 +79,25 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         path = tmp_path / "dondoc.db"
         shutil.copy(template, path)
         return f"sqlite+aiosqlite:///{path}"
-    return str(request.getfixturevalue("postgres_url"))
+    url = str(request.getfixturevalue("postgres_url"))
+    # Empty the shared scratch database first (outside any event loop: this fixture is sync),
+    # so every test, including those that only take the URL, starts from an empty schema.
+    asyncio.run(_empty(url))
+    return url
+
+
+async def _empty(url: str) -> None:
+    database = Database(url)
+    try:
+        await _truncate(database)
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture
 async def db(database_url: str, backend: str) -> AsyncIterator[Database]:
     """A Database on an empty, migrated schema (holidays preloaded)."""
     database = Database(database_url)
-    if backend == "postgres":
-        await _truncate(database)
     yield database
     await database.dispose()
 

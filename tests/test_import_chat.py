@@ -19,16 +19,13 @@ from handlers import plan_import, router
 from handlers.messages import Incoming, IncomingFile, Reply
 from handlers.router import Conversations
 from tests.fixtures import plan_fixtures as F
-from tests.fixtures.db_cleanup import empty_after  # noqa: F401 - autouse fixture
 
 
 @pytest.fixture
-def chat(
-    db: Database, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Conversations:
-    """The router with the plan-import hook installed (as the lead wires it on main)."""
-    monkeypatch.setitem(router.FLOWS, plan_import.FLOW, plan_import.resume)
-    monkeypatch.setattr(router, "OFFICE_FILE_HANDLERS", [plan_import.on_plan_file])
+def chat(db: Database, clock: FrozenClock, tmp_path: Path) -> Conversations:
+    """The router as wired on main: a file from the office starts the import review."""
+    assert router.FLOWS[plan_import.FLOW] is plan_import.resume
+    assert plan_import.on_plan_file in router.OFFICE_FILE_HANDLERS
     deps = Deps(db=db, clock=clock, tz=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"), data_dir=tmp_path)
     return Conversations(deps)
 

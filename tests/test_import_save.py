@@ -21,7 +21,6 @@ from domain.importer.service import apply_plan, prepare
 from domain.periods import RuleSpec, period_by_key
 from domain.reports import ReportAnswers, submit_report
 from tests.fixtures import plan_fixtures as F
-from tests.fixtures.db_cleanup import empty_after  # noqa: F401 - autouse fixture
 
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 

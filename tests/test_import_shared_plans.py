@@ -20,7 +20,6 @@ from domain.importer.parse import parse_document
 from domain.importer.readers import read_document
 from domain.importer.service import apply_plan, prepare
 from domain.periods import RuleSpec, periods_for_year
-from tests.fixtures.db_cleanup import empty_after  # noqa: F401 - autouse fixture
 
 # `../shared/plans` beside the repository root (looked for upwards, so a worktree finds it too).
 PLANS = next(
