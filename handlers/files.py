@@ -95,6 +95,9 @@ async def store_file(deps: Deps, f: IncomingFile, *, channel: str = "") -> dict[
     content = await f.fetch()
     if len(content) > MAX_FILE_BYTES:
         raise DomainError("telegram.file_too_large")
+    if f.kind == "photo" and not content.startswith(ALLOWED[ext][1]):
+        # Channels name photos "*.jpg" whatever the encoding: trust an image signature.
+        ext = next((e for e in ("png", "jpg") if content.startswith(ALLOWED[e][1])), ext)
     if not content.startswith(ALLOWED[ext][1]):
         raise DomainError("telegram.file_bad_type")
     now: dt.datetime = deps.now().astimezone(deps.tz)
@@ -107,7 +110,7 @@ async def store_file(deps: Deps, f: IncomingFile, *, channel: str = "") -> dict[
 
     await asyncio.to_thread(_write)
     mime = (f.mime_type or "").lower()
-    if mime in GENERIC_MIME:
+    if mime in GENERIC_MIME or mime not in ALLOWED[ext][0]:
         mime = next(iter(ALLOWED[ext][0]))
     return {
         "filename": f.name or target.name,

@@ -17,7 +17,7 @@ from domain.reports import (
     submit_report,
     unit_tasks,
 )
-from handlers import evidence
+from handlers import files
 from handlers.common import fmt_date, plan_periods, plans_of_unit, short
 from handlers.messages import MAX_TEXT, Option, Reply
 from handlers.turn import Turn
@@ -361,14 +361,10 @@ async def _on_evidence(
         return await _preview(turn, data)
     file = turn.msg.file
     if file is not None:
-        refused = evidence.refusal(file)
-        if refused:
-            turn.say(turn.t(refused, limit_mb=evidence.MAX_FILE_BYTES // (1024 * 1024)))
-            return await _ask_evidence(turn, data)
         try:
-            stored = await evidence.store(turn.deps, file, turn.msg.channel)
-        except ValueError as exc:
-            turn.say(turn.t(str(exc), limit_mb=evidence.MAX_FILE_BYTES // (1024 * 1024)))
+            stored = await files.store_file(turn.deps, file, channel=turn.msg.channel)
+        except DomainError as exc:
+            turn.say(turn.t(exc.key, **exc.params))
             return await _ask_evidence(turn, data)
         answers["files"].append(stored)
         turn.say(turn.t("report.file_saved", name=stored["filename"]))

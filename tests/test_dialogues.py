@@ -100,7 +100,7 @@ async def test_report_end_to_end_with_bad_input(deps: Deps, db: Database) -> Non
     await chat.send("Mở rộng sang khu dân cư")
     assert "minh chứng" in chat.text
     await chat.send(file=file_of("virus.exe", b"MZ"))
-    assert "Chỉ nhận tệp" in chat.text
+    assert "Định dạng tệp không được chấp nhận" in chat.text
     await chat.send(file=file_of("bien-ban.pdf", b"%PDF-1.4 test"))
     assert "Đã nhận tệp bien-ban.pdf" in chat.text
     await chat.press("Tiếp tục")

@@ -159,9 +159,9 @@ async def test_focal_point_joins_reports_with_a_file_and_edits(
         replies = await chat.send_file(
             b"%PDF" + b"0" * 10, "lon.pdf", "application/pdf", size=25 * 1024 * 1024
         )
-        assert replies[0] == t("evidence.too_big", "vi", limit_mb=20)
+        assert replies[0] == t("telegram.file_too_large", "vi")
         replies = await chat.send_file(b"MZ", "chay.exe", "application/x-msdownload")
-        assert replies[0] == t("evidence.bad_type", "vi")
+        assert replies[0] == t("telegram.file_bad_type", "vi")
         replies = await chat.send_file(PDF, "Kết quả khám sàng lọc.pdf", "application/pdf")
         assert replies[0] == t("report.file_saved", "vi", name="Kết quả khám sàng lọc.pdf")
 
