@@ -19,7 +19,7 @@ from locales import t
 
 # Each module defines `register(sub: argparse._SubParsersAction) -> None` and sets
 # `func` (an async callable taking (args, runtime)) on every parser it adds.
-COMMAND_MODULES = ("bot.commands.database",)
+COMMAND_MODULES = ("bot.commands.database", "bot.commands.export")
 
 Handler = Callable[[argparse.Namespace, Runtime], Awaitable[int | None]]
 log = logging.getLogger("dondoc")
