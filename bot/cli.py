@@ -19,7 +19,12 @@ from locales import t
 
 # Each module defines `register(sub: argparse._SubParsersAction) -> None` and sets
 # `func` (an async callable taking (args, runtime)) on every parser it adds.
-COMMAND_MODULES = ("bot.commands.database", "bot.commands.export")
+COMMAND_MODULES = (
+    "bot.commands.database",
+    "bot.commands.registry",
+    "bot.commands.run",
+    "bot.commands.export",
+)
 
 Handler = Callable[[argparse.Namespace, Runtime], Awaitable[int | None]]
 log = logging.getLogger("dondoc")
@@ -35,6 +40,13 @@ def emit(args: argparse.Namespace, data: Any, text: str | None = None) -> None:
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     elif text is not None:
         print(text)
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr; libraries that would print URLs (with the bot token) stay at WARNING."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "httpx", "httpcore", "apscheduler", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,9 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     needs_db = getattr(args, "needs_db", True)
 
     async def _go() -> int:
@@ -84,7 +94,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,17 +1,224 @@
-"""Entry point of every conversation: `Conversations.handle(incoming) -> replies`."""
+"""Entry point of every conversation: `Conversations.handle(incoming) -> replies`.
+
+One database transaction per incoming message: the form's new step and any report it submits
+commit together, so a crash or a restart leaves the form exactly at its last answered step.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.database import DatabaseUnavailable
+from db.models import FormSession
 from domain.deps import Deps
+from domain.membership import account_member, mark_reachable
+from handlers import basics, report_form, status, tasks
 from handlers.messages import Incoming, Reply
+from handlers.turn import Turn, clear_form
+from locales import normalize_locale, t
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[[Turn], Awaitable[list[Reply]]]
+FlowHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
+
+
+async def _cancel(turn: Turn) -> list[Reply]:
+    had_form = turn.form is not None
+    return await turn.done(turn.t("form.cancelled" if had_form else "form.nothing_to_cancel"))
+
+
+async def _report(turn: Turn) -> list[Reply]:
+    return await report_form.start(turn)
+
+
+# Command words (English and Vietnamese) -> handler. Features add theirs here.
+COMMANDS: dict[str, CommandHandler] = {
+    "start": basics.on_start,
+    "help": basics.on_help,
+    "trogiup": basics.on_help,
+    "cancel": _cancel,
+    "huy": _cancel,
+    "language": basics.on_language,
+    "ngonngu": basics.on_language,
+    "report": _report,
+    "baocao": _report,
+    "tasks": tasks.on_tasks,
+    "nhiemvu": tasks.on_tasks,
+    "status": status.start,
+    "tinhhinh": status.start,
+}
+# Commands that do not end a form in progress (the question is asked again after them).
+KEEPS_FORM = {"help", "trogiup", "tasks", "nhiemvu", "language", "ngonngu"}
+# Commands a stranger (not yet joined) may use.
+OPEN_COMMANDS = {"start", "help", "trogiup", "cancel", "huy", "language", "ngonngu"}
+
+# Form flows by name -> the function that continues them at a step.
+FLOWS: dict[str, FlowHandler] = {
+    "report": report_form.resume,
+    "status": status.resume,
+    "language": basics.resume_language,
+}
+
+# A document sent outside any form by the office (plan import hooks in here).
+OfficeFileHandler = Callable[[Turn], Awaitable[list[Reply]]]
+OFFICE_FILE_HANDLERS: list[OfficeFileHandler] = []
+
+
+def _is_db_error(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError | DBAPIError | DatabaseUnavailable | OSError)
 
 
 class Conversations:
-    """Routes a neutral incoming message to the right flow (being written on main)."""
+    """Routes a neutral incoming message to the right flow."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
     async def handle(self, msg: Incoming) -> list[Reply]:
-        """Answer one incoming message."""
-        raise NotImplementedError("the router lands on main shortly")
+        """Answer one incoming message; never raises for the user's sake."""
+        for attempt in (1, 2):
+            try:
+                async with self.deps.db.transaction() as session:
+                    turn = await self._turn(session, msg)
+                    return await self._dispatch(turn)
+            except IntegrityError:
+                # Two messages of one user raced to create the same form row: retry once.
+                if attempt == 2:
+                    log.exception("conflict handling %s message", msg.channel)
+                    return [Reply(t("error.generic", msg.language))]
+            except Exception as exc:
+                if _is_db_error(exc):
+                    log.warning("database unavailable: %s", type(exc).__name__)
+                    return [Reply(t("error.db_down", normalize_locale(msg.language)))]
+                log.exception("error handling a %s message", msg.channel)
+                return [Reply(t("error.generic", normalize_locale(msg.language)))]
+        return []
+
+    async def _turn(self, session: AsyncSession, msg: Incoming) -> Turn:
+        now = self.deps.now()
+        found = await account_member(session, msg.channel, msg.user_id)
+        account, member = found if found else (None, None)
+        if account is not None:
+            await mark_reachable(session, account)
+            if not msg.is_group and account.chat_id != msg.chat_id:
+                account.chat_id = msg.chat_id
+        form = None
+        if not msg.is_group:
+            form = (
+                await session.execute(
+                    select(FormSession)
+                    .where(
+                        FormSession.channel == msg.channel,
+                        FormSession.external_id == msg.user_id,
+                    )
+                    .with_for_update()
+                )
+            ).scalar_one_or_none()
+        locale = (
+            member.locale if member else normalize_locale(msg.language or self.deps.default_locale)
+        )
+        return Turn(self.deps, session, msg, now, locale, account, member, form)
+
+    async def _dispatch(self, turn: Turn) -> list[Reply]:
+        msg = turn.msg
+        if msg.is_group:
+            return self._group(turn)
+        if msg.unsupported:
+            turn.say(turn.t("error.unsupported"))
+            return turn.repeat() if turn.form else turn.replies
+        choice = msg.choice or self._typed_choice(turn)
+        turn.choice = choice
+        if choice and choice.startswith("cmd:"):
+            return await self._command_choice(turn, choice[4:])
+        command = msg.command
+        if command is not None:
+            return await self._command(turn, command)
+        if turn.form is not None:
+            flow = FLOWS.get(turn.form.flow)
+            if flow is None or (turn.member is None and turn.form.flow != "language"):
+                await clear_form(turn.session, msg.channel, msg.user_id)
+                return [Reply(turn.t("form.cancelled"))]
+            if msg.choice and not any(o.value == msg.choice for o in turn.offered()):
+                return turn.repeat(turn.t("form.stale_button"))
+            return await flow(turn, turn.form.step)
+        if turn.member is None:
+            if msg.text and basics.looks_like_code(msg.text):
+                return await basics.join(turn, msg.text.strip())
+            return [Reply(turn.t("start.how_to_join"))]
+        if msg.file is not None and OFFICE_FILE_HANDLERS:
+            for handler in OFFICE_FILE_HANDLERS:
+                replies = await handler(turn)
+                if replies:
+                    return replies
+        if msg.choice:
+            return [Reply(turn.t("form.stale_button"))]
+        return [Reply(turn.t("help.hint"))]
+
+    def _typed_choice(self, turn: Turn) -> str | None:
+        """A number or an option's label typed back selects that option."""
+        options = turn.offered()
+        text = turn.msg.text.strip()
+        if not options or not text or turn.msg.choice:
+            return None
+        if text.isdigit() and 1 <= int(text) <= len(options):
+            return options[int(text) - 1].value
+        folded = text.casefold()
+        for opt in options:
+            if opt.label.casefold() == folded:
+                return opt.value
+        return None
+
+    async def _command(self, turn: Turn, command: str) -> list[Reply]:
+        handler = COMMANDS.get(command)
+        if handler is None:
+            turn.say(turn.t("error.unknown_command", command=command))
+            if turn.form is not None:
+                return turn.repeat()
+            return turn.replies + ([] if turn.member is None else [Reply(turn.t("help.hint"))])
+        if turn.member is None and command not in OPEN_COMMANDS:
+            return [Reply(turn.t("start.how_to_join"))]
+        turn.choice = None
+        if (
+            command in KEEPS_FORM
+            and turn.form is not None
+            and command not in ("language", "ngonngu")
+        ):
+            replies = await handler(turn)
+            turn.replies = []
+            return replies + turn.repeat(turn.t("form.resume_hint"))
+        if turn.form is not None and command not in ("cancel", "huy"):
+            await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)
+            turn.form = None
+        return await handler(turn)
+
+    async def _command_choice(self, turn: Turn, action: str) -> list[Reply]:
+        """Buttons that act like commands ("cmd:report:12" starts the report on task 12)."""
+        turn.choice = None
+        if turn.member is None:
+            return [Reply(turn.t("start.how_to_join"))]
+        if turn.form is not None:
+            await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)
+            turn.form = None
+        name, _, arg = action.partition(":")
+        if name == "report":
+            return await report_form.start(turn, int(arg) if arg.isdigit() else None)
+        if name == "done":
+            return [Reply(turn.t("common.closed"))]
+        handler = COMMANDS.get(name)
+        if handler is None:
+            return [Reply(turn.t("form.stale_button"))]
+        return await handler(turn)
+
+    def _group(self, turn: Turn) -> list[Reply]:
+        """In a group: no forms; commands get a pointer to a private chat."""
+        if turn.msg.command is None:
+            return []
+        link = self.deps.join_links.get(turn.msg.channel, "")
+        bot_link = link.split("?", 1)[0] if link else ""
+        return [Reply(turn.t("group.private_only", link=bot_link).strip())]

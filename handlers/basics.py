@@ -1,0 +1,110 @@
+"""Joining with an invite, help, cancel and language."""
+
+from __future__ import annotations
+
+import re
+
+from domain.errors import DomainError
+from domain.membership import is_office, redeem_invite
+from handlers.messages import Option, Reply
+from handlers.turn import Turn
+from locales import SUPPORTED_LOCALES, normalize_locale
+
+# An invite code: 22 URL-safe characters (128 bits), as domain.membership makes them.
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def looks_like_code(text: str) -> bool:
+    """True for text that could be an invite code typed on its own."""
+    return bool(CODE_RE.match(text.strip()))
+
+
+async def on_start(turn: Turn) -> list[Reply]:
+    """`/start [CODE]`: join with a code, or greet / explain how to join."""
+    code = turn.msg.args
+    if code:
+        return await join(turn, code)
+    if turn.member is not None:
+        return [
+            *turn.replies,
+            Reply(turn.t("start.welcome_back", unit=_unit_name(turn))),
+            *help_replies(turn),
+        ]
+    return [*turn.replies, Reply(turn.t("start.how_to_join"))]
+
+
+def _unit_name(turn: Turn) -> str:
+    if turn.member is not None and turn.member.unit is not None:
+        return turn.member.unit.name
+    return turn.t("start.no_unit")
+
+
+async def join(turn: Turn, code: str) -> list[Reply]:
+    """Redeem an invite (or a link code) for this chat account."""
+    locale = normalize_locale(turn.msg.language) if turn.member is None else turn.locale
+    try:
+        member = await redeem_invite(
+            turn.session,
+            turn.now,
+            code=code,
+            channel=turn.msg.channel,
+            external_id=turn.msg.user_id,
+            chat_id=turn.msg.chat_id,
+            display_name=turn.msg.display_name,
+            locale=locale if turn.member is None else turn.member.locale,
+        )
+    except DomainError as exc:
+        return [*turn.replies, Reply(turn.t(exc.key, **exc.params))]
+    turn.member = member
+    turn.locale = member.locale
+    unit = member.unit.name if member.unit else turn.t("start.no_unit")
+    text = turn.t("start.joined", unit=unit, role=turn.t(f"role.{member.role.value}"))
+    return [*turn.replies, Reply(text), *help_replies(turn)]
+
+
+def help_replies(turn: Turn) -> list[Reply]:
+    """The command list for this member's role."""
+    lines = [turn.t("help.head"), turn.t("help.report"), turn.t("help.tasks")]
+    if turn.member is not None and is_office(turn.member):
+        lines.append(turn.t("help.status"))
+        lines.extend(turn.t(key) for key in OFFICE_HELP_EXTRA)
+    lines.extend(turn.t(key) for key in HELP_EXTRA)
+    lines += [turn.t("help.language"), turn.t("help.cancel"), turn.t("help.help")]
+    return [Reply("\n".join(lines))]
+
+
+# Help lines added by other features (message keys), shown to everyone / to the office.
+HELP_EXTRA: list[str] = []
+OFFICE_HELP_EXTRA: list[str] = []
+
+
+async def on_help(turn: Turn) -> list[Reply]:
+    """`/help`."""
+    if turn.member is None:
+        return [Reply(turn.t("start.how_to_join"))]
+    return help_replies(turn)
+
+
+async def on_language(turn: Turn) -> list[Reply]:
+    """`/language [vi|en]`: switch the member's language."""
+    wanted = turn.msg.args.lower()[:2]
+    if wanted in SUPPORTED_LOCALES:
+        return await set_language(turn, wanted)
+    options = [Option(f"lang:{code}", turn.t(f"language.{code}")) for code in SUPPORTED_LOCALES]
+    return await turn.ask("language", "choose", turn.t("language.choose"), options, data={})
+
+
+async def set_language(turn: Turn, code: str) -> list[Reply]:
+    """Store the language and confirm in it."""
+    if turn.member is not None:
+        turn.member.locale = code
+    turn.locale = code
+    return await turn.done(turn.t("language.set"))
+
+
+async def resume_language(turn: Turn, step: str) -> list[Reply]:
+    """The answer to the language question."""
+    del step
+    if turn.choice and turn.choice.startswith("lang:") and turn.choice[5:] in SUPPORTED_LOCALES:
+        return await set_language(turn, turn.choice[5:])
+    return turn.repeat(turn.t("form.choose_listed"))

@@ -1,0 +1,215 @@
+"""`/status` for the coordinating office: the open period, who reported, drill-down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db.models import Plan, Task, Unit
+from domain.membership import is_office
+from domain.periods import Period
+from domain.status import UnitState, summary, task_detail, unit_detail
+from handlers.common import PAGE_SIZE, active_plans, fmt_date, plan_periods, short
+from handlers.messages import Option, Reply
+from handlers.turn import Turn
+
+FLOW = "status"
+STATE_MARK = {
+    UnitState.DONE: "✅",
+    UnitState.DONE_LATE: "🕘",
+    UnitState.PARTIAL: "◐",
+    UnitState.MISSING: "❌",
+    UnitState.NOTHING_DUE: "·",
+}
+
+
+async def start(turn: Turn) -> list[Reply]:
+    """Entry: refuse non-office members, choose the plan if there are several."""
+    if turn.member is None or not is_office(turn.member):
+        return await turn.done(turn.t("status.forbidden"))
+    plans = await active_plans(turn.session)
+    if not plans:
+        return await turn.done(turn.t("status.no_plan"))
+    if len(plans) > 1:
+        options = [Option(f"plan:{p.id}", short(p.number or p.title)) for p in plans]
+        return await turn.ask(FLOW, "plan", turn.t("report.choose_plan"), options, data={})
+    return await _summary(turn, {"plan_id": plans[0].id})
+
+
+async def _period(turn: Turn, data: dict[str, Any]) -> tuple[Plan, Period] | None:
+    plan = await turn.session.get(Plan, data["plan_id"])
+    if plan is None:
+        return None
+    pp = await plan_periods(turn.session, plan, turn.deps.today())
+    period = pp.find(data["period"]) if data.get("period") else pp.current
+    return (plan, period) if period else None
+
+
+def summary_text(turn: Turn, s: Any) -> str:
+    """The summary message (shared with the office digest)."""
+    days = s.days_left
+    left = turn.t("common.days_left", n=days) if days >= 0 else turn.t("common.days_over", n=-days)
+    lines = [
+        turn.t("status.head", plan=s.plan.number or s.plan.title),
+        turn.t(
+            "report.period_line",
+            period=s.period.label(turn.locale),
+            due=fmt_date(s.period.due),
+            left=left,
+        ),
+        turn.t("status.counts", done=len(s.complete), total=s.total, late=len(s.late)),
+    ]
+    if s.missing:
+        lines.append("")
+        lines.append(turn.t("status.missing_head", n=len(s.missing)))
+        for u in s.missing[:15]:
+            lines.append(f"{STATE_MARK[u.state]} {u.name}: {u.reported}/{u.expected}")
+        if len(s.missing) > 15:
+            lines.append(turn.t("status.more", n=len(s.missing) - 15))
+    late_done = [u for u in s.units if u.state is UnitState.DONE_LATE]
+    if late_done:
+        lines.append("")
+        lines.append(turn.t("status.late_head", n=len(late_done)))
+        for u in late_done[:15]:
+            lines.append(f"🕘 {u.name}: {turn.t('status.late_by', n=u.max_days_late)}")
+    return "\n".join(lines)
+
+
+async def _summary(turn: Turn, data: dict[str, Any]) -> list[Reply]:
+    found = await _period(turn, data)
+    if found is None:
+        return await turn.done(turn.t("report.no_regime"))
+    plan, period = found
+    s = await summary(turn.session, plan, period, turn.now, turn.deps.tz)
+    data = {"plan_id": plan.id, "period": period.key}
+    options = [
+        Option("units:0", turn.t("status.by_unit")),
+        Option("tasks:0", turn.t("status.by_task")),
+        Option("period", turn.t("report.other_period")),
+        Option("cancel", turn.t("common.close")),
+    ]
+    return await turn.ask(FLOW, "summary", summary_text(turn, s), options, data=data)
+
+
+def _pager(turn: Turn, prefix: str, page: int, total: int) -> list[Option]:
+    opts = []
+    if page > 0:
+        opts.append(Option(f"{prefix}:{page - 1}", turn.t("common.prev")))
+    if (page + 1) * PAGE_SIZE < total:
+        opts.append(Option(f"{prefix}:{page + 1}", turn.t("common.more")))
+    opts.append(Option("back", turn.t("common.back")))
+    return opts
+
+
+async def _units(turn: Turn, data: dict[str, Any], page: int) -> list[Reply]:
+    found = await _period(turn, data)
+    if found is None:
+        return await turn.done(turn.t("report.no_regime"))
+    plan, period = found
+    s = await summary(turn.session, plan, period, turn.now, turn.deps.tz)
+    units = [u for u in s.units if u.state is not UnitState.NOTHING_DUE]
+    chunk = units[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    options = [
+        Option(f"u:{u.unit_id}", short(f"{STATE_MARK[u.state]} {u.name} {u.reported}/{u.expected}"))
+        for u in chunk
+    ]
+    text = turn.t("status.choose_unit", page=page + 1, pages=max(1, -(-len(units) // PAGE_SIZE)))
+    return await turn.ask(
+        FLOW, "units", text, options + _pager(turn, "units", page, len(units)), data=data
+    )
+
+
+async def _tasks(turn: Turn, data: dict[str, Any], page: int) -> list[Reply]:
+    plan = await turn.session.get(Plan, data["plan_id"])
+    assert plan is not None
+    from domain.registry import list_tasks
+
+    tasks = await list_tasks(turn.session, plan.id)
+    chunk = tasks[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    options = [Option(f"k:{t.id}", short(f"{t.ref}. {t.title}")) for t in chunk]
+    text = turn.t("status.choose_task", page=page + 1, pages=max(1, -(-len(tasks) // PAGE_SIZE)))
+    return await turn.ask(
+        FLOW, "tasks", text, options + _pager(turn, "tasks", page, len(tasks)), data=data
+    )
+
+
+def report_line(turn: Turn, report: Any, due: Any) -> str:
+    """One report in a drill-down: status, progress, when, and the results as written."""
+    when = report.first_submitted_at.astimezone(turn.deps.tz).date()
+    late = (when - due).days
+    timing = turn.t("status.on_time") if late <= 0 else turn.t("status.late_by", n=late)
+    pct = f" {report.progress}%" if report.progress is not None else ""
+    head = f"{turn.t(f'status.{report.status.value}')}{pct} · {fmt_date(when)} · {timing}"
+    return head + (f"\n   {short(report.results, 300)}" if report.results else "")
+
+
+async def _unit(turn: Turn, data: dict[str, Any], unit_id: int) -> list[Reply]:
+    found = await _period(turn, data)
+    unit = await turn.session.get(Unit, unit_id)
+    if found is None or unit is None:
+        return turn.repeat(turn.t("form.choose_listed"))
+    plan, period = found
+    lines = [turn.t("status.unit_head", unit=unit.name, period=period.label(turn.locale))]
+    for line in await unit_detail(turn.session, plan, period, unit_id):
+        if line.report is not None:
+            lines.append(f"✅ {line.task.ref}. {short(line.task.title, 80)}")
+            lines.append(f"   {report_line(turn, line.report, period.due)}")
+        else:
+            mark = "❌" if line.expected else "·"
+            lines.append(f"{mark} {line.task.ref}. {short(line.task.title, 80)}")
+    options = [Option("back", turn.t("common.back")), Option("cancel", turn.t("common.close"))]
+    return await turn.ask(FLOW, "detail", "\n".join(lines), options, data=data)
+
+
+async def _task(turn: Turn, data: dict[str, Any], task_id: int) -> list[Reply]:
+    found = await _period(turn, data)
+    task = await turn.session.get(Task, task_id)
+    if found is None or task is None:
+        return turn.repeat(turn.t("form.choose_listed"))
+    plan, period = found
+    lines = [
+        turn.t(
+            "report.task_head",
+            ref=task.ref,
+            title=task.title,
+            timeframe=task.timeframe_text or turn.t("report.no_timeframe"),
+        ),
+        period.label(turn.locale),
+    ]
+    for line in await task_detail(turn.session, plan, period, task_id):
+        if line.report is not None:
+            lines.append(f"✅ {line.unit.name}: {report_line(turn, line.report, period.due)}")
+        else:
+            lines.append(f"❌ {line.unit.name}: {turn.t('status.not_sent')}")
+    options = [Option("back", turn.t("common.back")), Option("cancel", turn.t("common.close"))]
+    return await turn.ask(FLOW, "detail", "\n".join(lines), options, data=data)
+
+
+async def resume(turn: Turn, step: str) -> list[Reply]:
+    """Continue the status drill-down."""
+    if turn.member is None or not is_office(turn.member):
+        return await turn.done(turn.t("status.forbidden"))
+    data = turn.data
+    c = turn.choice or ""
+    if c == "cancel":
+        return await turn.done(turn.t("common.closed"))
+    if step == "plan" and c.startswith("plan:"):
+        return await _summary(turn, {"plan_id": int(c[5:])})
+    if c == "back":
+        return await _summary(turn, data)
+    if c.startswith("units:"):
+        return await _units(turn, data, int(c[6:]))
+    if c.startswith("tasks:"):
+        return await _tasks(turn, data, int(c[6:]))
+    if c.startswith("u:"):
+        return await _unit(turn, data, int(c[2:]))
+    if c.startswith("k:"):
+        return await _task(turn, data, int(c[2:]))
+    if c == "period":
+        plan = await turn.session.get(Plan, data["plan_id"])
+        assert plan is not None
+        pp = await plan_periods(turn.session, plan, turn.deps.today())
+        options = [Option(f"p:{p.key}", p.label(turn.locale)) for p in pp.choosable]
+        return await turn.ask(FLOW, "period", turn.t("report.choose_period"), options, data=data)
+    if c.startswith("p:"):
+        return await _summary(turn, {"plan_id": data["plan_id"], "period": c[2:]})
+    return turn.repeat(turn.t("form.choose_listed"))

@@ -1,0 +1,115 @@
+"""One turn of a conversation: who is talking, their form state, and helpers to answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ChatAccount, FormSession, Member
+from domain.deps import Deps
+from handlers.messages import Incoming, Option, Reply
+from locales import t
+
+OPTIONS_KEY = "_options"
+QUESTION_KEY = "_question"
+
+
+@dataclass
+class Turn:
+    """Everything a flow needs to answer one incoming message."""
+
+    deps: Deps
+    session: AsyncSession
+    msg: Incoming
+    now: dt.datetime
+    locale: str
+    account: ChatAccount | None = None
+    member: Member | None = None
+    form: FormSession | None = None
+    # Set by the router: the option the user picked (button, number or label), if any.
+    choice: str | None = None
+    replies: list[Reply] = field(default_factory=list)
+
+    def t(self, key: str, **params: Any) -> str:
+        """Translate in the user's language."""
+        return t(key, self.locale, **params)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The current form's answers so far (empty without a form)."""
+        return dict(self.form.data) if self.form else {}
+
+    async def ask(
+        self,
+        flow: str,
+        step: str,
+        text: str,
+        options: list[Option] | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> list[Reply]:
+        """Save the form at `step` (with the options offered) and return the question."""
+        opts = options or []
+        state = dict(data if data is not None else self.data)
+        state[OPTIONS_KEY] = [[o.value, o.label] for o in opts]
+        state[QUESTION_KEY] = text
+        if self.form is None:
+            self.form = FormSession(
+                channel=self.msg.channel,
+                external_id=self.msg.user_id,
+                flow=flow,
+                step=step,
+                data=state,
+                updated_at=self.now,
+            )
+            self.session.add(self.form)
+        else:
+            self.form.flow, self.form.step, self.form.data = flow, step, state
+            self.form.updated_at = self.now
+        await self.session.flush()
+        return [*self.replies, Reply(text, opts)]
+
+    async def done(self, text: str, options: list[Option] | None = None) -> list[Reply]:
+        """End the form and answer."""
+        await clear_form(self.session, self.msg.channel, self.msg.user_id)
+        self.form = None
+        return [*self.replies, Reply(text, options or [])]
+
+    def say(self, text: str, options: list[Option] | None = None) -> None:
+        """Queue a message sent before the next question."""
+        self.replies.append(Reply(text, options or []))
+
+    def repeat(self, error: str | None = None) -> list[Reply]:
+        """Ask the current question again, after an optional error message."""
+        if error:
+            self.say(error)
+        question = self.form.data.get(QUESTION_KEY, "") if self.form else ""
+        return [*self.replies, Reply(question, self.offered())]
+
+    def offered(self) -> list[Option]:
+        """Options offered with the current question."""
+        if not self.form:
+            return []
+        return [Option(v, label) for v, label in self.form.data.get(OPTIONS_KEY, [])]
+
+
+async def load_form(session: AsyncSession, channel: str, user_id: str) -> FormSession | None:
+    """The user's form in progress, if any."""
+    row = await session.execute(
+        select(FormSession).where(
+            FormSession.channel == channel, FormSession.external_id == user_id
+        )
+    )
+    return row.scalar_one_or_none()
+
+
+async def clear_form(session: AsyncSession, channel: str, user_id: str) -> None:
+    """Forget the user's form."""
+    await session.execute(
+        delete(FormSession).where(
+            FormSession.channel == channel, FormSession.external_id == user_id
+        )
+    )
