@@ -298,7 +298,7 @@ def _header(doc: Any, data: ExportData, locale: str) -> None:
 def _title(doc: Any, data: ExportData, locale: str) -> None:
     centre = WD_ALIGN_PARAGRAPH.CENTER
     _para(doc, "", after=0)
-    _para(doc, t("export.doc.title", locale), size=BODY_PT + 1, align=centre, after=0, bold=True)
+    _para(doc, t("export.doc.title", locale), align=centre, after=0, bold=True)
     _para(doc, subject(data, locale), align=centre, after=12, bold=True)
 
 
@@ -475,7 +475,10 @@ def _body(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> Non
     _heading(doc, t("export.doc.section2", locale))
     _timeliness(doc, data, locale, tz)
     _para(doc, t("export.doc.section2_2", locale), indent=True, bold=True, italic=True)
-    if not _task_texts(doc, data, locale, lambda e: e.results, with_status=True, show_missing=True):
+    # With no report at all, II.2 says so once (the table above already names every unit).
+    if not data.has_reports or not _task_texts(
+        doc, data, locale, lambda e: e.results, with_status=True, show_missing=True
+    ):
         _empty(doc, locale)
     for heading, pick in (
         ("export.doc.section3", lambda e: e.difficulties),
