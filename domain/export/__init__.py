@@ -1,6 +1,9 @@
-"""The compiled report: gather a plan's period once, render it as Word, Excel, PNG or JSON."""
+"""The compiled report: gather a plan's period once, render it as Word, Excel, PNG or JSON.
 
-from domain.export.chart import render_png
+The renderers (domain.export.word, .excel, .chart) are imported on use: they pull in
+python-docx, openpyxl and matplotlib.
+"""
+
 from domain.export.data import (
     Entry,
     ExportData,
@@ -11,7 +14,6 @@ from domain.export.data import (
     UnitTimeliness,
     gather,
 )
-from domain.export.excel import render_xlsx
 from domain.export.service import (
     MIME_TYPES,
     Exported,
@@ -22,7 +24,6 @@ from domain.export.service import (
     resolve_period,
     resolve_plan,
 )
-from domain.export.word import render_docx
 
 __all__ = [
     "MIME_TYPES",
@@ -39,9 +40,6 @@ __all__ = [
     "gather",
     "gather_export",
     "render",
-    "render_docx",
-    "render_png",
-    "render_xlsx",
     "resolve_period",
     "resolve_plan",
 ]

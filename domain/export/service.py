@@ -12,11 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Plan
 from domain.deps import Deps
 from domain.errors import DomainError
-from domain.export.chart import render_png
 from domain.export.data import ExportData, gather
-from domain.export.excel import render_xlsx
 from domain.export.labels import export_filename
-from domain.export.word import render_docx
 from domain.periods import Period, open_period, parse_key, period_by_key, period_label
 from domain.registry import find_plan, rule_specs
 
@@ -95,12 +92,22 @@ async def gather_export(
 
 
 def render(data: ExportData, fmt: ExportFormat, locale: str, deps: Deps) -> bytes:
-    """Render gathered data in one format (CPU-bound: call it from a worker thread)."""
+    """Render gathered data in one format (CPU-bound: call it from a worker thread).
+
+    The renderers are imported here, not at module load: matplotlib alone takes about 1.5 s
+    to import, which every `dondoc` command and the bot's start-up would otherwise pay.
+    """
     if fmt is ExportFormat.DOCX:
+        from domain.export.word import render_docx
+
         return render_docx(data, locale, deps.tz)
     if fmt is ExportFormat.XLSX:
+        from domain.export.excel import render_xlsx
+
         return render_xlsx(data, locale, deps.tz)
     if fmt is ExportFormat.PNG:
+        from domain.export.chart import render_png
+
         return render_png(data, locale)
     return json.dumps(data.as_dict(), ensure_ascii=False, indent=2).encode("utf-8")
 
