@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    @field_validator(
+        "telegram_bot_token",
+        "zalo_bot_token",
+        "telegram_webhook_secret",
+        "zalo_webhook_secret",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -144,7 +144,7 @@ async def unit_tasks(
         .options(selectinload(Task.units).selectinload(TaskUnit.unit))
         .order_by(Task.position, Task.id)
     )
-    return [(task, role) for task, role in rows.tuples()]
+    return [(task, role) for task, role in rows.all()]
 
 
 async def reports_for(

@@ -150,7 +150,7 @@ async def reachable_counts(session: AsyncSession, unit_ids: list[int]) -> dict[i
         )
         .group_by(Member.unit_id)
     )
-    return {uid: int(n) for uid, n in rows.tuples() if uid is not None}
+    return {uid: int(n) for uid, n in rows.all() if uid is not None}
 
 
 @dataclass
@@ -189,7 +189,7 @@ async def unit_detail(
     exp = set(expected)
     return [
         TaskLine(task=task, role=role, report=reports.get(task.id), expected=task.id in exp)
-        for task, role in rows.tuples()
+        for task, role in rows.all()
     ]
 
 

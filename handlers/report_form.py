@@ -197,9 +197,12 @@ async def _ask_progress(turn: Turn, data: dict[str, Any]) -> list[Reply]:
 
 async def _ask_text(turn: Turn, data: dict[str, Any], step: str) -> list[Reply]:
     options = _keep(turn, data, step)
+    text = turn.t(f"report.ask_{step}")
+    if options:
+        text += "\n" + turn.t("form.current", value=data["answers"][step])
     if step in OPTIONAL_STEPS:
         options.append(Option("skip", turn.t("form.none")))
-    return await turn.ask(FLOW, step, turn.t(f"report.ask_{step}"), options, data=data)
+    return await turn.ask(FLOW, step, text, options, data=data)
 
 
 async def _ask_evidence(turn: Turn, data: dict[str, Any]) -> list[Reply]:
