@@ -32,6 +32,8 @@ from handlers.turn import Turn, clear_form
 FLOW = "export"
 COMMAND_WORDS = ("export", "xuatbaocao")
 CHAT_FORMATS = (ExportFormat.DOCX, ExportFormat.XLSX, ExportFormat.PNG)
+# Channels whose bot API cannot send a file (Zalo Bot Platform: text, stickers, photo URLs).
+FILELESS_CHANNELS = frozenset({"zalo"})
 # Files handed to a channel are kept this long under DATA_DIR/exports, then removed.
 KEEP_FILES = dt.timedelta(hours=24)
 
@@ -50,6 +52,8 @@ async def start(turn: Turn) -> list[Reply]:
     """Entry: office members only; `/export 2026-Q4 docx` skips the questions it answers."""
     if turn.member is None or not is_office(turn.member):
         return await turn.done(turn.t("export.chat.forbidden"))
+    if turn.msg.channel in FILELESS_CHANNELS:
+        return await turn.done(turn.t("export.chat.no_files_here"))
     data = _parse_args(turn.msg.args)
     if data is None:
         return await turn.done(turn.t("export.chat.usage"))
@@ -201,6 +205,8 @@ async def status_chart(turn: Turn, plan_id: int, period_key: str | None = None) 
 
     Returns a Reply carrying the image, or a Reply explaining why there is none.
     """
+    if turn.msg.channel in FILELESS_CHANNELS:
+        return Reply(turn.t("export.chat.no_files_here"))
     plan = await turn.session.get(Plan, plan_id)
     if plan is None:
         return Reply(turn.t("export.error.no_plan"))

@@ -150,3 +150,20 @@ async def test_status_chart_reply(db: Database, clock: FrozenClock, tmp_path: Pa
     width, height = png_size(await read(reply.file.path))
     assert width > height > 300
     assert missing.file is None and missing.text
+
+
+async def test_zalo_cannot_carry_files_so_it_is_told(
+    db: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    sc = await build_plan(db, clock, tmp_data=str(tmp_path))
+    office = Chat(Conversations(sc.deps), "zalo-office", channel="zalo")
+    await office.send(f"/start {await invite_code(sc.deps, VHXH, Role.COORDINATOR)}")
+    await office.send("/xuatbaocao 2026-Q4 docx")
+    assert "Zalo chưa hỗ trợ gửi tệp" in office.text
+    assert not any(r.file for r in office.last)
+    async with db.transaction() as s:
+        turn = Turn(sc.deps, s, Incoming("zalo", "zalo-office", "z1"), clock.now(), "vi")
+        reply = await export.status_chart(turn, sc.plan_id, "2026-Q4")
+    assert reply.file is None and "Zalo" in reply.text
+    exported = tmp_path / "exports"
+    assert not await asyncio.to_thread(exported.exists)
