@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 import zoneinfo
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +19,7 @@ from domain.errors import DomainError
 from domain.export import ExportFormat, TaskState, Timeliness, export, gather_export
 from domain.membership import create_invite, redeem_invite
 from domain.periods import period_by_key
-from domain.registry import add_task, create_plan, find_unit, rule_specs, set_rule
+from domain.registry import add_task, create_plan, find_unit, list_tasks, rule_specs, set_rule
 from domain.reports import ReportAnswers, submit_report
 
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -60,14 +62,15 @@ async def build_plan(
     *,
     family: DocumentFamily = DocumentFamily.ADMINISTRATIVE,
     with_reports: bool = True,
-    tmp_data: str = "/tmp",
+    tmp_data: str | None = None,
 ) -> Scenario:
     """A special zone's plan with six tasks, a quarterly rule (day 10) and reports for 2026-Q4.
 
     Q4 is due 10/12/2026. Phòng VH-XH reports on time, Trạm Y tế three days late, Phòng Kinh tế
     one of its two tasks, Công an and MTTQ nothing; a group leads one task.
     """
-    deps = Deps(db=db, clock=clock, tz=TZ, data_dir=__import__("pathlib").Path(tmp_data))
+    data_dir = Path(tmp_data) if tmp_data else Path(tempfile.gettempdir()) / "dondoc-export-tests"
+    deps = Deps(db=db, clock=clock, tz=TZ, data_dir=data_dir)
     clock.set(hanoi(2026, 11, 2))
     now = clock.now()
     party = family is DocumentFamily.PARTY
@@ -302,3 +305,50 @@ async def test_open_period_by_default_and_bad_input(db: Database, clock: FrozenC
     with pytest.raises(DomainError) as missing:
         await gather_export(sc.deps, "999/KH-UBND", None, "vi")
     assert missing.value.key == "export.error.plan_not_found"
+
+
+async def test_task_done_in_an_earlier_period_owes_nothing(
+    db: Database, clock: FrozenClock
+) -> None:
+    sc = await build_plan(db, clock, with_reports=False)
+    clock.set(hanoi(2026, 9, 5))
+    async with db.transaction() as s:
+        plan = await s.get(Plan, sc.plan_id)
+        assert plan is not None
+        q3 = period_by_key(await rule_specs(s, plan.id), "2026-Q3")
+        assert q3 is not None
+        tasks = await list_tasks(s, plan.id)
+        unit = await find_unit(s, TYT)
+        assert unit is not None
+        invite = await create_invite(
+            s, clock.now(), role=Role.FOCAL, unit=unit, ttl=dt.timedelta(days=7)
+        )
+        member = await redeem_invite(
+            s,
+            clock.now(),
+            code=invite.code,
+            channel="console",
+            external_id="tyt",
+            chat_id="tyt",
+            display_name=None,
+            locale="vi",
+        )
+        await submit_report(
+            s,
+            clock.now(),
+            TZ,
+            plan=plan,
+            period=q3,
+            task=tasks[1],
+            unit=unit,
+            member=member,
+            answers=ReportAnswers(status=ReportStatus.DONE, progress=100, results="Xong."),
+        )
+    clock.set(hanoi(2026, 12, 15))
+    data = await gather_export(sc.deps, None, "2026-Q4", "vi")
+    task2 = data.tasks[1]
+    assert task2.entries[0].timeliness is Timeliness.DONE_EARLIER
+    assert task2.state is TaskState.DONE and task2.overdue_days is None
+    assert TYT not in {u.name for u in data.units}  # nothing left to report this period
+    q3_data = await gather_export(sc.deps, None, "2026-Q3", "vi")
+    assert {u.name: u.timeliness for u in q3_data.units}[TYT] is Timeliness.ON_TIME

@@ -668,7 +668,7 @@ def _appendix(doc: Any, data: ExportData, locale: str) -> None:
                 task.title,
                 "\n".join(task.leads),
                 "\n".join(task.supports),
-                task.timeframe_text,
+                task.timeframe_text or fmt_date(task.due_date),
                 _appendix_results(task, locale),
                 _appendix_state(task, locale),
                 _appendix_note(task, locale),
