@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from domain.export.data import ExportData, TaskData
 from domain.export.labels import (
     entry_timeliness_label,
+    fmt_date,
     status_label,
     unit_timeliness_label,
     xml_safe,
@@ -100,7 +101,7 @@ def _task_cells(task: TaskData) -> list[Any]:
         xml_safe(task.title),
         xml_safe("\n".join(task.leads)),
         xml_safe("\n".join(task.supports)),
-        xml_safe(task.timeframe_text),
+        xml_safe(task.timeframe_text) or fmt_date(task.due_date),
     ]
 
 
