@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -341,6 +342,14 @@ class Report(Base):
     __table_args__ = (
         UniqueConstraint("task_id", "unit_id", "period_key"),
         Index("ix_reports_plan_period", "plan_id", "period_key"),
+        # Finished work is looked up on every status query: keep that lookup tiny.
+        Index(
+            "ix_reports_done",
+            "task_id",
+            "unit_id",
+            postgresql_where=text("status = 'done'"),
+            sqlite_where=text("status = 'done'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

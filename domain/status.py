@@ -6,11 +6,24 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from db.models import ChatAccount, Member, Plan, Report, Task, TaskRole, TaskUnit, Unit
+from db.models import (
+    ChatAccount,
+    Member,
+    Plan,
+    Report,
+    ReportStatus,
+    Task,
+    TaskRole,
+    TaskUnit,
+    Unit,
+    UnitKind,
+)
 from domain.periods import Period
 from domain.reports import days_late, expected_pairs, local_date
 
@@ -80,41 +93,66 @@ class StatusSummary:
         ]
 
 
+def _not_done_before(plan_id: int, period: Period, task_col: Any, unit_col: Any) -> Any:
+    """SQL: the (task, unit) pair was not reported done in an earlier period."""
+    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=dt.UTC)
+    earlier = aliased(Report)
+    return ~exists().where(
+        earlier.task_id == task_col,
+        earlier.unit_id == unit_col,
+        earlier.plan_id == plan_id,
+        earlier.status == ReportStatus.DONE,
+        earlier.period_key != period.key,
+        earlier.submitted_at < start,
+    )
+
+
 async def summary(
     session: AsyncSession, plan: Plan, period: Period, now: dt.datetime, tz: zoneinfo.ZoneInfo
 ) -> StatusSummary:
-    """Per-unit counts for a period, in three aggregate queries."""
-    expected = await expected_pairs(session, plan.id, period)
-    unit_ids = sorted(expected)
-    names: dict[int, str] = {}
-    if unit_ids:
-        for uid, name in await session.execute(
-            select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))
-        ):
-            names[uid] = name
-    reported: dict[int, list[tuple[int, dt.datetime, bool]]] = {}
-    for task_id, unit_id, submitted, first, late in await session.execute(
+    """Per-unit counts for a period, aggregated in the database (one row per unit)."""
+    rows = await session.execute(
         select(
-            Report.task_id,
-            Report.unit_id,
-            Report.submitted_at,
-            Report.first_submitted_at,
-            Report.late,
-        ).where(Report.plan_id == plan.id, Report.period_key == period.key)
-    ):
-        reported.setdefault(unit_id, []).append((task_id, first, bool(late)))
-        del submitted
-    reachable = await reachable_counts(session, unit_ids)
+            TaskUnit.unit_id,
+            Unit.name,
+            func.count(),
+            func.count(Report.id),
+            func.sum(case((Report.late.is_(True), 1), else_=0)),
+            func.max(Report.first_submitted_at),
+        )
+        .join(Task, Task.id == TaskUnit.task_id)
+        .join(Unit, Unit.id == TaskUnit.unit_id)
+        .outerjoin(
+            Report,
+            and_(
+                Report.task_id == TaskUnit.task_id,
+                Report.unit_id == TaskUnit.unit_id,
+                Report.plan_id == plan.id,
+                Report.period_key == period.key,
+            ),
+        )
+        .where(
+            Task.plan_id == plan.id,
+            Task.active.is_(True),
+            TaskUnit.role == TaskRole.LEAD,
+            Unit.kind == UnitKind.UNIT,
+            _not_done_before(plan.id, period, TaskUnit.task_id, TaskUnit.unit_id),
+        )
+        .group_by(TaskUnit.unit_id, Unit.name)
+    )
+    expected: dict[int, tuple[str, int]] = {}
+    reported: dict[int, tuple[int, int, Any]] = {}
+    for uid, name, total, got, late, last in rows.all():
+        expected[uid] = (name, int(total))
+        reported[uid] = (int(got), int(late or 0), last)
+    reachable = await reachable_counts(session, list(expected))
     units: list[UnitStatus] = []
-    for uid in unit_ids:
-        tasks = set(expected[uid])
-        got = [r for r in reported.get(uid, []) if r[0] in tasks]
-        late_reports = [r for r in got if r[2]]
-        lateness = [days_late(r[1], period.due, tz) for r in got]
-        if not tasks:
-            state = UnitState.NOTHING_DUE
-        elif len(got) >= len(tasks):
-            state = UnitState.DONE_LATE if late_reports else UnitState.DONE
+    for uid, (name, total) in expected.items():
+        got, late, last = reported.get(uid, (0, 0, None))
+        if isinstance(last, str):  # SQLite returns aggregated datetimes as text
+            last = dt.datetime.fromisoformat(last).replace(tzinfo=dt.UTC)
+        if got >= total:
+            state = UnitState.DONE_LATE if late else UnitState.DONE
         elif got:
             state = UnitState.PARTIAL
         else:
@@ -122,13 +160,13 @@ async def summary(
         units.append(
             UnitStatus(
                 unit_id=uid,
-                name=names.get(uid, str(uid)),
-                expected=len(tasks),
-                reported=len(got),
-                late=len(late_reports),
-                max_days_late=max(lateness, default=0),
+                name=name,
+                expected=total,
+                reported=got,
+                late=late,
+                max_days_late=days_late(last, period.due, tz) if last else 0,
                 state=state,
-                last_submitted_at=max((r[1] for r in got), default=None),
+                last_submitted_at=last,
                 reachable_members=reachable.get(uid, 0),
             )
         )

@@ -7,7 +7,16 @@ import datetime as dt
 
 from bot.cli import CliError, emit
 from bot.runtime import Runtime
-from db.models import DocumentFamily, PeriodKind, Plan, Role, ScheduleKind, Task, TaskRole
+from db.models import (
+    CutoffMode,
+    DocumentFamily,
+    PeriodKind,
+    Plan,
+    Role,
+    ScheduleKind,
+    Task,
+    TaskRole,
+)
 from domain.membership import create_invite, list_members
 from domain.periods import open_period
 from domain.registry import (
@@ -54,6 +63,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--issued-on", type=_date)
     p.add_argument("--coordinator", help="coordinating unit's name")
     p.add_argument("--family", choices=[f.value for f in DocumentFamily], default="administrative")
+    p.add_argument(
+        "--cutoff",
+        choices=[c.value for c in CutoffMode],
+        default=CutoffMode.DECREE_09.value,
+        help="data cut-off: Decree 09/2019 windows (default) or calendar periods",
+    )
     p.set_defaults(func=_plan_create)
     plan.add_parser("list", help="list plans").set_defaults(func=_plan_list)
     p = plan.add_parser("show", help="show a plan, its rules and tasks")
@@ -137,6 +152,7 @@ async def _plan_create(args: argparse.Namespace, runtime: Runtime) -> int:
             issued_on=args.issued_on,
             coordinator=args.coordinator,
             family=DocumentFamily(args.family),
+            cutoff_mode=CutoffMode(args.cutoff),
         )
     emit(
         args,

@@ -241,6 +241,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.create_index('ix_reports_plan_period', ['plan_id', 'period_key'], unique=False)
+        batch_op.create_index('ix_reports_done', ['task_id', 'unit_id'], unique=False, postgresql_where=sa.text("status = 'done'"), sqlite_where=sa.text("status = 'done'"))
         batch_op.create_index(batch_op.f('ix_reports_task_id'), ['task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reports_unit_id'), ['unit_id'], unique=False)
 
@@ -336,6 +337,7 @@ def downgrade() -> None:
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reports_unit_id'))
         batch_op.drop_index(batch_op.f('ix_reports_task_id'))
+        batch_op.drop_index('ix_reports_done')
         batch_op.drop_index('ix_reports_plan_period')
 
     op.drop_table('reports')

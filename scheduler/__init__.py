@@ -1,0 +1,1 @@
+"""Scheduled jobs: APScheduler ticks that sweep what is due from the database."""
