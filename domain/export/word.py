@@ -94,7 +94,7 @@ def _add_text(run_parent: Any, text: str, size: float, **style: bool) -> None:
         style.get("italic", False),
         style.get("underline", False),
     )
-    lines = xml_safe(text).split("\n")
+    lines = xml_safe(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     for i, line in enumerate(lines):
         r = OxmlElement("w:r")
         r.append(copy.deepcopy(rpr))
@@ -415,6 +415,7 @@ def _section_one(doc: Any, data: ExportData, locale: str) -> None:
         ),
         indent=True,
     )
+    _para(doc, t("export.doc.rollout_hint", locale), indent=True, italic=True)
 
 
 def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> None:
