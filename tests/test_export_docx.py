@@ -15,7 +15,8 @@ from docx.text.paragraph import Paragraph
 from db.database import Database
 from db.models import DocumentFamily, Plan
 from domain.clock import FrozenClock
-from domain.export import ExportFormat, export
+from domain.export import ExportFormat, export, gather_export
+from domain.export.word import render_docx
 from domain.periods import period_by_key
 from domain.registry import rule_specs
 from domain.status import UnitState, summary
@@ -284,3 +285,18 @@ async def test_period_without_reports_is_still_a_draft(db: Database, clock: Froz
     appendix = [b for b in blocks(doc) if isinstance(b, Table)][-1]
     assert len(appendix.rows) == 1 + 6
     assert {r.cells[6].text for r in appendix.rows[1:]} == {"Chưa có báo cáo"}
+
+
+async def test_english_labels_and_unsafe_characters(db: Database, clock: FrozenClock) -> None:
+    sc = await build_plan(db, clock)
+    data = await gather_export(sc.deps, None, "2026-Q4", "en")
+    entry = data.tasks[0].entries[0]
+    entry.results = "Dòng một\r\nDòng hai\x0bkết thúc"
+    doc = Document(io.BytesIO(render_docx(data, "en", TZ)))
+    flat = texts(blocks(doc))
+    assert "REPORT" in flat and "SOCIALIST REPUBLIC OF VIETNAM" in flat
+    assert any(
+        p.startswith("Results for Q4 2026 of implementing Plan No. 125/KH-UBND") for p in flat
+    )
+    # A control character XML cannot hold shows as U+FFFD instead of breaking the file.
+    assert any("Dòng một\nDòng hai\ufffdkết thúc" in p for p in flat)

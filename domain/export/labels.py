@@ -63,8 +63,10 @@ def status_label(status: ReportStatus | TaskState, locale: str) -> str:
 
 
 def lower_first(text: str) -> str:
-    """ "Quý IV/2026" -> "quý IV/2026" (a period label inside a sentence)."""
-    return text[:1].lower() + text[1:]
+    """ "Quý IV/2026" -> "quý IV/2026" inside a sentence; "Q4 2026" and "UBND" stay as they are."""
+    if len(text) > 1 and text[1].islower():
+        return text[:1].lower() + text[1:]
+    return text
 
 
 # Document types keep their capital when a title starts with one ("về Nghị quyết số 72…").
