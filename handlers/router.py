@@ -29,7 +29,7 @@ FlowHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
 
 
 async def _cancel(turn: Turn) -> list[Reply]:
-    had_form = turn.form is not None
+    had_form = turn.in_form
     return await turn.done(turn.t("form.cancelled" if had_form else "form.nothing_to_cancel"))
 
 
@@ -139,6 +139,10 @@ class Conversations:
         command = msg.command
         if command is not None:
             return await self._command(turn, command)
+        if turn.form is not None and not turn.in_form:
+            # Anything but one of the closing options ends the menu quietly.
+            await clear_form(turn.session, msg.channel, msg.user_id)
+            turn.form = None
         if turn.form is not None:
             flow = FLOWS.get(turn.form.flow)
             if flow is None or (turn.member is None and turn.form.flow != "language"):
@@ -175,6 +179,9 @@ class Conversations:
         return None
 
     async def _command(self, turn: Turn, command: str) -> list[Reply]:
+        if turn.form is not None and not turn.in_form:
+            await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)
+            turn.form = None
         handler = COMMANDS.get(command)
         if handler is None:
             turn.say(turn.t("error.unknown_command", command=command))

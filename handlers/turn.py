@@ -16,6 +16,8 @@ from locales import t
 
 OPTIONS_KEY = "_options"
 QUESTION_KEY = "_question"
+# A finished form's closing options ("Report the next task", "Close"): not a form in progress.
+MENU_FLOW = "menu"
 
 
 @dataclass
@@ -73,10 +75,17 @@ class Turn:
         return [*self.replies, Reply(text, opts)]
 
     async def done(self, text: str, options: list[Option] | None = None) -> list[Reply]:
-        """End the form and answer."""
+        """End the form and answer; options offered here stay selectable by number or label."""
+        if options:
+            return await self.ask(MENU_FLOW, MENU_FLOW, text, options, data={})
         await clear_form(self.session, self.msg.channel, self.msg.user_id)
         self.form = None
-        return [*self.replies, Reply(text, options or [])]
+        return [*self.replies, Reply(text)]
+
+    @property
+    def in_form(self) -> bool:
+        """True while a real form is in progress (a closing menu does not count)."""
+        return self.form is not None and self.form.flow != MENU_FLOW
 
     def say(self, text: str, options: list[Option] | None = None) -> None:
         """Queue a message sent before the next question."""

@@ -120,8 +120,13 @@ async def test_report_end_to_end_with_bad_input(deps: Deps, db: Database) -> Non
         assert not report.late
         att = (await s.execute(select(Attachment))).scalar_one()
         assert Path(att.path).read_bytes() == b"%PDF-1.4 test"
-    assert await count(db, FormSession) == 0
     assert await count(db, AuditLog, action="submit") == 1
+    # The closing options stay selectable by number: "1" reports the next task.
+    assert await count(db, FormSession, flow="menu") == 1
+    await chat.send("1")
+    assert "Nhiệm vụ 9" in chat.text and "Tình trạng" in chat.text
+    await chat.send("/huy")
+    assert await count(db, FormSession) == 0
 
 
 async def test_edit_keeps_versions(deps: Deps, db: Database) -> None:
