@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "bot.commands.database",
     "bot.commands.registry",
     "bot.commands.run",
+    "bot.commands.reminders",
+    "bot.commands.holidays",
     "bot.commands.export",
 )
 

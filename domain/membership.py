@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from db.models import ChatAccount, Invite, Member, Role, Unit
 from domain.errors import DomainError
@@ -68,7 +68,7 @@ async def account_member(
     row = await session.execute(
         select(ChatAccount)
         .where(ChatAccount.channel == channel, ChatAccount.external_id == external_id)
-        .options(selectinload(ChatAccount.member).selectinload(Member.unit))
+        .options(joinedload(ChatAccount.member).joinedload(Member.unit))
     )
     account = row.scalar_one_or_none()
     if account is None or not account.member.active:

@@ -1,1 +1,2 @@
-"""Scheduled jobs: APScheduler ticks that sweep what is due from the database."""
+"""Scheduled work: APScheduler ticks that sweep what is due from the database (reminders),
+and a channel-neutral rate limiter."""

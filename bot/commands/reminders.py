@@ -1,0 +1,149 @@
+"""`dondoc reminders preview|policy`: what the engine would send, and the plan's reminder policy."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from bot.cli import CliError, emit
+from bot.runtime import Runtime
+from db.models import Plan
+from domain.errors import DomainError
+from domain.registry import find_plan
+from domain.reminders import Notice, Reminder, plan_window, policy_of, set_policy
+from locales import t
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `reminders` commands."""
+    rem = sub.add_parser("reminders", help="reminder schedule and policy")
+    rsub = rem.add_subparsers(dest="reminders_command", metavar="ACTION", required=True)
+
+    prev = rsub.add_parser("preview", help="list every reminder due in a window")
+    prev.add_argument("--plan", required=True, help="plan id or number")
+    prev.add_argument("--from", dest="first", required=True, help="first day, YYYY-MM-DD")
+    prev.add_argument("--to", dest="last", required=True, help="last day, YYYY-MM-DD")
+    prev.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
+    prev.set_defaults(func=_preview)
+
+    pol = rsub.add_parser("policy", help="show or change a plan's reminder policy")
+    pol.add_argument("--plan", required=True, help="plan id or number")
+    pol.add_argument("--days", help="days of the due month, e.g. 10,15,20 (empty: none)")
+    pol.add_argument("--offsets", help="days before the due date, e.g. 7,3,1,0")
+    pol.add_argument("--overdue", help="days after the due date, e.g. 1,3")
+    pol.add_argument("--task-offsets", dest="task_offsets", help="days before task deadlines")
+    pol.add_argument("--time", help="local send time, HH:MM")
+    pol.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
+    pol.set_defaults(func=_policy)
+
+
+def parse_date(text: str) -> dt.date:
+    """YYYY-MM-DD, else a DomainError naming the value."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise DomainError("reminders.bad_date", value=text) from None
+
+
+def parse_days(text: str) -> list[int]:
+    """ "7,3,1,0" -> [7, 3, 1, 0]; "" -> []."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    try:
+        return [int(p) for p in parts]
+    except ValueError:
+        raise DomainError("reminders.bad_list", value=text) from None
+
+
+def notice_text(notice: Notice, locale: str) -> str:
+    """A warning in words."""
+    return t(notice.key, locale, **dict(notice.params))
+
+
+def _line(rem: Reminder, runtime: Runtime) -> str:
+    loc = runtime.settings.default_locale
+    if rem.recipients:
+        who = ", ".join(f"{r.name or r.chat_id} ({r.channel})" for r in rem.recipients)
+    else:
+        who = t("reminders.preview_nobody", loc)
+    return t(
+        "reminders.preview_line",
+        loc,
+        at=rem.slot.at.astimezone(runtime.deps.tz).strftime("%Y-%m-%d %H:%M %z"),
+        kind=rem.kind,
+        period=rem.slot.period_key or "-",
+        due=rem.slot.due.isoformat(),
+        unit=rem.unit_name or t("reminders.preview_office", loc),
+        recipients=who,
+    )
+
+
+async def _plan(runtime: Runtime, ref: str) -> Plan:
+    async with runtime.db.read() as s:
+        plan = await find_plan(s, ref)
+    if plan is None:
+        raise CliError(t("reminders.no_plan", runtime.settings.default_locale, plan=ref))
+    return plan
+
+
+async def _preview(args: argparse.Namespace, runtime: Runtime) -> int:
+    first, last = parse_date(args.first), parse_date(args.last)
+    if last < first:
+        raise DomainError("workdays.bad_range", first=first.isoformat(), last=last.isoformat())
+    tz = runtime.deps.tz
+    plan = await _plan(runtime, args.plan)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(last, dt.time.max, tzinfo=tz)
+    async with runtime.db.read() as s:
+        outcome = await plan_window(s, plan, tz, start, end, runtime.deps.now())
+    loc = runtime.settings.default_locale
+    warnings = [notice_text(n, loc) for n in outcome.warnings]
+    data = {"reminders": [r.as_json(tz) for r in outcome.reminders], "warnings": warnings}
+    lines = [_line(r, runtime) for r in outcome.reminders] or [t("reminders.preview_empty", loc)]
+    lines.extend(t("reminders.warning", loc, text=w) for w in warnings)
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+async def _policy(args: argparse.Namespace, runtime: Runtime) -> int:
+    plan = await _plan(runtime, args.plan)
+    changes = {
+        "days": parse_days(args.days) if args.days is not None else None,
+        "offsets": parse_days(args.offsets) if args.offsets is not None else None,
+        "overdue": parse_days(args.overdue) if args.overdue is not None else None,
+        "task_offsets": parse_days(args.task_offsets) if args.task_offsets is not None else None,
+    }
+    async with runtime.db.transaction() as s:
+        row = await s.get(Plan, plan.id)
+        assert row is not None
+        if any(v is not None for v in changes.values()) or args.time is not None:
+            policy = await set_policy(
+                s, row, runtime.deps.now(), time=args.time, actor="cli", **changes
+            )
+        else:
+            policy = policy_of(row)
+    loc = runtime.settings.default_locale
+    none = t("reminders.none", loc)
+    data = {
+        "plan": plan.id,
+        "days": list(policy.days),
+        "offsets": list(policy.offsets),
+        "overdue": list(policy.overdue),
+        "task_offsets": list(policy.task_offsets),
+        "time": policy.time.strftime("%H:%M"),
+    }
+    text = t(
+        "reminders.policy_show",
+        loc,
+        plan=plan.number or plan.id,
+        days=",".join(map(str, policy.days)) or none,
+        offsets=",".join(map(str, policy.offsets)),
+        overdue=",".join(map(str, policy.overdue)),
+        task_offsets=",".join(map(str, policy.task_offsets)),
+        time=data["time"],
+    )
+    emit(args, data, text)
+    return 0

@@ -1,0 +1,61 @@
+"""`handlers.outbound.Outbound` on Telegram: what reminders and digests send through."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, Message
+from telegram.error import Forbidden, RetryAfter, TelegramError
+
+from bot.telegram.ratelimit import retry_after_seconds
+from bot.telegram.render import CHANNEL, send_reply
+from domain.deps import Deps
+from domain.membership import mark_unreachable
+from handlers.messages import RecipientUnreachable, Reply, RetryLater, SendError
+
+log = logging.getLogger(__name__)
+
+
+class TelegramOutbound:
+    """Sends neutral replies to Telegram chats.
+
+    Flood limits, 429 and network errors are retried by the bot's limiter
+    (`bot.telegram.ratelimit.Limiter`); what is still failing after that is raised as
+    `RetryLater` or `SendError`. A 403 (blocked, never started) marks the chat's accounts
+    unreachable and raises `RecipientUnreachable`.
+    """
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot, deps: Deps) -> None:
+        self.bot = bot
+        self.deps = deps
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Deliver one reply."""
+        await self.deliver(chat_id, reply)
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Message | None:
+        """Deliver one reply; returns the message carrying its keyboard, if any."""
+        try:
+            return await send_reply(self.bot, chat_id, reply)
+        except Forbidden as exc:
+            await self.mark_unreachable(chat_id, str(exc))
+            raise RecipientUnreachable(str(exc)) from exc
+        except RetryAfter as exc:
+            raise RetryLater(str(exc), retry_after_seconds(exc)) from exc
+        except TelegramError as exc:
+            raise SendError(f"{type(exc).__name__}: {exc}") from exc
+
+    async def send_all(self, chat_id: str, replies: list[Reply]) -> Message | None:
+        """Deliver replies in order; returns the last message sent with a keyboard."""
+        last: Message | None = None
+        for reply in replies:
+            last = await self.deliver(chat_id, reply) or last
+        return last
+
+    async def mark_unreachable(self, chat_id: str, reason: str) -> None:
+        """Remember that the chat blocked the bot (shown to the office)."""
+        log.info("telegram chat %s unreachable: %s", chat_id, reason)
+        async with self.deps.db.transaction() as session:
+            await mark_unreachable(session, CHANNEL, chat_id, self.deps.now(), reason)

@@ -1,0 +1,172 @@
+"""Outgoing-call limiter for python-telegram-bot: flood limits, 429 retries, network backoff.
+
+Kept Telegram-specific on purpose: PTB's `AIORateLimiter` does not retry by default and has no
+per-private-chat limit. Messages (send/edit) share an overall budget (about 30/s) and each chat
+its own (about 1/s, with a small burst so a reply split in two is not held back a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+import warnings
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+# Calls that put a message in a chat (and count against Telegram's flood limits).
+MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
+# Calls that must not be repeated blindly after a network error of unknown outcome are none
+# of ours: a duplicate message is better than a lost one.
+
+
+class TokenBucket:
+    """`rate` tokens a second, at most `burst` saved up."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+        self.lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        """Wait for one token."""
+        async with self.lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+                self.stamp = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """`retry_after` of a 429 in seconds, whichever type this PTB version returns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value: int | float | dt.timedelta = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+class Limiter(BaseRateLimiter[None]):
+    """Waits for the flood budgets, honours `retry_after` and retries network errors."""
+
+    def __init__(
+        self,
+        *,
+        overall_per_second: float = 30.0,
+        per_chat_per_second: float = 1.0,
+        chat_burst: float = 3.0,
+        group_per_minute: float = 20.0,
+        max_retries: int = 5,
+        backoff: float = 0.5,
+        max_backoff: float = 10.0,
+        max_retry_after: float = 60.0,
+    ) -> None:
+        self.overall = (
+            TokenBucket(overall_per_second, overall_per_second) if overall_per_second else None
+        )
+        self.per_chat_per_second = per_chat_per_second
+        self.chat_burst = chat_burst
+        self.group_per_minute = group_per_minute
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_retry_after = max_retry_after
+        self._chats: dict[str, TokenBucket] = {}
+        # Set while a 429 pause is in force: every message waits for it.
+        self._paused_until = 0.0
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    def _chat_bucket(self, chat_id: str) -> TokenBucket | None:
+        if not self.per_chat_per_second:
+            return None
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if len(self._chats) > 10_000:
+                self._chats.clear()
+            if chat_id.startswith("-"):
+                bucket = TokenBucket(self.group_per_minute / 60.0, 3.0)
+            else:
+                bucket = TokenBucket(self.per_chat_per_second, self.chat_burst)
+            self._chats[chat_id] = bucket
+        return bucket
+
+    async def _acquire(self, chat_id: str | None) -> None:
+        pause = self._paused_until - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        if chat_id is not None:
+            bucket = self._chat_bucket(chat_id)
+            if bucket is not None:
+                await bucket.take()
+        if self.overall is not None:
+            await self.overall.take()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Run one Bot API call within the limits, retrying 429 and transient errors."""
+        counted = endpoint in MESSAGE_METHODS
+        chat = data.get("chat_id")
+        chat_id = None if chat is None else str(chat)
+        attempt = 0
+        while True:
+            if counted:
+                await self._acquire(chat_id)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                attempt += 1
+                wait = min(retry_after_seconds(exc), self.max_retry_after)
+                if attempt > self.max_retries:
+                    raise
+                log.warning("telegram %s: flood limit, retrying in %.1fs", endpoint, wait)
+                self._paused_until = max(self._paused_until, time.monotonic() + wait)
+                await asyncio.sleep(wait)
+            except BadRequest:
+                raise
+            except NetworkError as exc:
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise
+                wait = min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+                log.warning(
+                    "telegram %s: %s, retry %d in %.1fs",
+                    endpoint,
+                    type(exc).__name__,
+                    attempt,
+                    wait,
+                )
+                await asyncio.sleep(wait)
