@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 
+from sqlalchemy import text
+
+from bot.channels import ChannelRunner
 from bot.console import PERSONAS, ConsoleChat
 from bot.runtime import Runtime
+from bot.web import WebServer
 from domain.demo import load_demo
 from handlers.router import Conversations
 from locales import t
+from scheduler.service import ReminderScheduler, start_reminders
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +42,71 @@ async def run_chat(
     return await chat.run(PERSONAS[persona] if persona else None)
 
 
+def build_channels(runtime: Runtime, conversations: Conversations) -> list[ChannelRunner]:
+    """A runner for every channel whose token is configured."""
+    settings = runtime.settings
+    runners: list[ChannelRunner] = []
+    if settings.telegram_bot_token is not None:
+        from bot.telegram import build_telegram
+
+        runners.append(build_telegram(settings, runtime.deps, conversations))
+    if settings.zalo_bot_token is not None:
+        from bot.zalo.runner import build_zalo
+
+        runners.append(build_zalo(settings, runtime.deps, conversations))
+    return runners
+
+
+async def serve(runtime: Runtime, runners: list[ChannelRunner], stop: asyncio.Event) -> int:
+    """HTTP server, channels and reminders until `stop` is set; then a clean shutdown."""
+    settings = runtime.settings
+    web = WebServer(settings.http_host, settings.http_port)
+    web.add_check("database", lambda: database_ok(runtime))
+    for runner in runners:
+        web.add_routes(runner.web_routes())
+        web.add_check(runner.name, runner.healthy)
+    await web.start()
+    started: list[ChannelRunner] = []
+    reminders: ReminderScheduler | None = None
+    try:
+        for runner in runners:
+            await runner.start()
+            started.append(runner)
+            log.info("%s channel started", runner.name)
+        reminders = start_reminders(runtime.deps, {r.name: r.outbound for r in runners})
+        log.info("reminder scheduler started")
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        if reminders is not None:
+            reminders.shutdown()
+        for runner in reversed(started):
+            try:
+                await runner.stop()
+            except Exception:
+                log.exception("stopping %s failed", runner.name)
+        await web.stop()
+    return 0
+
+
+async def database_ok(runtime: Runtime) -> bool:
+    """Health check: the database answers a trivial query."""
+    async with runtime.db.read() as s:
+        await s.execute(text("SELECT 1"))
+    return True
+
+
 async def run_service(runtime: Runtime) -> int:
     """Run the configured channels and the scheduler; with none configured, the demo chat."""
     settings = runtime.settings
     if settings.telegram_bot_token is None and settings.zalo_bot_token is None:
         print(t("console.no_token", settings.default_locale))
         return await run_chat(runtime)
-    raise SystemExit("channels are not wired yet")
+    conversations = Conversations(runtime.deps)
+    runners = build_channels(runtime, conversations)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return await serve(runtime, runners, stop)

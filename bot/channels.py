@@ -13,7 +13,15 @@ class ChannelRunner(Protocol):
     """A configured channel: receives updates (polling or webhook) and sends replies."""
 
     name: str
-    outbound: Outbound
+
+    @property
+    def outbound(self) -> Outbound:
+        """Sends unprompted messages (reminders, digests) on this channel."""
+        ...
+
+    async def healthy(self) -> bool:
+        """True while the channel works (for /healthz)."""
+        ...
 
     async def start(self) -> None:
         """Connect (getMe), then start polling or register the webhook."""

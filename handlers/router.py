@@ -17,7 +17,7 @@ from db.database import DatabaseUnavailable
 from db.models import FormSession
 from domain.deps import Deps
 from domain.membership import account_member, mark_reachable
-from handlers import basics, report_form, status, tasks
+from handlers import basics, link, remind, report_form, status, tasks
 from handlers.messages import Incoming, Reply
 from handlers.turn import Turn, clear_form
 from locales import normalize_locale, t
@@ -64,6 +64,11 @@ FLOWS: dict[str, FlowHandler] = {
     "status": status.resume,
     "language": basics.resume_language,
 }
+
+# Features that register their own commands, flows and help lines.
+link.install()
+remind.register(COMMANDS, FLOWS)
+basics.OFFICE_HELP_EXTRA.append("help.remind")
 
 # A document sent outside any form by the office (plan import hooks in here).
 OfficeFileHandler = Callable[[Turn], Awaitable[list[Reply]]]

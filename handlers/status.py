@@ -8,6 +8,7 @@ from db.models import Plan, Task, Unit
 from domain.membership import is_office
 from domain.periods import Period
 from domain.status import UnitState, summary, task_detail, unit_detail
+from handlers import remind
 from handlers.common import PAGE_SIZE, active_plans, fmt_date, plan_periods, short
 from handlers.messages import Option, Reply
 from handlers.turn import Turn
@@ -156,7 +157,11 @@ async def _unit(turn: Turn, data: dict[str, Any], unit_id: int) -> list[Reply]:
         else:
             mark = "❌" if line.expected else "·"
             lines.append(f"{mark} {line.task.ref}. {short(line.task.title, 80)}")
-    options = [Option("back", turn.t("common.back")), Option("cancel", turn.t("common.close"))]
+    options = [
+        remind.unit_option(turn, unit_id),
+        Option("back", turn.t("common.back")),
+        Option("cancel", turn.t("common.close")),
+    ]
     return await turn.ask(FLOW, "detail", "\n".join(lines), options, data=data)
 
 
@@ -196,6 +201,8 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
         return await _summary(turn, {"plan_id": int(c[5:])})
     if c == "back":
         return await _summary(turn, data)
+    if c.startswith("remind:") and c[7:].isdigit():
+        return await remind.start_unit(turn, data["plan_id"], data["period"], int(c[7:]))
     if c.startswith("units:"):
         return await _units(turn, data, int(c[6:]))
     if c.startswith("tasks:"):
