@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "bot.commands.run",
     "bot.commands.reminders",
     "bot.commands.holidays",
+    "bot.commands.plan_import",
     "bot.commands.export",
 )
 

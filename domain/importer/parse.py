@@ -1,0 +1,1041 @@
+"""Structure parsers: blocks of a plan document to a neutral ParsedPlan.
+
+Tasks come from appendix tables, else from numbered sections with "Đơn vị chủ trì:" lines, else
+from prose ("X chủ trì, phối hợp Y … trong quý I/2026") and the duties listed under
+"Tổ chức thực hiện". Metadata, the coordinating unit and the reporting clause are read wherever
+they stand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from db.models import DocumentFamily, ScheduleKind
+from domain.importer.model import (
+    Block,
+    Document,
+    Para,
+    ParsedPlan,
+    ParsedTask,
+    ParsedUnit,
+    Table,
+    Warn,
+)
+from domain.importer.unitnames import (
+    HEADS,
+    KnownNames,
+    loose_key,
+    split_units,
+    starts_with_head,
+)
+from domain.timeframes import Timeframe, find_deadline, parse_reporting, parse_timeframe
+from domain.units import is_group, strip_qualifier, unit_key
+
+MAX_UNIT_NAME = 200
+_ROMAN_RE = re.compile(
+    r"^(?=[IVXLC]+\b)(M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3}))[.)]?$"
+)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _low(text: str) -> str:
+    return re.sub(r"\s+", " ", _nfc(text).lower()).strip()
+
+
+# ---------------------------------------------------------------- tables
+
+
+def column_role(header: str) -> str | None:
+    """What a header cell names, whatever its wording."""
+    h = _low(header).replace("\n", " ")
+    if not h or len(h) > 60 or len(h.split()) > 8:
+        return None  # a header cell is a short label, not a task's text
+    if re.search(r"sản phẩm|kinh phí|nguồn vốn|ghi chú|hình thức|dự toán|kết quả|chỉ tiêu", h):
+        return "other"
+    if re.search(r"thời gian|thời hạn|tiến độ|hoàn thành|mốc|timeframe|deadline|due", h):
+        return "time"
+    if "phối hợp" in h or "support" in h:
+        return "support"
+    if re.match(r"(nội dung|tên|nhiệm vụ|công việc|hoạt động|giải pháp)", h) and "chủ trì" not in h:
+        return "title"
+    if re.search(r"chủ trì|thực hiện|chịu trách nhiệm|đầu mối|giao cho|phụ trách|lead", h):
+        return "lead"
+    if re.search(r"^(stt|tt|số tt|số thứ tự|mã|mã số|số|ref|no\.?|#)(\b|$)", h):
+        return "ref"
+    if re.search(r"^(group|section)\b", h):
+        return "section"
+    if re.search(r"^(task|title)\b", h):
+        return "title"
+    if re.search(r"nhóm|lĩnh vực|chương trình", h) and "nhiệm vụ" not in h.replace(
+        "nhóm nhiệm vụ", ""
+    ):
+        return "section"
+    if re.search(r"nhiệm vụ|nội dung|tên|công việc|hoạt động|giải pháp|đề án", h):
+        return "title"
+    return None
+
+
+def header_roles(row: list[str]) -> dict[int, str] | None:
+    """Column roles when the row is a task table's header, else None."""
+    roles: dict[int, str] = {}
+    for i, cell in enumerate(row):
+        role = column_role(cell)
+        if role == "title" and "title" in roles.values():
+            role = "detail"  # "Nhiệm vụ" then "Nội dung cụ thể": the second adds detail
+        if role and role not in roles.values():
+            roles[i] = role
+        elif role == "lead" and "lead" in roles.values() and "support" not in roles.values():
+            roles[i] = "support"
+    values = set(roles.values())
+    if "title" in values and ({"lead", "support"} & values):
+        return roles
+    return None
+
+
+@dataclass
+class _TableState:
+    roles: dict[int, str] | None = None
+    header: list[str] = field(default_factory=list)
+    last: dict[str, str] | None = None
+    section: str | None = None
+    group_label: str | None = None
+
+
+def _row_cells(row: list[str], roles: dict[int, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i, role in roles.items():
+        if i < len(row) and role != "other":
+            out[role] = row[i].strip()
+    return out
+
+
+def _is_numbering_row(row: list[str]) -> bool:
+    cells = [c.strip("() ") for c in row if c.strip()]
+    return len(cells) >= 3 and all(c.isdigit() for c in cells)
+
+
+def _append(prev: str, more: str) -> str:
+    if not more:
+        return prev
+    if not prev:
+        return more
+    return f"{prev} {more}"
+
+
+class _TableReader:
+    """Reads task rows across consecutive tables (a header repeated after each page break)."""
+
+    def __init__(self) -> None:
+        self.state = _TableState()
+        self.rows: list[dict[str, str]] = []
+        self.header_rows: list[list[str]] = []
+
+    def feed(self, table: Table, continues: bool) -> tuple[bool, list[list[str]]]:
+        """Read a table: (is a task table, rows above its header that are prose)."""
+        st = self.state
+        start = 0
+        header_idx = 0
+        found = None
+        for i, row in enumerate(table.rows[:8]):
+            found = header_roles(row)
+            if found:
+                start = header_idx = i
+                break
+        if found is None:
+            if not (continues and st.roles and len(table.rows[0]) >= len(st.header)):
+                return False, table.rows
+        else:
+            if not continues:
+                st.last, st.section, st.group_label = None, None, None
+            st.roles, st.header = dict(found), table.rows[start]
+            start += 1
+            # A two-row header: "Cơ quan thực hiện" over "Chủ trì" | "Phối hợp".
+            if start < len(table.rows):
+                sub = table.rows[start]
+                sub_roles = {i: column_role(c) for i, c in enumerate(sub) if column_role(c)}
+                if sub_roles and not any(_ref_like(c) for c in sub[:1]) and len(sub_roles) >= 2:
+                    for i, role in sub_roles.items():
+                        if role in ("lead", "support"):
+                            st.roles[i] = role
+                    start += 1
+                    self.header_rows.append(sub)
+        assert st.roles is not None
+        if found is not None:
+            self.header_rows.append(table.rows[header_idx])
+        leading = table.rows[:header_idx] if found is not None else []
+        for row in table.rows[start:]:
+            self._row(row, st.roles)
+        return True, [r for r in leading if header_roles(r) is None]
+
+    def _row(self, row: list[str], roles: dict[int, str]) -> None:
+        st = self.state
+        if not any(c.strip() for c in row) or _is_numbering_row(row):
+            return
+        if row in self.header_rows or header_roles(row) is not None:
+            return  # the header repeated after a page break
+        cells = _row_cells(row, roles)
+        ref = cells.get("ref", "").strip().rstrip(".")
+        filled = [c for c in row if c.strip()]
+        if (
+            _ROMAN_RE.match(ref)
+            or re.fullmatch(r"[A-ZĐ]", ref)
+            or (len(filled) >= 2 and len(set(filled)) == 1)
+            or (
+                not ref
+                and cells.get("title")
+                and not any(cells.get(k) for k in ("lead", "support", "time"))
+                and (
+                    cells.get("title", "").isupper()
+                    or re.match(r"^(?:[IVX]{1,5}|[A-ZĐ])[.)]\s", cells.get("title", ""))
+                    or (len(filled) == 1 and st.last is None)
+                )
+            )
+        ):
+            label = cells.get("title") or (filled[-1] if filled else "")
+            if len(set(filled)) == 1:
+                label = filled[0]
+            st.section = re.sub(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s*", "", label).strip() or None
+            st.group_label = ref if _ROMAN_RE.match(ref) or re.fullmatch(r"[A-ZĐ]", ref) else None
+            st.last = None
+            return
+        has_ref_col = "ref" in roles.values()
+        # Without a number, a row continues the one above (a page break split it); without a
+        # number column, only a row whose text starts in lower case does.
+        continued = not ref if has_ref_col else cells.get("title", "x")[:1].islower()
+        if continued and st.last is not None:
+            for key in ("title", "detail", "lead", "support", "time", "section"):
+                if cells.get(key):
+                    st.last[key] = _append(st.last.get(key, ""), cells[key])
+            return
+        if not cells.get("title"):
+            return
+        entry = dict(cells)
+        entry["ref"] = ref
+        entry["_section"] = cells.get("section") or st.section or ""
+        entry["_group"] = st.group_label or ""
+        self.rows.append(entry)
+        st.last = entry
+
+
+def _with_detail(row: dict[str, str]) -> str:
+    title, detail = row.get("title", ""), row.get("detail", "")
+    if title and detail:
+        return f"{title.rstrip(' :.')}: {detail}"
+    return title or detail
+
+
+def _ref_like(cell: str) -> bool:
+    return bool(re.fullmatch(r"\d+(\.\d+)*\.?|[IVX]+\.?", cell.strip()))
+
+
+# ---------------------------------------------------------------- prose structure
+
+_NUM_RE = re.compile(r"^((?:\d+\.)*\d+)[.)]?\s+(\S.*)$")
+_LETTER_RE = re.compile(r"^([a-zđ])[).]\s+(\S.*)$")
+_ROMAN_HEAD_RE = re.compile(r"^([IVX]{1,5})[.)]\s*(\S.*)$")
+_LABEL = (
+    r"(?:(?:đơn vị|cơ quan|bộ phận)(?:,\s*(?:đơn vị|cơ quan))?\s+)?(chủ trì|phối hợp|thực hiện|"
+    r"thời gian(?: thực hiện| hoàn thành)?|thời hạn(?: hoàn thành)?|tiến độ(?: thực hiện)?|"
+    r"sản phẩm|kết quả)(?:\s+(?:thực hiện|chính|tham mưu|dự kiến))?\s*:"
+)
+_FIELD_RE = re.compile(r"^[-–•+*]?\s*" + _LABEL + r"\s*(.*)$", re.IGNORECASE)
+_INLINE_RE = re.compile(_LABEL, re.IGNORECASE)
+_FIELD_KIND = {"chủ trì": "lead", "thực hiện": "lead", "phối hợp": "support"}
+_BULLET_RE = re.compile(r"^[-–•+*]\s*")
+_STOP_RE = re.compile(r"^(nơi nhận|kt\.|tm\.|phụ lục|danh mục)\b", re.IGNORECASE)
+_VERBS = (
+    "tổ chức",
+    "triển khai",
+    "thực hiện",
+    "xây dựng",
+    "tuyên truyền",
+    "hướng dẫn",
+    "kiểm tra",
+    "rà soát",
+    "tham mưu",
+    "đề xuất",
+    "nghiên cứu",
+    "phổ biến",
+    "vận động",
+    "theo dõi",
+    "tổng hợp",
+    "đánh giá",
+    "báo cáo",
+    "ban hành",
+    "trình",
+    "phát động",
+    "duy trì",
+    "nâng cao",
+    "đẩy mạnh",
+    "tăng cường",
+    "bảo đảm",
+    "đảm bảo",
+    "lồng ghép",
+    "quản lý",
+    "giám sát",
+    "chỉ đạo",
+    "khảo sát",
+    "tập huấn",
+    "bồi dưỡng",
+    "cung cấp",
+    "hỗ trợ",
+    "củng cố",
+    "lập",
+    "xử lý",
+    "thống kê",
+    "cập nhật",
+    "có trách nhiệm",
+    "bố trí",
+    "chịu trách nhiệm",
+    "để",
+    "nhằm",
+    "trong",
+    "về",
+    "tại",
+    "đến",
+    "cho",
+    "theo",
+    "trước",
+    "chậm nhất",
+    "khi",
+    "là",
+    "chủ trì",
+    "làm đầu mối",
+    "giúp",
+    "phối hợp",
+)
+
+
+# "X là cơ quan chủ trì", "X có trách nhiệm chủ trì": the unit is X.
+_LEAD_TAIL = re.compile(
+    r"\s+(?:là|làm)\s+(?:cơ quan|đơn vị|đầu mối)\b.*$|\s+(?:có trách nhiệm|được giao)$"
+)
+_ROLE_WORDS = re.compile(r"đôn đốc|theo dõi|tổng hợp")
+_CADENCE_WORDS = re.compile(
+    r"thường xuyên|liên tục|h[ằà]ng (?:năm|quý|tháng)|định kỳ (?:hằng |hàng )?(?:năm|quý|tháng)",
+    re.IGNORECASE,
+)
+
+
+def _cut_at_verb(text: str, known: KnownNames) -> str:
+    """The leading unit list of a clause: everything before the first verb outside a name."""
+    low = text.lower()
+    spans = known.covered(text)
+    best = len(text)
+    for verb in _VERBS:
+        for m in re.finditer(r"(?<!\w)" + re.escape(verb) + r"(?!\w)", low):
+            if m.start() == 0 or m.start() >= best:
+                continue
+            # "Trung tâm Dịch vụ tổng hợp": a verb inside a known name is not a verb.
+            if any(s <= m.start() and m.end() <= e for s, e in spans):
+                continue
+            if text[m.start()].isupper():
+                continue
+            # "Ban quản lý chợ": right after a bare head word the verb is part of the name.
+            last = re.split(r",|;|\svà\s", text[: m.start()])[-1].strip()
+            if last and last.lower() in HEADS:
+                continue
+            best = m.start()
+            break
+    return text[:best].strip(" ,;:.")
+
+
+def _set_field(fields: dict[str, str], label: str, value: str) -> None:
+    label = label.lower()
+    value = value.strip(" ;,.()")
+    if label.startswith(("thời gian", "thời hạn", "tiến độ")):
+        fields["time"] = value
+    elif label in _FIELD_KIND:
+        kind = _FIELD_KIND[label]
+        fields[kind] = _append(fields.get(kind, ""), value).strip("; ")
+
+
+_INLINE_START = re.compile(r"(\(|[;.]\s|\s[-–]\s)\s*" + _LABEL, re.IGNORECASE)
+
+
+def _take_inline(text: str, fields: dict[str, str]) -> str:
+    """Move "(Chủ trì: X; phối hợp: Y; thời gian: Z)" written inside a paragraph into fields."""
+    first = _INLINE_START.search(text)
+    if first is None or not re.search(r"chủ trì|thực hiện", first.group(2), re.IGNORECASE):
+        return text
+    labels = list(_INLINE_RE.finditer(text, first.start()))
+    for i, m in enumerate(labels):
+        end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        value = text[m.end() : end]
+        if i + 1 == len(labels) and "(" in text[first.start() : first.start() + 2]:
+            value = value.split(")", 1)[0]
+        _set_field(fields, m.group(1), value)
+    return text[: first.start()].rstrip(" ;,.-–(") + (
+        "." if text[: first.start()].rstrip().endswith(".") else ""
+    )
+
+
+@dataclass
+class _Block:
+    ref: str
+    heading: str
+    body: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)
+    roman: str | None = None
+
+
+@dataclass
+class _Duty:
+    unit: str
+    text: str
+
+
+class PlanParser:
+    """Turns a Document into a ParsedPlan; `known` guides unit splitting."""
+
+    def __init__(self, known: KnownNames | None = None, default_year: int | None = None) -> None:
+        self.known = known or KnownNames()
+        self.default_year = default_year or dt.date.today().year
+
+    def parse(self, doc: Document) -> ParsedPlan:
+        """Read the whole document."""
+        paras, tables_rows = self._split_blocks(doc.blocks)
+        texts = [p.text for p in paras]
+        plan = self._metadata(paras, doc.name)
+        year = plan.year
+        for text in texts[:5]:
+            m = re.search(r"\((?:mã kế hoạch trong hệ thống|plan id in dondoc): (\d+)\)", text)
+            if m:
+                plan.target_plan_id = int(m.group(1))
+        tasks = self._table_tasks(tables_rows, year)
+        if not tasks:
+            tasks = self._section_tasks(texts, year, frozenset(p.text for p in paras if p.bold))
+        for task in tasks:
+            self.known.add([*task.lead, *task.support])
+        duties, org_units = self._organisation(texts)
+        self.known.add(org_units)
+        if not tasks:
+            tasks = self._prose_tasks(texts, duties, year)
+        self._clamp(plan, tasks)
+        plan.tasks = self._unique_refs(tasks, plan.warnings)
+        plan.rules = parse_reporting("\n".join(texts))
+        plan.coordinator = self._coordinator(texts, duties)
+        if plan.coordinator and len(plan.coordinator) > MAX_UNIT_NAME:
+            plan.coordinator = None
+        org_units = [u for u in org_units if len(u) <= MAX_UNIT_NAME]
+        plan.units = self._units(plan, org_units)
+        if plan.coordinator:
+            plan.coordinator = self._display_for(plan.units, plan.coordinator)
+        self._warn(plan)
+        return plan
+
+    # -- blocks -------------------------------------------------------------
+
+    def _split_blocks(self, blocks: list[Block]) -> tuple[list[Para], list[dict[str, str]]]:
+        paras: list[Para] = []
+        reader = _TableReader()
+        # Text met since the last task table: a page's running title or number between two
+        # parts of one table does not end it, real prose does.
+        gap: int | None = None
+        for block in blocks:
+            if isinstance(block, Table):
+                continues = gap is not None and gap < 120
+                is_tasks, prose = reader.feed(block, continues)
+                for row in prose:
+                    for cell in row:
+                        paras.extend(Para(x.strip()) for x in cell.split("\n") if x.strip())
+                gap = 0 if is_tasks else None
+            elif block.text.strip():
+                paras.append(block)
+                if gap is not None:
+                    gap += len(block.text.strip())
+        return paras, reader.rows
+
+    # -- metadata -----------------------------------------------------------
+
+    def _metadata(self, paras: list[Para], filename: str) -> ParsedPlan:
+        texts = [p.text for p in paras]
+        head = texts[:40]
+        number = None
+        place = None
+        issued_on = None
+        year: int | None = None
+        family = DocumentFamily.ADMINISTRATIVE
+        number_idx = None
+        for i, line in enumerate(head):
+            m = re.search(r"\bSố\s*:?\s*(\d*\s*[-/]\s*[A-ZĐ][\wĐđ./-]*|\d+\s*[-/][\wĐđ./-]+)", line)
+            if m and number is None and i < 25:
+                number = re.sub(r"\s+", "", m.group(1))
+                number_idx = i
+            d = re.search(
+                r"(?:^|\t|\s{2,})([^,\t\d]{2,40}?),\s*ngày\s*(\d{1,2})?\s*(?:/|tháng)\s*(\d{1,2})?"
+                r"\s*(?:/|năm)\s*(\d{4})",
+                line,
+            )
+            if d and place is None:
+                place = d.group(1).strip()
+                year = int(d.group(4))
+                if d.group(2) and d.group(3):
+                    try:
+                        issued_on = dt.date(year, int(d.group(3)), int(d.group(2)))
+                    except ValueError:
+                        issued_on = None
+            if "ĐẢNG CỘNG SẢN VIỆT NAM" in line.upper():
+                family = DocumentFamily.PARTY
+        if number and re.search(r"-KH/|-CTr/", number):
+            family = DocumentFamily.PARTY
+        title = self._title(texts, filename)
+        issuer, parent = self._issuer(texts, number_idx)
+        if year is None:
+            years = [int(y) for y in re.findall(r"\b(20\d\d)\b", title)]
+            year = max(years) if years else self.default_year
+        return ParsedPlan(
+            title=title,
+            year=year,
+            number=number,
+            issuer=issuer,
+            parent_body=parent,
+            place=place,
+            issued_on=issued_on,
+            family=family,
+            source_name=filename,
+        )
+
+    def _title(self, texts: list[str], filename: str) -> str:
+        for line in texts[:5]:
+            m = re.match(r"^(?:kế hoạch|plan):\s*(\S.*)$", _nfc(line).strip(), re.IGNORECASE)
+            if m:
+                return m.group(1).strip()
+        for i, line in enumerate(texts[:40]):
+            m = re.match(r"^(?:\*\*)?KẾ HOẠCH\b[\s:]*(.*)$", _nfc(line).strip())
+            if not m:
+                continue
+            parts = [m.group(1).strip()] if m.group(1).strip() else []
+            for nxt in texts[i + 1 : i + 6]:
+                if (
+                    re.match(
+                        r"^(thực hiện|căn cứ|triển khai thực hiện kế hoạch số|i[.)]\s)", _low(nxt)
+                    )
+                    and parts
+                ):
+                    break
+                if _ROMAN_HEAD_RE.match(nxt) or _NUM_RE.match(nxt):
+                    break
+                if re.fullmatch(r"[\W_]+", nxt.strip()):
+                    continue  # a decorative rule ("-----", "***")
+                if parts and (nxt.rstrip().endswith((".", ":", ";")) or len(nxt) > 250):
+                    break
+                parts.append(nxt.strip())
+                if len(" ".join(parts)) > 60 and not nxt.isupper():
+                    break
+            title = " ".join(parts).strip()
+            if title:
+                return title[:1].upper() + title[1:]
+        for line in texts[:10]:
+            if re.search(r"kế hoạch", line, re.IGNORECASE) and len(line) < 300:
+                return line.strip()
+        stem = re.sub(r"[_-]+", " ", filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip()
+        return stem or filename
+
+    def _issuer(self, texts: list[str], number_idx: int | None) -> tuple[str | None, str | None]:
+        limit = number_idx if number_idx is not None else 6
+        caps = [
+            t.strip()
+            for t in texts[: max(limit, 0) + 1]
+            if t.isupper()
+            and not re.search(r"CỘNG HÒA|CỘNG HOÀ|ĐỘC LẬP|ĐẢNG CỘNG SẢN|^SỐ\b|KẾ HOẠCH", t.upper())
+        ]
+        caps = [c for c in caps if len(c) > 3]
+        if caps:
+            issuer = (
+                caps[-1]
+                if len(caps) == 1
+                or not caps[-1].startswith(
+                    ("XÃ", "PHƯỜNG", "ĐẶC KHU", "HUYỆN", "TỈNH", "THÀNH PHỐ")
+                )
+                else f"{caps[-2]} {caps[-1]}"
+                if len(caps) >= 2
+                else caps[-1]
+            )
+            parent = caps[0] if len(caps) >= 2 and caps[0] not in issuer else None
+            return issuer, parent
+        for line in texts[:60]:
+            for clause in re.split(r"[;.]\s+", line):
+                m = re.search(
+                    r"^(?:.*?[,:]\s+)?([^,;:]{3,120}?)\s+(?:ban hành|triển khai|xây dựng)\s+"
+                    r"(?:kế hoạch|Kế hoạch)",
+                    clause.strip(),
+                )
+                if m and starts_with_head(m.group(1)) and not re.match(r"(?i)các\s", m.group(1)):
+                    return m.group(1).strip(), None
+        for line in texts:
+            m = re.search(r"\(Kèm theo Kế hoạch.*?của ([^)]+)\)", line)
+            if m:
+                return m.group(1).strip(), None
+        return None, None
+
+    # -- tasks from tables and numbered sections -----------------------------------
+
+    def _task(
+        self,
+        ref: str,
+        title: str,
+        lead_text: str,
+        support_text: str,
+        time_text: str,
+        year: int,
+        section: str | None,
+        source: str,
+    ) -> ParsedTask:
+        lead = split_units(lead_text, self.known)
+        support = [
+            u
+            for u in split_units(support_text, self.known)
+            if unit_key(u) not in {unit_key(x) for x in lead}
+        ]
+        tf = parse_timeframe(time_text, year)
+        if tf.kind is ScheduleKind.UNSPECIFIED and not tf.text:
+            hidden = find_deadline(title, year)
+            if hidden is not None:
+                tf = hidden
+        title = re.sub(r"[ \t]+", " ", title.replace("**", "")).strip()
+        return ParsedTask(ref, title, lead, support, tf, section or None, source)
+
+    def _table_tasks(self, rows: list[dict[str, str]], year: int) -> list[ParsedTask]:
+        # A numbered row without units or time whose children follow ("1" over "1.1", "1.2")
+        # is a heading, not a task.
+        parents: dict[str, str] = {}
+        kept: list[dict[str, str]] = []
+        for i, row in enumerate(rows):
+            ref = row.get("ref", "")
+            nxt = rows[i + 1].get("ref", "") if i + 1 < len(rows) else ""
+            bare = not any(row.get(k) for k in ("lead", "support", "time"))
+            if ref and bare and nxt.startswith(ref + "."):
+                parents[ref] = row.get("title", "")
+                continue
+            parent = ref.rsplit(".", 1)[0] if "." in ref else ""
+            if parent in parents and not row.get("section"):
+                row = {**row, "_section": parents[parent]}
+            kept.append(row)
+        rows = kept
+        tasks = []
+        for n, row in enumerate(rows, 1):
+            ref = row.get("ref") or str(n)
+            tasks.append(
+                self._task(
+                    ref,
+                    re.sub(r"[ \t]*\n[ \t]*", "\n", _with_detail(row)).strip(),
+                    row.get("lead", ""),
+                    row.get("support", ""),
+                    row.get("time", ""),
+                    year,
+                    row.get("_section") or None,
+                    "table",
+                )
+            )
+            tasks[-1].group = row.get("_group", "")
+        return tasks
+
+    def _section_tasks(
+        self, texts: list[str], year: int, bold: frozenset[str] = frozenset()
+    ) -> list[ParsedTask]:
+        blocks: list[_Block] = []
+        roman: str | None = None
+        current: _Block | None = None
+        last_num = ""
+        # Paragraphs since the last field line: with Word's automatic numbering a task's
+        # paragraph carries no number, and is the one right before its "Đơn vị chủ trì:" line.
+        plain: list[str] = []
+        auto = 0
+        auto_section: str | None = None
+        for line in texts:
+            text = line.replace("**", "").strip()
+            if _STOP_RE.match(text):
+                current, plain = None, []
+                continue
+            rm = _ROMAN_HEAD_RE.match(text)
+            if rm and (text.isupper() or rm.group(2).isupper()):
+                roman = rm.group(2).strip()
+                current, plain, auto_section = None, [], None
+                continue
+            fm = _FIELD_RE.match(text)
+            if fm:
+                if plain and (current is None or current.fields):
+                    # Bold or capitalised lines before it are headings; the first other line is
+                    # the task, the rest its detail.
+                    heads = [x for x in plain if x in bold or x.isupper()]
+                    rest = [x for x in plain if x not in heads] or plain[-1:]
+                    auto += 1
+                    auto_section = heads[-1] if heads else auto_section
+                    section = auto_section or roman
+                    current = _Block(f"{auto}", _BULLET_RE.sub("", rest[0]), roman=section)
+                    current.body.extend(rest[1:])
+                    blocks.append(current)
+                    current.heading = _take_inline(current.heading, current.fields)
+                plain = []
+                if current is not None:
+                    _set_field(current.fields, fm.group(1), fm.group(2))
+                continue
+            nm = _NUM_RE.match(text)
+            lm = _LETTER_RE.match(text)
+            if nm and not re.match(r"^\d{1,2}/\d", text):
+                last_num = nm.group(1)
+                current = _Block(nm.group(1), nm.group(2).strip(), roman=roman)
+            elif lm:
+                ref = f"{last_num}.{lm.group(1)}" if last_num else lm.group(1)
+                current = _Block(ref, lm.group(2).strip(), roman=roman)
+            else:
+                plain.append(text)
+                if current is not None and not current.fields:
+                    current.body.append(text)
+                continue
+            plain = []
+            blocks.append(current)
+            current.heading = _take_inline(current.heading, current.fields)
+        headings: dict[str, str] = {}
+        tasks = []
+        for b in blocks:
+            body = [_take_inline(extra, b.fields) for extra in b.body]
+            if "lead" not in b.fields and "support" not in b.fields:
+                headings[b.ref] = b.heading
+                continue
+            title = b.heading
+            details = []
+            for extra in body:
+                if not extra:
+                    continue
+                if extra[:1].islower():
+                    title = f"{title} {extra}"
+                else:
+                    details.append(extra)
+            if details:
+                title = title + "\n" + "\n".join(details)
+            parent = b.ref.rsplit(".", 1)[0] if "." in b.ref else None
+            section = headings.get(parent) if parent else None
+            tasks.append(
+                self._task(
+                    b.ref,
+                    title,
+                    b.fields.get("lead", ""),
+                    b.fields.get("support", ""),
+                    b.fields.get("time", ""),
+                    year,
+                    (section or b.roman),
+                    "section",
+                )
+            )
+        return tasks
+
+    # -- organisation section and prose ---------------------------------------------
+
+    def _organisation(self, texts: list[str]) -> tuple[list[_Duty], list[str]]:
+        """Duties listed under "Tổ chức thực hiện": (unit, duty) pairs, and the units named."""
+        duties: list[_Duty] = []
+        units: list[str] = []
+        inside = False
+        unit: str | None = None
+        for line in texts:
+            text = line.replace("**", "").strip()
+            rm = _ROMAN_HEAD_RE.match(text)
+            heading = re.sub(r"^(?:[IVX]{1,5}|\d+)[.)]\s*", "", text).strip(" :.")
+            if rm or _low(heading) == "tổ chức thực hiện":
+                inside = _low(heading) == "tổ chức thực hiện"
+                unit = None
+                continue
+            if not inside:
+                continue
+            if _STOP_RE.match(text) or text.startswith("Trên đây"):
+                inside = False
+                continue
+            nm = _NUM_RE.match(text) or _LETTER_RE.match(text)
+            colon = re.match(r"^[-–•+]\s*([^:]{3,120}):\s*(\S.*)$", text)
+            name = (
+                re.sub(r"^(đề nghị|giao)\s+", "", colon.group(1).strip(), flags=re.I)
+                if colon
+                else ""
+            )
+            if (
+                colon
+                and colon.group(2)
+                and not nm
+                and starts_with_head(name)
+                and len(name.split()) <= 14
+            ):
+                units.append(name)
+                duties.append(_Duty(name, colon.group(2).strip()))
+                unit = None
+                continue
+            bare = re.sub(r"^(đề nghị|giao)\s+", "", text, flags=re.IGNORECASE).rstrip(":")
+            if (
+                not nm
+                and not _BULLET_RE.match(text)
+                and starts_with_head(bare)
+                and len(bare.split()) <= 12
+                and not bare.endswith((".", ";"))
+                and _cut_at_verb(bare, self.known) == bare
+            ):
+                # A unit's name on its own line (Word numbered it automatically).
+                unit = bare
+                units.append(bare)
+                continue
+            if nm:
+                body = re.sub(r"^(đề nghị|giao)\s+", "", nm.group(2).strip(), flags=re.IGNORECASE)
+                body = body.rstrip(":")
+                head, sep, rest = body.partition(":")
+                if sep and rest.strip() and starts_with_head(head) and len(head.split()) <= 14:
+                    units.append(head.strip())
+                    duties.append(_Duty(head.strip(), rest.strip()))
+                    unit = head.strip()
+                    continue
+                if starts_with_head(body) and "báo cáo" not in _low(body)[:20]:
+                    words = body.split()
+                    if len(words) <= 14 and not re.search(
+                        r"[.;]\s|\s(chủ trì|tham mưu|có trách nhiệm|thực hiện)\s", f" {body} "
+                    ):
+                        unit = body
+                        units.append(body)
+                        continue
+                    name = _cut_at_verb(body, self.known)
+                    if name and starts_with_head(name) and name != body:
+                        units.append(name)
+                        duties.append(_Duty(name, body[len(name) :].strip(" ,:")))
+                        unit = None
+                        continue
+                unit = None
+                continue
+            if unit is not None:
+                duty = _BULLET_RE.sub("", text)
+                if parse_reporting(duty):
+                    unit = None  # the reporting clause ends the unit's list of duties
+                    continue
+                duties.append(_Duty(unit, duty))
+        return duties, units
+
+    def _prose_tasks(self, texts: list[str], duties: list[_Duty], year: int) -> list[ParsedTask]:
+        tasks: list[ParsedTask] = []
+        org = {d.text for d in duties}
+        for line in texts:
+            text = _BULLET_RE.sub("", line.replace("**", "")).strip()
+            if text in org:
+                continue
+            for sentence in re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ])", text):
+                m = re.search(r"^(.*?)\s+chủ trì\b[,\s]*(?:và\s+)?(.*)$", sentence)
+                if not m:
+                    continue
+                lead_text = re.sub(
+                    r"^(?:\d+(?:\.\d+)*[.)]?\s*|giao\s+|đề nghị\s+)",
+                    "",
+                    m.group(1),
+                    flags=re.IGNORECASE,
+                )
+                lead_text = lead_text.split(":")[-1].strip()
+                lead_text = _LEAD_TAIL.sub("", lead_text)
+                if not starts_with_head(lead_text) or len(lead_text.split()) > 20:
+                    continue
+                rest = m.group(2)
+                support_text = ""
+                sm = re.match(r"phối hợp(?:\s+với)?\s+(.*)$", rest)
+                if sm:
+                    support_text = _cut_at_verb(sm.group(1), self.known)
+                tasks.append(
+                    self._prose_task(
+                        str(len(tasks) + 1), sentence, lead_text, support_text, year, "prose"
+                    )
+                )
+        for duty in duties:
+            # The coordinating office's own role (monitor, urge, compile) is not a task.
+            low = _low(duty.text)
+            clauses = re.split(r"\s*;\s*", duty.text)
+            if "đôn đốc" in low or ("theo dõi" in low and "tổng hợp" in low):
+                clauses = [c for c in clauses if not _ROLE_WORDS.search(_low(c))]
+            text = "; ".join(c for c in clauses if c.strip()).strip(" ;")
+            if not text:
+                continue
+            text = text[:1].upper() + text[1:]
+            support_text = ""
+            sm = re.search(r"phối hợp(?:\s+với)?\s+(.*)$", text, re.IGNORECASE)
+            if sm:
+                support_text = _cut_at_verb(sm.group(1), self.known)
+            tasks.append(
+                self._prose_task(str(len(tasks) + 1), text, duty.unit, support_text, year, "duty")
+            )
+        return tasks
+
+    def _prose_task(
+        self, ref: str, sentence: str, lead: str, support: str, year: int, source: str
+    ) -> ParsedTask:
+        tf = find_deadline(sentence, year)
+        if tf is None:
+            word = _CADENCE_WORDS.search(sentence)
+            if word is not None:
+                tf = parse_timeframe(word.group(0), year)
+            else:
+                tf = Timeframe("", ScheduleKind.UNSPECIFIED)
+        task = self._task(ref, sentence, lead, support, "", year, None, source)
+        task.timeframe = tf
+        return task
+
+    # -- coordinator, units, warnings ------------------------------------------------
+
+    def _coordinator(self, texts: list[str], duties: list[_Duty]) -> str | None:
+        scores: Counter[str] = Counter()
+        names: dict[str, str] = {}
+
+        def credit(name: str, points: int) -> None:
+            key = loose_key(name)
+            if key:
+                names.setdefault(key, name)
+                scores[key] += points
+
+        for duty in duties:
+            low = _low(duty.text)
+            points = 2 * ("đôn đốc" in low) + ("theo dõi" in low) + ("tổng hợp" in low)
+            if points:
+                credit(duty.unit, points)
+        for line in texts:
+            for m in re.finditer(r"\(qua ([^)]{3,80})\)", line):
+                credit(m.group(1), 3)
+            low = _low(line)
+            if "đôn đốc" in low or ("theo dõi" in low and "tổng hợp" in low):
+                body = _NUM_RE.sub(r"\2", line.strip())
+                body = _BULLET_RE.sub("", body)
+                body = re.sub(r"^(?:giao|đề nghị|yêu cầu)\s+", "", body, flags=re.IGNORECASE)
+                name = _cut_at_verb(body, self.known)
+                if name and starts_with_head(name) and name != body and not is_group(name):
+                    credit(name, 2 * ("đôn đốc" in low) + ("theo dõi" in low) + ("tổng hợp" in low))
+        if not scores:
+            return None
+        key, score = scores.most_common(1)[0]
+        return names[key] if score >= 2 else None
+
+    def _units(self, plan: ParsedPlan, org_units: list[str]) -> list[ParsedUnit]:
+        spellings: list[str] = []
+        for task in plan.tasks:
+            spellings.extend(task.lead)
+            spellings.extend(task.support)
+        if plan.coordinator:
+            spellings.append(plan.coordinator)
+        spellings.extend(org_units)
+        counts: Counter[str] = Counter(strip_qualifier(s) for s in spellings)
+        keyed: dict[str, list[str]] = {}
+        order: list[str] = []
+        for raw in spellings:
+            name = strip_qualifier(raw)
+            base = unit_key(name)
+            if not base:
+                continue
+            if base not in keyed:
+                # "Trạm Y tế đặc khu" joins "Trạm Y tế" when the short form is named too.
+                short = loose_key(name)
+                if not is_group(name) and short != base and short in keyed:
+                    base = short
+                else:
+                    longer = [k for k in keyed if loose_key(keyed[k][0]) == base]
+                    if longer and not is_group(name):
+                        keyed[base] = [name]
+                        order.insert(order.index(longer[0]), base)
+                        for k in longer:
+                            keyed[base].extend(keyed.pop(k))
+                            order.remove(k)
+                        continue
+            if base not in keyed:
+                keyed[base] = []
+                order.append(base)
+            if name not in keyed[base]:
+                keyed[base].append(name)
+        units = []
+        for base in order:
+            names = keyed[base]
+            display = max(
+                names,
+                key=lambda n: (
+                    not re.search(r"\b[A-ZĐ]{2,}", n),
+                    counts[n],
+                    unit_key(n) == base,
+                    -names.index(n),
+                ),
+            )
+            aliases: list[str] = []
+            for n in names:
+                if n.lower() != display.lower() and n.lower() not in (a.lower() for a in aliases):
+                    aliases.append(n)
+            if display[:1].islower():
+                # "các phòng, ban, ngành" as a unit's name reads "Các phòng, ban, ngành".
+                if display not in aliases:
+                    aliases = [a for a in aliases if a.lower() != display.lower()]
+                display = display[:1].upper() + display[1:]
+            units.append(ParsedUnit(display, aliases, group=is_group(display)))
+        return units
+
+    def _display_for(self, units: list[ParsedUnit], name: str) -> str:
+        key = unit_key(strip_qualifier(name))
+        for unit in units:
+            if key in {unit_key(n) for n in [unit.name, *unit.aliases]}:
+                return unit.name
+        return name
+
+    def _clamp(self, plan: ParsedPlan, tasks: list[ParsedTask]) -> None:
+        """Keep every value within what the database stores; a unit "name" longer than any real
+        name is a misreading, reported as such."""
+        plan.number = plan.number[:100] if plan.number else None
+        plan.issuer = plan.issuer[:300] if plan.issuer else None
+        plan.parent_body = plan.parent_body[:300] if plan.parent_body else None
+        plan.place = plan.place[:200] if plan.place else None
+        for task in tasks:
+            task.ref = task.ref[:20]
+            task.section = task.section[:300] if task.section else None
+            for names in (task.lead, task.support):
+                for i, name in enumerate(names):
+                    if len(name) > MAX_UNIT_NAME:
+                        plan.warnings.append(
+                            Warn.of("importer.warn.unit_too_long", ref=task.ref, name=name[:80])
+                        )
+                        names[i] = name[:MAX_UNIT_NAME].rstrip()
+
+    def _unique_refs(self, tasks: list[ParsedTask], warnings: list[Warn]) -> list[ParsedTask]:
+        seen: set[str] = set()
+        for task in tasks:
+            ref = task.ref
+            if ref in seen:
+                candidate = f"{task.group}.{ref}" if task.group else ref
+                n = 2
+                while candidate in seen:
+                    candidate = f"{ref}-{n}"
+                    n += 1
+                warnings.append(Warn.of("importer.warn.ref_renamed", ref=ref, new=candidate))
+                task.ref = candidate
+            seen.add(task.ref)
+        return tasks
+
+    def _warn(self, plan: ParsedPlan) -> None:
+        for task in plan.tasks:
+            tf = task.timeframe
+            if tf.kind is ScheduleKind.UNSPECIFIED:
+                key = (
+                    "importer.warn.timeframe_blank"
+                    if not tf.text
+                    else "importer.warn.timeframe_unread"
+                )
+                plan.warnings.append(Warn.of(key, ref=task.ref, text=tf.text))
+            elif tf.kind is ScheduleKind.INHERITED:
+                plan.warnings.append(
+                    Warn.of("importer.warn.timeframe_inherited", ref=task.ref, text=tf.text)
+                )
+            if not task.lead:
+                plan.warnings.append(Warn.of("importer.warn.no_lead", ref=task.ref))
+        if not plan.rules:
+            plan.warnings.append(Warn.of("importer.warn.no_reporting"))
+        for rule in plan.rules:
+            if rule.due_day == 31 and rule.due_month is None:
+                plan.warnings.append(Warn.of("importer.warn.day_assumed", period=rule.kind.value))
+        if not plan.coordinator:
+            plan.warnings.append(Warn.of("importer.warn.no_coordinator"))
+
+
+def parse_document(
+    doc: Document, known: KnownNames | None = None, default_year: int | None = None
+) -> ParsedPlan:
+    """Parse a read document into a ParsedPlan."""
+    return PlanParser(known, default_year).parse(doc)

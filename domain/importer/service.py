@@ -1,0 +1,296 @@
+"""Import service: read and parse a file, match units, and save the plan in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Plan, Report, Task, TaskRole, Unit, UnitAlias, UnitKind
+from domain import registry
+from domain.errors import DomainError
+from domain.importer.model import ParsedPlan, ParsedUnit, Warn
+from domain.importer.parse import parse_document
+from domain.importer.readers import read_document
+from domain.importer.unitnames import KnownNames, loose_key
+from domain.timeframes import parse_timeframe
+from domain.units import strip_qualifier, unit_key
+
+
+@dataclass
+class ImportResult:
+    """What a save did."""
+
+    plan_id: int
+    plan_title: str
+    created_plan: bool
+    new_units: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rules: int = 0
+    reports_kept: int = 0
+
+
+async def known_names(session: AsyncSession) -> KnownNames:
+    """Every unit name and alias in the database, to guide splitting."""
+    names = list((await session.execute(select(Unit.name))).scalars())
+    names += list((await session.execute(select(UnitAlias.alias))).scalars())
+    return KnownNames(names)
+
+
+def parse_bytes(
+    data: bytes, filename: str, known: KnownNames | None = None, default_year: int | None = None
+) -> ParsedPlan:
+    """Read and parse a plan file; DomainError when it cannot be read or holds no task."""
+    doc = read_document(data, filename)
+    plan = parse_document(doc, known, default_year)
+    if not plan.tasks:
+        raise DomainError("importer.error.no_tasks", name=Path(filename).name)
+    return plan
+
+
+async def _loose_index(session: AsyncSession) -> dict[str, int]:
+    """Every unit (not group) by its loose key, from its name and its aliases."""
+    index: dict[str, int] = {}
+    for unit in await registry.list_units(session):
+        if unit.kind is UnitKind.GROUP:
+            continue
+        for spelling in [unit.name, *(a.alias for a in unit.aliases)]:
+            index.setdefault(loose_key(spelling), unit.id)
+    return index
+
+
+async def _match(
+    session: AsyncSession, unit: ParsedUnit, loose: dict[str, int] | None = None
+) -> Unit | None:
+    """The existing unit: by key or alias, else (not for groups) ignoring locality words."""
+    for spelling in [unit.name, *unit.aliases]:
+        found = await registry.find_unit(session, strip_qualifier(spelling))
+        if found is not None:
+            return found
+    if loose is not None and not unit.group:
+        for spelling in [unit.name, *unit.aliases]:
+            unit_id = loose.get(loose_key(spelling))
+            if unit_id is not None:
+                return await session.get(Unit, unit_id)
+    return None
+
+
+async def resolve_units(session: AsyncSession, plan: ParsedPlan) -> list[str]:
+    """Match the plan's units to existing ones (by key and alias); returns the new units' names."""
+    new: list[str] = []
+    loose = await _loose_index(session)
+    for unit in plan.units:
+        found = await _match(session, unit, loose)
+        if found is not None:
+            unit.existing_id = found.id
+            if found.name != unit.name:
+                if unit_key(unit.name) != found.key and unit.name not in unit.aliases:
+                    unit.aliases.insert(0, unit.name)
+                if plan.coordinator == unit.name:
+                    plan.coordinator = found.name
+                unit.name = found.name
+        else:
+            new.append(unit.name)
+    plan.warnings = [w for w in plan.warnings if w.key != "importer.warn.new_units"]
+    if new:
+        plan.warnings.append(
+            Warn.of("importer.warn.new_units", count=len(new), names="; ".join(new))
+        )
+    return new
+
+
+async def prepare(
+    session: AsyncSession, data: bytes, filename: str, default_year: int
+) -> ParsedPlan:
+    """Parse a file against the database's units (nothing is written)."""
+    plan = parse_bytes(data, filename, await known_names(session), default_year)
+    await resolve_units(session, plan)
+    return plan
+
+
+async def _unit_for(session: AsyncSession, name: str) -> Unit | None:
+    return await registry.find_unit(session, strip_qualifier(name))
+
+
+async def apply_plan(
+    session: AsyncSession,
+    parsed: ParsedPlan,
+    now: dt.datetime,
+    *,
+    target: Plan | None = None,
+    actor: str = "",
+) -> ImportResult:
+    """Write a parsed plan (or re-import into `target`); the caller's transaction holds it all."""
+    if not parsed.tasks:
+        raise DomainError("importer.error.no_tasks", name=parsed.source_name)
+    new_units: list[str] = []
+    loose = await _loose_index(session)
+    for pu in parsed.units:
+        unit = await _match(session, pu, loose)
+        if unit is None:
+            unit, created = await registry.get_or_create_unit(session, pu.name, now)
+            if created:
+                new_units.append(unit.name)
+        # Every spelling the plan used resolves to this unit from now on.
+        for alias in [pu.name, *pu.aliases]:
+            if await registry.find_unit(session, strip_qualifier(alias)) is None:
+                await registry.add_alias(session, unit, strip_qualifier(alias))
+    created_plan = target is None
+    if target is None:
+        plan = await registry.create_plan(
+            session,
+            now,
+            title=parsed.title,
+            year=parsed.year,
+            number=parsed.number,
+            issuer=parsed.issuer,
+            parent_body=parsed.parent_body,
+            place=parsed.place,
+            issued_on=parsed.issued_on,
+            family=parsed.family,
+        )
+    else:
+        plan = target
+    if parsed.coordinator and (created_plan or plan.coordinator_unit_id is None):
+        coord = await _unit_for(session, parsed.coordinator)
+        plan.coordinator_unit_id = coord.id if coord else None
+    for rule in parsed.rules:
+        await registry.set_rule(session, plan, rule.kind, rule.due_day, rule.due_month, now)
+    result = ImportResult(
+        plan.id, plan.title, created_plan, new_units=new_units, rules=len(parsed.rules)
+    )
+    existing = {t.ref: t for t in await registry.list_tasks(session, plan.id)}
+    seen: set[str] = set()
+    for position, pt in enumerate(parsed.tasks):
+        seen.add(pt.ref)
+        tf = pt.timeframe
+        if plan.year != parsed.year:
+            # A year left out takes the plan's year: the existing plan's, on re-import.
+            tf = parse_timeframe(tf.text, plan.year) if tf.text else tf
+        task = existing.get(pt.ref)
+        if task is None:
+            await registry.add_task(
+                session,
+                plan,
+                now,
+                ref=pt.ref,
+                title=pt.title,
+                lead=pt.lead,
+                support=pt.support,
+                timeframe_text=tf.text,
+                schedule=tf.kind,
+                due_date=tf.due,
+                recurrence=tf.recurrence,
+                section=(pt.section or None) and pt.section[:300],
+                position=position,
+            )
+            result.added.append(pt.ref)
+            continue
+        before = (
+            task.title,
+            task.timeframe_text,
+            task.schedule,
+            task.due_date,
+            task.recurrence,
+            task.section,
+            task.active,
+            _roles(task),
+        )
+        task.title = pt.title
+        task.timeframe_text = tf.text
+        task.schedule = tf.kind
+        task.due_date = tf.due
+        task.recurrence = tf.recurrence
+        task.section = (pt.section or None) and pt.section[:300]
+        task.position = position
+        task.active = True
+        wanted = await _wanted_roles(session, pt.lead, pt.support)
+        if wanted != _roles(task):
+            await registry.set_task_units(session, task, pt.lead, pt.support, now)
+            await session.refresh(task, ["units"])
+        after = (
+            task.title,
+            task.timeframe_text,
+            task.schedule,
+            task.due_date,
+            task.recurrence,
+            task.section,
+            task.active,
+            wanted,
+        )
+        if before != after:
+            result.changed.append(pt.ref)
+    for ref, task in existing.items():
+        if ref not in seen and task.active:
+            # Reports already received stay: the task is retired, not deleted.
+            task.active = False
+            result.removed.append(ref)
+    await session.flush()
+    result.reports_kept = int(
+        (
+            await session.execute(select(func.count(Report.id)).where(Report.plan_id == plan.id))
+        ).scalar_one()
+    )
+    registry.audit(
+        session,
+        now,
+        "import" if created_plan else "reimport",
+        "plan",
+        plan.id,
+        actor=actor,
+        file=parsed.source_name,
+        added=len(result.added),
+        changed=len(result.changed),
+        removed=len(result.removed),
+        new_units=len(new_units),
+    )
+    return result
+
+
+KEPT_ON_REIMPORT = ("importer.warn.no_reporting", "importer.warn.no_coordinator")
+
+
+def for_target(parsed: ParsedPlan) -> None:
+    """On re-import the plan keeps its regime and coordinator: drop the warnings about them."""
+    parsed.warnings = [w for w in parsed.warnings if w.key not in KEPT_ON_REIMPORT]
+
+
+async def preview_changes(
+    session: AsyncSession, parsed: ParsedPlan, now: dt.datetime, target: Plan
+) -> ImportResult:
+    """What a re-import into `target` would add, change and remove; nothing is kept."""
+    savepoint = await session.begin_nested()
+    try:
+        return await apply_plan(session, parsed, now, target=target)
+    finally:
+        # Objects touched inside the savepoint are expired by the rollback; others stay loaded.
+        await savepoint.rollback()
+
+
+def _roles(task: Task) -> list[tuple[str, int]]:
+    return [(tu.role.value, tu.unit_id) for tu in task.units]
+
+
+async def _wanted_roles(
+    session: AsyncSession, lead: list[str], support: list[str]
+) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    seen: set[tuple[int, str]] = set()
+    for role, names in ((TaskRole.LEAD, lead), (TaskRole.SUPPORT, support)):
+        for name in names:
+            unit = await _unit_for(session, name)
+            if unit is None:
+                out.append((role.value, -1))
+                continue
+            if (unit.id, role.value) in seen or (
+                role is TaskRole.SUPPORT and (unit.id, TaskRole.LEAD.value) in seen
+            ):
+                continue
+            seen.add((unit.id, role.value))
+            out.append((role.value, unit.id))
+    return out

@@ -1,0 +1,371 @@
+"""Splitting a cell or clause that names several units, without breaking names that hold commas.
+
+"Phòng Kinh tế, Hạ tầng và Đô thị" is one unit; "Trạm Y tế, các phòng, ban, ngành liên quan" is
+a unit and a group; "Phòng VH-XH Phòng Kinh tế" (a comma forgotten) is two units.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from domain.units import is_group, strip_qualifier, unit_key
+
+# Names of common bodies whose own wording holds commas, hyphens or "và".
+KNOWN_NAMES: tuple[str, ...] = (
+    "Phòng Kinh tế, Hạ tầng và Đô thị",
+    "Văn phòng HĐND và UBND",
+    "Văn phòng Hội đồng nhân dân và Ủy ban nhân dân",
+    "Văn phòng HĐND - UBND",
+    "Văn phòng Hội đồng nhân dân - Ủy ban nhân dân",
+    "Phòng Văn hóa - Xã hội",
+    "Phòng Văn hóa và Thông tin",
+    "Phòng Tài chính - Kế hoạch",
+    "Phòng Giáo dục và Đào tạo",
+    "Phòng Tài nguyên và Môi trường",
+    "Phòng Lao động - Thương binh và Xã hội",
+    "Phòng Nông nghiệp và Môi trường",
+    "Trung tâm Văn hóa, Thông tin và Thể thao",
+    "Trung tâm Văn hóa - Thể thao",
+    "Ủy ban Mặt trận Tổ quốc Việt Nam",
+    "Sở Văn hóa, Thể thao và Du lịch",
+    "Sở Giáo dục và Đào tạo",
+    "Sở Lao động - Thương binh và Xã hội",
+    "Sở Tài nguyên và Môi trường",
+    "Sở Nông nghiệp và Môi trường",
+    "Sở Nông nghiệp và Phát triển nông thôn",
+    "Sở Khoa học và Công nghệ",
+    "Sở Thông tin và Truyền thông",
+    "Sở Kế hoạch và Đầu tư",
+    "Sở Dân tộc và Tôn giáo",
+    "Đoàn Thanh niên Cộng sản Hồ Chí Minh",
+    "Hội Liên hiệp Phụ nữ",
+    "Trạm Y tế",
+    "Trung tâm Y tế",
+    "Phòng Kinh tế",
+    "Phòng Nội vụ",
+    "Phòng Tư pháp",
+    "Công an",
+    "Ban Chỉ huy Quân sự",
+    "Bảo hiểm xã hội",
+)
+
+# Words a unit's name begins with (lower case; the longest listed first where they overlap).
+HEADS: tuple[str, ...] = (
+    "văn phòng",
+    "phòng",
+    "ban chỉ huy",
+    "ban nhân dân",
+    "ban",
+    "ủy ban",
+    "uỷ ban",
+    "ubnd",
+    "trạm",
+    "trung tâm",
+    "công an",
+    "sở",
+    "hội đồng",
+    "hội",
+    "đoàn",
+    "chi đoàn",
+    "chi hội",
+    "bảo hiểm",
+    "trường",
+    "cơ quan",
+    "đảng ủy",
+    "đảng uỷ",
+    "đảng bộ",
+    "chi bộ",
+    "mặt trận",
+    "viện",
+    "cục",
+    "chi cục",
+    "tòa án",
+    "toà án",
+    "bưu điện",
+    "đội",
+    "tổ",
+    "liên đoàn",
+    "công đoàn",
+    "hợp tác xã",
+    "doanh nghiệp",
+    "bệnh viện",
+    "thanh tra",
+    "kho bạc",
+    "chi nhánh",
+    "đài",
+    "báo",
+    "nhà",
+    "thường trực",
+    "bộ",
+    "tỉnh ủy",
+    "huyện ủy",
+    "thành ủy",
+    "đồn",
+    "điểm",
+    "ấp",
+    "thôn",
+    "khối",
+    "lực lượng",
+    "quỹ",
+    "ubmttq",
+    "mttq",
+    "tyt",
+    "vp",
+    "hđnd",
+    "bchqs",
+    "bhxh",
+    "các",
+    "những",
+    "mọi",
+    "toàn thể",
+    "lãnh đạo",
+    "chủ tịch",
+    "ngân hàng",
+    "cảng vụ",
+    "ban quản lý",
+    "hạt",
+    "trạm y tế",
+)
+_GROUP_START = re.compile(r"^(các|những|mọi|toàn thể)\s", re.IGNORECASE)
+_GENERIC = {
+    "phòng",
+    "ban",
+    "ngành",
+    "cơ",
+    "quan",
+    "đơn",
+    "vị",
+    "đoàn",
+    "thể",
+    "địa",
+    "phương",
+    "sở",
+    "tổ",
+    "chức",
+    "trường",
+    "học",
+    "xã",
+    "phường",
+    "nhiệm",
+    "vụ",
+    "chuyên",
+    "môn",
+    "hội",
+    "liên",
+    "có",
+    "thuộc",
+    "theo",
+    "năng",
+    "trên",
+    "bàn",
+    "doanh",
+    "nghiệp",
+    "lực",
+    "lượng",
+    "ấp",
+    "khu",
+    "phố",
+    "thôn",
+    "bản",
+    "cấp",
+    "huyện",
+    "tỉnh",
+    "đặc",
+    "ngoài",
+    "trong",
+    "chính",
+    "trị",
+    "xã hội",
+    "hữu",
+}
+_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_COMMA, _SEMI, _AND = "\u0001", "\u0002", "\u0003"
+
+
+_LOCALITY = re.compile(
+    r"\s+(?:đặc khu|xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh|Sở|sở)"
+    r"(?:\s+[A-ZĐÀ-Ỹ]\w*)*$"
+)
+
+
+_VIET_NAM = unit_key("Việt Nam")
+
+
+def strip_locality(name: str) -> str:
+    """Drop a trailing locality: "Trạm Y tế đặc khu" and "Trạm Y tế" are one unit."""
+    return _LOCALITY.sub("", strip_qualifier(name)).strip() or name
+
+
+def loose_key(name: str) -> str:
+    """A key that also ignores the locality and "Việt Nam".
+
+    "UBMTTQ xã" and "Ủy ban Mặt trận Tổ quốc Việt Nam xã" are one unit.
+    """
+    key = f" {unit_key(strip_locality(name))} "
+    return re.sub(r"\s+", " ", key.replace(f" {_VIET_NAM} ", " ")).strip()
+
+
+def fold(text: str) -> str:
+    """Lower case without tone marks, one character for one (so spans map back)."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text).lower():
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if c not in _TONE_MARKS)
+        base = unicodedata.normalize("NFC", base)
+        out.append(base if len(base) == 1 else ch)
+    return "".join(out)
+
+
+def starts_with_head(text: str) -> bool:
+    """True when the text begins like a unit's name (a head word or an abbreviation)."""
+    low = unicodedata.normalize("NFC", text).strip().lower()
+    if re.match(r"^[A-ZĐ]{2,}[A-ZĐ&\-.]*\b", unicodedata.normalize("NFC", text).strip()):
+        return True
+    return any(low == h or low.startswith(h + " ") or low.startswith(h + "-") for h in HEADS)
+
+
+class KnownNames:
+    """Names known to be single units: built-ins, the database's units and aliases, the plan's."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.keys: set[str] = set()
+        self._patterns: list[re.Pattern[str]] = []
+        self._all: list[re.Pattern[str]] = []
+        self.add(KNOWN_NAMES)
+        self.add(names)
+
+    def add(self, names: Iterable[str]) -> None:
+        """Learn more names."""
+        for name in names:
+            key = unit_key(name)
+            if not key or key in self.keys:
+                continue
+            self.keys.add(key)
+            pattern = _name_pattern(strip_qualifier(name))
+            self._all.append(pattern)
+            if re.search(r",|;|\svà\s|&", name):
+                self._patterns.append(pattern)
+
+    def covered(self, text: str) -> list[tuple[int, int]]:
+        """Spans of the text taken by known names."""
+        folded = fold(text)
+        return [(m.start(), m.end()) for p in self._all for m in p.finditer(folded)]
+
+    def protect(self, text: str) -> str:
+        """Hide the separators inside known names so splitting leaves them whole."""
+        folded = fold(text)
+        chars = list(text)
+        for pattern in self._patterns:
+            for m in pattern.finditer(folded):
+                for i in range(m.start(), m.end()):
+                    if chars[i] == ",":
+                        chars[i] = _COMMA
+                    elif chars[i] == ";":
+                        chars[i] = _SEMI
+                span = "".join(chars[m.start() : m.end()])
+                span = re.sub(r"(?<=\s)và(?=\s)", _AND, span)
+                chars[m.start() : m.end()] = list(span.ljust(m.end() - m.start()))
+        return "".join(chars)
+
+    def is_known(self, name: str) -> bool:
+        """True when the name's key is known."""
+        return unit_key(name) in self.keys
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    parts = re.split(r"(\s*[,;]\s*|\s*[-–—]\s*|\s+)", fold(name).strip())
+    out = []
+    for part in parts:
+        if not part:
+            continue
+        if part.strip() == ",":
+            out.append(r"\s*,\s*")
+        elif part.strip() == ";":
+            out.append(r"\s*;\s*")
+        elif part.strip() in ("-", "–", "—"):
+            out.append(r"\s*[-–—]\s*")
+        elif not part.strip():
+            out.append(r"\s+")
+        else:
+            out.append(re.escape(part))
+    return re.compile(r"(?<!\w)" + "".join(out) + r"(?!\w)")
+
+
+def _restore(text: str) -> str:
+    return text.replace(_COMMA, ",").replace(_SEMI, ";").replace(_AND, "và")
+
+
+def _is_generic(piece: str) -> bool:
+    words = re.findall(r"\w+", piece.lower())
+    return bool(words) and all(w in _GENERIC for w in words)
+
+
+def _split_glued(piece: str, known: KnownNames) -> list[str]:
+    """Split "Phòng VH-XH Phòng Kinh tế" where the left part is a known unit."""
+    words = piece.split()
+    for i in range(1, len(words)):
+        left, right = " ".join(words[:i]), " ".join(words[i:])
+        # The right part must be a name of its own ("Phòng Kinh tế"), not a bare head word
+        # closing the left one ("Văn phòng Sở").
+        if (
+            len(words) - i >= 2
+            and right[:1].isupper()
+            and starts_with_head(right)
+            and known.is_known(left)
+        ):
+            return [left, *_split_glued(right, known)]
+    return [piece]
+
+
+def split_units(text: str, known: KnownNames | None = None) -> list[str]:
+    """Unit names in a cell or clause, as written (groups kept whole), each once."""
+    known = known or KnownNames()
+    text = unicodedata.normalize("NFC", text or "")
+    # A line break after a comma is only wrapping; otherwise it separates like ";".
+    text = re.sub(r",\s*\n\s*", ", ", text)
+    text = re.sub(r"\s*\n\s*", "; ", text)
+    text = known.protect(text)
+    items: list[str] = []
+    for segment in re.split(r"\s*;\s*", text):
+        segment = segment.strip(" .:-–•")
+        if not segment:
+            continue
+        pieces = re.split(r"\s*,\s*|\s+(?:và|cùng)\s+(?=\S)", segment)
+        seps = re.findall(r"\s*,\s*|\s+(?:và|cùng)\s+(?=\S)", segment)
+        current: list[str] = []
+        for idx, raw_piece in enumerate(pieces):
+            piece = raw_piece.strip(" .:-–")
+            sep = seps[idx - 1].strip() if idx > 0 else ""
+            if not piece:
+                continue
+            glue = False
+            if current and not _GROUP_START.match(piece):
+                prev = current[-1]
+                if sep in ("và", "cùng"):
+                    glue = not starts_with_head(piece)
+                elif (
+                    piece[:1].islower()
+                    or (_GROUP_START.match(prev) and _is_generic(piece))
+                    or not starts_with_head(piece)
+                ):
+                    glue = True
+            if glue:
+                joiner = f" {sep} " if sep in ("và", "cùng") else ", "
+                current[-1] = current[-1] + joiner + piece
+            else:
+                current.extend(_split_glued(piece, known))
+        items.extend(current)
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        name = re.sub(r"\s+", " ", _restore(item)).strip(" .,;:-–")
+        name = re.sub(r"^(?:đề nghị|giao)\s+", "", name, flags=re.IGNORECASE)
+        # "Phòng VH-XH chủ trì" in a lead cell: the role word is not part of the name.
+        if not is_group(name):
+            name = re.sub(r"\s*\(?\b(?:chủ trì|phối hợp|thực hiện)\)?$", "", name, flags=re.I)
+        key = unit_key(name)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out

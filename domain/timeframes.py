@@ -1,0 +1,332 @@
+"""Timeframe words to schedules (DOMAIN.md section 3) and reporting clauses to rules (section 4).
+
+The original words are always kept; the schedule is a normalised reading of them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from db.models import PeriodKind, ScheduleKind
+from domain.periods import RuleSpec
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+@dataclass(frozen=True)
+class Timeframe:
+    """A task's timeframe: the words as written and their normalised schedule."""
+
+    text: str
+    kind: ScheduleKind
+    due: dt.date | None = None
+    recurrence: PeriodKind | None = None
+    # "Trước ngày 24/6/2026": due as written, but the work must be done the day before.
+    strict: bool = False
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).lower()
+    text = text.replace("hàng", "hằng").replace("hoá", "hóa").replace("uỷ", "ủy")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _year(raw: str | None, default: int) -> int:
+    if not raw:
+        return default
+    year = int(raw)
+    return year + 2000 if year < 100 else year
+
+
+def _last_day(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+_Y = r"(?:\s*(?:/|-|năm)\s*(\d{4}|\d{2}(?!\d)))"
+_DATE_RE = re.compile(
+    r"(?:(trước|chậm nhất|hạn chót|hạn)\s*(?:là\s*|vào\s*)?(?:ngày\s*)?|ngày\s*)?"
+    r"(?<!\d)(\d{1,2})\s*(?:/|-|\.|tháng)\s*(\d{1,2})" + _Y + r"?(?![\d/])"
+)
+_QUARTER_RE = re.compile(
+    r"(?<![a-zà-ỹđ])(?:quý|qúy|q)\s*(iv|iii|ii|i|[1-4])(?![a-z0-9])" + _Y + r"?", re.IGNORECASE
+)
+_HALF_RE = re.compile(r"(6|sáu|9|chín)\s*tháng\s*(đầu|cuối)?\s*(?:năm)?\s*(?:/\s*)?(\d{4})?")
+_MONTH_RE = re.compile(r"(?<![\d/])tháng\s*(\d{1,2})(?!\d)" + _Y + r"?")
+_RANGE_RE = re.compile(r"(?<!\d)(\d{4})\s*(?:-|–|—|đến|tới)\s*(?:năm\s*)?(\d{4})(?!\d)")
+_YEAR_RE = re.compile(r"(?<![\d/.-])(\d{4})(?![\d/])")
+_SINCE_RE = re.compile(r"^từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?$")
+_BEFORE_YEAR_RE = re.compile(r"trước năm\s*(\d{4})")
+
+_ONGOING = re.compile(r"thường xuyên|liên tục|hằng ngày|hằng tuần|định kỳ|duy trì")
+_YEARLY = re.compile(r"hằng năm|mỗi năm|định kỳ năm|các năm tiếp theo|những năm tiếp theo")
+_QUARTERLY = re.compile(r"hằng quý|mỗi quý|định kỳ quý")
+_MONTHLY = re.compile(r"hằng tháng|mỗi tháng|định kỳ tháng")
+_HALFLY = re.compile(r"6 tháng (?:một|1) lần|định kỳ 6 tháng|hằng 6 tháng")
+_EVENT = re.compile(
+    r"khi có (?:đề nghị|yêu cầu|văn bản|chỉ đạo|hướng dẫn|quyết định|nghị định|phát sinh)"
+    r"|đột xuất|theo yêu cầu|khi được yêu cầu|sau khi có|khi phát sinh|theo đề nghị"
+)
+_INHERITED = re.compile(
+    r"^(?:thực hiện\s+)?theo (?:chương trình|kế hoạch|lịch|lộ trình|hướng dẫn|văn bản|tiến độ)"
+)
+
+
+def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
+    """Read timeframe words ("Quý IV/2026, triển khai thường xuyên") into a schedule.
+
+    A year left out takes the plan's year.
+    """
+    written = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text or "")).strip()
+    written = written.rstrip(" .;,")
+    low = _norm(written)
+    if not low:
+        return Timeframe("", ScheduleKind.UNSPECIFIED)
+    since = _SINCE_RE.search(low)
+    if since and not _RANGE_RE.search(low):
+        # "Từ năm 2026 (trở đi)": yearly from that year on.
+        start = _year(since.group(1), plan_year)
+        return Timeframe(written, ScheduleKind.RECURRING, dt.date(start, 12, 31), PeriodKind.ANNUAL)
+    due, strict, recurrence = _milestone(low, plan_year)
+    ongoing = bool(_ONGOING.search(low))
+    cadence = _cadence(low)
+    if due is not None:
+        term = _RANGE_RE.search(low)
+        if recurrence is None and term and cadence is None and not ongoing:
+            return Timeframe(written, ScheduleKind.ONE_OFF, due, PeriodKind.ANNUAL)
+        if cadence is not None and not re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)", low):
+            # "Quý I hằng năm", "trước ngày 15/12 hằng năm": that date, every year.
+            return Timeframe(written, ScheduleKind.RECURRING, due, cadence, strict)
+        if ongoing or cadence is not None:
+            return Timeframe(written, ScheduleKind.COMPOSITE, due, cadence, strict)
+        return Timeframe(written, ScheduleKind.ONE_OFF, due, recurrence, strict)
+    if cadence is not None or ongoing:
+        if cadence is PeriodKind.ANNUAL and not ongoing:
+            return Timeframe(written, ScheduleKind.RECURRING, dt.date(plan_year, 12, 31), cadence)
+        if cadence is not None and cadence is not PeriodKind.ANNUAL and not ongoing:
+            return Timeframe(
+                written, ScheduleKind.RECURRING, _first_end(cadence, plan_year), cadence
+            )
+        return Timeframe(written, ScheduleKind.RECURRING, None, None)
+    if _EVENT.search(low):
+        return Timeframe(written, ScheduleKind.EVENT_DRIVEN)
+    if _INHERITED.search(low) or "theo chương trình" in low or "theo kế hoạch" in low:
+        return Timeframe(written, ScheduleKind.INHERITED)
+    return Timeframe(written, ScheduleKind.UNSPECIFIED)
+
+
+def _first_end(kind: PeriodKind, year: int) -> dt.date:
+    month = {PeriodKind.MONTHLY: 1, PeriodKind.QUARTERLY: 3, PeriodKind.SEMIANNUAL: 6}.get(kind, 12)
+    return _last_day(year, month)
+
+
+def _cadence(low: str) -> PeriodKind | None:
+    if _MONTHLY.search(low):
+        return PeriodKind.MONTHLY
+    if _QUARTERLY.search(low):
+        return PeriodKind.QUARTERLY
+    if _HALFLY.search(low):
+        return PeriodKind.SEMIANNUAL
+    if _YEARLY.search(low):
+        return PeriodKind.ANNUAL
+    return None
+
+
+def _milestone(low: str, plan_year: int) -> tuple[dt.date | None, bool, PeriodKind | None]:
+    """The latest dated milestone in the words: (due, strictly before, term recurrence)."""
+    candidates: list[tuple[dt.date, bool]] = []
+    consumed = low
+    for m in _DATE_RE.finditer(low):
+        day, month = int(m.group(2)), int(m.group(3))
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
+        date = _safe_date(_year(m.group(4), plan_year), month, day)
+        if date:
+            candidates.append((date, (m.group(1) or "") == "trước"))
+            consumed = consumed.replace(m.group(0), " ", 1)
+    for m in _QUARTER_RE.finditer(consumed):
+        q = _ROMAN[m.group(1).lower()]
+        candidates.append((_last_day(_year(m.group(2), plan_year), q * 3), False))
+    consumed = _QUARTER_RE.sub(" ", consumed)
+    for m in _HALF_RE.finditer(consumed):
+        months = 6 if m.group(1) in ("6", "sáu") else 9
+        if m.group(2) == "cuối":
+            months = 12
+        candidates.append((_last_day(_year(m.group(3), plan_year), months), False))
+    consumed = _HALF_RE.sub(" ", consumed)
+    for m in _MONTH_RE.finditer(consumed):
+        month = int(m.group(1))
+        if 1 <= month <= 12:
+            candidates.append((_last_day(_year(m.group(2), plan_year), month), False))
+    consumed = _MONTH_RE.sub(" ", consumed)
+    term = _RANGE_RE.search(consumed)
+    if term:
+        candidates.append((dt.date(int(term.group(2)), 12, 31), False))
+        consumed = _RANGE_RE.sub(" ", consumed)
+    before = _BEFORE_YEAR_RE.search(consumed)
+    if before:
+        candidates.append((dt.date(int(before.group(1)) - 1, 12, 31), False))
+        consumed = _BEFORE_YEAR_RE.sub(" ", consumed)
+    for m in _YEAR_RE.finditer(consumed):
+        year = int(m.group(1))
+        if 1990 <= year <= 2100:
+            candidates.append((dt.date(year, 12, 31), False))
+    if not candidates:
+        return None, False, None
+    due, strict = max(candidates)
+    return due, strict, None
+
+
+_HIDDEN_RE = re.compile(
+    r"(?:(?:hoàn thành|xong|trình|gửi|báo cáo)\s+)?"
+    r"(?:trước|chậm nhất|hạn chót)\s*(?:là\s*|vào\s*)?ngày\s*\d{1,2}\s*(?:/|tháng)\s*\d{1,2}"
+    r"(?:\s*(?:/|năm)\s*\d{2,4})?"
+    r"|(?:hoàn thành\s+)?(?:trong|trước)\s+(?:quý|q)\s*(?:iv|iii|ii|i|[1-4])(?![a-z])"
+    r"(?:\s*(?:/|năm)\s*\d{4})?"
+    r"|(?:hoàn thành\s+)?trong\s+tháng\s*\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
+    r"|hoàn thành\s+(?:trong\s+)?năm\s+\d{4}"
+    r"|(?:trong\s+)?6 tháng (?:đầu|cuối) năm(?:\s*\d{4})?",
+    re.IGNORECASE,
+)
+
+
+def find_deadline(text: str, plan_year: int) -> Timeframe | None:
+    """A deadline hidden inside a task sentence ("… trình … trước ngày 24/6/2026"), if any."""
+    nfc = unicodedata.normalize("NFC", text)
+    found = list(_HIDDEN_RE.finditer(nfc))
+    if not found:
+        return None
+    best: Timeframe | None = None
+    for m in found:
+        words = m.group(0).strip()
+        words = re.sub(r"^(hoàn thành|xong|trình|gửi|báo cáo)\s+", "", words, flags=re.I)
+        words = re.sub(r"^trong\s+", "", words, flags=re.I)
+        tf = parse_timeframe(words[:1].upper() + words[1:], plan_year)
+        if tf.due and (best is None or (best.due and tf.due > best.due)):
+            best = tf
+    return best
+
+
+# ---------------------------------------------------------------- reporting clauses
+
+_DEADLINE_RE = re.compile(
+    r"(?:trước|chậm nhất|vào|hạn)\s*(?:là\s*)?(?:vào\s*)?ngày\s*(\d{1,2})"
+    r"(?:\s*(?:/|tháng)\s*(\d{1,2})(?!\s*/\s*\d{4})(?!\s*năm\s*\d{4}))?"
+)
+_YEAR_DATED = re.compile(r"ngày\s*\d{1,2}\s*(?:/|tháng)\s*\d{1,2}\s*(?:/|năm)\s*\d{4}")
+
+
+def _kinds_in(text: str) -> list[PeriodKind]:
+    """Period kinds named in a stretch of text, in order of appearance."""
+    found: list[tuple[int, PeriodKind]] = []
+    work = text
+    patterns = [
+        (r"9 tháng|chín tháng", PeriodKind.NINE_MONTHS),
+        (r"6 tháng|sáu tháng|bán niên|sơ kết", PeriodKind.SEMIANNUAL),
+        (r"quý", PeriodKind.QUARTERLY),
+        (r"hằng tháng|định kỳ tháng|báo cáo tháng|mỗi tháng", PeriodKind.MONTHLY),
+    ]
+    for pat, kind in patterns:
+        for m in re.finditer(pat, work):
+            found.append((m.start(), kind))
+        work = re.sub(pat, lambda mm: " " * len(mm.group(0)), work)
+    work = re.sub(r"(đầu|cuối|trong|của) năm", lambda mm: " " * len(mm.group(0)), work)
+    for m in re.finditer(r"(?<![\d/])\bnăm\b|tổng kết|hằng năm", work):
+        found.append((m.start(), PeriodKind.ANNUAL))
+    seen: list[PeriodKind] = []
+    for _, kind in sorted(found, key=lambda f: f[0]):
+        if kind not in seen:
+            seen.append(kind)
+    return seen
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.;:!?])\s+|\n+", text)
+    return [p.strip(" -•+*\t") for p in parts if p.strip(" -•+*\t")]
+
+
+def parse_reporting(text: str) -> list[RuleSpec]:
+    """Reporting rules found in a clause (or a whole document's prose), one per period kind."""
+    rules: dict[PeriodKind, RuleSpec] = {}
+    for raw in _sentences(unicodedata.normalize("NFC", text)):
+        low = _norm(raw)
+        found, qualified = _rules_in_sentence(low)
+        if not found or not (qualified or "báo cáo" in low or "gửi" in low):
+            continue
+        for rule in found:
+            rules.setdefault(rule.kind, rule)
+    return sorted(rules.values(), key=lambda r: list(PeriodKind).index(r.kind))
+
+
+_OWN_RE = re.compile(
+    r"^\s*(?:của\s*)?(?:tháng cuối\s*(quý|kỳ|năm|6 tháng)?|(hằng năm|hằng tháng|hằng quý))"
+)
+
+
+def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
+    """Rules of one sentence, and whether every one was named by its own qualifier.
+
+    Each deadline takes the period named right after it ("… tháng cuối quý", "… hằng năm"),
+    else the periods named just before it ("6 tháng (trước ngày 15/6)"), else the sentence's
+    subject ("Báo cáo quý, 6 tháng, năm … trước ngày 20 của tháng cuối kỳ").
+    """
+    low = _YEAR_DATED.sub(" ", low)
+    deadlines = list(_DEADLINE_RE.finditer(low))
+    if not deadlines:
+        return _month_only(low), False
+    qualified = True
+    subject = _kinds_in(low[: deadlines[0].start()])
+    out: list[RuleSpec] = []
+    prev_end = 0
+    for i, m in enumerate(deadlines):
+        day = int(m.group(1))
+        month = int(m.group(2)) if m.group(2) else None
+        end = deadlines[i + 1].start() if i + 1 < len(deadlines) else len(low)
+        tail = low[m.end() : end]
+        before = low[prev_end : m.start()]
+        own_m = _OWN_RE.match(tail)
+        prev_end = m.end() + (own_m.end() if own_m else 0)
+        if not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
+            continue
+        own: list[PeriodKind] = []
+        if own_m and own_m.group(1) == "quý":
+            own = [PeriodKind.QUARTERLY]
+        elif own_m and own_m.group(2):
+            own = {
+                "hằng năm": [PeriodKind.ANNUAL],
+                "hằng tháng": [PeriodKind.MONTHLY],
+                "hằng quý": [PeriodKind.QUARTERLY],
+            }[own_m.group(2)]
+        if not own:
+            qualified = False
+        kinds = own or _kinds_in(before) or subject
+        last_month = month is None or bool(
+            own_m and own_m.group(0).strip().startswith(("của", "tháng"))
+        )
+        for kind in kinds:
+            out.append(RuleSpec(kind, day, None if last_month else month))
+    return out, qualified
+
+
+def _month_only(low: str) -> list[RuleSpec]:
+    """ "báo cáo đánh giá tháng 6 và tháng 12 hằng năm": due at the end of those months."""
+    months = sorted({int(m) for m in re.findall(r"tháng\s*(\d{1,2})(?!\s*/)", low)})
+    if not months or "báo cáo" not in low:
+        return []
+    if months == [6, 12]:
+        return [RuleSpec(PeriodKind.SEMIANNUAL, 31, None)]
+    if months == [3, 6, 9, 12]:
+        return [RuleSpec(PeriodKind.QUARTERLY, 31, None)]
+    if len(months) == 1 and re.search(r"hằng năm|mỗi năm", low):
+        return [RuleSpec(PeriodKind.ANNUAL, 31, months[0])]
+    return []

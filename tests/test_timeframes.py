@@ -1,0 +1,211 @@
+"""Timeframe words to schedules (DOMAIN.md section 3) and reporting clauses (section 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from db.models import PeriodKind, ScheduleKind
+from domain.periods import RuleSpec, periods_for_year
+from domain.timeframes import find_deadline, parse_reporting, parse_timeframe
+
+D = dt.date
+K = ScheduleKind
+P = PeriodKind
+
+# Every row of DOMAIN.md section 3 (plan year 2026), plus spelling variants.
+ROWS = [
+    ("Thường xuyên", K.RECURRING, None, None),
+    ("Hằng năm, thường xuyên", K.RECURRING, None, None),
+    ("Hằng năm", K.RECURRING, D(2026, 12, 31), P.ANNUAL),
+    ("Hàng năm", K.RECURRING, D(2026, 12, 31), P.ANNUAL),
+    ("2026", K.ONE_OFF, D(2026, 12, 31), None),
+    ("Năm 2026", K.ONE_OFF, D(2026, 12, 31), None),
+    ("Trong năm 2026", K.ONE_OFF, D(2026, 12, 31), None),
+    ("Quý I/2027", K.ONE_OFF, D(2027, 3, 31), None),
+    ("quý 1/2027", K.ONE_OFF, D(2027, 3, 31), None),
+    ("QI/2027", K.ONE_OFF, D(2027, 3, 31), None),
+    ("Q1/2027", K.ONE_OFF, D(2027, 3, 31), None),
+    ("Quý IV/2026, triển khai thường xuyên", K.COMPOSITE, D(2026, 12, 31), None),
+    ("Tháng 6/2026", K.ONE_OFF, D(2026, 6, 30), None),
+    ("6 tháng đầu năm 2026", K.ONE_OFF, D(2026, 6, 30), None),
+    ("2025-2030", K.ONE_OFF, D(2030, 12, 31), P.ANNUAL),
+    ("Giai đoạn 2026 - 2030", K.ONE_OFF, D(2030, 12, 31), P.ANNUAL),
+    ("Trước ngày 24/6/2026", K.ONE_OFF, D(2026, 6, 24), None),
+    ("Chậm nhất ngày 25/6/2026", K.ONE_OFF, D(2026, 6, 25), None),
+    ("Khi có đề nghị", K.EVENT_DRIVEN, None, None),
+    ("Khi có yêu cầu", K.EVENT_DRIVEN, None, None),
+    ("Đột xuất", K.EVENT_DRIVEN, None, None),
+    ("Theo chương trình", K.INHERITED, None, None),
+    ("Theo kế hoạch của Ủy ban nhân dân huyện", K.INHERITED, None, None),
+    ("", K.UNSPECIFIED, None, None),
+    ("   ", K.UNSPECIFIED, None, None),
+]
+
+
+@pytest.mark.parametrize(("words", "kind", "due", "recurrence"), ROWS)
+def test_every_row_of_the_table(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+    assert tf.text == words.strip()  # the words are kept as written
+
+
+def test_strictly_before_is_flagged_and_due_stays_as_written() -> None:
+    tf = parse_timeframe("Trước ngày 24/6/2026", 2026)
+    assert tf.strict and tf.due == D(2026, 6, 24)
+    assert not parse_timeframe("Chậm nhất ngày 25/6/2026", 2026).strict
+
+
+@pytest.mark.parametrize(
+    ("words", "due"),
+    [
+        ("Quý IV", D(2027, 12, 31)),
+        ("quý 2", D(2027, 6, 30)),
+        ("Tháng 9", D(2027, 9, 30)),
+        ("Trước ngày 24/6", D(2027, 6, 24)),
+        ("6 tháng đầu năm", D(2027, 6, 30)),
+    ],
+)
+def test_a_year_left_out_takes_the_plans_year(words: str, due: dt.date) -> None:
+    assert parse_timeframe(words, 2027).due == due
+
+
+def test_unreadable_words_are_unspecified_but_kept() -> None:
+    tf = parse_timeframe("Sớm nhất có thể", 2026)
+    assert tf.kind is K.UNSPECIFIED and tf.text == "Sớm nhất có thể"
+
+
+def test_trailing_punctuation_is_not_part_of_the_words() -> None:
+    assert parse_timeframe("Thường xuyên.", 2026).text == "Thường xuyên"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "due"),
+    [
+        (
+            "Hoàn thiện dự thảo, trình Chủ tịch trước ngày 24/6/2026 để ký ban hành",
+            "Trước ngày 24/6/2026",
+            D(2026, 6, 24),
+        ),
+        (
+            "Tổ chức hội nghị tập huấn trong quý III/2026 cho cán bộ thôn",
+            "Quý III/2026",
+            D(2026, 9, 30),
+        ),
+        ("Gửi danh sách chậm nhất ngày 05/10/2026", "Chậm nhất ngày 05/10/2026", D(2026, 10, 5)),
+        ("Khảo sát và hoàn thành trong tháng 8/2026", "Tháng 8/2026", D(2026, 8, 31)),
+    ],
+)
+def test_deadline_hidden_in_a_task_sentence(sentence: str, text: str, due: dt.date) -> None:
+    tf = find_deadline(sentence, 2026)
+    assert tf is not None and tf.due == due and tf.kind is K.ONE_OFF
+    assert tf.text == text
+
+
+def test_no_deadline_in_a_plain_sentence() -> None:
+    assert find_deadline("Xây dựng kế hoạch truyền thông ngày 07/4 hằng năm", 2026) is None
+
+
+# Every phrase of DOMAIN.md section 4.
+CLAUSES = [
+    ("Báo cáo quý gửi trước ngày 10 của tháng cuối", [RuleSpec(P.QUARTERLY, 10, None)]),
+    ("Báo cáo 6 tháng gửi trước ngày 15 tháng 6", [RuleSpec(P.SEMIANNUAL, 15, 6)]),
+    ("Báo cáo năm gửi trước ngày 05 tháng 11", [RuleSpec(P.ANNUAL, 5, 11)]),
+    (
+        "gửi báo cáo quý, 6 tháng, năm … trước ngày 20 của tháng cuối kỳ",
+        [
+            RuleSpec(P.QUARTERLY, 20, None),
+            RuleSpec(P.SEMIANNUAL, 20, None),
+            RuleSpec(P.ANNUAL, 20, None),
+        ],
+    ),
+    ("báo cáo đánh giá tháng 6 và tháng 12 hàng năm", [RuleSpec(P.SEMIANNUAL, 31, None)]),
+    (
+        "trước ngày 20 của tháng cuối quý và trước ngày 15/11 hằng năm",
+        [RuleSpec(P.QUARTERLY, 20, None), RuleSpec(P.ANNUAL, 15, 11)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("clause", "rules"), CLAUSES)
+def test_every_reporting_phrase(clause: str, rules: list[RuleSpec]) -> None:
+    assert parse_reporting(clause) == rules
+
+
+def test_three_phrases_together_give_the_three_deadlines() -> None:
+    clause = (
+        "Các đơn vị gửi báo cáo về Ủy ban nhân dân (qua Phòng Văn hóa - Xã hội), cụ thể:\n"
+        "- Báo cáo quý gửi trước ngày 10 của tháng cuối.\n"
+        "- Báo cáo 6 tháng gửi trước ngày 15 tháng 6.\n"
+        "- Báo cáo năm gửi trước ngày 05 tháng 11."
+    )
+    rules = parse_reporting(clause)
+    dues = {(p.key, p.due) for p in periods_for_year(rules, 2026)}
+    assert dues == {
+        ("2026-Q1", D(2026, 3, 10)),
+        ("2026-Q2", D(2026, 6, 10)),
+        ("2026-Q3", D(2026, 9, 10)),
+        ("2026-Q4", D(2026, 12, 10)),
+        ("2026-H1", D(2026, 6, 15)),
+        ("2026", D(2026, 11, 5)),
+    }
+
+
+def test_all_three_at_the_end_of_each_period() -> None:
+    rules = parse_reporting("gửi báo cáo quý, 6 tháng, năm trước ngày 20 của tháng cuối kỳ")
+    dues = {p.key: p.due for p in periods_for_year(rules, 2026)}
+    assert dues["2026-Q1"] == D(2026, 3, 20) and dues["2026-H2"] == D(2026, 12, 20)
+    assert dues["2026"] == D(2026, 12, 20)
+
+
+def test_dated_one_off_reports_are_not_a_regime() -> None:
+    assert parse_reporting("Báo cáo kết quả về Ủy ban nhân dân trước ngày 30/6/2026.") == []
+    assert parse_reporting("Định kỳ báo cáo theo quy định.") == []
+
+
+@pytest.mark.parametrize(
+    ("clause", "rules"),
+    [
+        (
+            "Định kỳ hằng quý (trước ngày 15 của tháng cuối quý), 6 tháng (trước ngày 15/6), "
+            "năm (trước ngày 15/12) gửi báo cáo về Ủy ban nhân dân xã.",
+            [
+                RuleSpec(P.QUARTERLY, 15, None),
+                RuleSpec(P.SEMIANNUAL, 15, 6),
+                RuleSpec(P.ANNUAL, 15, 12),
+            ],
+        ),
+        ("Báo cáo tháng gửi trước ngày 25 hằng tháng.", [RuleSpec(P.MONTHLY, 25, None)]),
+        (
+            "Gửi báo cáo quý trước ngày 12 của tháng cuối quý; báo cáo năm trước ngày 01/12.",
+            [RuleSpec(P.QUARTERLY, 12, None), RuleSpec(P.ANNUAL, 1, 12)],
+        ),
+        ("Báo cáo 9 tháng gửi trước ngày 20 tháng 9.", [RuleSpec(P.NINE_MONTHS, 20, 9)]),
+    ],
+)
+def test_other_wordings_of_the_same_regimes(clause: str, rules: list[RuleSpec]) -> None:
+    assert parse_reporting(clause) == rules
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due", "recurrence"),
+    [
+        ("Năm 2026 và những năm tiếp theo", K.COMPOSITE, D(2026, 12, 31), P.ANNUAL),
+        ("Từ năm 2027 trở đi", K.RECURRING, D(2027, 12, 31), P.ANNUAL),
+        ("Hằng quý", K.RECURRING, D(2026, 3, 31), P.QUARTERLY),
+        ("Trước 30/9/2026", K.ONE_OFF, D(2026, 9, 30), None),
+        ("Đến năm 2030", K.ONE_OFF, D(2030, 12, 31), None),
+        ("Sau khi có Nghị định mới", K.EVENT_DRIVEN, None, None),
+        ("Dịp Tết Nguyên đán", K.UNSPECIFIED, None, None),
+        ("Quý I hằng năm", K.RECURRING, D(2026, 3, 31), P.ANNUAL),
+        ("Trước ngày 15/12 hằng năm", K.RECURRING, D(2026, 12, 15), P.ANNUAL),
+    ],
+)
+def test_more_wordings(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
