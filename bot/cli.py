@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "bot.commands.reminders",
     "bot.commands.holidays",
     "bot.commands.plan_import",
+    "bot.commands.export",
 )
 
 Handler = Callable[[argparse.Namespace, Runtime], Awaitable[int | None]]

@@ -1,0 +1,117 @@
+"""`dondoc export`: the compiled report of a plan's period as Word, Excel, PNG or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.cli import emit
+from bot.runtime import Runtime
+from domain.errors import DomainError
+from domain.export import ExportFormat, export
+from locales import SUPPORTED_LOCALES, t
+
+FORMATS = [f.value for f in ExportFormat]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `export` command."""
+    p = sub.add_parser(
+        "export",
+        help="compiled report of a period: Word draft, Excel matrix, PNG chart or JSON",
+        description="Write the compiled report of one plan and period to a file.",
+    )
+    p.add_argument("--plan", help="plan id or number, e.g. 125/KH-UBND (default: newest active)")
+    p.add_argument(
+        "--period",
+        help="period key, e.g. 2026-Q4, 2026-H1, 2026-09, 2026 (default: the open period)",
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="output format (default: from the --output extension, else docx)",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        help="file to write, '-' for standard output (default: a name in the current folder)",
+    )
+    p.add_argument(
+        "--locale",
+        choices=SUPPORTED_LOCALES,
+        help="language of the labels (default: DEFAULT_LOCALE)",
+    )
+    p.set_defaults(func=_export)
+
+
+def _format(args: argparse.Namespace) -> ExportFormat:
+    if args.format:
+        return ExportFormat(args.format)
+    if args.output and args.output != "-":
+        suffix = Path(args.output).suffix.lower().lstrip(".")
+        if suffix in FORMATS:
+            return ExportFormat(suffix)
+        if suffix:
+            raise DomainError("export.error.bad_format", fmt=suffix)
+    return ExportFormat.DOCX
+
+
+def _check_folder(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise DomainError("export.cli.no_folder", folder=str(path.parent))
+
+
+def _write(path: Path, content: bytes) -> None:
+    """Write through a temporary file so a failed run never leaves half a report behind."""
+    folder = path.parent
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".dondoc-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+async def _export(args: argparse.Namespace, runtime: Runtime) -> int:
+    locale = args.locale or runtime.settings.default_locale
+    fmt = _format(args)
+    if args.output and args.output != "-":
+        _check_folder(Path(args.output))
+    result = await export(
+        runtime.deps, plan_ref=args.plan, period_key=args.period, fmt=fmt, locale=locale
+    )
+    if args.output == "-":
+        sys.stdout.buffer.write(result.content)
+        sys.stdout.buffer.flush()
+        return 0
+    path = Path(args.output) if args.output else Path(result.filename)
+    _write(path, result.content)
+    data = result.data
+    emit(
+        args,
+        {
+            "path": str(path),
+            "format": fmt.value,
+            "bytes": len(result.content),
+            "plan": data.plan.number or data.plan.title,
+            "period": data.period_key,
+            "units": {k.value: v for k, v in data.unit_counts().items()},
+            "tasks": len(data.tasks),
+        },
+        t(
+            "export.cli.written",
+            locale,
+            path=str(path),
+            size=len(result.content),
+            period=data.period_label,
+            plan=data.plan.number or data.plan.title,
+            tasks=len(data.tasks),
+            units=len(data.units),
+        ),
+    )
+    return 0

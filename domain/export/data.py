@@ -1,0 +1,400 @@
+"""Gathering a plan's period into one neutral structure that every export format renders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import DocumentFamily, Plan, Report, ReportStatus, TaskRole, Unit
+from domain.periods import Period
+from domain.registry import list_tasks
+from domain.reports import days_late, done_before, expected_pairs, local_date, reports_for
+from domain.status import UnitState, summary
+
+
+class Timeliness(StrEnum):
+    """How a unit (or one of its reports) stands against the period's deadline."""
+
+    ON_TIME = "on_time"
+    LATE = "late"  # sent after the due date (days_late tells by how much)
+    PARTIAL = "partial"  # a unit that sent some of the reports it owes
+    NOT_SENT = "not_sent"
+    DONE_EARLIER = "done_earlier"  # reported done in an earlier period: owes nothing more
+    NOT_REQUIRED = "not_required"  # supporting unit or a group named as written
+
+
+class TaskState(StrEnum):
+    """A task's overall state in the period: a report status, or no report at all."""
+
+    NOT_STARTED = ReportStatus.NOT_STARTED.value
+    IN_PROGRESS = ReportStatus.IN_PROGRESS.value
+    DONE = ReportStatus.DONE.value
+    ONGOING = ReportStatus.ONGOING.value
+    BLOCKED = ReportStatus.BLOCKED.value
+    NO_REPORT = "no_report"
+
+
+# Order of the unit table and the chart: best first.
+TIMELINESS_ORDER = (
+    Timeliness.ON_TIME,
+    Timeliness.LATE,
+    Timeliness.PARTIAL,
+    Timeliness.NOT_SENT,
+)
+TASK_STATE_ORDER = (
+    TaskState.DONE,
+    TaskState.ONGOING,
+    TaskState.IN_PROGRESS,
+    TaskState.NOT_STARTED,
+    TaskState.BLOCKED,
+    TaskState.NO_REPORT,
+)
+
+
+@dataclass
+class PlanInfo:
+    """The plan's identity as the report's header and subject need it."""
+
+    id: int
+    number: str | None
+    title: str
+    issuer: str | None
+    parent_body: str | None
+    place: str | None
+    issued_on: dt.date | None
+    year: int
+    family: DocumentFamily
+    coordinator: str | None
+
+
+@dataclass
+class UnitTimeliness:
+    """One unit's reporting for the period (a row of the timeliness table)."""
+
+    unit_id: int
+    name: str
+    expected: int
+    reported: int
+    late_reports: int
+    days_late: int
+    timeliness: Timeliness
+    last_submitted_at: dt.datetime | None
+
+
+@dataclass
+class Entry:
+    """One unit on one task: its report for the period, as written, or why there is none."""
+
+    unit_id: int
+    unit_name: str
+    role: TaskRole
+    expected: bool
+    timeliness: Timeliness
+    days_late: int = 0
+    status: ReportStatus | None = None
+    progress: int | None = None
+    results: str = ""
+    difficulties: str = ""
+    proposals: str = ""
+    next_plan: str = ""
+    evidence_ref: str = ""
+    version: int = 0
+    first_submitted_at: dt.datetime | None = None
+    submitted_at: dt.datetime | None = None
+
+    @property
+    def has_report(self) -> bool:
+        """True when the unit reported on this task in the period."""
+        return self.status is not None
+
+
+@dataclass
+class TaskData:
+    """A task with its units as the plan wrote them and every entry for the period."""
+
+    task_id: int
+    ref: str
+    section: str | None
+    title: str
+    leads: list[str]
+    supports: list[str]
+    timeframe_text: str
+    due_date: dt.date | None
+    schedule: str
+    state: TaskState
+    overdue_days: int | None
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def reported(self) -> list[Entry]:
+        """Entries carrying a report this period."""
+        return [e for e in self.entries if e.has_report]
+
+    @property
+    def missing(self) -> list[Entry]:
+        """Units that owed a report on this task and sent none."""
+        return [e for e in self.entries if e.timeliness is Timeliness.NOT_SENT]
+
+    @property
+    def min_progress(self) -> int | None:
+        """Lowest reported progress across units (a task is as far as its slowest lead)."""
+        values = [e.progress for e in self.reported if e.progress is not None]
+        return min(values) if values else None
+
+
+@dataclass
+class ExportData:
+    """Everything a compiled report shows for one plan and period."""
+
+    plan: PlanInfo
+    period_key: str
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date
+    period_due: dt.date
+    generated_at: dt.datetime
+    today: dt.date
+    units: list[UnitTimeliness]
+    tasks: list[TaskData]
+
+    def units_by(self, state: Timeliness) -> list[UnitTimeliness]:
+        """Units in one timeliness state."""
+        return [u for u in self.units if u.timeliness is state]
+
+    def unit_counts(self) -> dict[Timeliness, int]:
+        """Units per timeliness state, in display order."""
+        return {s: len(self.units_by(s)) for s in TIMELINESS_ORDER}
+
+    def task_counts(self) -> dict[TaskState, int]:
+        """Tasks per state, in display order."""
+        return {s: sum(1 for t in self.tasks if t.state is s) for s in TASK_STATE_ORDER}
+
+    @property
+    def has_reports(self) -> bool:
+        """True when at least one report was sent for the period."""
+        return any(t.reported for t in self.tasks)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-safe dictionary (dates as ISO strings, enums as their values)."""
+        out: dict[str, Any] = _jsonable(asdict(self))
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+_UNIT_TIMELINESS = {
+    UnitState.DONE: Timeliness.ON_TIME,
+    UnitState.DONE_LATE: Timeliness.LATE,
+    UnitState.PARTIAL: Timeliness.PARTIAL,
+    UnitState.MISSING: Timeliness.NOT_SENT,
+}
+
+
+def _task_state(entries: list[Entry]) -> TaskState:
+    """One state per task: the common status, blocked if any lead is blocked, else in progress."""
+    statuses = {e.status for e in entries if e.status is not None}
+    if any(e.timeliness is Timeliness.DONE_EARLIER for e in entries):
+        statuses.add(ReportStatus.DONE)
+    if not statuses:
+        return TaskState.NO_REPORT
+    if len(statuses) == 1:
+        return TaskState(next(iter(statuses)).value)
+    if ReportStatus.BLOCKED in statuses:
+        return TaskState.BLOCKED
+    if statuses <= {ReportStatus.DONE, ReportStatus.ONGOING}:
+        return TaskState.ONGOING
+    return TaskState.IN_PROGRESS
+
+
+def _entry_from_report(
+    report: Report, unit_name: str, role: TaskRole, expected: bool, due: dt.date, tz: Any
+) -> Entry:
+    lateness = days_late(report.first_submitted_at, due, tz)
+    late = bool(report.late) or lateness > 0
+    return Entry(
+        unit_id=report.unit_id,
+        unit_name=unit_name,
+        role=role,
+        expected=expected,
+        timeliness=Timeliness.LATE if late else Timeliness.ON_TIME,
+        days_late=lateness,
+        status=report.status,
+        progress=report.progress,
+        results=report.results or "",
+        difficulties=report.difficulties or "",
+        proposals=report.proposals or "",
+        next_plan=report.next_plan or "",
+        evidence_ref=report.evidence_ref or "",
+        version=report.version,
+        first_submitted_at=report.first_submitted_at,
+        submitted_at=report.submitted_at,
+    )
+
+
+async def gather(
+    session: AsyncSession,
+    plan: Plan,
+    period: Period,
+    now: dt.datetime,
+    tz: zoneinfo.ZoneInfo,
+    *,
+    label: str | None = None,
+) -> ExportData:
+    """Read the plan, its tasks and every unit's reports for the period."""
+    coordinator = (
+        await session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
+    )
+    status = await summary(session, plan, period, now, tz)
+    expected = await expected_pairs(session, plan.id, period)
+    expected_set = {(task_id, uid) for uid, tasks in expected.items() for task_id in tasks}
+    finished = await done_before(session, plan.id, period)
+    reports = await reports_for(session, plan.id, period.key)
+    tasks = [t for t in await list_tasks(session, plan.id) if t.active]
+
+    names: dict[int, str] = {}
+    for task in tasks:
+        for tu in task.units:
+            names[tu.unit_id] = tu.unit.name
+    strangers = sorted({uid for _task, uid in reports} - names.keys())
+    if strangers:
+        for uid, name in await session.execute(
+            select(Unit.id, Unit.name).where(Unit.id.in_(strangers))
+        ):
+            names[uid] = name
+
+    today = local_date(now, tz)
+    task_rows: list[TaskData] = []
+    for task in tasks:
+        entries: list[Entry] = []
+        seen: set[int] = set()
+        for tu in task.units:
+            if tu.unit_id in seen:
+                continue
+            report = reports.get((task.id, tu.unit_id))
+            is_expected = (task.id, tu.unit_id) in expected_set
+            if report is not None:
+                entries.append(
+                    _entry_from_report(
+                        report, names[tu.unit_id], tu.role, is_expected, period.due, tz
+                    )
+                )
+            elif tu.role is TaskRole.LEAD:
+                if is_expected:
+                    standing = Timeliness.NOT_SENT
+                elif (task.id, tu.unit_id) in finished:
+                    standing = Timeliness.DONE_EARLIER
+                else:
+                    standing = Timeliness.NOT_REQUIRED
+                entries.append(
+                    Entry(
+                        unit_id=tu.unit_id,
+                        unit_name=names[tu.unit_id],
+                        role=tu.role,
+                        expected=is_expected,
+                        timeliness=standing,
+                    )
+                )
+            else:
+                continue
+            seen.add(tu.unit_id)
+        # Reports from units no longer attached to the task are still shown, never dropped.
+        for (task_id, uid), report in sorted(reports.items()):
+            if task_id == task.id and uid not in seen:
+                entries.append(
+                    _entry_from_report(report, names[uid], TaskRole.SUPPORT, False, period.due, tz)
+                )
+        state = _task_state(entries)
+        overdue: int | None = None
+        if task.due_date and state is not TaskState.DONE and today > task.due_date:
+            overdue = (today - task.due_date).days
+        task_rows.append(
+            TaskData(
+                task_id=task.id,
+                ref=task.ref,
+                section=task.section,
+                title=task.title,
+                leads=[
+                    tu.written_as or tu.unit.name for tu in task.units if tu.role is TaskRole.LEAD
+                ],
+                supports=[
+                    tu.written_as or tu.unit.name
+                    for tu in task.units
+                    if tu.role is TaskRole.SUPPORT
+                ],
+                timeframe_text=task.timeframe_text,
+                due_date=task.due_date,
+                schedule=task.schedule.value,
+                state=state,
+                overdue_days=overdue,
+                entries=entries,
+            )
+        )
+
+    units = [
+        UnitTimeliness(
+            unit_id=u.unit_id,
+            name=u.name,
+            expected=u.expected,
+            reported=u.reported,
+            late_reports=u.late,
+            days_late=u.max_days_late,
+            timeliness=_UNIT_TIMELINESS[u.state],
+            last_submitted_at=u.last_submitted_at,
+        )
+        for u in status.units
+        if u.state in _UNIT_TIMELINESS
+    ]
+    units.sort(key=lambda u: (TIMELINESS_ORDER.index(u.timeliness), u.name.casefold()))
+    return ExportData(
+        plan=PlanInfo(
+            id=plan.id,
+            number=plan.number,
+            title=plan.title,
+            issuer=plan.issuer,
+            parent_body=plan.parent_body,
+            place=plan.place,
+            issued_on=plan.issued_on,
+            year=plan.year,
+            family=plan.family,
+            coordinator=coordinator.name if coordinator else None,
+        ),
+        period_key=period.key,
+        period_label=label or period.label(),
+        period_start=period.start,
+        period_end=period.end,
+        period_due=period.due,
+        generated_at=now,
+        today=today,
+        units=units,
+        tasks=task_rows,
+    )
+
+
+__all__ = [
+    "TASK_STATE_ORDER",
+    "TIMELINESS_ORDER",
+    "Entry",
+    "ExportData",
+    "PlanInfo",
+    "TaskData",
+    "TaskState",
+    "Timeliness",
+    "UnitTimeliness",
+    "gather",
+]

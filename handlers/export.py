@@ -1,0 +1,229 @@
+"""`/export` (`/xuatbaocao`): the coordinating office picks a period and a format, gets the file.
+
+Also the chart the `/status` flow can send on request (`status_chart`).
+
+Hook into the router (handlers/router.py)::
+
+    COMMANDS["export"] = COMMANDS["xuatbaocao"] = export.start
+    FLOWS[export.FLOW] = export.resume
+
+or simply `export.register(COMMANDS, FLOWS)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from db.models import Plan
+from domain.deps import Deps
+from domain.export import MIME_TYPES, ExportData, ExportFormat, Timeliness, gather, render
+from domain.export.labels import export_filename
+from domain.membership import is_office
+from domain.periods import Period, parse_key
+from handlers.common import active_plans, fmt_date, plan_periods, short
+from handlers.messages import Option, OutgoingFile, Reply
+from handlers.turn import Turn, clear_form
+
+FLOW = "export"
+COMMAND_WORDS = ("export", "xuatbaocao")
+CHAT_FORMATS = (ExportFormat.DOCX, ExportFormat.XLSX, ExportFormat.PNG)
+# Channels whose bot API cannot send a file (Zalo Bot Platform: text, stickers, photo URLs).
+FILELESS_CHANNELS = frozenset({"zalo"})
+# Files handed to a channel are kept this long under DATA_DIR/exports, then removed.
+KEEP_FILES = dt.timedelta(hours=24)
+
+
+def register(
+    commands: MutableMapping[str, Callable[[Turn], Awaitable[list[Reply]]]],
+    flows: MutableMapping[str, Callable[[Turn, str], Awaitable[list[Reply]]]],
+) -> None:
+    """Add `/export`, `/xuatbaocao` and the export form to the router's tables."""
+    for word in COMMAND_WORDS:
+        commands[word] = start
+    flows[FLOW] = resume
+
+
+async def start(turn: Turn) -> list[Reply]:
+    """Entry: office members only; `/export 2026-Q4 docx` skips the questions it answers."""
+    if turn.member is None or not is_office(turn.member):
+        return await turn.done(turn.t("export.chat.forbidden"))
+    if turn.msg.channel in FILELESS_CHANNELS:
+        return await turn.done(turn.t("export.chat.no_files_here"))
+    data = _parse_args(turn.msg.args)
+    if data is None:
+        return await turn.done(turn.t("export.chat.usage"))
+    plans = await active_plans(turn.session)
+    if not plans:
+        return await turn.done(turn.t("export.error.no_plan"))
+    if len(plans) > 1:
+        options = [Option(f"plan:{p.id}", short(p.number or p.title)) for p in plans]
+        return await turn.ask(FLOW, "plan", turn.t("export.chat.choose_plan"), options, data=data)
+    data["plan_id"] = plans[0].id
+    return await _next(turn, data)
+
+
+def _parse_args(args: str) -> dict[str, Any] | None:
+    """A period key and/or a format in any order; None when a word is neither."""
+    data: dict[str, Any] = {}
+    for word in args.split():
+        low = word.lower().lstrip(".")
+        if low in {f.value for f in CHAT_FORMATS}:
+            data["format"] = low
+            continue
+        try:
+            parse_key(word.upper())
+        except ValueError:
+            return None
+        data["period"] = word.upper()
+    return data
+
+
+async def _next(turn: Turn, data: dict[str, Any]) -> list[Reply]:
+    """Ask what is still missing, or produce the file."""
+    plan = await turn.session.get(Plan, data["plan_id"])
+    if plan is None:
+        return await turn.done(turn.t("export.error.no_plan"))
+    pp = await plan_periods(turn.session, plan, turn.deps.today())
+    if not pp.rules:
+        return await turn.done(turn.t("export.error.no_rules", plan=plan.number or plan.title))
+    if "period" not in data:
+        options = [
+            Option(
+                f"p:{p.key}",
+                turn.t(
+                    "export.chat.period_option", period=p.label(turn.locale), due=fmt_date(p.due)
+                ),
+            )
+            for p in pp.choosable
+        ]
+        options.append(Option("cancel", turn.t("export.chat.cancel")))
+        return await turn.ask(
+            FLOW, "period", turn.t("export.chat.choose_period"), options, data=data
+        )
+    period = pp.find(data["period"])
+    if period is None:
+        data.pop("period")
+        turn.say(turn.t("export.chat.period_unknown", plan=plan.number or plan.title))
+        return await _next(turn, data)
+    if "format" not in data:
+        options = [
+            Option(f"f:{f.value}", turn.t(f"export.chat.format.{f.value}")) for f in CHAT_FORMATS
+        ]
+        options.append(Option("cancel", turn.t("export.chat.cancel")))
+        text = turn.t("export.chat.choose_format", period=period.label(turn.locale))
+        return await turn.ask(FLOW, "format", text, options, data=data)
+    return await _produce(turn, plan, period, ExportFormat(data["format"]))
+
+
+async def resume(turn: Turn, step: str) -> list[Reply]:
+    """Continue the export form at its step with the option chosen."""
+    if turn.member is None or not is_office(turn.member):
+        return await turn.done(turn.t("export.chat.forbidden"))
+    choice = turn.choice or ""
+    data = {k: v for k, v in turn.data.items() if not k.startswith("_")}
+    if choice == "cancel":
+        return await turn.done(turn.t("export.chat.cancelled"))
+    if step == "plan" and choice.startswith("plan:") and choice[5:].isdigit():
+        data["plan_id"] = int(choice[5:])
+        return await _next(turn, data)
+    if step == "period" and choice.startswith("p:"):
+        data["period"] = choice[2:]
+        return await _next(turn, data)
+    if step == "format" and choice.startswith("f:"):
+        data["format"] = choice[2:]
+        return await _next(turn, data)
+    # A period key typed at the period step is accepted too ("2026-Q3").
+    if step == "period" and turn.msg.text.strip():
+        typed = turn.msg.text.strip().upper()
+        try:
+            parse_key(typed)
+        except ValueError:
+            return turn.repeat(turn.t("export.chat.choose_listed"))
+        data["period"] = typed
+        return await _next(turn, data)
+    return turn.repeat(turn.t("export.chat.choose_listed"))
+
+
+async def _produce(turn: Turn, plan: Plan, period: Period, fmt: ExportFormat) -> list[Reply]:
+    """Gather, render off the event loop, store under DATA_DIR and hand the file over."""
+    await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)
+    turn.form = None
+    data = await gather(
+        turn.session, plan, period, turn.now, turn.deps.tz, label=period.label(turn.locale)
+    )
+    try:
+        file = await _render_to_file(turn.deps, data, fmt, turn.locale)
+    except OSError:
+        return [*turn.replies, Reply(turn.t("export.chat.write_failed"))]
+    caption = turn.t(
+        f"export.chat.sent.{fmt.value}",
+        period=data.period_label,
+        plan=plan.number or plan.title,
+        total=len(data.units),
+        on_time=data.unit_counts()[Timeliness.ON_TIME],
+    )
+    if not data.has_reports:
+        caption += "\n" + turn.t("export.chat.no_reports_yet")
+    return [*turn.replies, Reply(caption, file=file)]
+
+
+async def _render_to_file(
+    deps: Deps, data: ExportData, fmt: ExportFormat, locale: str
+) -> OutgoingFile:
+    content = await asyncio.to_thread(render, data, fmt, locale, deps)
+    folder = deps.data_dir / "exports"
+    await asyncio.to_thread(_prune, folder, deps.now())
+    folder.mkdir(parents=True, exist_ok=True)
+    name = export_filename(data, fmt.value)
+    path = folder / f"{secrets.token_hex(6)}-{name}"
+    await asyncio.to_thread(path.write_bytes, content)
+    return OutgoingFile(
+        path=path, filename=name, mime_type=MIME_TYPES[fmt], is_image=fmt is ExportFormat.PNG
+    )
+
+
+def _prune(folder: Path, now: dt.datetime) -> None:
+    """Remove exports older than KEEP_FILES (they were sent long ago)."""
+    if not folder.is_dir():
+        return
+    cutoff = (now - KEEP_FILES).timestamp()
+    for old in folder.iterdir():
+        try:
+            if old.is_file() and old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            continue
+
+
+async def status_chart(turn: Turn, plan_id: int, period_key: str | None = None) -> Reply:
+    """The PNG chart of a period, for the `/status` flow's "send chart" option.
+
+    Returns a Reply carrying the image, or a Reply explaining why there is none.
+    """
+    if turn.msg.channel in FILELESS_CHANNELS:
+        return Reply(turn.t("export.chat.no_files_here"))
+    plan = await turn.session.get(Plan, plan_id)
+    if plan is None:
+        return Reply(turn.t("export.error.no_plan"))
+    pp = await plan_periods(turn.session, plan, turn.deps.today())
+    period = pp.find(period_key) if period_key else pp.current
+    if period is None:
+        return Reply(turn.t("export.error.no_rules", plan=plan.number or plan.title))
+    data = await gather(
+        turn.session, plan, period, turn.now, turn.deps.tz, label=period.label(turn.locale)
+    )
+    try:
+        file = await _render_to_file(turn.deps, data, ExportFormat.PNG, turn.locale)
+    except OSError:
+        return Reply(turn.t("export.chat.write_failed"))
+    return Reply(
+        turn.t(
+            "export.chat.chart_caption", period=data.period_label, plan=plan.number or plan.title
+        ),
+        file=file,
+    )

@@ -1,0 +1,302 @@
+"""The Word draft, opened again: layout per Decree 30/2020, content matching the database."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from db.database import Database
+from db.models import DocumentFamily, Plan
+from domain.clock import FrozenClock
+from domain.export import ExportFormat, export, gather_export
+from domain.export.word import render_docx
+from domain.periods import period_by_key
+from domain.registry import rule_specs
+from domain.status import UnitState, summary
+from tests.test_export_data import (
+    CA,
+    DIFF_VHXH,
+    KT,
+    MTTQ,
+    NEXT_VHXH,
+    PROPOSAL_KT,
+    PROPOSAL_VHXH,
+    RESULTS_KT,
+    RESULTS_TYT,
+    RESULTS_VHXH,
+    TYT,
+    TZ,
+    VHXH,
+    build_plan,
+)
+
+FONT = "Times New Roman"
+SECTIONS = (
+    "I. CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO, TỔ CHỨC TRIỂN KHAI THỰC HIỆN",
+    "II. KẾT QUẢ THỰC HIỆN",
+    "III. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN",
+    "IV. NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
+    "V. ĐỀ XUẤT, KIẾN NGHỊ",
+)
+APPENDIX_HEAD = [
+    "STT",
+    "Nhiệm vụ",
+    "Chủ trì",
+    "Phối hợp",
+    "Thời hạn",
+    "Kết quả thực hiện",
+    "Tình trạng",
+    "Ghi chú",
+]
+
+
+def blocks(doc: Any) -> list[Paragraph | Table]:
+    """Body paragraphs and tables in document order."""
+    out: list[Paragraph | Table] = []
+    for el in doc.element.body.iterchildren():
+        if el.tag == qn("w:p"):
+            out.append(Paragraph(el, doc))
+        elif el.tag == qn("w:tbl"):
+            out.append(Table(el, doc))
+    return out
+
+
+def texts(items: list[Paragraph | Table]) -> list[str]:
+    """Paragraph texts (tables flattened to their cells' paragraphs)."""
+    out: list[str] = []
+    for b in items:
+        if isinstance(b, Paragraph):
+            out.append(b.text)
+        else:
+            out.extend(p.text for row in b.rows for c in row.cells for p in c.paragraphs)
+    return out
+
+
+def runs_of(par: Paragraph) -> list[Any]:
+    return [r for r in par.runs if r.text.strip()]
+
+
+def all_bold(par: Paragraph) -> bool:
+    return all(r.bold for r in runs_of(par)) and bool(runs_of(par))
+
+
+async def make_docx(db: Database, clock: FrozenClock, **kw: Any) -> tuple[Any, Any]:
+    sc = await build_plan(db, clock, **kw)
+    out = await export(
+        sc.deps, plan_ref=str(sc.plan_id), period_key="2026-Q4", fmt=ExportFormat.DOCX
+    )
+    return Document(io.BytesIO(out.content)), sc
+
+
+async def test_header_title_subject_and_sections(db: Database, clock: FrozenClock) -> None:
+    doc, _sc = await make_docx(db, clock)
+    body = blocks(doc)
+    header = body[0]
+    assert isinstance(header, Table)
+    assert len(header.columns) == 2 and len(header.rows) == 1
+    borders = header._tbl.tblPr.find(qn("w:tblBorders"))
+    assert borders is not None
+    assert {b.get(qn("w:val")) for b in borders} == {"nil"}
+    left, right = (c.paragraphs for c in header.rows[0].cells)
+    assert left[0].text == "ỦY BAN NHÂN DÂN TỈNH AN GIANG" and not all_bold(left[0])
+    assert left[1].text == "ỦY BAN NHÂN DÂN ĐẶC KHU KIÊN HẢI" and all_bold(left[1])
+    assert left[2].text.startswith("Số:") and left[2].text.endswith("/BC-UBND")
+    assert left[2].text.replace("Số:", "").replace("/BC-UBND", "").strip() == ""  # number blank
+    assert right[0].text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" and all_bold(right[0])
+    assert right[1].text == "Độc lập - Tự do - Hạnh phúc" and all_bold(right[1])
+    assert all(r.underline for r in runs_of(right[1]))
+    place = right[2]
+    assert all(r.italic for r in runs_of(place))
+    assert place.text.startswith("Kiên Hải, ngày ") and place.text.endswith("năm 2026")
+    assert not any(ch.isdigit() for ch in place.text.replace("2026", ""))  # day/month blank
+
+    paragraphs = [b for b in body if isinstance(b, Paragraph) and b.text.strip()]
+    title = paragraphs[0]
+    assert title.text == "BÁO CÁO" and all_bold(title)
+    assert title.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    subject = paragraphs[1]
+    assert all_bold(subject) and subject.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert "quý IV/2026" in subject.text
+    assert "Kế hoạch số 125/KH-UBND ngày 15/01/2026" in subject.text
+    assert "Nghị quyết số 72-NQ/TW" in subject.text
+    assert "V/v" not in subject.text
+
+    flat = [p.text for p in paragraphs]
+    positions = [flat.index(h) for h in SECTIONS]
+    assert positions == sorted(positions)
+    for h in SECTIONS:
+        assert all_bold(paragraphs[flat.index(h)])
+
+    # Unit texts as written, each under the right heading.
+    def section_of(text: str) -> int:
+        at = next(i for i, p in enumerate(flat) if text in p)
+        return max(i for i, pos in enumerate(positions) if pos < at)
+
+    assert section_of(RESULTS_VHXH) == 1
+    assert section_of(RESULTS_TYT) == 1
+    assert section_of(RESULTS_KT) == 1
+    assert section_of(DIFF_VHXH) == 2
+    assert section_of(NEXT_VHXH) == 3
+    assert section_of(PROPOSAL_VHXH) == 4 and section_of(PROPOSAL_KT) == 4
+    # Multi-line unit text kept with its line break and its braces.
+    assert any(RESULTS_VHXH in p for p in flat)
+
+    # Signature block and "Nơi nhận" left for the office.
+    sign = [b for b in body if isinstance(b, Table)][2]
+    left_cell, right_cell = sign.rows[0].cells
+    recipients = left_cell.paragraphs[0]
+    assert recipients.text == "Nơi nhận:"
+    assert all(r.bold and r.italic and r.font.size.pt == 12 for r in runs_of(recipients))
+    assert all(r.font.size.pt == 11 for p in left_cell.paragraphs[1:] for r in runs_of(p))
+    assert [p.text for p in right_cell.paragraphs if p.text] == [
+        "TM. ỦY BAN NHÂN DÂN",
+        "KT. CHỦ TỊCH",
+        "PHÓ CHỦ TỊCH",
+    ]
+
+
+async def test_timeliness_table_matches_database(db: Database, clock: FrozenClock) -> None:
+    doc, sc = await make_docx(db, clock)
+    tables = [b for b in blocks(doc) if isinstance(b, Table)]
+    table = tables[1]
+    head = [c.text for c in table.rows[0].cells]
+    assert head == [
+        "STT",
+        "Đơn vị",
+        "Số nhiệm vụ phải báo cáo",
+        "Đã báo cáo",
+        "Ngày gửi",
+        "Tình trạng",
+    ]
+    rows = {r.cells[1].text: [c.text for c in r.cells] for r in table.rows[1:]}
+    async with db.read() as s:
+        plan = await s.get(Plan, sc.plan_id)
+        assert plan is not None
+        period = period_by_key(await rule_specs(s, plan.id), "2026-Q4")
+        assert period is not None
+        status = await summary(s, plan, period, clock.now(), TZ)
+    owing = [u for u in status.units if u.state is not UnitState.NOTHING_DUE]
+    assert set(rows) == {u.name for u in owing}
+    for u in owing:
+        row = rows[u.name]
+        assert row[2] == str(u.expected) and row[3] == str(u.reported)
+    assert rows[VHXH][4:] == ["20/11/2026", "Đúng hạn"]
+    assert rows[TYT][4:] == ["13/12/2026", "Chậm 3 ngày"]
+    assert rows[KT][5] == "Đã gửi 1/2 nhiệm vụ"
+    assert rows[CA][4:] == ["", "Chưa gửi"] and rows[MTTQ][4:] == ["", "Chưa gửi"]
+    flat = texts(blocks(doc))
+    assert any(f"Các đơn vị chưa gửi báo cáo: {CA}; {MTTQ}." == p for p in flat)
+    assert any(
+        p.startswith("Tổng số 5 đơn vị phải gửi báo cáo: 1 đơn vị gửi đúng hạn") for p in flat
+    )
+
+
+async def test_page_layout_fonts_and_landscape_appendix(db: Database, clock: FrozenClock) -> None:
+    doc, _sc = await make_docx(db, clock)
+    first, appendix = doc.sections
+    assert first.orientation == WD_ORIENT.PORTRAIT
+    assert abs(first.page_width.mm - 210) < 0.5 and abs(first.page_height.mm - 297) < 0.5
+    assert 20 <= round(first.top_margin.mm) <= 25 and 20 <= round(first.bottom_margin.mm) <= 25
+    assert 30 <= round(first.left_margin.mm) <= 35 and 15 <= round(first.right_margin.mm) <= 20
+    # No page number on page 1: a different, empty first-page header; PAGE field afterwards.
+    assert first.different_first_page_header_footer
+    assert "PAGE" not in first.first_page_header._element.xml
+    assert "PAGE" in first.header._element.xml
+    assert not first.first_page_footer._element.xml.count("PAGE")
+
+    assert appendix.orientation == WD_ORIENT.LANDSCAPE
+    assert appendix.page_width.mm > appendix.page_height.mm
+    assert abs(appendix.page_width.mm - 297) < 0.5
+    body = blocks(doc)
+    # Everything after the paragraph holding the first section break belongs to the appendix.
+    brk = next(
+        i
+        for i, b in enumerate(body)
+        if isinstance(b, Paragraph)
+        and b._p.find(qn("w:pPr")) is not None
+        and b._p.pPr.find(qn("w:sectPr")) is not None
+    )
+    tail = body[brk + 1 :]
+    tail_text = [b.text for b in tail if isinstance(b, Paragraph)]
+    assert tail_text[0] == "Phụ lục"
+    assert any(p.startswith("(Kèm theo Báo cáo số") and "/BC-UBND" in p for p in tail_text)
+    table = next(b for b in tail if isinstance(b, Table))
+    assert [c.text for c in table.rows[0].cells] == APPENDIX_HEAD
+    assert [r.cells[0].text for r in table.rows[1:]] == ["1", "2", "3", "4", "5", "6"]
+    row3 = [c.text for c in table.rows[3].cells]
+    assert row3[2] == f"{KT}\n{CA}" and row3[4] == "Trong năm 2026"
+    assert RESULTS_KT in row3[5] and row3[6] == "Hoàn thành (100%)"
+    assert f"Chưa báo cáo: {CA}" in row3[7]
+    assert "Quá hạn" in table.rows[6].cells[7].text  # task 6, due 30/06/2026
+
+    # Times New Roman on every run (all four script slots), body and headers; sizes 13-14
+    # except "Nơi nhận" (12) and its entries (11).
+    parts = [doc.element.body, first.header._element, first.first_page_header._element]
+    runs = [r for part in parts for r in part.iter(qn("w:r"))]
+    assert len(runs) > 50
+    sizes: set[float] = set()
+    for r in runs:
+        fonts = r.find(qn("w:rPr")).find(qn("w:rFonts"))
+        for slot in ("ascii", "hAnsi", "eastAsia", "cs"):
+            assert fonts.get(qn(f"w:{slot}")) == FONT
+        sz = r.find(qn("w:rPr")).find(qn("w:sz"))
+        sizes.add(int(sz.get(qn("w:val"))) / 2)
+    assert sizes <= {11, 12, 13, 14}
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
+    rfonts = defaults.find(qn("w:rPr")).find(qn("w:rFonts"))
+    assert rfonts.get(qn("w:ascii")) == FONT and rfonts.get(qn("w:eastAsia")) == FONT
+    assert rfonts.get(qn("w:asciiTheme")) is None
+    assert doc.styles["Normal"].font.name == FONT
+
+
+async def test_party_family_header(db: Database, clock: FrozenClock) -> None:
+    doc, _sc = await make_docx(db, clock, family=DocumentFamily.PARTY)
+    header = blocks(doc)[0]
+    assert isinstance(header, Table)
+    left, right = (c.paragraphs for c in header.rows[0].cells)
+    assert right[0].text == "ĐẢNG CỘNG SẢN VIỆT NAM" and all_bold(right[0])
+    assert left[1].text == "ĐẢNG ỦY ĐẶC KHU KIÊN HẢI" and all_bold(left[1])
+    number = next(p.text for p in left if p.text.startswith("Số"))
+    assert number.endswith("-BC/ĐU") and "/BC-" not in number
+    flat = texts(blocks(doc))
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" not in flat
+    assert "T/M ĐẢNG ỦY" in flat and "TM. ỦY BAN NHÂN DÂN" not in flat
+    assert any("Kế hoạch số 15-KH/ĐU" in p for p in flat)
+
+
+async def test_period_without_reports_is_still_a_draft(db: Database, clock: FrozenClock) -> None:
+    doc, _sc = await make_docx(db, clock, with_reports=False)
+    flat = [b.text for b in blocks(doc) if isinstance(b, Paragraph)]
+    for h in SECTIONS:
+        assert h in flat
+    positions = [flat.index(h) for h in SECTIONS]
+    # II (results), III, IV and V each say "Chưa có báo cáo." instead of disappearing.
+    for start, end in zip(positions[1:], [*positions[2:], len(flat)], strict=True):
+        assert "Chưa có báo cáo." in flat[start:end]
+    table = [b for b in blocks(doc) if isinstance(b, Table)][1]
+    assert {r.cells[5].text for r in table.rows[1:]} == {"Chưa gửi"}
+    appendix = [b for b in blocks(doc) if isinstance(b, Table)][-1]
+    assert len(appendix.rows) == 1 + 6
+    assert {r.cells[6].text for r in appendix.rows[1:]} == {"Chưa có báo cáo"}
+
+
+async def test_english_labels_and_unsafe_characters(db: Database, clock: FrozenClock) -> None:
+    sc = await build_plan(db, clock)
+    data = await gather_export(sc.deps, None, "2026-Q4", "en")
+    entry = data.tasks[0].entries[0]
+    entry.results = "Dòng một\r\nDòng hai\x0bkết thúc"
+    doc = Document(io.BytesIO(render_docx(data, "en", TZ)))
+    flat = texts(blocks(doc))
+    assert "REPORT" in flat and "SOCIALIST REPUBLIC OF VIETNAM" in flat
+    assert any(
+        p.startswith("Results for Q4 2026 of implementing Plan No. 125/KH-UBND") for p in flat
+    )
+    # A control character XML cannot hold shows as U+FFFD instead of breaking the file.
+    assert any("Dòng một\nDòng hai\ufffdkết thúc" in p for p in flat)

@@ -1,0 +1,184 @@
+"""The Excel matrix and the PNG chart, opened again and checked against the scenario."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import struct
+import zlib
+
+from openpyxl import load_workbook
+
+from db.database import Database
+from db.models import TaskRole
+from domain.clock import FrozenClock
+from domain.export import ExportFormat, export, gather_export
+from domain.export.data import Entry, ExportData, TaskData, TaskState, Timeliness
+from domain.export.excel import render_xlsx
+from tests.test_export_data import (
+    CA,
+    DIFF_VHXH,
+    GROUP,
+    KT,
+    MTTQ,
+    PROPOSAL_KT,
+    RESULTS_KT,
+    RESULTS_TYT,
+    RESULTS_VHXH,
+    TYT,
+    TZ,
+    VHXH,
+    build_plan,
+)
+
+HEADERS = [
+    "STT",
+    "Nhiệm vụ",
+    "Đơn vị chủ trì",
+    "Đơn vị phối hợp",
+    "Thời gian thực hiện",
+    "Đơn vị báo cáo",
+    "Vai trò",
+    "Tình trạng",
+    "Tiến độ (%)",
+    "Kết quả đạt được",
+    "Khó khăn, vướng mắc",
+    "Đề xuất, kiến nghị",
+    "Nhiệm vụ kỳ tới",
+    "Văn bản, tài liệu kèm theo",
+    "Thời điểm gửi",
+    "Đúng hạn / chậm / chưa gửi",
+    "Số ngày chậm",
+]
+
+
+async def test_matrix_one_row_per_task_and_unit(db: Database, clock: FrozenClock) -> None:
+    sc = await build_plan(db, clock)
+    out = await export(sc.deps, plan_ref=None, period_key="2026-Q4", fmt=ExportFormat.XLSX)
+    wb = load_workbook(io.BytesIO(out.content))
+    ws = wb.worksheets[0]
+    assert ws.title == "Quý IV-2026"
+    assert [c.value for c in ws[1]] == HEADERS
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:Q{ws.max_row}"
+    assert ws.column_dimensions["B"].width >= 40 and ws.column_dimensions["J"].width >= 40
+    assert ws["J2"].alignment.wrap_text
+
+    col = {h: i for i, h in enumerate(HEADERS)}
+    rows = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+    pairs = [(r[col["STT"]], r[col["Đơn vị báo cáo"]]) for r in rows]
+    assert pairs == [
+        ("1", VHXH),
+        ("2", TYT),
+        ("3", KT),
+        ("3", CA),
+        ("4", MTTQ),
+        ("5", GROUP),
+        ("6", KT),
+    ]
+    by = {(r[0], r[col["Đơn vị báo cáo"]]): r for r in rows}
+    vhxh = by[("1", VHXH)]
+    assert vhxh[col["Kết quả đạt được"]] == RESULTS_VHXH
+    assert vhxh[col["Khó khăn, vướng mắc"]] == DIFF_VHXH
+    assert vhxh[col["Tình trạng"]] == "Tiếp tục duy trì"
+    assert vhxh[col["Đơn vị phối hợp"]] == TYT
+    assert vhxh[col["Thời điểm gửi"]] == dt.datetime(2026, 11, 20, 9, 0)
+    assert vhxh[col["Đúng hạn / chậm / chưa gửi"]] == "Đúng hạn"
+    tyt = by[("2", TYT)]
+    assert tyt[col["Tiến độ (%)"]] == 78 and tyt[col["Kết quả đạt được"]] == RESULTS_TYT
+    assert tyt[col["Đúng hạn / chậm / chưa gửi"]] == "Chậm 3 ngày"
+    assert tyt[col["Số ngày chậm"]] == 3
+    kt = by[("3", KT)]
+    assert kt[col["Đơn vị chủ trì"]] == f"{KT}\n{CA}"
+    assert kt[col["Kết quả đạt được"]] == RESULTS_KT
+    assert kt[col["Đề xuất, kiến nghị"]] == PROPOSAL_KT
+    assert kt[col["Thời điểm gửi"]] == dt.datetime(2026, 12, 9, 16, 0)
+    ca = by[("3", CA)]
+    assert ca[col["Đúng hạn / chậm / chưa gửi"]] == "Chưa gửi"
+    assert ca[col["Tình trạng"]] is None and ca[col["Thời điểm gửi"]] is None
+    assert by[("5", GROUP)][col["Đúng hạn / chậm / chưa gửi"]] == "Không phải báo cáo kỳ này"
+
+    units = wb.worksheets[1]
+    assert units.title == "Đơn vị" and units.freeze_panes == "A2"
+    summary = {r[1]: r for r in units.iter_rows(min_row=2, values_only=True)}
+    assert summary[TYT][2:5] == (1, 1, 1) and summary[TYT][6] == "Chậm 3 ngày"
+    assert summary[KT][6] == "Đã gửi 1/2 nhiệm vụ"
+    assert summary[CA][6] == "Chưa gửi"
+
+
+async def test_formula_like_text_stays_text(db: Database, clock: FrozenClock) -> None:
+    sc = await build_plan(db, clock, with_reports=False)
+    data = await gather_export(sc.deps, None, "2026-Q4", "vi")
+    data.tasks[0].entries[0] = Entry(
+        unit_id=1,
+        unit_name=VHXH,
+        role=TaskRole.LEAD,
+        expected=True,
+        timeliness=Timeliness.ON_TIME,
+        status=None,
+        results='=HYPERLINK("http://x")\x07',
+    )
+    wb = load_workbook(io.BytesIO(render_xlsx(data, "vi", TZ)))
+    cell = wb.worksheets[0]["J2"]
+    assert cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://x")\ufffd'
+
+
+def png_size(blob: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk, after checking signature and CRC."""
+    assert blob[:8] == b"\x89PNG\r\n\x1a\n"
+    length, kind = struct.unpack(">I4s", blob[8:16])
+    assert kind == b"IHDR" and length == 13
+    body = blob[16:29]
+    (crc,) = struct.unpack(">I", blob[29:33])
+    assert zlib.crc32(kind + body) == crc
+    width, height = struct.unpack(">II", body[:8])
+    assert blob.endswith(b"IEND\xaeB`\x82")
+    return width, height
+
+
+async def test_chart_is_a_valid_png(db: Database, clock: FrozenClock) -> None:
+    sc = await build_plan(db, clock)
+    out = await export(sc.deps, plan_ref=None, period_key="2026-Q4", fmt=ExportFormat.PNG)
+    assert out.mime_type == "image/png" and out.filename.endswith(".png")
+    width, height = png_size(out.content)
+    assert 800 <= width <= 2000 and 400 <= height <= 1200
+    counts = out.data.unit_counts()
+    assert counts[Timeliness.NOT_SENT] == 2
+    tasks = out.data.task_counts()
+    assert tasks[TaskState.NO_REPORT] == 3 and sum(tasks.values()) == 6
+
+
+def test_chart_of_an_empty_period_renders() -> None:
+    from db.models import DocumentFamily
+    from domain.export.chart import render_png
+    from domain.export.data import PlanInfo
+
+    data = ExportData(
+        plan=PlanInfo(
+            1,
+            None,
+            "Kế hoạch thử",
+            None,
+            None,
+            None,
+            None,
+            2026,
+            DocumentFamily.ADMINISTRATIVE,
+            None,
+        ),
+        period_key="2026-Q1",
+        period_label="Quý I/2026",
+        period_start=dt.date(2025, 12, 15),
+        period_end=dt.date(2026, 3, 14),
+        period_due=dt.date(2026, 3, 10),
+        generated_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        today=dt.date(2026, 3, 1),
+        units=[],
+        tasks=[
+            TaskData(
+                1, "1", None, "Nhiệm vụ", [], [], "", None, "unspecified", TaskState.NO_REPORT, None
+            )
+        ],
+    )
+    png_size(render_png(data, "en"))
