@@ -17,7 +17,7 @@ from db.database import DatabaseUnavailable
 from db.models import FormSession
 from domain.deps import Deps
 from domain.membership import account_member, mark_reachable
-from handlers import basics, link, plan_import, remind, report_form, status, tasks
+from handlers import basics, export, link, plan_import, remind, report_form, status, tasks
 from handlers.messages import Incoming, Reply
 from handlers.turn import Turn, clear_form
 from locales import normalize_locale, t
@@ -68,7 +68,8 @@ FLOWS: dict[str, FlowHandler] = {
 # Features that register their own commands, flows and help lines.
 link.install()
 remind.register(COMMANDS, FLOWS)
-basics.OFFICE_HELP_EXTRA.append("help.remind")
+export.register(COMMANDS, FLOWS)
+basics.OFFICE_HELP_EXTRA.extend(["help.remind", "export.help"])
 
 # A document sent outside any form by the office: a plan to import.
 OfficeFileHandler = Callable[[Turn], Awaitable[list[Reply]]]

@@ -8,7 +8,7 @@ from db.models import Plan, Task, Unit
 from domain.membership import is_office
 from domain.periods import Period
 from domain.status import UnitState, summary, task_detail, unit_detail
-from handlers import remind
+from handlers import export, remind
 from handlers.common import PAGE_SIZE, active_plans, fmt_date, plan_periods, short
 from handlers.messages import Option, Reply
 from handlers.turn import Turn
@@ -85,6 +85,7 @@ async def _summary(turn: Turn, data: dict[str, Any]) -> list[Reply]:
     options = [
         Option("units:0", turn.t("status.by_unit")),
         Option("tasks:0", turn.t("status.by_task")),
+        Option("chart", turn.t("export.chat.send_chart")),
         Option("period", turn.t("report.other_period")),
         Option("cancel", turn.t("common.close")),
     ]
@@ -203,6 +204,9 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
         return await _summary(turn, data)
     if c.startswith("remind:") and c[7:].isdigit():
         return await remind.start_unit(turn, data["plan_id"], data["period"], int(c[7:]))
+    if c == "chart":
+        chart = await export.status_chart(turn, data["plan_id"], data.get("period"))
+        return [chart, *turn.repeat()]
     if c.startswith("units:"):
         return await _units(turn, data, int(c[6:]))
     if c.startswith("tasks:"):

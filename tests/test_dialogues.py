@@ -207,6 +207,23 @@ async def test_status_before_and_after_and_drill_down(deps: Deps) -> None:
     assert "Phòng Kinh tế, Hạ tầng và Đô thị: Hoàn thành" in office.text
 
 
+async def test_status_sends_chart_and_nudges_one_unit(deps: Deps) -> None:
+    office = await joined(deps, "office", OFFICE_UNIT, Role.COORDINATOR)
+    await office.send("/tinhhinh")
+    await office.press("biểu đồ")
+    charts = [r.file for r in office.last if r.file is not None]
+    assert len(charts) == 1 and charts[0].is_image
+    assert Path(charts[0].path).read_bytes().startswith(b"\x89PNG")
+    assert "Quý IV/2026" in office.text  # the summary question comes back after the chart
+    await office.press("Xem theo đơn vị")
+    await office.press("Trạm Y tế")
+    await office.press("Nhắc")
+    assert "Trạm Y tế phường" in office.text and "Quý IV/2026" in office.text
+    await office.press("Gửi nhắc")
+    # No channel is running in this test: the office is told, nothing is pretended.
+    assert "chưa kết nối kênh gửi tin" in office.text
+
+
 async def test_focal_point_cannot_see_status(deps: Deps) -> None:
     focal = await joined(deps, "focal", FOCAL_UNIT)
     await focal.send("/tinhhinh")

@@ -6,7 +6,6 @@ import asyncio
 import io
 from pathlib import Path
 
-import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -24,14 +23,10 @@ from tests.test_export_data import TYT, VHXH, build_plan
 from tests.test_export_xlsx_png import png_size
 
 
-@pytest.fixture(autouse=True)
-def export_routes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hook the flow into the router the way handlers/export.py's docstring tells."""
-    commands = dict(router.COMMANDS)
-    flows = dict(router.FLOWS)
-    export.register(commands, flows)
-    monkeypatch.setattr(router, "COMMANDS", commands)
-    monkeypatch.setattr(router, "FLOWS", flows)
+def test_router_offers_export() -> None:
+    assert router.COMMANDS["export"] is export.start
+    assert router.COMMANDS["xuatbaocao"] is export.start
+    assert router.FLOWS[export.FLOW] is export.resume
 
 
 async def joined(deps: Deps, user: str, unit: str, role: Role) -> Chat:
