@@ -36,6 +36,7 @@ from db.models import (
 from domain.errors import DomainError
 from domain.periods import Period, periods_between
 from domain.registry import audit, rule_specs
+from domain.reports import owed_conditions
 from domain.status import UnitState, summary
 from domain.workdays import WorkCalendar, load_calendar, years_missing_holidays
 
@@ -486,33 +487,20 @@ async def owing_tasks(
 ) -> dict[int, list[TaskRef]]:
     """unit id -> tasks still without a report for the period, in plan order.
 
-    The same pairs as `domain.reports.expected_pairs` minus the reports already in, computed in
-    one query (an anti-join) so a tick over thousands of units reads only what is missing.
+    The pairs `domain.reports.owed_conditions` defines minus the reports already in, in one
+    query (an anti-join) so a tick over thousands of units reads only what is missing.
     """
     got = aliased(Report)
-    done = aliased(Report)
-    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=dt.UTC)
     q = (
         select(TaskUnit.unit_id, Task.id, Task.ref, Task.title)
         .join(Task, Task.id == TaskUnit.task_id)
         .join(Unit, Unit.id == TaskUnit.unit_id)
         .where(
-            Task.plan_id == plan_id,
-            Task.active.is_(True),
-            TaskUnit.role == TaskRole.LEAD,
-            Unit.kind == UnitKind.UNIT,
+            *owed_conditions(plan_id, period),
             ~exists().where(
                 got.task_id == Task.id,
                 got.unit_id == TaskUnit.unit_id,
                 got.period_key == period.key,
-            ),
-            ~exists().where(
-                done.task_id == Task.id,
-                done.unit_id == TaskUnit.unit_id,
-                done.plan_id == plan_id,
-                done.status == ReportStatus.DONE,
-                done.period_key != period.key,
-                done.submitted_at < start,
             ),
         )
         .order_by(Task.position, Task.id)

@@ -8,9 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from db.models import (
     Attachment,
@@ -107,29 +107,47 @@ async def done_before(
     return {(r.task_id, r.unit_id) for r in await session.execute(q)}
 
 
+def owed_conditions(plan_id: int, period: Period) -> list[ColumnElement[bool]]:
+    """SQL conditions (over Task, TaskUnit and Unit joined): the pairs a period's report is owed on.
+
+    The one definition of "who owes what": active tasks of the plan, their lead units that are
+    single units (groups are recorded as written and owe nothing), minus pairs reported done in
+    an earlier period (one-off work that is finished).
+    """
+    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=dt.UTC)
+    done = aliased(Report)
+    return [
+        Task.plan_id == plan_id,
+        Task.active.is_(True),
+        TaskUnit.role == TaskRole.LEAD,
+        Unit.kind == UnitKind.UNIT,
+        ~exists().where(
+            done.task_id == TaskUnit.task_id,
+            done.unit_id == TaskUnit.unit_id,
+            done.plan_id == plan_id,
+            done.status == ReportStatus.DONE,
+            done.period_key != period.key,
+            done.submitted_at < start,
+        ),
+    ]
+
+
 async def expected_pairs(
     session: AsyncSession, plan_id: int, period: Period, unit_ids: list[int] | None = None
 ) -> dict[int, list[int]]:
-    """unit id -> task ids the unit must report on for the period (lead units only)."""
+    """unit id -> task ids the unit must report on for the period, in plan order."""
     q = (
         select(TaskUnit.unit_id, TaskUnit.task_id)
         .join(Task, Task.id == TaskUnit.task_id)
         .join(Unit, Unit.id == TaskUnit.unit_id)
-        .where(
-            Task.plan_id == plan_id,
-            Task.active.is_(True),
-            TaskUnit.role == TaskRole.LEAD,
-            Unit.kind == UnitKind.UNIT,
-        )
+        .where(*owed_conditions(plan_id, period))
         .order_by(Task.position, Task.id)
     )
     if unit_ids is not None:
         q = q.where(TaskUnit.unit_id.in_(unit_ids))
-    finished = await done_before(session, plan_id, period, unit_ids)
     out: dict[int, list[int]] = defaultdict(list)
     for unit_id, task_id in await session.execute(q):
-        if (task_id, unit_id) not in finished:
-            out[unit_id].append(task_id)
+        out[unit_id].append(task_id)
     return dict(out)
 
 

@@ -8,24 +8,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from db.models import (
     ChatAccount,
     Member,
     Plan,
     Report,
-    ReportStatus,
     Task,
     TaskRole,
     TaskUnit,
     Unit,
-    UnitKind,
 )
 from domain.periods import Period
-from domain.reports import days_late, expected_pairs, local_date
+from domain.reports import days_late, expected_pairs, local_date, owed_conditions
 
 
 class UnitState(StrEnum):
@@ -93,20 +90,6 @@ class StatusSummary:
         ]
 
 
-def _not_done_before(plan_id: int, period: Period, task_col: Any, unit_col: Any) -> Any:
-    """SQL: the (task, unit) pair was not reported done in an earlier period."""
-    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=dt.UTC)
-    earlier = aliased(Report)
-    return ~exists().where(
-        earlier.task_id == task_col,
-        earlier.unit_id == unit_col,
-        earlier.plan_id == plan_id,
-        earlier.status == ReportStatus.DONE,
-        earlier.period_key != period.key,
-        earlier.submitted_at < start,
-    )
-
-
 async def summary(
     session: AsyncSession, plan: Plan, period: Period, now: dt.datetime, tz: zoneinfo.ZoneInfo
 ) -> StatusSummary:
@@ -131,13 +114,7 @@ async def summary(
                 Report.period_key == period.key,
             ),
         )
-        .where(
-            Task.plan_id == plan.id,
-            Task.active.is_(True),
-            TaskUnit.role == TaskRole.LEAD,
-            Unit.kind == UnitKind.UNIT,
-            _not_done_before(plan.id, period, TaskUnit.task_id, TaskUnit.unit_id),
-        )
+        .where(*owed_conditions(plan.id, period))
         .group_by(TaskUnit.unit_id, Unit.name)
     )
     expected: dict[int, tuple[str, int]] = {}
