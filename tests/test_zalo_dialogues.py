@@ -25,6 +25,7 @@ from handlers import link
 from handlers.messages import Incoming, RecipientUnreachable, Reply, RetryLater
 from handlers.router import Conversations
 from locales import t
+from tests.fakes.loopback import serve_on_loopback
 from tests.fakes.zalo_api import FakeZaloApi
 
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
@@ -313,11 +314,7 @@ async def test_webhook_dialogue_with_the_real_router(fake: FakeZaloApi, deps: De
     )
     app = web.Application()
     app.add_routes(runner.web_routes())
-    site_runner = web.AppRunner(app, access_log=None)
-    await site_runner.setup()
-    site = web.TCPSite(site_runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    site_runner, port = await serve_on_loopback(app)
     runner.webhook_url = f"http://127.0.0.1:{port}/zalo"
     await runner.start()
     try:

@@ -19,6 +19,7 @@ from domain.clock import FrozenClock
 from domain.deps import Deps
 from handlers.messages import Incoming, Option, Reply
 from locales import t
+from tests.fakes.loopback import serve_on_loopback
 from tests.fakes.zalo_api import PNG, FakeZaloApi
 
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
@@ -144,11 +145,7 @@ async def test_duplicate_event_is_answered_once(fake: FakeZaloApi, deps: Deps) -
 async def _serve(runner: ZaloRunner) -> tuple[web.AppRunner, str]:
     app = web.Application()
     app.add_routes(runner.web_routes())
-    site_runner = web.AppRunner(app, access_log=None)
-    await site_runner.setup()
-    site = web.TCPSite(site_runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    site_runner, port = await serve_on_loopback(app)
     return site_runner, f"http://127.0.0.1:{port}{runner.webhook_path}"
 
 
