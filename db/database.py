@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,12 +16,16 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db import sqlite
+
 
 class DatabaseUnavailable(Exception):
     """The database could not be reached; the caller shows a clear message and retries later."""
 
 
 IMMEDIATE = "dondoc_immediate"
+# Seconds SQLite waits for another process's write lock (and a writer here for its turn).
+BUSY_TIMEOUT = 10
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -29,7 +34,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     cur.close()
 
 
@@ -54,7 +59,13 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "postgresql":
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        if self.dialect == "sqlite":
+            kwargs["module"] = sqlite.dbapi()
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # SQLite has one writer at a time. Writers of this process queue here, in order, rather
+        # than in SQLite's busy handler, which polls with sleeps of up to 100 ms and so leaves
+        # the lock idle while they sleep. Other processes still wait through busy_timeout.
+        self._writer = asyncio.Lock()
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
@@ -68,10 +79,23 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
-            if self.dialect == "sqlite":
+        if self.dialect != "sqlite":
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        try:
+            # Not wait_for: on Python 3.11 a cancellation racing the acquisition can leave the
+            # lock held by nobody.
+            async with asyncio.timeout(BUSY_TIMEOUT):
+                await self._writer.acquire()
+        except TimeoutError as exc:
+            raise DatabaseUnavailable("timed out waiting for the SQLite write lock") from exc
+        try:
+            async with self.sessions() as session, session.begin():
                 await session.connection(execution_options={IMMEDIATE: True})
-            yield session
+                yield session
+        finally:
+            self._writer.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
