@@ -8,11 +8,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from db.models import ChatAccount, Invite, Member, Role, Unit
+from db.models import ChatAccount, FormSession, Invite, Member, Role, Unit
 from domain.errors import DomainError
 from domain.registry import audit
 
@@ -61,19 +61,78 @@ async def create_invite(
     return NewInvite(code, invite)
 
 
+# Statements run on every incoming message are built once (building one costs more CPU than
+# SQLite spends running it); values are bound at execution.
+_ACCOUNT = (
+    select(ChatAccount)
+    .where(
+        ChatAccount.channel == bindparam("channel"), ChatAccount.external_id == bindparam("user")
+    )
+    .options(joinedload(ChatAccount.member).joinedload(Member.unit))
+)
+# The account with its member, unit and form, the account row locked: one user's messages are
+# handled one at a time even by several processes (PostgreSQL; SQLite has one writer anyway).
+_ACCOUNT_AND_FORM = (
+    select(ChatAccount, FormSession)
+    .outerjoin(
+        FormSession,
+        and_(
+            FormSession.channel == ChatAccount.channel,
+            FormSession.external_id == ChatAccount.external_id,
+        ),
+    )
+    .where(
+        ChatAccount.channel == bindparam("channel"), ChatAccount.external_id == bindparam("user")
+    )
+    .options(joinedload(ChatAccount.member).joinedload(Member.unit))
+    .with_for_update(of=ChatAccount)
+)
+_FORM = (
+    select(FormSession)
+    .where(
+        FormSession.channel == bindparam("channel"), FormSession.external_id == bindparam("user")
+    )
+    .with_for_update()
+)
+
+
 async def account_member(
     session: AsyncSession, channel: str, external_id: str
 ) -> tuple[ChatAccount, Member] | None:
     """The account and member behind a chat user, if they joined."""
-    row = await session.execute(
-        select(ChatAccount)
-        .where(ChatAccount.channel == channel, ChatAccount.external_id == external_id)
-        .options(joinedload(ChatAccount.member).joinedload(Member.unit))
-    )
+    row = await session.execute(_ACCOUNT, {"channel": channel, "user": external_id})
     account = row.scalar_one_or_none()
     if account is None or not account.member.active:
         return None
     return account, account.member
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent a message: their account and member (None for a stranger or a member who
+    left) and their form in progress, locked for this transaction."""
+
+    account: ChatAccount | None
+    member: Member | None
+    form: FormSession | None
+
+
+async def load_sender(
+    session: AsyncSession, channel: str, external_id: str, *, with_form: bool = True
+) -> Sender:
+    """The sender's account, member and form: one statement for a member, two for a stranger."""
+    params = {"channel": channel, "user": external_id}
+    row = (await session.execute(_ACCOUNT_AND_FORM, params)).first()
+    if row is None:
+        form = (await session.execute(_FORM, params)).scalar_one_or_none() if with_form else None
+        return Sender(None, None, form)
+    account, form = row
+    active = account.member.active
+    return Sender(
+        account if active else None,
+        account.member if active else None,
+        form if with_form else None,
+    )
 
 
 async def redeem_invite(

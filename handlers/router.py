@@ -9,14 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import DatabaseUnavailable
-from db.models import FormSession
 from domain.deps import Deps
-from domain.membership import account_member, mark_reachable
+from domain.membership import load_sender, mark_reachable
 from handlers import basics, export, link, plan_import, remind, report_form, status, tasks
 from handlers.messages import Incoming, Reply
 from handlers.turn import Turn, clear_form
@@ -109,24 +107,12 @@ class Conversations:
 
     async def _turn(self, session: AsyncSession, msg: Incoming) -> Turn:
         now = self.deps.now()
-        found = await account_member(session, msg.channel, msg.user_id)
-        account, member = found if found else (None, None)
+        sender = await load_sender(session, msg.channel, msg.user_id, with_form=not msg.is_group)
+        account, member, form = sender.account, sender.member, sender.form
         if account is not None:
             await mark_reachable(session, account)
             if not msg.is_group and account.chat_id != msg.chat_id:
                 account.chat_id = msg.chat_id
-        form = None
-        if not msg.is_group:
-            form = (
-                await session.execute(
-                    select(FormSession)
-                    .where(
-                        FormSession.channel == msg.channel,
-                        FormSession.external_id == msg.user_id,
-                    )
-                    .with_for_update()
-                )
-            ).scalar_one_or_none()
         locale = (
             member.locale if member else normalize_locale(msg.language or self.deps.default_locale)
         )

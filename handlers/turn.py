@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import ChatAccount, FormSession, Member
 from domain.deps import Deps
@@ -18,6 +19,20 @@ OPTIONS_KEY = "_options"
 QUESTION_KEY = "_question"
 # A finished form's closing options ("Report the next task", "Close"): not a form in progress.
 MENU_FLOW = "menu"
+
+_FORMS = cast(Table, FormSession.__table__)
+# A form moves on at every answer: one UPDATE, without the ORM's unit of work (which costs
+# more CPU than the statement itself).
+_SAVE_FORM = (
+    update(_FORMS)
+    .where(_FORMS.c.id == bindparam("form_id"))
+    .values(
+        flow=bindparam("flow"),
+        step=bindparam("step"),
+        data=bindparam("data"),
+        updated_at=bindparam("updated_at"),
+    )
+)
 
 
 @dataclass
@@ -68,10 +83,12 @@ class Turn:
                 updated_at=self.now,
             )
             self.session.add(self.form)
+            await self.session.flush()
         else:
-            self.form.flow, self.form.step, self.form.data = flow, step, state
-            self.form.updated_at = self.now
-        await self.session.flush()
+            values = {"flow": flow, "step": step, "data": state, "updated_at": self.now}
+            await self.session.execute(_SAVE_FORM, {"form_id": self.form.id, **values})
+            for name, value in values.items():
+                set_committed_value(self.form, name, value)
         return [*self.replies, Reply(text, opts)]
 
     async def done(self, text: str, options: list[Option] | None = None) -> list[Reply]:
