@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -214,9 +214,12 @@ async def set_rule(
     return rule
 
 
+_RULES = select(ReportingRule).where(ReportingRule.plan_id == bindparam("plan_id"))
+
+
 async def rule_specs(session: AsyncSession, plan_id: int) -> list[RuleSpec]:
     """The plan's reporting rules as calendar specs."""
-    rows = await session.execute(select(ReportingRule).where(ReportingRule.plan_id == plan_id))
+    rows = await session.execute(_RULES, {"plan_id": plan_id})
     return sorted(RuleSpec(r.period_kind, r.due_day, r.due_month) for r in rows.scalars())
 
 

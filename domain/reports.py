@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -107,6 +107,31 @@ async def done_before(
     return {(r.task_id, r.unit_id) for r in await session.execute(q)}
 
 
+# Pairs reported done in an earlier period (see `owed_conditions`).
+_DONE = aliased(Report, name="done_earlier")
+
+
+def _owed(plan_id: Any, period_key: Any, start: Any) -> list[ColumnElement[bool]]:
+    return [
+        Task.plan_id == plan_id,
+        Task.active.is_(True),
+        TaskUnit.role == TaskRole.LEAD,
+        Unit.kind == UnitKind.UNIT,
+        ~exists().where(
+            _DONE.task_id == TaskUnit.task_id,
+            _DONE.unit_id == TaskUnit.unit_id,
+            _DONE.plan_id == plan_id,
+            _DONE.status == ReportStatus.DONE,
+            _DONE.period_key != period_key,
+            _DONE.submitted_at < start,
+        ),
+    ]
+
+
+def _period_start(period: Period) -> dt.datetime:
+    return dt.datetime.combine(period.start, dt.time.min, tzinfo=dt.UTC)
+
+
 def owed_conditions(plan_id: int, period: Period) -> list[ColumnElement[bool]]:
     """SQL conditions (over Task, TaskUnit and Unit joined): the pairs a period's report is owed on.
 
@@ -114,54 +139,84 @@ def owed_conditions(plan_id: int, period: Period) -> list[ColumnElement[bool]]:
     single units (groups are recorded as written and owe nothing), minus pairs reported done in
     an earlier period (one-off work that is finished).
     """
-    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=dt.UTC)
-    done = aliased(Report)
-    return [
-        Task.plan_id == plan_id,
-        Task.active.is_(True),
-        TaskUnit.role == TaskRole.LEAD,
-        Unit.kind == UnitKind.UNIT,
-        ~exists().where(
-            done.task_id == TaskUnit.task_id,
-            done.unit_id == TaskUnit.unit_id,
-            done.plan_id == plan_id,
-            done.status == ReportStatus.DONE,
-            done.period_key != period.key,
-            done.submitted_at < start,
-        ),
-    ]
+    return _owed(plan_id, period.key, _period_start(period))
+
+
+# Built once: the form asks this on every report it opens and saves.
+_EXPECTED = (
+    select(TaskUnit.unit_id, TaskUnit.task_id)
+    .join(Task, Task.id == TaskUnit.task_id)
+    .join(Unit, Unit.id == TaskUnit.unit_id)
+    .where(*_owed(bindparam("plan_id"), bindparam("period_key"), bindparam("start")))
+    .order_by(Task.position, Task.id)
+)
+_EXPECTED_OF_UNITS = _EXPECTED.where(TaskUnit.unit_id.in_(bindparam("unit_ids", expanding=True)))
 
 
 async def expected_pairs(
     session: AsyncSession, plan_id: int, period: Period, unit_ids: list[int] | None = None
 ) -> dict[int, list[int]]:
     """unit id -> task ids the unit must report on for the period, in plan order."""
-    q = (
-        select(TaskUnit.unit_id, TaskUnit.task_id)
-        .join(Task, Task.id == TaskUnit.task_id)
-        .join(Unit, Unit.id == TaskUnit.unit_id)
-        .where(*owed_conditions(plan_id, period))
-        .order_by(Task.position, Task.id)
-    )
+    params: dict[str, Any] = {
+        "plan_id": plan_id,
+        "period_key": period.key,
+        "start": _period_start(period),
+    }
+    q = _EXPECTED
     if unit_ids is not None:
-        q = q.where(TaskUnit.unit_id.in_(unit_ids))
+        q, params["unit_ids"] = _EXPECTED_OF_UNITS, list(unit_ids)
     out: dict[int, list[int]] = defaultdict(list)
-    for unit_id, task_id in await session.execute(q):
+    for unit_id, task_id in await session.execute(q, params):
         out[unit_id].append(task_id)
     return dict(out)
+
+
+# The report form's queries, built once.
+_UNIT_TASKS = (
+    select(Task, TaskUnit.role)
+    .join(TaskUnit, TaskUnit.task_id == Task.id)
+    .where(
+        Task.plan_id == bindparam("plan_id"),
+        Task.active.is_(True),
+        TaskUnit.unit_id == bindparam("unit_id"),
+    )
+    .order_by(Task.position, Task.id)
+)
+_PERIOD_REPORTS = select(Report).where(
+    Report.plan_id == bindparam("plan_id"), Report.period_key == bindparam("period_key")
+)
+_UNIT_PERIOD_REPORTS = _PERIOD_REPORTS.where(Report.unit_id == bindparam("unit_id"))
+_REPORT = (
+    select(Report)
+    .where(
+        Report.task_id == bindparam("task_id"),
+        Report.unit_id == bindparam("unit_id"),
+        Report.period_key == bindparam("period_key"),
+    )
+    .options(selectinload(Report.attachments))
+)
+_PREVIOUS_REPORT = (
+    select(Report)
+    .where(
+        Report.task_id == bindparam("task_id"),
+        Report.unit_id == bindparam("unit_id"),
+        Report.period_key != bindparam("period_key"),
+    )
+    .order_by(Report.submitted_at.desc())
+    .limit(1)
+)
+_TASK_UNIT_COUNT = (
+    select(func.count())
+    .select_from(TaskUnit)
+    .where(TaskUnit.task_id == bindparam("task_id"), TaskUnit.unit_id == bindparam("unit_id"))
+)
 
 
 async def unit_tasks(
     session: AsyncSession, plan_id: int, unit_id: int
 ) -> list[tuple[Task, TaskRole]]:
     """Tasks of the plan where the unit leads or supports, in plan order."""
-    rows = await session.execute(
-        select(Task, TaskUnit.role)
-        .join(TaskUnit, TaskUnit.task_id == Task.id)
-        .where(Task.plan_id == plan_id, Task.active.is_(True), TaskUnit.unit_id == unit_id)
-        .options(selectinload(Task.units).selectinload(TaskUnit.unit))
-        .order_by(Task.position, Task.id)
-    )
+    rows = await session.execute(_UNIT_TASKS, {"plan_id": plan_id, "unit_id": unit_id})
     return [(task, role) for task, role in rows.all()]
 
 
@@ -169,43 +224,27 @@ async def reports_for(
     session: AsyncSession, plan_id: int, period_key: str, unit_id: int | None = None
 ) -> dict[tuple[int, int], Report]:
     """(task, unit) -> report for one period."""
-    q = select(Report).where(Report.plan_id == plan_id, Report.period_key == period_key)
+    params: dict[str, Any] = {"plan_id": plan_id, "period_key": period_key}
+    q = _PERIOD_REPORTS
     if unit_id is not None:
-        q = q.where(Report.unit_id == unit_id)
-    return {(r.task_id, r.unit_id): r for r in (await session.execute(q)).scalars()}
+        q, params["unit_id"] = _UNIT_PERIOD_REPORTS, unit_id
+    return {(r.task_id, r.unit_id): r for r in (await session.execute(q, params)).scalars()}
 
 
 async def get_report(
     session: AsyncSession, task_id: int, unit_id: int, period_key: str
 ) -> Report | None:
     """One report with its attachments."""
-    row = await session.execute(
-        select(Report)
-        .where(
-            and_(
-                Report.task_id == task_id,
-                Report.unit_id == unit_id,
-                Report.period_key == period_key,
-            )
-        )
-        .options(selectinload(Report.attachments))
-    )
-    return row.scalar_one_or_none()
+    params = {"task_id": task_id, "unit_id": unit_id, "period_key": period_key}
+    return (await session.execute(_REPORT, params)).scalar_one_or_none()
 
 
 async def previous_report(
     session: AsyncSession, task_id: int, unit_id: int, before_key: str
 ) -> Report | None:
     """The unit's latest report on the task in another period (to copy for ongoing duties)."""
-    row = await session.execute(
-        select(Report)
-        .where(
-            Report.task_id == task_id, Report.unit_id == unit_id, Report.period_key != before_key
-        )
-        .order_by(Report.submitted_at.desc())
-        .limit(1)
-    )
-    return row.scalar_one_or_none()
+    params = {"task_id": task_id, "unit_id": unit_id, "period_key": before_key}
+    return (await session.execute(_PREVIOUS_REPORT, params)).scalar_one_or_none()
 
 
 def _validate(answers: ReportAnswers) -> None:
@@ -231,11 +270,7 @@ async def submit_report(
     the deadline is marked late on its version.
     """
     _validate(answers)
-    allowed = await session.execute(
-        select(func.count())
-        .select_from(TaskUnit)
-        .where(TaskUnit.task_id == task.id, TaskUnit.unit_id == unit.id)
-    )
+    allowed = await session.execute(_TASK_UNIT_COUNT, {"task_id": task.id, "unit_id": unit.id})
     if task.plan_id != plan.id or not allowed.scalar_one():
         raise DomainError("error.not_your_task")
     late = local_date(now, tz) > period.due

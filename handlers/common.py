@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Plan, Task, TaskUnit
@@ -32,20 +32,23 @@ async def active_plans(session: AsyncSession) -> list[Plan]:
     return list(rows.scalars())
 
 
+_PLANS_OF_UNIT = (
+    select(Plan)
+    .where(
+        Plan.active.is_(True),
+        Plan.id.in_(
+            select(Task.plan_id)
+            .join(TaskUnit, TaskUnit.task_id == Task.id)
+            .where(TaskUnit.unit_id == bindparam("unit_id"))
+        ),
+    )
+    .order_by(Plan.id.desc())
+)
+
+
 async def plans_of_unit(session: AsyncSession, unit_id: int) -> list[Plan]:
     """Active plans in which the unit has at least one task."""
-    rows = await session.execute(
-        select(Plan)
-        .where(
-            Plan.active.is_(True),
-            Plan.id.in_(
-                select(Task.plan_id)
-                .join(TaskUnit, TaskUnit.task_id == Task.id)
-                .where(TaskUnit.unit_id == unit_id)
-            ),
-        )
-        .order_by(Plan.id.desc())
-    )
+    rows = await session.execute(_PLANS_OF_UNIT, {"unit_id": unit_id})
     return list(rows.scalars())
 
 
