@@ -93,7 +93,28 @@ class PrefetchCursor:
 
 
 class OneHopConnection(aiosqlite.Connection):
-    """An aiosqlite connection whose cursors need one worker-thread round trip each."""
+    """An aiosqlite connection whose cursors need one worker-thread round trip each.
+
+    `settled` is true while nothing has been sent to the worker since a commit or rollback
+    finished: the pool then needs no rollback when the connection comes back. A statement
+    still queued or running (its task was cancelled, say) leaves it false.
+    """
+
+    settled = True
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        self.settled = False
+        return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    async def commit(self) -> None:
+        """Commit; the connection is settled once it is done."""
+        await super().commit()
+        self.settled = True
+
+    async def rollback(self) -> None:
+        """Roll back; the connection is settled once it is done."""
+        await super().rollback()
+        self.settled = True
 
     def cursor(self) -> PrefetchCursor:  # type: ignore[override]
         """A prefetching cursor (no round trip to open it)."""
@@ -101,7 +122,7 @@ class OneHopConnection(aiosqlite.Connection):
 
     async def run(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         """Call `fn(sqlite3_connection)` on the worker thread."""
-        return await self._execute(lambda: fn(self._conn))  # type: ignore[no-untyped-call]
+        return await self._execute(lambda: fn(self._conn))
 
 
 def connect(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -32,9 +33,9 @@ def _count_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     original = OneHopConnection._execute
 
-    async def counted(self: OneHopConnection, fn: object, *args: object) -> object:
+    async def counted(self: OneHopConnection, fn: object, *args: object, **kw: object) -> object:
         calls.append(getattr(fn, "__name__", "call"))
-        return await original(self, fn, *args)  # type: ignore[no-untyped-call]
+        return await original(self, fn, *args, **kw)  # type: ignore[no-untyped-call]
 
     monkeypatch.setattr(OneHopConnection, "_execute", counted)
     return calls
@@ -50,7 +51,8 @@ async def test_the_engine_uses_the_one_hop_driver(sqlite_db: Database) -> None:
 async def test_one_round_trip_per_statement(
     sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SELECT, INSERT and UPDATE each take one trip to the worker thread (stock: 3-4)."""
+    """SELECT, INSERT and UPDATE each take one trip to the worker thread (stock: 3-4), and
+    a committed transaction is not rolled back again when its connection returns to the pool."""
     async with sqlite_db.transaction() as s:  # warm the pool: connecting is not counted
         pass
     calls = _count_round_trips(monkeypatch)
@@ -63,6 +65,14 @@ async def test_one_round_trip_per_statement(
         await s.execute(update(KeyValue).values(value="2"))
         assert len(calls) == begun + 3
     assert begun == 1
+    assert len(calls) == 5  # + COMMIT
+    with pytest.raises(ValueError, match="boom"):
+        async with sqlite_db.transaction() as s:
+            await s.execute(insert(KeyValue).values(key="b", value="1"))
+            raise ValueError("boom")
+    assert calls[-1] == "rollback"
+    async with sqlite_db.read() as s:
+        assert await s.get(KeyValue, "b") is None
 
 
 async def test_results_match_the_stock_driver(sqlite_db: Database, tmp_path: Path) -> None:
@@ -139,3 +149,33 @@ async def test_writers_queue_in_order_and_time_out(
     async with sqlite_db.transaction() as s:
         assert await s.get(KeyValue, "w3") is not None
         assert await s.get(KeyValue, "w99") is None
+
+
+async def test_a_writer_cancelled_at_any_point_leaves_the_database_unlocked(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelling writers (a crash, a shutdown) at any point, mid-statement included, never
+    leaves SQLite's write lock held by a pooled connection: another process can still write."""
+    monkeypatch.setattr(database_module, "BUSY_TIMEOUT", 1)
+    other = Database(sqlite_db.url)  # a second process: its own connections
+    try:
+        for attempt in range(30):
+
+            async def writer(n: int) -> None:
+                for i in range(1000):
+                    async with sqlite_db.transaction() as s:
+                        await s.execute(insert(KeyValue).values(key=f"c{n}-{i}", value="x"))
+                        await s.execute(update(KeyValue).values(value="y"))
+
+            async def writers(a: int = attempt) -> None:
+                await asyncio.gather(*(writer(a * 10 + n) for n in range(3)))
+
+            task = asyncio.create_task(writers())
+            await asyncio.sleep(0.0005 * (attempt % 10))
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            async with other.transaction() as s:
+                s.add(KeyValue(key=f"other{attempt}", value="ok"))
+    finally:
+        await other.dispose()
