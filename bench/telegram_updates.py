@@ -11,9 +11,10 @@ CPU), against the same fake server on 127.0.0.1:
    progress), types the results, skips the optional fields and the evidence, and confirms;
 2. a bare python-telegram-bot echo bot (default Application, MessageHandler echoing text),
    the same users sending the same number of updates.
-For each it prints updates handled per second and the p50/p95 time from an update being
-queued on the server to the bot having sent its whole answer (the bot reports each update it
-has finished over a loopback UDP datagram, a few microseconds, the same for both bots).
+For each it prints updates handled per second, the p50/p95 time from an update being queued
+on the server to the bot having sent its whole answer (the bot reports each update it has
+finished over a loopback UDP datagram, a few microseconds, the same for both bots), and the
+CPU time the bot's process spent per update between starting and stopping (start-up excluded).
 
 Telegram's flood limits (30 messages/s overall, 1/s per chat) would cap dondoc far below
 what the code can do, and the echo bot has none; they are off unless --flood-limits.
@@ -174,8 +175,9 @@ async def child(args: argparse.Namespace) -> int:
             await runner.stop()
             await deps.db.dispose()
 
-    print("ready", flush=True)
+    print(f"ready {time.process_time()}", flush=True)
     await asyncio.to_thread(sys.stdin.read)
+    print(f"cpu {time.process_time()}", flush=True)
     await stop()
     return 0
 
@@ -205,18 +207,20 @@ class Tracker(asyncio.DatagramProtocol):
         self.latencies.append(finished - started)
 
 
-def figures(name: str, tracker: Tracker, seconds: float) -> dict[str, float]:
-    """Print and return the rate and latency percentiles."""
+def figures(name: str, tracker: Tracker, seconds: float, cpu: float) -> dict[str, float]:
+    """Print and return the rate, latency percentiles and CPU per update."""
     lat = sorted(tracker.latencies)
     p50 = statistics.median(lat)
     p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
     rate = len(lat) / seconds
+    per_update = cpu / len(lat)
     print(
         f"{name:<7} updates={len(lat):5d}  time={seconds:6.2f}s  "
-        f"rate={rate:7.1f} updates/s  p50={p50 * 1000:7.1f} ms  p95={p95 * 1000:7.1f} ms",
+        f"rate={rate:7.1f} updates/s  p50={p50 * 1000:7.1f} ms  p95={p95 * 1000:7.1f} ms  "
+        f"bot CPU={per_update * 1000:5.2f} ms/update ({cpu / seconds:4.0%} of a core)",
         flush=True,
     )
-    return {"rate": rate, "p50": p50, "p95": p95}
+    return {"rate": rate, "p50": p50, "p95": p95, "cpu": per_update}
 
 
 async def run_bot(
@@ -253,16 +257,19 @@ async def run_bot(
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert proc.stdout is not None and proc.stdin is not None
-    line = await asyncio.wait_for(proc.stdout.readline(), 60)
-    if line.strip() != b"ready":
+    line = (await asyncio.wait_for(proc.stdout.readline(), 60)).split()
+    if not line or line[0] != b"ready":
         raise RuntimeError(f"{kind} bot did not start")
+    cpu_at_start = float(line[1])
     started = time.perf_counter()
     await asyncio.gather(*users(tracker))
     elapsed = time.perf_counter() - started
     proc.stdin.close()
+    line = (await asyncio.wait_for(proc.stdout.readline(), 60)).split()
+    cpu = float(line[1]) - cpu_at_start
     await asyncio.wait_for(proc.wait(), 60)
     transport.close()
-    return figures(kind, tracker, elapsed)
+    return figures(kind, tracker, elapsed, cpu)
 
 
 async def main(args: argparse.Namespace) -> int:
