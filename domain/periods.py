@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -149,13 +150,29 @@ def periods_for_year(
     rules: Iterable[RuleSpec], year: int, mode: CutoffMode = CutoffMode.DECREE_09
 ) -> list[Period]:
     """Every period of the year under the given rules, ordered by due date."""
+    return list(_periods_for_year(tuple(rules), year, mode))
+
+
+@functools.lru_cache(maxsize=4096)
+def _periods_for_year(
+    rules: tuple[RuleSpec, ...], year: int, mode: CutoffMode
+) -> tuple[Period, ...]:
+    # Pure and asked on every report form step that needs the period: computed once.
     out: list[Period] = []
     for rule in rules:
         count = 12 if rule.kind is PeriodKind.MONTHLY else len(SPANS[rule.kind])
         for index in range(1, count + 1):
             if applies(rule, index):
                 out.append(make_period(rule, year, index, mode))
-    return sorted(out, key=lambda p: (p.due, p.key))
+    return tuple(sorted(out, key=lambda p: (p.due, p.key)))
+
+
+def years_later(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (or earlier); 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def periods_between(
@@ -177,7 +194,7 @@ def open_period(
     """The period whose report is due next (today included); None without rules."""
     if not rules:
         return None
-    upcoming = periods_between(rules, today, today.replace(year=today.year + 2), mode)
+    upcoming = periods_between(rules, today, years_later(today, 2), mode)
     return upcoming[0] if upcoming else None
 
 
@@ -192,9 +209,7 @@ def recent_periods(
     if not rules:
         return []
     opened = open_period(rules, today, mode)
-    past = periods_between(
-        rules, today.replace(year=today.year - 2), today - dt.timedelta(days=1), mode
-    )
+    past = periods_between(rules, years_later(today, -2), today - dt.timedelta(days=1), mode)
     result = [opened] if opened else []
     result.extend(reversed(past[-back:]))
     return result

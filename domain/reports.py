@@ -186,6 +186,11 @@ _PERIOD_REPORTS = select(Report).where(
     Report.plan_id == bindparam("plan_id"), Report.period_key == bindparam("period_key")
 )
 _UNIT_PERIOD_REPORTS = _PERIOD_REPORTS.where(Report.unit_id == bindparam("unit_id"))
+_REPORTED_TASKS = select(Report.task_id).where(
+    Report.plan_id == bindparam("plan_id"),
+    Report.period_key == bindparam("period_key"),
+    Report.unit_id == bindparam("unit_id"),
+)
 _REPORT = (
     select(Report)
     .where(
@@ -229,6 +234,14 @@ async def reports_for(
     if unit_id is not None:
         q, params["unit_id"] = _UNIT_PERIOD_REPORTS, unit_id
     return {(r.task_id, r.unit_id): r for r in (await session.execute(q, params)).scalars()}
+
+
+async def reported_tasks(
+    session: AsyncSession, plan_id: int, period_key: str, unit_id: int
+) -> set[int]:
+    """Ids of the tasks the unit has reported on for one period."""
+    params = {"plan_id": plan_id, "period_key": period_key, "unit_id": unit_id}
+    return set((await session.execute(_REPORTED_TASKS, params)).scalars())
 
 
 async def get_report(

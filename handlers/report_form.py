@@ -13,7 +13,7 @@ from domain.reports import (
     expected_pairs,
     get_report,
     previous_report,
-    reports_for,
+    reported_tasks,
     submit_report,
     unit_tasks,
 )
@@ -78,7 +78,7 @@ async def _choose_task(
     expected = set(
         (await expected_pairs(turn.session, plan.id, period, [unit_id])).get(unit_id, [])
     )
-    done = {tid for (tid, _uid) in await reports_for(turn.session, plan.id, period.key, unit_id)}
+    done = await reported_tasks(turn.session, plan.id, period.key, unit_id)
     owed = [t for t, _r in tasks if t.id in expected]
     reported = sum(1 for t in owed if t.id in done)
     days_left = (period.due - turn.deps.today()).days
@@ -416,7 +416,7 @@ async def _submit(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         return turn.repeat(turn.t(exc.key, **exc.params))
     late = turn.deps.today() > period.due
     expected = (await expected_pairs(turn.session, plan.id, period, [unit.id])).get(unit.id, [])
-    reported = {tid for (tid, _u) in await reports_for(turn.session, plan.id, period.key, unit.id)}
+    reported = await reported_tasks(turn.session, plan.id, period.key, unit.id)
     left = [tid for tid in expected if tid not in reported]
     key = "report.saved_edit" if report.version > 1 else "report.saved"
     lines = [turn.t(key, ref=task.ref, period=period.label(turn.locale))]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from db.models import TaskRole
-from domain.reports import expected_pairs, reports_for, unit_tasks
+from domain.reports import expected_pairs, reported_tasks, unit_tasks
 from handlers.common import fmt_date, plan_periods, plans_of_unit
 from handlers.messages import Option, Reply
 from handlers.turn import Turn
@@ -32,10 +32,7 @@ async def on_tasks(turn: Turn) -> list[Reply]:
             )
         ]
         if period is not None:
-            done = {
-                t
-                for (t, _u) in await reports_for(turn.session, plan.id, period.key, member.unit_id)
-            }
+            done = await reported_tasks(turn.session, plan.id, period.key, member.unit_id)
             expected = set(
                 (await expected_pairs(turn.session, plan.id, period, [member.unit_id])).get(
                     member.unit_id, []

@@ -33,6 +33,9 @@ _SAVE_FORM = (
         updated_at=bindparam("updated_at"),
     )
 )
+_CLEAR_FORM = delete(_FORMS).where(
+    _FORMS.c.channel == bindparam("channel"), _FORMS.c.external_id == bindparam("user")
+)
 
 
 @dataclass
@@ -134,8 +137,4 @@ async def load_form(session: AsyncSession, channel: str, user_id: str) -> FormSe
 
 async def clear_form(session: AsyncSession, channel: str, user_id: str) -> None:
     """Forget the user's form."""
-    await session.execute(
-        delete(FormSession).where(
-            FormSession.channel == channel, FormSession.external_id == user_id
-        )
-    )
+    await session.execute(_CLEAR_FORM, {"channel": channel, "user": user_id})

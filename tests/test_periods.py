@@ -16,6 +16,7 @@ from domain.periods import (
     periods_for_year,
     recent_periods,
     window,
+    years_later,
 )
 
 D = dt.date
@@ -147,3 +148,25 @@ def test_period_by_key_respects_rules() -> None:
     assert p is not None and p.due == D(2026, 6, 15)
     assert period_by_key(rules, "2026-H2") is None
     assert period_by_key(rules, "2026-Q1") is None
+
+
+def test_open_and_recent_periods_on_29_february() -> None:
+    """Two years on from a leap day is 28 February (this used to raise ValueError)."""
+    rules = [RuleSpec(Q, 10)]
+    opened = open_period(rules, D(2028, 2, 29))
+    assert opened is not None and opened.key == "2028-Q1"
+    assert [p.key for p in recent_periods(rules, D(2028, 2, 29))] == [
+        "2028-Q1",
+        "2027-Q4",
+        "2027-Q3",
+    ]
+    assert years_later(D(2028, 2, 29), 2) == D(2030, 2, 28)
+    assert years_later(D(2028, 2, 29), -4) == D(2024, 2, 29)
+
+
+def test_periods_for_year_is_a_fresh_list_each_time() -> None:
+    """The periods are computed once per rule set and year; callers may still change theirs."""
+    rules = [RuleSpec(Q, 10)]
+    first = periods_for_year(rules, 2026)
+    first.clear()
+    assert [p.key for p in periods_for_year(rules, 2026)] == [f"2026-Q{i}" for i in (1, 2, 3, 4)]
