@@ -25,6 +25,9 @@ class DatabaseUnavailable(Exception):
 
 
 IMMEDIATE = "dondoc_immediate"
+# Execution options for a large aggregate (the office's status over every unit, exports): on
+# SQLite it runs on the driver's thread so the event loop keeps serving chats meanwhile.
+HEAVY: dict[str, Any] = {sqlite.OFFLOAD: True}
 # Seconds SQLite waits for another process's write lock (and a writer here for its turn).
 BUSY_TIMEOUT = 10
 
@@ -53,6 +56,15 @@ def _sqlite_begin(conn: Any) -> None:
         cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
     finally:
         cursor.close()
+
+
+def _sqlite_offload(
+    conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+) -> None:
+    """Statements marked `execution_options(dondoc_offload=True)` (large aggregates) run on
+    the driver's thread even inside a write transaction (see db.sqlite)."""
+    if context is not None and context.execution_options.get(sqlite.OFFLOAD):
+        sqlite.mark_offload(conn.connection.dbapi_connection)
 
 
 def _sqlite_reset(dbapi_conn: Any, _record: Any, state: PoolResetState) -> None:
@@ -87,6 +99,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
             event.listen(self.engine.sync_engine, "reset", _sqlite_reset)
+            event.listen(self.engine.sync_engine, "before_cursor_execute", _sqlite_offload)
 
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

@@ -1,15 +1,27 @@
-"""aiosqlite with one thread round trip per statement.
+"""aiosqlite with at most one worker-thread round trip per statement, and none where none is
+needed.
 
 aiosqlite runs each sqlite3 call on its connection's worker thread; SQLAlchemy's adapter makes
 four such calls per SELECT (open a cursor, execute, fetch all, close) and three per write.
-Each round trip costs about 40 µs of CPU (a queue put, a GIL hand-over, a wake-up of the event
-loop), where the statement itself takes about 1 µs. This module gives SQLAlchemy the same
-aiosqlite connection, whose `cursor()` returns a cursor that opens, executes, fetches and closes
-in one call on the worker thread. Rows are always fetched in full (SQLAlchemy's adapter does so
-too for ordinary cursors; dondoc streams no results).
+Each round trip costs about 40 µs of CPU on an idle process (a queue put, a GIL hand-over, a
+wake-up of the event loop) and far more on a busy one, whose event loop holds the GIL while
+the worker waits for it; the statement itself takes a few microseconds. This module gives
+SQLAlchemy the same aiosqlite connection with a cursor that:
 
-The dialect is still `sqlite+aiosqlite`: only the DBAPI module handed to it changes
-(`create_async_engine(..., module=dbapi())`).
+- opens, executes, fetches and closes in **one** trip to the worker thread; and
+- inside a write transaction this connection holds (after `BEGIN IMMEDIATE`), runs the
+  statement **on the event loop's thread** instead, with no trip at all. There it cannot wait
+  for a lock: SQLite's write lock is already ours and in WAL mode readers never block a writer.
+  `BEGIN IMMEDIATE` itself is tried there with no busy wait, and goes to the worker thread to
+  wait only when another process holds the lock (this process's writers queue on
+  `Database`'s lock first). COMMIT (it may fsync), ROLLBACK and every statement outside such
+  a transaction still go to the worker thread, as does a statement marked
+  `execution_options(dondoc_offload=True)` (a large aggregate that would hold up the event
+  loop), and any statement while the worker still has a call queued.
+
+Rows are always fetched in full (SQLAlchemy's adapter does so too for ordinary cursors; dondoc
+streams no results). The dialect is still `sqlite+aiosqlite`: only the DBAPI module handed to
+it changes (`create_async_engine(..., module=dbapi())`).
 """
 
 from __future__ import annotations
@@ -24,10 +36,25 @@ from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 
 Row = tuple[Any, ...]
 Description = tuple[tuple[Any, ...], ...] | None
+Outcome = tuple[list[Row], Description, int, int | None]
+
+BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
+# Execution option: run this statement on the worker thread even inside a write transaction.
+OFFLOAD = "dondoc_offload"
+
+
+def _execute_on(conn: sqlite3.Connection, call: Callable[[sqlite3.Cursor], object]) -> Outcome:
+    cursor = conn.cursor()
+    try:
+        call(cursor)
+        rows = cursor.fetchall() if cursor.description else []
+        return rows, cursor.description, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
 
 
 class PrefetchCursor:
-    """The async cursor surface SQLAlchemy's aiosqlite adapter uses, one hop per execute."""
+    """The async cursor surface SQLAlchemy's aiosqlite adapter uses."""
 
     arraysize = 1
 
@@ -48,29 +75,31 @@ class PrefetchCursor:
     async def __aexit__(self, *exc: object) -> None:
         self._rows = []
 
-    async def _run(self, call: Callable[[sqlite3.Cursor], object]) -> PrefetchCursor:
-        def work(conn: sqlite3.Connection) -> tuple[list[Row], Description, int, int | None]:
-            cursor = conn.cursor()
-            try:
-                call(cursor)
-                rows = cursor.fetchall() if cursor.description else []
-                return rows, cursor.description, cursor.rowcount, cursor.lastrowid
-            finally:
-                cursor.close()
-
-        result = await self._connection.run(work)
+    async def _run(self, call: Callable[[sqlite3.Cursor], object], sql: str) -> PrefetchCursor:
+        conn = self._connection
+        offload, conn.offload_next = conn.offload_next, False
+        if sql == BEGIN_IMMEDIATE:
+            if not (conn.idle and conn.try_begin_immediate()):
+                await conn.run(lambda raw: _execute_on(raw, call))  # waits for the lock
+            conn.write_locked = True
+            result: Outcome = ([], None, -1, None)
+        elif conn.write_locked and not offload and conn.idle:
+            conn.settled = False
+            result = _execute_on(conn.raw, call)
+        else:
+            result = await conn.run(lambda raw: _execute_on(raw, call))
         self._rows, self.description, self.rowcount, self.lastrowid = result
         return self
 
     async def execute(self, sql: str, parameters: Any = None) -> PrefetchCursor:
-        """Execute and fetch every row in one round trip."""
+        """Execute and fetch every row."""
         if parameters is None:
-            return await self._run(lambda c: c.execute(sql))
-        return await self._run(lambda c: c.execute(sql, parameters))
+            return await self._run(lambda c: c.execute(sql), sql)
+        return await self._run(lambda c: c.execute(sql, parameters), sql)
 
     async def executemany(self, sql: str, parameters: Any) -> PrefetchCursor:
-        """Execute for each parameter set in one round trip."""
-        return await self._run(lambda c: c.executemany(sql, parameters))
+        """Execute for each parameter set."""
+        return await self._run(lambda c: c.executemany(sql, parameters), sql)
 
     async def fetchall(self) -> list[Row]:
         """The remaining rows (already fetched)."""
@@ -88,33 +117,79 @@ class PrefetchCursor:
         return rows
 
     async def close(self) -> None:
-        """Nothing to release on the worker thread: the sqlite3 cursor is closed already."""
+        """Nothing to release: the sqlite3 cursor is closed already."""
         self._rows = []
 
 
 class OneHopConnection(aiosqlite.Connection):
-    """An aiosqlite connection whose cursors need one worker-thread round trip each.
+    """An aiosqlite connection for `PrefetchCursor`.
 
-    `settled` is true while nothing has been sent to the worker since a commit or rollback
-    finished: the pool then needs no rollback when the connection comes back. A statement
-    still queued or running (its task was cancelled, say) leaves it false.
+    `write_locked`: a `BEGIN IMMEDIATE` succeeded and no commit or rollback was asked since.
+    `settled`: nothing has been sent since a commit or rollback finished, so the pool needs no
+    rollback when the connection comes back (a statement still queued or running for a
+    cancelled task leaves it false). `idle`: the worker thread has nothing queued or running.
     """
 
     settled = True
+    write_locked = False
+    offload_next = False
+    _busy_ms: int | None = None
+    # Calls queued (counted on the event loop's thread) and finished (on the worker thread):
+    # each counter has a single writer, so neither loses an update.
+    _queued = 0
+    _finished = 0
+
+    @property
+    def idle(self) -> bool:
+        """True when the worker thread has no call queued or running."""
+        return self._queued == self._finished
+
+    @property
+    def raw(self) -> sqlite3.Connection:
+        """The sqlite3 connection (opened with check_same_thread=False by SQLAlchemy)."""
+        return self._conn
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         self.settled = False
-        return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+        self._queued += 1
+
+        def call() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._finished += 1
+
+        return await super()._execute(call)  # type: ignore[no-untyped-call]
 
     async def commit(self) -> None:
-        """Commit; the connection is settled once it is done."""
+        """Commit on the worker thread (it may fsync); settled once done."""
+        self.write_locked = False
         await super().commit()
         self.settled = True
 
     async def rollback(self) -> None:
-        """Roll back; the connection is settled once it is done."""
+        """Roll back on the worker thread; settled once done."""
+        self.write_locked = False
         await super().rollback()
         self.settled = True
+
+    def try_begin_immediate(self) -> bool:
+        """BEGIN IMMEDIATE on the event loop's thread if SQLite's write lock is free now,
+        without waiting; False when another process holds it (then wait on the worker)."""
+        raw = self.raw
+        if self._busy_ms is None:
+            self._busy_ms = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+        self.settled = False
+        raw.execute("PRAGMA busy_timeout=0")
+        try:
+            raw.execute(BEGIN_IMMEDIATE)
+        except sqlite3.OperationalError:
+            if raw.in_transaction:
+                raise
+            return False
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+        return True
 
     def cursor(self) -> PrefetchCursor:  # type: ignore[override]
         """A prefetching cursor (no round trip to open it)."""
@@ -132,7 +207,8 @@ def connect(
     loc = database.decode() if isinstance(database, bytes) else str(database)
 
     def connector() -> sqlite3.Connection:
-        conn: sqlite3.Connection = sqlite3.connect(loc, **kwargs)
+        # Used from the worker thread and, inside a held write transaction, the event loop's.
+        conn: sqlite3.Connection = sqlite3.connect(loc, **{**kwargs, "check_same_thread": False})
         return conn
 
     return OneHopConnection(connector, iter_chunk_size)
@@ -152,3 +228,10 @@ class _Driver:
 def dbapi() -> AsyncAdapt_aiosqlite_dbapi:
     """The DBAPI module to pass as `create_async_engine(..., module=...)`."""
     return AsyncAdapt_aiosqlite_dbapi(_Driver(), sqlite3)  # type: ignore[arg-type]
+
+
+def mark_offload(dbapi_connection: Any) -> None:
+    """Send the next statement on this (SQLAlchemy-adapted) connection to the worker thread."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if isinstance(driver, OneHopConnection):
+        driver.offload_next = True

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 import db.database as database_module
-from db.database import Database, DatabaseUnavailable
+from db.database import HEAVY, Database, DatabaseUnavailable
 from db.migrate import upgrade
 from db.models import KeyValue, Unit
 from db.sqlite import OneHopConnection, PrefetchCursor
@@ -48,24 +50,30 @@ async def test_the_engine_uses_the_one_hop_driver(sqlite_db: Database) -> None:
         assert isinstance(raw.driver_connection.cursor(), PrefetchCursor)
 
 
-async def test_one_round_trip_per_statement(
+async def test_round_trips_to_the_worker_thread(
     sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SELECT, INSERT and UPDATE each take one trip to the worker thread (stock: 3-4), and
-    a committed transaction is not rolled back again when its connection returns to the pool."""
+    """A write transaction takes one trip to the worker thread, for COMMIT: BEGIN IMMEDIATE
+    (lock free) and the statements run on the event loop's thread, and a committed transaction
+    is not rolled back again when its connection returns to the pool. Outside one (a read
+    session), or when marked for offloading, a statement takes one trip (stock: 3-4)."""
     async with sqlite_db.transaction() as s:  # warm the pool: connecting is not counted
         pass
     calls = _count_round_trips(monkeypatch)
     async with sqlite_db.transaction() as s:
-        begun = len(calls)  # BEGIN IMMEDIATE
         await s.execute(text("SELECT 1"))
-        assert len(calls) == begun + 1
         await s.execute(insert(KeyValue).values(key="a", value="1"))
-        assert len(calls) == begun + 2
         await s.execute(update(KeyValue).values(value="2"))
-        assert len(calls) == begun + 3
-    assert begun == 1
-    assert len(calls) == 5  # + COMMIT
+        assert calls == []
+        await s.execute(select(KeyValue.value).execution_options(**HEAVY))
+        assert len(calls) == 1
+        await s.execute(select(KeyValue.value))
+        assert len(calls) == 1
+    assert calls[1:] == ["commit"]
+    async with sqlite_db.read() as s:
+        await s.execute(select(KeyValue.value))
+        assert len(calls) == 4  # BEGIN (deferred), SELECT
+    assert len(calls) == 5  # the read session's rollback
     with pytest.raises(ValueError, match="boom"):
         async with sqlite_db.transaction() as s:
             await s.execute(insert(KeyValue).values(key="b", value="1"))
@@ -179,3 +187,33 @@ async def test_a_writer_cancelled_at_any_point_leaves_the_database_unlocked(
                 s.add(KeyValue(key=f"other{attempt}", value="ok"))
     finally:
         await other.dispose()
+
+
+async def test_begin_waits_for_another_process_without_blocking_the_event_loop(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """While another process holds SQLite's write lock, a writer here waits for it on the
+    worker thread; the event loop keeps running, and the writer proceeds once it is free."""
+    async with sqlite_db.transaction() as s:  # the schema is in place, the pool warm
+        s.add(KeyValue(key="x", value="0"))
+    other = sqlite3.connect(str(tmp_path / "driver.db"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def write() -> None:
+        async with sqlite_db.transaction() as s:
+            row = await s.get(KeyValue, "x")
+            assert row is not None
+            row.value = "1"
+
+    task = asyncio.create_task(write())
+    started = time.perf_counter()
+    for _ in range(5):
+        await asyncio.sleep(0.02)
+    assert time.perf_counter() - started < 0.5  # the loop was not blocked
+    assert not task.done()
+    other.execute("COMMIT")
+    await asyncio.wait_for(task, 5)
+    other.close()
+    async with sqlite_db.read() as s:
+        row = await s.get(KeyValue, "x")
+        assert row is not None and row.value == "1"
