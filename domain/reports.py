@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
+from db.database import HEAVY
 from db.models import (
     Attachment,
     Member,
@@ -104,7 +105,7 @@ async def done_before(
     )
     if unit_ids is not None:
         q = q.where(Report.unit_id.in_(unit_ids))
-    return {(r.task_id, r.unit_id) for r in await session.execute(q)}
+    return {(r.task_id, r.unit_id) for r in await session.execute(q.execution_options(**HEAVY))}
 
 
 # Pairs reported done in an earlier period (see `owed_conditions`).
@@ -151,6 +152,7 @@ _EXPECTED = (
     .order_by(Task.position, Task.id)
 )
 _EXPECTED_OF_UNITS = _EXPECTED.where(TaskUnit.unit_id.in_(bindparam("unit_ids", expanding=True)))
+_EXPECTED = _EXPECTED.execution_options(**HEAVY)  # every unit of the plan
 
 
 async def expected_pairs(
@@ -186,6 +188,7 @@ _PERIOD_REPORTS = select(Report).where(
     Report.plan_id == bindparam("plan_id"), Report.period_key == bindparam("period_key")
 )
 _UNIT_PERIOD_REPORTS = _PERIOD_REPORTS.where(Report.unit_id == bindparam("unit_id"))
+_PERIOD_REPORTS = _PERIOD_REPORTS.execution_options(**HEAVY)  # every unit
 _REPORTED_TASKS = select(Report.task_id).where(
     Report.plan_id == bindparam("plan_id"),
     Report.period_key == bindparam("period_key"),

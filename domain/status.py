@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.database import HEAVY
 from db.models import (
     ChatAccount,
     Member,
@@ -116,6 +117,7 @@ async def summary(
         )
         .where(*owed_conditions(plan.id, period))
         .group_by(TaskUnit.unit_id, Unit.name)
+        .execution_options(**HEAVY)
     )
     expected: dict[int, tuple[str, int]] = {}
     reported: dict[int, tuple[int, int, Any]] = {}
@@ -164,6 +166,7 @@ async def reachable_counts(session: AsyncSession, unit_ids: list[int]) -> dict[i
             ChatAccount.unreachable_since.is_(None),
         )
         .group_by(Member.unit_id)
+        .execution_options(**HEAVY)
     )
     return {uid: int(n) for uid, n in rows.all() if uid is not None}
 
