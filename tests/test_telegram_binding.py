@@ -162,13 +162,17 @@ async def test_long_text_is_split_on_lines(fake: FakeTelegram, deps: Deps) -> No
 
 
 def test_callback_data_over_64_bytes_is_refused() -> None:
-    from bot.telegram.render import keyboard
+    from bot.telegram.render import callback_data, keyboard_json
 
-    ok = keyboard([Option("r:" + "x" * 58, "Hoàn thành")])
+    ok = keyboard_json([Option("r:" + "x" * 58, "Hoàn thành " * 30)])
     assert ok is not None
+    button = ok["inline_keyboard"][0][0]
+    assert len(button["callback_data"].encode()) <= 64 and len(button["text"]) == 200
     with pytest.raises(ValueError):
         Option("ý" * 30, "non-ascii value")
-    assert keyboard([]) is None
+    with pytest.raises(ValueError):
+        callback_data(Option("r:" + "x" * 59, "too long"))
+    assert keyboard_json([]) is None
 
 
 async def test_document_is_downloaded_and_stored(fake: FakeTelegram, deps: Deps) -> None:

@@ -28,6 +28,7 @@ from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHan
 from bot.telegram.outbound import TelegramOutbound
 from bot.telegram.render import (
     CHANNEL,
+    DondocBot,
     chosen_text,
     incoming_choice,
     incoming_message,
@@ -102,10 +103,13 @@ class TelegramBinding:
         deps: Deps,
         conversations: Conversations,
     ) -> None:
+        if not isinstance(application.bot, DondocBot):
+            raise TypeError("the application's bot must be a DondocBot (see build_application)")
         self.application = application
+        self.bot: DondocBot = application.bot
         self.deps = deps
         self.conversations = conversations
-        self.outbound = TelegramOutbound(application.bot, deps)
+        self.outbound = TelegramOutbound(self.bot, deps)
         self.username = ""
         # chat id -> the message whose keyboard is still open (the question being asked).
         self.open_keyboards: dict[str, int] = {}
@@ -195,9 +199,7 @@ class TelegramBinding:
         previous = self.open_keyboards.pop(chat_id, None)
         if previous is not None:
             try:
-                await self.application.bot.edit_message_reply_markup(
-                    chat_id, previous, reply_markup=None
-                )
+                await self.bot.close_keyboard(chat_id, previous)
             except BadRequest as exc:  # already closed, or too old
                 log.debug("telegram: keyboard %s not closed: %s", previous, exc)
             except Forbidden:
@@ -206,7 +208,7 @@ class TelegramBinding:
         with contextlib.suppress(RecipientUnreachable):
             sent = await self.outbound.send_all(chat_id, replies)
             if sent is not None:
-                self.open_keyboards[chat_id] = sent.message_id
+                self.open_keyboards[chat_id] = sent
         if len(self.open_keyboards) > 50_000:
             self.open_keyboards.clear()
 
@@ -250,11 +252,9 @@ class TelegramBinding:
     async def _close_keyboard(self, message: object, label: str | None) -> None:
         if not isinstance(message, Message):
             return
+        text = chosen_text(message.text, label) if label and message.text is not None else None
         try:
-            if label and message.text is not None:
-                await message.edit_text(chosen_text(message.text, label), reply_markup=None)
-            else:
-                await message.edit_reply_markup(reply_markup=None)
+            await self.bot.close_keyboard(message.chat.id, message.message_id, text)
         except BadRequest as exc:  # already edited, or too old to edit
             log.info("telegram: keyboard not removed: %s", exc)
 

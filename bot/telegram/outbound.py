@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, Message
 from telegram.error import Forbidden, RetryAfter, TelegramError
 
 from bot.telegram.ratelimit import retry_after_seconds
-from bot.telegram.render import CHANNEL, send_reply
+from bot.telegram.render import CHANNEL, DondocBot, send_reply
 from domain.deps import Deps
 from domain.membership import mark_unreachable
 from handlers.messages import RecipientUnreachable, Reply, RetryLater, SendError
@@ -27,7 +26,7 @@ class TelegramOutbound:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, deps: Deps) -> None:
+    def __init__(self, bot: DondocBot, deps: Deps) -> None:
         self.bot = bot
         self.deps = deps
 
@@ -35,8 +34,8 @@ class TelegramOutbound:
         """Deliver one reply."""
         await self.deliver(chat_id, reply)
 
-    async def deliver(self, chat_id: str, reply: Reply) -> Message | None:
-        """Deliver one reply; returns the message carrying its keyboard, if any."""
+    async def deliver(self, chat_id: str, reply: Reply) -> int | None:
+        """Deliver one reply; returns the id of the message carrying its keyboard, if any."""
         try:
             return await send_reply(self.bot, chat_id, reply)
         except Forbidden as exc:
@@ -47,9 +46,9 @@ class TelegramOutbound:
         except TelegramError as exc:
             raise SendError(f"{type(exc).__name__}: {exc}") from exc
 
-    async def send_all(self, chat_id: str, replies: list[Reply]) -> Message | None:
-        """Deliver replies in order; returns the last message sent with a keyboard."""
-        last: Message | None = None
+    async def send_all(self, chat_id: str, replies: list[Reply]) -> int | None:
+        """Deliver replies in order; returns the id of the last message sent with a keyboard."""
+        last: int | None = None
         for reply in replies:
             last = await self.deliver(chat_id, reply) or last
         return last

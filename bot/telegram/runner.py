@@ -18,7 +18,7 @@ from bot.telegram.binding import Conversations, PerUserProcessor, TelegramBindin
 from bot.telegram.logs import protect_logs
 from bot.telegram.outbound import TelegramOutbound
 from bot.telegram.ratelimit import Limiter
-from bot.telegram.render import CHANNEL
+from bot.telegram.render import CHANNEL, DondocBot
 from bot.telegram.transport import AiohttpRequest
 from domain.deps import Deps
 
@@ -28,6 +28,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for updates
+OFFICIAL_API = "https://api.telegram.org/bot"
 
 
 def file_base_url(base_url: str) -> str:
@@ -150,16 +151,16 @@ def build_application(
     polling: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """A PTB Application on our limiter and per-user update processor."""
-    builder = ApplicationBuilder().token(token)
-    if base_url:
-        builder = builder.base_url(base_url.rstrip("/")).base_file_url(file_base_url(base_url))
     pool = max(concurrency, 16)
-    builder = (
-        builder.request(AiohttpRequest(connection_pool_size=pool))
-        .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=POLL_TIMEOUT + 5))
-        .rate_limiter(limiter or Limiter())
-        .concurrent_updates(PerUserProcessor(concurrency))
+    bot = DondocBot(
+        token,
+        base_url=base_url.rstrip("/") if base_url else OFFICIAL_API,
+        base_file_url=file_base_url(base_url or OFFICIAL_API),
+        request=AiohttpRequest(connection_pool_size=pool),
+        get_updates_request=AiohttpRequest(connection_pool_size=2, read_timeout=POLL_TIMEOUT + 5),
+        rate_limiter=limiter or Limiter(),
     )
+    builder = ApplicationBuilder().bot(bot).concurrent_updates(PerUserProcessor(concurrency))
     if not polling:
         builder = builder.updater(None)
     return builder.build()
