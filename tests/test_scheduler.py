@@ -282,8 +282,13 @@ async def test_two_processes_send_each_reminder_once(
     total = sum(len(o.sent) for o in (*outs1.values(), *outs2.values()))
     assert total == len(expected)
     per_process = Counter(r.claimed_by for r in rows)
-    assert set(per_process) == {"one", "two"}  # both did part of the work
     assert sum(per_process.values()) == len(expected)
+    if db.is_postgres:
+        # Row-level claims: both did part of the work. SQLite has one writer at a time and its
+        # busy handler is not fair, so one process may claim everything (still each once).
+        assert set(per_process) == {"one", "two"}
+    else:
+        assert set(per_process) <= {"one", "two"}
     digests = [r for r in rows if r.kind == DIGEST]
     assert len(digests) == 2
 
