@@ -18,6 +18,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db.database import HEAVY
 from db.models import (
     ChatAccount,
     ChatGroup,
@@ -386,7 +387,8 @@ async def _people(
     ).where(Member.active.is_(True), Member.role.in_(roles))
     if unit_ids is not None and len(unit_ids) <= _IN_LIMIT:
         q = q.where(Member.unit_id.in_(sorted(unit_ids)))
-    out = [Person(*row) for row in await session.execute(q.order_by(Member.id))]
+    rows = await session.execute(q.order_by(Member.id), execution_options=HEAVY)
+    out = [Person(*row) for row in rows]
     if unit_ids is not None:
         out = [p for p in out if p.unit_id in unit_ids]
     return out
@@ -405,7 +407,7 @@ async def _accounts(session: AsyncSession, people: Sequence[Person]) -> dict[int
     if len(ids) <= _IN_LIMIT:
         q = q.where(ChatAccount.member_id.in_(sorted(ids)))
     out: dict[int, list[Account]] = defaultdict(list)
-    for row in await session.execute(q.order_by(ChatAccount.id)):
+    for row in await session.execute(q.order_by(ChatAccount.id), execution_options=HEAVY):
         acc = Account(*row)
         if acc.member_id in ids:
             out[acc.member_id].append(acc)
@@ -508,7 +510,7 @@ async def owing_tasks(
     if unit_ids is not None:
         q = q.where(TaskUnit.unit_id.in_(list(unit_ids)))
     out: dict[int, list[TaskRef]] = defaultdict(list)
-    for unit_id, task_id, ref, title in await session.execute(q):
+    for unit_id, task_id, ref, title in await session.execute(q, execution_options=HEAVY):
         out[unit_id].append(TaskRef(task_id, ref, title))
     return dict(out)
 
@@ -585,7 +587,7 @@ async def build_reminders(
         uq = select(Unit.id, Unit.name, Unit.independent)
         if len(unit_ids) <= _IN_LIMIT:
             uq = uq.where(Unit.id.in_(sorted(unit_ids)))
-        for uid, uname, independent in await session.execute(uq):
+        for uid, uname, independent in await session.execute(uq, execution_options=HEAVY):
             if uid in unit_ids:
                 units[uid] = (uname, bool(independent))
     contacts = await _contacts(session, unit_ids)
