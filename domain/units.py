@@ -83,6 +83,20 @@ def unit_key(name: str) -> str:
     return " ".join(_canonical_syllable(w) for w in words)
 
 
+def search_key(text: str) -> str:
+    """For finding a unit by a part of its name typed on a phone: case, tone marks and other
+    diacritics (đ included) and spacing ignored, so "tram y te" finds "Trạm Y tế phường"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().split())
+
+
+def matches(query: str, name: str) -> bool:
+    """Every word of the query is in the name (see `search_key`)."""
+    key = search_key(name)
+    return all(word in key for word in search_key(query).split())
+
+
 def is_group(name: str) -> bool:
     """True for names that stand for several units ("các đơn vị liên quan")."""
     return bool(_GROUP_RE.search(unicodedata.normalize("NFC", name).strip()))

@@ -8,6 +8,7 @@ from db.models import Plan, Task, Unit
 from domain.membership import is_office
 from domain.periods import Period
 from domain.status import UnitState, summary, task_detail, unit_detail
+from domain.units import matches
 from handlers import export, remind
 from handlers.common import PAGE_SIZE, active_plans, fmt_date, plan_periods, short
 from handlers.messages import Option, Reply
@@ -115,9 +116,41 @@ async def _units(turn: Turn, data: dict[str, Any], page: int) -> list[Reply]:
         for u in chunk
     ]
     text = turn.t("status.choose_unit", page=page + 1, pages=max(1, -(-len(units) // PAGE_SIZE)))
+    if len(units) > PAGE_SIZE:
+        text += "\n" + turn.t("status.search_hint")
     return await turn.ask(
         FLOW, "units", text, options + _pager(turn, "units", page, len(units)), data=data
     )
+
+
+# Longest search text taken from a unit list (longer text is not a unit name).
+MAX_QUERY = 100
+
+
+async def _search_units(turn: Turn, data: dict[str, Any], query: str) -> list[Reply]:
+    """Units whose name holds every typed word (tone marks and case ignored)."""
+    if len(query) > MAX_QUERY:
+        return turn.repeat(turn.t("error.too_long", limit=MAX_QUERY, got=len(query)))
+    found = await _period(turn, data)
+    if found is None:
+        return await turn.done(turn.t("report.no_regime"))
+    plan, period = found
+    s = await summary(turn.session, plan, period, turn.now, turn.deps.tz)
+    hits = [u for u in s.units if u.state is not UnitState.NOTHING_DUE and matches(query, u.name)]
+    if not hits:
+        return turn.repeat(turn.t("status.search_none", query=short(query, 60)))
+    options = [
+        Option(f"u:{u.unit_id}", short(f"{STATE_MARK[u.state]} {u.name} {u.reported}/{u.expected}"))
+        for u in hits[:PAGE_SIZE]
+    ]
+    text = turn.t("status.search_found", query=short(query, 60), n=len(hits))
+    if len(hits) > PAGE_SIZE:
+        text += "\n" + turn.t("status.search_more", n=PAGE_SIZE)
+    options += [
+        Option("units:0", turn.t("status.all_units")),
+        Option("back", turn.t("common.back")),
+    ]
+    return await turn.ask(FLOW, "units", text, options, data=data)
 
 
 async def _tasks(turn: Turn, data: dict[str, Any], page: int) -> list[Reply]:
@@ -223,4 +256,7 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
         return await turn.ask(FLOW, "period", turn.t("report.choose_period"), options, data=data)
     if c.startswith("p:"):
         return await _summary(turn, {"plan_id": data["plan_id"], "period": c[2:]})
+    typed = turn.msg.text.strip()
+    if step == "units" and typed and not c and turn.msg.command is None:
+        return await _search_units(turn, data, typed)
     return turn.repeat(turn.t("form.choose_listed"))

@@ -347,3 +347,30 @@ async def test_database_down_gives_a_clear_message(tmp_path: Path, clock: Frozen
     )
     assert "không kết nối được cơ sở dữ liệu" in replies[0].text
     await down.dispose()
+
+
+async def test_status_finds_a_unit_by_part_of_its_name(deps: Deps) -> None:
+    """In the unit list the office can type part of a name, without tone marks."""
+    office = await joined(deps, "office", OFFICE_UNIT, Role.COORDINATOR)
+    await office.send("/tinhhinh")
+    await office.press("Xem theo đơn vị")
+    assert "gõ một phần tên đơn vị" in office.text
+    await office.send("tram y te")
+    assert "Đơn vị có tên chứa “tram y te”: 1" in office.text
+    units = [o.label for o in office.options if o.value.startswith("u:")]
+    assert len(units) == 1 and "Trạm Y tế phường" in units[0]
+    await office.press("Trạm Y tế phường")
+    assert "Trạm Y tế phường" in office.text and "Quý IV/2026" in office.text
+    await office.press("Quay lại")
+    await office.press("Xem theo đơn vị")
+    await office.send("PHÒNG")  # case and tone marks ignored, several hits
+    assert "Đơn vị có tên chứa “PHÒNG”:" in office.text
+    units = [o.label for o in office.options if o.value.startswith("u:")]
+    assert len(units) > 1 and all("phòng" in u.lower() for u in units)
+    await office.send("đơn vị không có thật")
+    assert "Không có đơn vị nào có tên chứa “đơn vị không có thật”" in office.text
+    assert office.option("Tất cả đơn vị")  # the question is asked again
+    await office.send("x" * 101)
+    assert "101" in office.text
+    await office.press("Tất cả đơn vị")
+    assert "Chọn đơn vị (trang 1/" in office.text

@@ -82,3 +82,15 @@ async def test_matching_through_database(db: Database, clock: FrozenClock) -> No
         assert err.value.key == "error.alias_taken"
         group, _ = await get_or_create_unit(s, "Các đơn vị liên quan", clock.now())
         assert group.kind.value == "group"
+
+
+def test_search_ignores_case_tone_marks_and_spacing() -> None:
+    from domain.units import matches, search_key
+
+    assert search_key("  Trạm  Y tế PHƯỜNG ") == "tram y te phuong"
+    assert search_key("Đội Thuế") == "doi thue"
+    assert matches("tram y te", "Trạm Y tế phường")
+    assert matches("y te tram", "Trạm Y tế phường")  # every word, any order
+    assert matches("Phòng VH", "Phòng Văn hóa - Xã hội") is False
+    assert matches("phong van hoa", "Phòng Văn hóa - Xã hội")
+    assert not matches("tram xa", "Trạm Y tế phường")
