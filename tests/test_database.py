@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -72,12 +73,18 @@ async def test_a_database_that_cannot_be_reached_gets_a_clear_message(
         "postgresql+asyncpg://dondoc@127.0.0.1:1/dondoc",  # nothing listens on port 1
     ):
         down = Database(url)
+        threads = set(threading.enumerate())
         try:
             chat = Chat(Conversations(make_deps(down, clock, tmp_path)), "u1")
             await chat.send("/baocao")
             assert DB_DOWN in chat.text, (url, chat.text)
         finally:
             await down.dispose()
+        # aiosqlite stops the worker thread of a connection that failed to open on its own;
+        # let it finish while this test's event loop still runs.
+        for thread in set(threading.enumerate()) - threads:
+            if "_connection_worker_thread" in thread.name:
+                await asyncio.to_thread(thread.join, 5)
 
 
 async def test_a_turn_that_waits_too_long_for_the_sqlite_writer_is_told_to_retry(
