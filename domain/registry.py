@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -291,6 +291,26 @@ async def set_task_units(
             )
             pos += 1
     await session.flush()
+
+
+_TASK_PAGE = (
+    select(Task)
+    .where(Task.plan_id == bindparam("plan_id"))
+    .order_by(Task.position, Task.id)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_TASK_COUNT = select(func.count()).select_from(Task).where(Task.plan_id == bindparam("plan_id"))
+
+
+async def task_page(
+    session: AsyncSession, plan_id: int, offset: int, limit: int
+) -> tuple[list[Task], int]:
+    """One page of a plan's tasks in plan order (without their units), and how many there are."""
+    params = {"plan_id": plan_id, "offset": offset, "limit": limit}
+    tasks = list((await session.execute(_TASK_PAGE, params)).scalars())
+    total = (await session.execute(_TASK_COUNT, {"plan_id": plan_id})).scalar_one()
+    return tasks, int(total)
 
 
 async def list_tasks(session: AsyncSession, plan_id: int) -> list[Task]:

@@ -7,6 +7,7 @@ from typing import Any
 from db.models import Plan, Task, Unit
 from domain.membership import is_office
 from domain.periods import Period
+from domain.registry import task_page
 from domain.status import UnitState, summary, task_detail, unit_detail
 from domain.units import matches
 from handlers import export, remind
@@ -156,14 +157,11 @@ async def _search_units(turn: Turn, data: dict[str, Any], query: str) -> list[Re
 async def _tasks(turn: Turn, data: dict[str, Any], page: int) -> list[Reply]:
     plan = await turn.session.get(Plan, data["plan_id"])
     assert plan is not None
-    from domain.registry import list_tasks
-
-    tasks = await list_tasks(turn.session, plan.id)
-    chunk = tasks[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    chunk, total = await task_page(turn.session, plan.id, page * PAGE_SIZE, PAGE_SIZE)
     options = [Option(f"k:{t.id}", short(f"{t.ref}. {t.title}")) for t in chunk]
-    text = turn.t("status.choose_task", page=page + 1, pages=max(1, -(-len(tasks) // PAGE_SIZE)))
+    text = turn.t("status.choose_task", page=page + 1, pages=max(1, -(-total // PAGE_SIZE)))
     return await turn.ask(
-        FLOW, "tasks", text, options + _pager(turn, "tasks", page, len(tasks)), data=data
+        FLOW, "tasks", text, options + _pager(turn, "tasks", page, total), data=data
     )
 
 
