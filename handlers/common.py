@@ -20,6 +20,18 @@ def fmt_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+# Largest id a database row can have (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+def parse_id(text: str) -> int | None:
+    """A row id written in ASCII digits, or None (not a number, zero, or too large)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
 def short(text: str, limit: int = 48) -> str:
     """Shorten a label for a button or a list line."""
     text = " ".join(text.split())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import string
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +12,28 @@ from typing import Literal
 
 # Longest text a user may type into a form field.
 MAX_TEXT = 3500
+
+# Invisible characters that reorder or hide text (bidirectional embeddings, overrides and
+# isolates, directional marks, the byte-order mark): dropped from everything a user types.
+_HIDDEN = dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C, 0xFEFF]
+)
+_KEEP_CONTROLS = {"\n"}
+
+
+def clean_text(text: str) -> str:
+    """Typed text as it may be stored: NFC, no control or bidi-override characters.
+
+    Line breaks are kept (as "\n"), tabs become spaces, lone surrogates are dropped.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = text.translate(_HIDDEN)
+    kept = (
+        ch for ch in text if ch in _KEEP_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    return unicodedata.normalize("NFC", "".join(kept))
 
 
 @dataclass(frozen=True)
@@ -37,6 +62,12 @@ class Incoming:
     is_group: bool = False
     unsupported: str | None = None  # a kind of message the channel cannot carry (sticker…)
 
+    def __post_init__(self) -> None:
+        # Every channel's text is cleaned once, here, before any flow reads or stores it.
+        object.__setattr__(self, "text", clean_text(self.text))
+        if self.display_name is not None:
+            object.__setattr__(self, "display_name", clean_text(self.display_name).strip())
+
     @property
     def command(self) -> str | None:
         """The command word without "/" and any "@botname", lower-cased; None for plain text."""
@@ -55,14 +86,57 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Option:
-    """A choice offered to the user; `value` is ASCII and at most 60 bytes."""
+    """A choice offered to the user; `value` is ASCII and at most 60 bytes.
+
+    `key` is what the user types to pick the option where choices are listed as text (Zalo,
+    the terminal), shown in front of the label: None for the default marker (the option's
+    position, or a letter when other options carry their own key), a task's own ref, or ""
+    for none (the option is picked by typing its label, e.g. "50%" where a free number is
+    asked). See `option_markers`.
+    """
 
     value: str
     label: str
+    key: str | None = None
 
     def __post_init__(self) -> None:
         if not self.value.isascii() or len(self.value) > 60:
             raise ValueError(f"option value must be ASCII and short: {self.value!r}")
+        if self.key is not None and (len(self.key) > 30 or self.key != self.key.strip()):
+            raise ValueError(f"option key must be short and trimmed: {self.key!r}")
+
+
+def option_markers(options: list[Option]) -> list[str]:
+    """The marker shown in front of each option and accepted when typed ("" for none).
+
+    Options without a key are numbered 1, 2, … unless another option has a key of its own
+    (a task ref, or "" where a free number is asked): then they get letters a, b, … that no
+    key uses, so that what is typed can only mean one thing.
+    """
+    if all(o.key is None for o in options):
+        return [str(i) for i in range(1, len(options) + 1)]
+    taken = {o.key.casefold() for o in options if o.key}
+    letters = iter(c for c in string.ascii_lowercase if c not in taken)
+    return [o.key if o.key is not None else next(letters, "") for o in options]
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def typed_option(options: list[Option], text: str) -> Option | None:
+    """The option a typed answer picks: its marker ("24", "a", "b.") or its whole label."""
+    folded = _fold(text)
+    if not folded:
+        return None
+    bare = folded.rstrip(".)").strip()
+    for marker, option in zip(option_markers(options), options, strict=True):
+        if marker and marker.casefold() == bare:
+            return option
+    for option in options:
+        if _fold(option.label) == folded:
+            return option
+    return None
 
 
 @dataclass(frozen=True)
@@ -90,11 +164,21 @@ class Reply:
 
 
 def render_numbered(reply: Reply) -> str:
-    """Text with the options as a numbered list, for channels without buttons."""
+    """Text with the options listed after their markers, for channels without buttons.
+
+    A label that already names its marker after a state mark ("⬜ 24. Title" for task 24) is
+    shown once, marker first ("24. ⬜ Title"); an option without a marker gets a bullet.
+    """
     if not reply.options:
         return reply.text
     lines = [reply.text, ""]
-    lines.extend(f"{i}. {opt.label}" for i, opt in enumerate(reply.options, 1))
+    for marker, opt in zip(option_markers(reply.options), reply.options, strict=True):
+        if not marker:
+            lines.append(f"• {opt.label}")
+            continue
+        named = re.match(rf"^(\W*?)\s*{re.escape(marker)}\.\s+(.*)$", opt.label, re.S)
+        label = f"{named.group(1)} {named.group(2)}".strip() if named else opt.label
+        lines.append(f"{marker}. {label}")
     return "\n".join(lines)
 
 

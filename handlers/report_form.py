@@ -100,7 +100,9 @@ async def _choose_task(
     for task, role in tasks:
         mark = "✅" if task.id in done else ("⬜" if task.id in expected else "·")
         role_note = f"({turn.t('role.support_short')}) " if role is TaskRole.SUPPORT else ""
-        options.append(Option(f"t:{task.id}", short(f"{mark} {task.ref}. {role_note}{task.title}")))
+        # Typing the task's own ref picks it ("24" is task 24, wherever it is listed).
+        label = short(f"{mark} {task.ref}. {role_note}{task.title}")
+        options.append(Option(f"t:{task.id}", label, task.ref.strip() or None))
     if len(pp.choosable) > 1:
         options.append(Option("period", turn.t("report.other_period")))
     options.append(Option("cancel", turn.t("common.cancel")))
@@ -190,7 +192,9 @@ async def _ask_status(turn: Turn, data: dict[str, Any]) -> list[Reply]:
 
 async def _ask_progress(turn: Turn, data: dict[str, Any]) -> list[Reply]:
     options = _keep(turn, data, "progress") + [
-        Option(f"pct:{n}", f"{n}%") for n in (0, 25, 50, 75, 100)
+        # No typed marker: a number typed here is a percentage, never an option's position.
+        Option(f"pct:{n}", f"{n}%", key="")
+        for n in (0, 25, 50, 75, 100)
     ]
     return await turn.ask(FLOW, "progress", turn.t("report.ask_progress"), options, data=data)
 
@@ -325,6 +329,8 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
         if not m or not 0 <= int(m.group(1)) <= 100:
             return turn.repeat(turn.t("error.progress_range"))
         data["answers"]["progress"] = int(m.group(1))
+        if choice is None:
+            turn.say(turn.t("forms.echo_value", value=f"{int(m.group(1))}%"))
         return await _ask_text(turn, data, "results")
     if step in TEXT_STEPS:
         if choice == "keep":
@@ -339,6 +345,7 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
             return turn.repeat(turn.t("error.too_long", limit=MAX_TEXT, got=len(text)))
         else:
             data["answers"][step] = text
+            turn.say(turn.t("forms.echo_value", value=short(text, 80)))
         nxt = _next_text_step(step)
         return await (_ask_text(turn, data, nxt) if nxt else _ask_evidence(turn, data))
     if step == "evidence":
@@ -373,6 +380,7 @@ async def _on_evidence(
         if len(text) > MAX_TEXT:
             return turn.repeat(turn.t("error.too_long", limit=MAX_TEXT, got=len(text)))
         answers["evidence_ref"] = text
+        turn.say(turn.t("forms.echo_value", value=short(text, 80)))
         return await _preview(turn, data)
     return await _repeat(turn)
 

@@ -16,7 +16,8 @@ from db.database import DatabaseUnavailable
 from domain.deps import Deps
 from domain.membership import load_sender, mark_reachable
 from handlers import basics, export, link, plan_import, remind, report_form, status, tasks
-from handlers.messages import Incoming, Reply
+from handlers.common import parse_id
+from handlers.messages import Incoming, Option, Reply, typed_option
 from handlers.turn import Turn, clear_form
 from locales import normalize_locale, t
 
@@ -125,8 +126,17 @@ class Conversations:
         if msg.unsupported:
             turn.say(turn.t("error.unsupported"))
             return turn.repeat() if turn.form else turn.replies
-        choice = msg.choice or self._typed_choice(turn)
-        turn.choice = choice
+        typed = self._typed_choice(turn)
+        turn.choice = msg.choice or (typed.value if typed else None)
+        replies = await self._route(turn)
+        if typed is not None and turn.in_form:
+            # A typed pick is echoed in words while the form goes on; a form that ended
+            # already confirmed what was chosen.
+            replies.insert(0, Reply(turn.t("forms.echo_choice", label=typed.label)))
+        return replies
+
+    async def _route(self, turn: Turn) -> list[Reply]:
+        msg, choice = turn.msg, turn.choice
         if choice and choice.startswith("cmd:"):
             return await self._command_choice(turn, choice[4:])
         command = msg.command
@@ -157,19 +167,12 @@ class Conversations:
             return [Reply(turn.t("form.stale_button"))]
         return [Reply(turn.t("help.hint"))]
 
-    def _typed_choice(self, turn: Turn) -> str | None:
-        """A number or an option's label typed back selects that option."""
+    def _typed_choice(self, turn: Turn) -> Option | None:
+        """The option picked by typing its marker or its label, if any."""
         options = turn.offered()
-        text = turn.msg.text.strip()
-        if not options or not text or turn.msg.choice:
+        if not options or turn.msg.choice or turn.msg.file is not None:
             return None
-        if text.isdigit() and 1 <= int(text) <= len(options):
-            return options[int(text) - 1].value
-        folded = text.casefold()
-        for opt in options:
-            if opt.label.casefold() == folded:
-                return opt.value
-        return None
+        return typed_option(options, turn.msg.text)
 
     async def _command(self, turn: Turn, command: str) -> list[Reply]:
         if turn.form is not None and not turn.in_form:
@@ -207,7 +210,7 @@ class Conversations:
             turn.form = None
         name, _, arg = action.partition(":")
         if name == "report":
-            return await report_form.start(turn, int(arg) if arg.isdigit() else None)
+            return await report_form.start(turn, parse_id(arg))
         if name == "done":
             return [Reply(turn.t("common.closed"))]
         handler = COMMANDS.get(name)

@@ -158,7 +158,10 @@ async def _tasks(turn: Turn, data: dict[str, Any], page: int) -> list[Reply]:
     plan = await turn.session.get(Plan, data["plan_id"])
     assert plan is not None
     chunk, total = await task_page(turn.session, plan.id, page * PAGE_SIZE, PAGE_SIZE)
-    options = [Option(f"k:{t.id}", short(f"{t.ref}. {t.title}")) for t in chunk]
+    # Typing a task's own ref picks it; the pager's options get letters.
+    options = [
+        Option(f"k:{t.id}", short(f"{t.ref}. {t.title}"), t.ref.strip() or None) for t in chunk
+    ]
     text = turn.t("status.choose_task", page=page + 1, pages=max(1, -(-total // PAGE_SIZE)))
     return await turn.ask(
         FLOW, "tasks", text, options + _pager(turn, "tasks", page, total), data=data

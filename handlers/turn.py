@@ -74,7 +74,9 @@ class Turn:
         """Save the form at `step` (with the options offered) and return the question."""
         opts = options or []
         state = dict(data if data is not None else self.data)
-        state[OPTIONS_KEY] = [[o.value, o.label] for o in opts]
+        state[OPTIONS_KEY] = [
+            [o.value, o.label] if o.key is None else [o.value, o.label, o.key] for o in opts
+        ]
         state[QUESTION_KEY] = text
         if self.form is None:
             self.form = FormSession(
@@ -122,7 +124,8 @@ class Turn:
         """Options offered with the current question."""
         if not self.form:
             return []
-        return [Option(v, label) for v, label in self.form.data.get(OPTIONS_KEY, [])]
+        # Each stored option is [value, label] or [value, label, key].
+        return [Option(*stored) for stored in self.form.data.get(OPTIONS_KEY, [])]
 
 
 async def load_form(session: AsyncSession, channel: str, user_id: str) -> FormSession | None:
