@@ -152,8 +152,7 @@ class ConsoleChat:
             line = await self.read("> ")
             if line is None or line.strip() in ("/quit", "/exit", "/thoat"):
                 return 0
-            if not line.strip():
-                continue
+            # Even a blank line gets an answer (the question again, or a hint).
             await self.send(persona, line.strip())
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.console import PERSONAS, ConsoleChat
 from bot.console import render as console_render
 from bot.zalo.outbound import render as zalo_render
 from db.database import Database
@@ -262,3 +263,17 @@ async def test_direction_overrides_are_not_stored(deps: Deps, db: Database) -> N
     await chat.press("Gửi báo cáo")
     (report,) = await reports(db)
     assert report.results == "Đã xong gnol việc" and report.progress == 100
+
+
+async def test_the_terminal_answers_a_blank_line(deps: Deps) -> None:
+    lines = iter(["/baocao", "   ", "9", "2", "3", "/quit"])  # task 9, in progress, 3%
+    written: list[str] = []
+
+    async def read(_prompt: str) -> str | None:
+        return next(lines, None)
+
+    console = ConsoleChat(deps, Conversations(deps), read=read, write=written.append)
+    assert await console.run(PERSONAS["focal"]) == 0
+    out = "\n".join(written)
+    assert t("form.choose_listed", "vi") in out  # the blank line was answered
+    assert "9. ⬜ Xây dựng" in out and "Đã ghi: 3%" in out
