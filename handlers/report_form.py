@@ -32,7 +32,7 @@ STATUSES = [
 ]
 TEXT_STEPS = ("results", "difficulties", "proposals", "next_plan")
 OPTIONAL_STEPS = ("difficulties", "proposals", "next_plan")
-_PERCENT = re.compile(r"^\s*(\d{1,3})(?:[.,]0+)?\s*%?\s*$")
+_PERCENT = re.compile(r"^\s*([0-9]{1,3})(?:[.,]0+)?\s*%?\s*$")  # ASCII digits only
 
 
 def status_label(turn: Turn, status: str) -> str:

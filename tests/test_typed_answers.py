@@ -277,3 +277,14 @@ async def test_the_terminal_answers_a_blank_line(deps: Deps) -> None:
     out = "\n".join(written)
     assert t("form.choose_listed", "vi") in out  # the blank line was answered
     assert "9. ⬜ Xây dựng" in out and "Đã ghi: 3%" in out
+
+
+@pytest.mark.parametrize("typed", ["٣", "３", "3.5", "1e2", "-1", "101"])
+async def test_percent_refuses_what_is_not_a_plain_number(deps: Deps, typed: str) -> None:
+    chat = await joined(deps, "u1", channel="zalo")
+    await chat.send("/baocao")
+    await chat.send("9")
+    await chat.press("Đang triển khai")
+    await chat.send(typed)
+    assert t("error.progress_range", "vi") in chat.text
+    assert t("report.ask_progress", "vi") in chat.text
