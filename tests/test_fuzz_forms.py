@@ -149,6 +149,15 @@ async def explore(h: Harness) -> list[State]:
             seen[ident] = state
             queue.append(state)
 
+    # A report for last quarter first, so that this quarter offers to copy it ("copy" step).
+    for answer in ["/baocao", "period", "p:2026-Q3", "t:9", "s:done", "Đã làm", *["skip"] * 4]:
+        await h.send("focal", *((answer, None) if answer[0] in "/Đ" else ("", answer)))
+    await h.send("focal", choice="ok")
+    assert len(await h.reports()) == 1, "the last-quarter report was not saved"
+    await h.send("focal", "/baocao")
+    await h.send("focal", choice="t:9")
+    await keep("focal")
+
     words = sorted({w for w in COMMANDS if w.isascii()})
     for user in PERSONAS:
         for word in words:
@@ -276,6 +285,7 @@ def test_every_form_step_answers_any_input(
             "evidence",
             "preview",
             "existing",
+            "copy",
         }, report_steps
         assert not errors.records, errors.records[0].getMessage()
         generic = {t("error.generic", loc) for loc in ("vi", "en")}
