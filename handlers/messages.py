@@ -24,7 +24,7 @@ _KEEP_CONTROLS = {"\n"}
 def clean_text(text: str) -> str:
     """Typed text as it may be stored: NFC, no control or bidi-override characters.
 
-    Line breaks are kept (as "\n"), tabs become spaces, lone surrogates are dropped.
+    Line breaks are kept (CR LF and CR become LF), tabs become spaces, lone surrogates go.
     """
     if text.isascii() and text.isprintable():
         return text
