@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.models import Plan, Task, Unit
+from domain.collectives import unmapped_lines
 from domain.membership import is_office
 from domain.periods import Period
 from domain.registry import task_page
@@ -61,6 +62,15 @@ def summary_text(turn: Turn, s: Any) -> str:
         ),
         turn.t("status.counts", done=len(s.complete), total=s.total, late=len(s.late)),
     ]
+    if s.unmapped:
+        items = unmapped_lines(s.unmapped)
+        lines.append("")
+        lines.append(turn.t("collectives.unmapped.head", n=len(items)))
+        lines.extend(f"⚠️ {line}" for line in items[:15])
+        if len(items) > 15:
+            lines.append(turn.t("status.more", n=len(items) - 15))
+        if turn.member is not None and is_office(turn.member):
+            lines.append(turn.t("collectives.unmapped.how"))
     if s.missing:
         lines.append("")
         lines.append(turn.t("status.missing_head", n=len(s.missing)))
