@@ -423,6 +423,7 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
     _para(doc, t("export.doc.section2_1", locale), indent=True, bold=True, italic=True)
     if not data.units:
         _para(doc, t("export.doc.nobody_due", locale), indent=True)
+        _unmapped(doc, data, locale)
         return
     counts = data.unit_counts()
     _para(
@@ -446,6 +447,7 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
         names = [u.name for u in data.units_by(state)]
         if names:
             _para(doc, t(key, locale, units="; ".join(names)), indent=True)
+    _unmapped(doc, data, locale)
     widths = (13, 55, 22, 20, 27, 28)
     table = _grid(
         doc,
@@ -471,6 +473,15 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
             centred=frozenset({0, 2, 3, 4}),
         )
     _para(doc, "", after=0)
+
+
+def _unmapped(doc: Any, data: ExportData, locale: str) -> None:
+    """Tasks given to a group with no units yet: listed, never silently left out."""
+    if not data.unmapped:
+        return
+    _para(doc, t("collectives.unmapped.head", locale, n=len(data.unmapped)), indent=True)
+    for line in data.unmapped:
+        _para(doc, f"- {line}", indent=True)
 
 
 def _entry_head(entry: Entry, locale: str, *, with_status: bool) -> str:
@@ -721,6 +732,8 @@ def _appendix_note(task: TaskData, locale: str) -> str:
         notes.append(
             t("export.doc.note_missing", locale, units="; ".join(e.unit_name for e in task.missing))
         )
+    for words in task.unmapped_groups:
+        notes.append(t("collectives.export.note", locale, name=words))
     for e in task.entries:
         if e.timeliness is Timeliness.DONE_EARLIER:
             notes.append(t("export.doc.note_done_earlier", locale, unit=e.unit_name))
