@@ -15,7 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.database import DatabaseUnavailable
 from domain.deps import Deps
 from domain.membership import load_sender, mark_reachable
-from handlers import basics, export, link, plan_import, remind, report_form, status, tasks
+from handlers import (
+    basics,
+    collectives,
+    export,
+    link,
+    plan_import,
+    remind,
+    report_form,
+    status,
+    tasks,
+)
 from handlers.messages import Incoming, Reply
 from handlers.turn import Turn, clear_form
 from locales import normalize_locale, t
@@ -67,7 +77,8 @@ FLOWS: dict[str, FlowHandler] = {
 link.install()
 remind.register(COMMANDS, FLOWS)
 export.register(COMMANDS, FLOWS)
-basics.OFFICE_HELP_EXTRA.extend(["help.remind", "export.help"])
+collectives.register(COMMANDS, FLOWS)
+basics.OFFICE_HELP_EXTRA.extend(["help.remind", "export.help", "collectives.help"])
 
 # A document sent outside any form by the office: a plan to import.
 OfficeFileHandler = Callable[[Turn], Awaitable[list[Reply]]]

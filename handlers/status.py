@@ -62,15 +62,6 @@ def summary_text(turn: Turn, s: Any) -> str:
         ),
         turn.t("status.counts", done=len(s.complete), total=s.total, late=len(s.late)),
     ]
-    if s.unmapped:
-        items = unmapped_lines(s.unmapped)
-        lines.append("")
-        lines.append(turn.t("collectives.unmapped.head", n=len(items)))
-        lines.extend(f"⚠️ {line}" for line in items[:15])
-        if len(items) > 15:
-            lines.append(turn.t("status.more", n=len(items) - 15))
-        if turn.member is not None and is_office(turn.member):
-            lines.append(turn.t("collectives.unmapped.how"))
     if s.missing:
         lines.append("")
         lines.append(turn.t("status.missing_head", n=len(s.missing)))
@@ -84,6 +75,15 @@ def summary_text(turn: Turn, s: Any) -> str:
         lines.append(turn.t("status.late_head", n=len(late_done)))
         for u in late_done[:15]:
             lines.append(f"🕘 {u.name}: {turn.t('status.late_by', n=u.max_days_late)}")
+    if s.unmapped:
+        # Tasks nobody owes yet because their group has no units: shown, never dropped.
+        items = unmapped_lines(s.unmapped, width=60)
+        lines.append("")
+        lines.append(turn.t("collectives.unmapped.head", n=len(items)))
+        lines.extend(f"⚠️ {line}" for line in items[:10])
+        if len(items) > 10:
+            lines.append(turn.t("collectives.unmapped.more", n=len(items) - 10))
+        lines.append(turn.t("collectives.unmapped.how"))
     return "\n".join(lines)
 
 

@@ -752,7 +752,9 @@ def render_docx(data: ExportData, locale: str = "vi", tz: zoneinfo.ZoneInfo | No
     first = doc.sections[0]
     _page_setup(first, landscape=False)
     _page_number_header(first)
-    doc.core_properties.title = subject(data, locale)
+    # Word limits core properties to 255 characters; real plan titles run longer.
+    title = subject(data, locale)
+    doc.core_properties.title = title if len(title) <= 255 else title[:254] + "…"
     doc.core_properties.language = "vi-VN" if locale == "vi" else "en"
     _header(doc, data, locale)
     _title(doc, data, locale)
