@@ -29,7 +29,7 @@ from db.models import (
 from domain import collectives
 from domain.errors import DomainError
 from domain.membership import hash_code
-from domain.registry import add_alias, audit, find_unit, get_or_create_unit
+from domain.registry import add_alias, audit, find_unit
 from domain.units import clean_name, is_independent, strip_qualifier, unit_key
 
 # Plan fields `plan edit` may change, and how a typed value becomes the column's value.
@@ -73,9 +73,8 @@ async def edit_plan(
                 plan.coordinator_unit_id = None
                 after = None
             else:
-                unit = await find_unit(session, str(value))
-                if unit is None:
-                    unit, _ = await get_or_create_unit(session, str(value), now)
+                # A registered unit, typed with or without tone marks (never created here).
+                unit = (await collectives.resolve_unit_names(session, [str(value)]))[0]
                 plan.coordinator_unit_id = unit.id
                 after = unit.name
         elif name == "title":
