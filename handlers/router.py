@@ -20,6 +20,7 @@ from handlers import (
     collectives,
     export,
     link,
+    plan_admin,
     plan_import,
     remind,
     report_form,
@@ -78,7 +79,10 @@ link.install()
 remind.register(COMMANDS, FLOWS)
 export.register(COMMANDS, FLOWS)
 collectives.register(COMMANDS, FLOWS)
-basics.OFFICE_HELP_EXTRA.extend(["help.remind", "export.help", "collectives.help"])
+plan_admin.register(COMMANDS, FLOWS)
+basics.OFFICE_HELP_EXTRA.extend(
+    ["help.remind", "export.help", "collectives.help", "collectives.plan.help"]
+)
 
 # A document sent outside any form by the office: a plan to import.
 OfficeFileHandler = Callable[[Turn], Awaitable[list[Reply]]]

@@ -17,6 +17,7 @@ from domain import collectives
 from domain.clock import FrozenClock
 from domain.deps import Deps
 from domain.export import ExportFormat, export
+from domain.importer.output import summary_text
 from domain.importer.service import apply_plan, prepare
 from handlers.router import Conversations
 from tests.support import Chat, invite_code, make_deps
@@ -169,3 +170,46 @@ async def test_office_maps_a_group_in_the_chat_and_a_member_reports(
     assert any(r[5] == "Trạm Y tế" for r in task1)
     # The plan's own words stay in the lead column.
     assert BROAD in str(task1[0][2])
+
+
+async def test_import_review_names_the_groups(db: Database) -> None:
+    async with db.read() as s:
+        parsed = await prepare(s, KIEN_HAI.read_bytes(), KIEN_HAI.name, 2026)
+    text = summary_text(parsed, "vi", limit=5)
+    line = next(x for x in text.splitlines() if f"«{BROAD}»" in x)
+    assert line.strip().startswith("- Nhiệm vụ 1, 2, 4, ")
+    assert line.endswith(f"giao cho «{BROAD}»: chọn các đơn vị thuộc nhóm này")
+    # The groups are not counted among the plan's (new) units.
+    units_line = next(x for x in text.splitlines() if x.startswith("Đơn vị ("))
+    assert units_line.startswith("Đơn vị (")
+    listed = text.split(units_line, 1)[1].split("\n\n", 1)[0]
+    assert "Các cơ quan" not in listed and "Công an đặc khu" in listed
+
+
+async def test_office_edits_plan_details_in_the_chat(deps: Deps, db: Database) -> None:
+    office = await _office(deps)
+    await office.send("/kehoach")
+    assert "- Tên ngắn: -" in office.text
+    await office.press("Tên ngắn")
+    await office.send("KH 72 Kiên Hải")
+    assert "Đã lưu - Tên ngắn: KH 72 Kiên Hải" in office.text
+    await office.press("Ngày ban hành")
+    await office.send("31/02/2026")
+    assert "Ngày không hợp lệ: 31/02/2026" in office.text
+    await office.send("20/01/2026")
+    assert "Đã lưu - Ngày ban hành: 20/01/2026" in office.text
+    await office.press("Đơn vị đầu mối")
+    await office.send("phong kinh te")
+    assert "Đã lưu - Đơn vị đầu mối: Phòng Kinh tế" in office.text
+    await office.press("Người ký")
+    await office.send("Nguyễn Văn B")
+    await office.press("Đóng")
+    async with db.read() as s:
+        plan = (await s.execute(select(Plan))).scalar_one()
+        edits = (await s.execute(select(AuditLog).where(AuditLog.action == "edit"))).scalars().all()
+    assert plan.short_title == "KH 72 Kiên Hải" and plan.signer_name == "Nguyễn Văn B"
+    assert str(plan.issued_on) == "2026-01-20"
+    assert len(edits) == 4 and edits[0].actor == "console:office"
+    focal = await _join(deps, "police", MEMBER, Role.FOCAL)
+    await focal.send("/kehoach")
+    assert "Chỉ văn phòng điều phối" in focal.text
