@@ -469,11 +469,8 @@ async def first_guess(session: AsyncSession, group: PlanGroup) -> tuple[list[Uni
     previous = await previous_mapping(session, group)
     if previous:
         return previous, "previous"
-    named = await plan_units(session, group.plan_id)
-    guess = guess_from_words(group.name, named)
-    if not guess:
-        guess = guess_from_words(group.name, await _registered_units(session))
-    return guess, "words"
+    # Every registered unit of the kind the words name (one office registers its own units).
+    return guess_from_words(group.name, await _registered_units(session)), "words"
 
 
 async def candidate_units(session: AsyncSession, group: PlanGroup) -> list[Unit]:
