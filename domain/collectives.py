@@ -210,16 +210,21 @@ class UnmappedTask:
     group: str
 
 
-async def unmapped_tasks(session: AsyncSession, plan_id: int) -> list[UnmappedTask]:
-    """Active tasks assigned to a group that has no member unit yet, in plan order."""
+async def unmapped_tasks(
+    session: AsyncSession, plan_id: int, task_id: int | None = None
+) -> list[UnmappedTask]:
+    """Active tasks (or one task) assigned to a group with no member unit yet, in plan order."""
     has_members = select(PlanGroupMember.id).where(PlanGroupMember.group_id == PlanGroup.id)
-    rows = await session.execute(
+    query = (
         select(Task.id, Task.ref, Task.title, PlanGroup.name)
         .join(TaskGroup, TaskGroup.task_id == Task.id)
         .join(PlanGroup, PlanGroup.id == TaskGroup.group_id)
         .where(Task.plan_id == plan_id, Task.active.is_(True), ~has_members.exists())
         .order_by(Task.position, Task.id, TaskGroup.position)
     )
+    if task_id is not None:
+        query = query.where(Task.id == task_id)
+    rows = await session.execute(query)
     return [UnmappedTask(*row) for row in rows]
 
 

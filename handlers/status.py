@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.models import Plan, Task, Unit
-from domain.collectives import unmapped_lines
+from domain.collectives import unmapped_lines, unmapped_tasks
 from domain.membership import is_office
 from domain.periods import Period
 from domain.registry import task_page
@@ -227,6 +227,8 @@ async def _task(turn: Turn, data: dict[str, Any], task_id: int) -> list[Reply]:
             lines.append(f"✅ {line.unit.name}: {report_line(turn, line.report, period.due)}")
         else:
             lines.append(f"❌ {line.unit.name}: {turn.t('status.not_sent')}")
+    for item in await unmapped_tasks(turn.session, plan.id, task_id):
+        lines.append(f"⚠️ {turn.t('collectives.export.note', name=item.group)}")
     options = [Option("back", turn.t("common.back")), Option("cancel", turn.t("common.close"))]
     return await turn.ask(FLOW, "detail", "\n".join(lines), options, data=data)
 

@@ -89,6 +89,9 @@ async def test_unmapped_group_shows_in_status_digest_and_exports(deps: Deps) -> 
     assert "nhiệm vụ giao cho nhóm chưa xác định đơn vị" in office.text
     assert "⚠️ 1. " in office.text and f"«{BROAD}»" in office.text
     assert "/nhom" in office.text
+    await office.press("Xem theo nhiệm vụ")
+    await office.press("1. ")
+    assert f"⚠️ Giao cho «{BROAD}»: nhóm chưa xác định đơn vị" in office.text
     text = await _docx_text(deps)
     assert "nhiệm vụ giao cho nhóm chưa xác định đơn vị" in text
     assert f"Giao cho «{BROAD}»: nhóm chưa xác định đơn vị" in text
