@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from db.database import Database
 from db.models import AuditLog, Plan, Role, Unit
-from domain import collectives
+from domain import admin, collectives
 from domain.clock import FrozenClock
 from domain.deps import Deps
 from domain.export import ExportFormat, export
@@ -216,3 +216,18 @@ async def test_office_edits_plan_details_in_the_chat(deps: Deps, db: Database) -
     focal = await _join(deps, "police", MEMBER, Role.FOCAL)
     await focal.send("/kehoach")
     assert "Chỉ văn phòng điều phối" in focal.text
+
+
+async def test_signer_set_by_the_office_is_printed(deps: Deps, db: Database) -> None:
+    async with db.transaction() as s:
+        plan = (await s.execute(select(Plan))).scalar_one()
+        await s.refresh(plan, ["coordinator"])
+        await admin.edit_plan(
+            s,
+            plan,
+            {"signer_title": "KT. CHỦ TỊCH; Phó Chủ tịch", "signer_name": "Trần Văn C"},
+            deps.now(),
+        )
+    text = await _docx_text(deps)
+    assert "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH" in text
+    assert "Trần Văn C" in text

@@ -72,6 +72,10 @@ class PlanInfo:
     year: int
     family: DocumentFamily
     coordinator: str | None
+    # Set with `dondoc plan edit` / `/kehoach` (issue 13), for the subject and signature.
+    short_title: str | None = None
+    signer_title: str | None = None
+    signer_name: str | None = None
 
 
 @dataclass
@@ -378,6 +382,9 @@ async def gather(
             year=plan.year,
             family=plan.family,
             coordinator=coordinator.name if coordinator else None,
+            short_title=plan.short_title,
+            signer_title=plan.signer_title,
+            signer_name=plan.signer_name,
         ),
         period_key=period.key,
         period_label=label or period.label(),

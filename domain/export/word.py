@@ -608,10 +608,17 @@ def _signature(doc: Any, data: ExportData, locale: str) -> None:
         _para(left, t(key, locale), size=entry_pt, align=None, after=0)
     centre = WD_ALIGN_PARAGRAPH.CENTER
     lines = _signature_lines(plan.family, plan.issuer or "", locale)
+    if plan.signer_title:
+        # The office's own wording ("KT. CHỦ TỊCH; PHÓ CHỦ TỊCH") after any "TM." line.
+        own = [p.strip().upper() for p in plan.signer_title.replace("\n", ";").split(";")]
+        keep = {t("export.doc.sign_ubnd", locale), t("export.doc.sign_party", locale)}
+        lines = [x for x in lines[:1] if x in keep] + [p for p in own if p]
     for i, line in enumerate(lines):
         _para(right, line, size=BODY_PT, align=centre, after=0, first=i == 0, bold=True)
     for _ in range(4):
         _para(right, "", size=BODY_PT, align=centre, after=0)
+    if plan.signer_name:
+        _para(right, plan.signer_name, size=BODY_PT, align=centre, after=0, bold=True)
 
 
 def _signature_lines(family: DocumentFamily, issuer: str, locale: str) -> list[str]:
