@@ -35,9 +35,14 @@ from db.models import (
 )
 from domain import collectives, registry
 from domain.clock import FrozenClock
+from domain.deps import Deps
 from domain.membership import create_invite
 from domain.periods import period_by_key
 from domain.reports import ReportAnswers, expected_pairs, submit_report
+from handlers import plan_import
+from handlers.router import Conversations
+from tests.fixtures import plan_fixtures as F
+from tests.support import Chat, file_of, invite_code
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -612,3 +617,23 @@ def test_cli_units_members_invites(
             await db.dispose()
 
     asyncio.run(check())
+
+
+async def test_chat_import_review_names_groups_and_leads_to_mapping(
+    db: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+
+    deps = Deps(db=db, clock=clock, tz=TZ, data_dir=tmp_path)
+    async with db.transaction() as s:
+        await registry.get_or_create_unit(s, "Phòng Văn hóa - Xã hội", NOW)
+    office = Chat(Conversations(deps), "office")
+    await office.send(
+        f"/start {await invite_code(deps, 'Phòng Văn hóa - Xã hội', Role.COORDINATOR)}"
+    )
+    await office.send(file=file_of("ke-hoach.docx", F.docx_plan()))
+    assert "giao cho «Các đơn vị liên quan»: chọn các đơn vị thuộc nhóm này" in office.text
+    await office.send(choice=plan_import.YES)
+    assert "Nhóm đơn vị (" in office.text
+    await office.press("Chọn đơn vị cho các nhóm")
+    assert "nhóm chưa xác định đơn vị. Chọn một nhóm:" in office.text
+    assert any("Các đơn vị liên quan" in o.label for o in office.options)
