@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select
@@ -404,9 +404,9 @@ def guess_from_words(words: str, units: Sequence[Unit]) -> list[Unit]:
     key = search_key(re.sub(r"[,;/]", " ", words))
     chosen: dict[int, Unit] = {}
 
-    def take(pred: object) -> None:
+    def take(pred: Callable[[Unit], bool]) -> None:
         for u in units:
-            if callable(pred) and pred(u):
+            if pred(u):
                 chosen[u.id] = u
 
     if _ALL_WORDS.search(key):
@@ -414,7 +414,11 @@ def guess_from_words(words: str, units: Sequence[Unit]) -> list[Unit]:
     for word, prefix in _PREFIX_KINDS:
         if re.search(rf"\b{word}\b", key):
             pattern = re.compile(prefix)
-            take(lambda u, p=pattern: bool(p.search(search_key(u.name))))
+
+            def named(u: Unit, p: re.Pattern[str] = pattern) -> bool:
+                return bool(p.search(search_key(u.name)))
+
+            take(named)
     if _COMMUNE_RE.search(key):
         take(lambda u: bool(_COMMUNE_UNIT_RE.search(search_key(u.name))))
     if _INDEPENDENT_WORDS.search(key):
