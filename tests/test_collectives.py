@@ -434,6 +434,10 @@ def test_cli_group_list_and_set(
             "«truong» khớp với nhiều đơn vị",
         ),
         (["group", "list", "--plan", "99"], "Không có kế hoạch «99»"),
+        (
+            ["group", "set", "--plan", "{plan}", "Các trường học", "--units", ";"],
+            "Chưa nêu đơn vị nào",
+        ),
         (["plan", "edit", "{plan}"], "Chưa nêu thông tin cần sửa"),
         (["unit", "merge", "Phòng Kinh tế", "phong kinh te"], "Không gộp được"),
         (["unit", "remove", "Trạm Y tế xã"], "nên không xóa"),

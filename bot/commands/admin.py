@@ -175,6 +175,8 @@ async def _group_set(args: argparse.Namespace, runtime: Runtime) -> int:
             units: list[Unit] = []
         elif args.guess:
             units, _ = await collectives.first_guess(s, group)
+            if not units:
+                raise DomainError("collectives.error.no_guess", name=group.name)
         else:
             units = await collectives.resolve_unit_names(s, args.units)
             if not units:
