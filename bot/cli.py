@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "bot.commands.holidays",
     "bot.commands.plan_import",
     "bot.commands.export",
+    "bot.commands.admin",
     "bot.zalo.cli",
 )
 

@@ -156,6 +156,11 @@ class Plan(Base):
     issuer: Mapped[str | None] = mapped_column(String(300))
     parent_body: Mapped[str | None] = mapped_column(String(300))
     place: Mapped[str | None] = mapped_column(String(200))
+    # Short title used in lists and the compiled report's subject line (issue 13).
+    short_title: Mapped[str | None] = mapped_column(String(300))
+    # Who signs the compiled report: "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH" and a name.
+    signer_title: Mapped[str | None] = mapped_column(String(200))
+    signer_name: Mapped[str | None] = mapped_column(String(200))
     issued_on: Mapped[dt.date | None] = mapped_column(Date)
     year: Mapped[int] = mapped_column(Integer)
     coordinator_unit_id: Mapped[int | None] = mapped_column(
@@ -255,9 +260,64 @@ class TaskUnit(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # The name as the plan wrote it (with any bracketed qualifier).
     written_as: Mapped[str | None] = mapped_column(String(300))
+    # Set when the row is derived from a plan group's mapping (not written in the plan).
+    via_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_groups.id", ondelete="CASCADE"), index=True
+    )
 
     task: Mapped[Task] = relationship(back_populates="units")
     unit: Mapped[Unit] = relationship()
+
+
+class PlanGroup(Base):
+    """A collective a plan names ("Các cơ quan, phòng, ban, ngành"), kept as written."""
+
+    __tablename__ = "plan_groups"
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(300))
+    # None until the office has decided which units the words mean.
+    mapped_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column()
+
+    members: Mapped[list[PlanGroupMember]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+
+
+class PlanGroupMember(Base):
+    """A registered unit the office decided a plan group means."""
+
+    __tablename__ = "plan_group_members"
+    __table_args__ = (UniqueConstraint("group_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("plan_groups.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+
+    group: Mapped[PlanGroup] = relationship(back_populates="members")
+    unit: Mapped[Unit] = relationship()
+
+
+class TaskGroup(Base):
+    """A task assigned (lead or support) to a plan group."""
+
+    __tablename__ = "task_groups"
+    __table_args__ = (UniqueConstraint("task_id", "group_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_groups.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[TaskRole] = mapped_column(_enum(TaskRole, "task_group_role"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    written_as: Mapped[str | None] = mapped_column(String(300))
+
+    group: Mapped[PlanGroup] = relationship()
 
 
 class ReportingRule(Base):

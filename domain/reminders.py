@@ -34,6 +34,7 @@ from db.models import (
     Unit,
     UnitKind,
 )
+from domain.collectives import unmapped_lines
 from domain.errors import DomainError
 from domain.periods import Period, periods_between
 from domain.registry import audit, rule_specs
@@ -265,6 +266,8 @@ class Digest:
     late: list[tuple[str, int]] = field(default_factory=list)  # unit, days late
     missing: list[tuple[str, int, int]] = field(default_factory=list)  # unit, reported, expected
     unreachable: list[Unreachable] = field(default_factory=list)
+    # Tasks given to a group with no units yet: the coordinator is asked to map them.
+    unmapped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -633,7 +636,7 @@ async def build_reminders(
         for slot in digest_slots:
             assert slot.period is not None
             summ = digest_summaries[slot.period.key]
-            digest = Digest()
+            digest = Digest(unmapped=unmapped_lines(summ.unmapped))
             for st in summ.units:
                 if st.state is UnitState.DONE:
                     digest.on_time.append(st.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +22,7 @@ from db.models import (
     TaskUnit,
     Unit,
 )
+from domain.collectives import UnmappedTask, unmapped_tasks
 from domain.periods import Period
 from domain.reports import days_late, expected_pairs, local_date, owed_conditions
 
@@ -59,6 +60,8 @@ class StatusSummary:
     period: Period
     today: dt.date
     units: list[UnitStatus]
+    # Tasks given to a group the office has not mapped to units yet (nobody owes them).
+    unmapped: list[UnmappedTask] = field(default_factory=list)
 
     @property
     def days_left(self) -> int:
@@ -150,7 +153,13 @@ async def summary(
             )
         )
     units.sort(key=lambda u: (u.state is UnitState.DONE, u.name))
-    return StatusSummary(plan=plan, period=period, today=local_date(now, tz), units=units)
+    return StatusSummary(
+        plan=plan,
+        period=period,
+        today=local_date(now, tz),
+        units=units,
+        unmapped=await unmapped_tasks(session, plan.id),
+    )
 
 
 async def reachable_counts(session: AsyncSession, unit_ids: list[int]) -> dict[int, int]:

@@ -183,4 +183,7 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
     except DomainError as exc:
         return await turn.done(turn.t("importer.chat.failed", reason=turn.t(exc.key, **exc.params)))
     await asyncio.to_thread(_discard, path)
+    if result.groups:  # issue 13: go straight to choosing the groups' units
+        option = Option("cmd:nhom", turn.t("collectives.chat.map_now"))
+        return await turn.done(result_text(result, turn.locale), [option])
     return await turn.done(result_text(result, turn.locale))

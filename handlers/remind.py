@@ -147,6 +147,10 @@ def render_digest(rem: Reminder, digest: Digest, locale: str, today: dt.date) ->
             )
     else:
         lines.append(t("reminders.digest.all_done", locale))
+    if digest.unmapped:
+        lines.append(t("collectives.digest.unmapped", locale, count=len(digest.unmapped)))
+        lines.extend(f"  {line}" for line in digest.unmapped[:15])
+        lines.append(t("collectives.digest.how", locale))
     if digest.unreachable:
         lines.append(t("reminders.digest.unreachable", locale, count=len(digest.unreachable)))
         for item in digest.unreachable:

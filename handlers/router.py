@@ -15,7 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.database import DatabaseUnavailable
 from domain.deps import Deps
 from domain.membership import load_sender, mark_reachable
-from handlers import basics, export, link, plan_import, remind, report_form, status, tasks
+from handlers import (
+    basics,
+    collectives,
+    export,
+    link,
+    plan_admin,
+    plan_import,
+    remind,
+    report_form,
+    status,
+    tasks,
+)
 from handlers.common import parse_id
 from handlers.messages import Incoming, Option, Reply, typed_option
 from handlers.turn import Turn, clear_form
@@ -68,7 +79,11 @@ FLOWS: dict[str, FlowHandler] = {
 link.install()
 remind.register(COMMANDS, FLOWS)
 export.register(COMMANDS, FLOWS)
-basics.OFFICE_HELP_EXTRA.extend(["help.remind", "export.help"])
+collectives.register(COMMANDS, FLOWS)
+plan_admin.register(COMMANDS, FLOWS)
+basics.OFFICE_HELP_EXTRA.extend(
+    ["help.remind", "export.help", "collectives.help", "collectives.plan.help"]
+)
 
 # A document sent outside any form by the office: a plan to import.
 OfficeFileHandler = Callable[[Turn], Awaitable[list[Reply]]]

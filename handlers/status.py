@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.models import Plan, Task, Unit
+from domain.collectives import unmapped_lines, unmapped_tasks
 from domain.membership import is_office
 from domain.periods import Period
 from domain.registry import task_page
@@ -74,6 +75,15 @@ def summary_text(turn: Turn, s: Any) -> str:
         lines.append(turn.t("status.late_head", n=len(late_done)))
         for u in late_done[:15]:
             lines.append(f"🕘 {u.name}: {turn.t('status.late_by', n=u.max_days_late)}")
+    if s.unmapped:
+        # Tasks nobody owes yet because their group has no units: shown, never dropped.
+        items = unmapped_lines(s.unmapped, width=60)
+        lines.append("")
+        lines.append(turn.t("collectives.unmapped.head", n=len(items)))
+        lines.extend(f"⚠️ {line}" for line in items[:10])
+        if len(items) > 10:
+            lines.append(turn.t("collectives.unmapped.more", n=len(items) - 10))
+        lines.append(turn.t("collectives.unmapped.how"))
     return "\n".join(lines)
 
 
@@ -220,6 +230,8 @@ async def _task(turn: Turn, data: dict[str, Any], task_id: int) -> list[Reply]:
             lines.append(f"✅ {line.unit.name}: {report_line(turn, line.report, period.due)}")
         else:
             lines.append(f"❌ {line.unit.name}: {turn.t('status.not_sent')}")
+    for item in await unmapped_tasks(turn.session, plan.id, task_id):
+        lines.append(f"⚠️ {turn.t('collectives.export.note', name=item.group)}")
     options = [Option("back", turn.t("common.back")), Option("cancel", turn.t("common.close"))]
     return await turn.ask(FLOW, "detail", "\n".join(lines), options, data=data)
 

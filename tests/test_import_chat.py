@@ -78,7 +78,10 @@ async def test_office_sends_a_plan_reviews_and_confirms(db: Database, chat: Conv
     replies = await chat.handle(_msg("u1", choice=plan_import.YES))
     assert "Đã lưu kế hoạch" in _text(replies)
     assert await _count(db, Plan) == 1 and await _count(db, Task) == len(F.TASKS)
-    assert await _count(db, FormSession) == 0
+    # The import form is over; only the closing menu ("choose the groups' units") remains.
+    async with db.read() as s:
+        flows = list((await s.execute(select(FormSession.flow))).scalars())
+    assert flows == ["menu"]
     assert not stored[0].exists()
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from db.database import Database
 from db.models import Member, PeriodKind, Plan, Report, ReportStatus, Role, Task, Unit, UnitAlias
-from domain import registry
+from domain import collectives, registry
 from domain.clock import FrozenClock
 from domain.errors import DomainError
 from domain.importer.export import export_xlsx
@@ -62,17 +62,18 @@ async def test_save_writes_plan_units_tasks_and_rules(db: Database, clock: Froze
         assert [(tu.role.value, tu.unit.name) for tu in five.units] == [
             ("lead", "Trạm Y tế xã"),
             ("lead", "Phòng Văn hóa - Xã hội"),
-            ("support", "Các đơn vị liên quan"),
         ]
+        # The collective is a group of the plan, not a unit (issue 13).
+        views = {v.name: v for v in await collectives.list_groups(s, plan_id)}
+        assert five.ref in views["Các đơn vị liên quan"].tasks
+        assert not views["Các đơn vị liên quan"].mapped
         assert five.schedule.value == "recurring" and five.recurrence is PeriodKind.ANNUAL
         two = tasks[1]
         # "Phòng VH-XH" is the same unit, kept as written on the task.
         assert two.units[0].unit.name == "Phòng Văn hóa - Xã hội"
         assert two.units[0].written_as == "Phòng VH-XH"
-        group = (
-            await s.execute(select(Unit).where(Unit.name == "Các phòng, ban, ngành"))
-        ).scalar_one()
-        assert group.kind.value == "group"
+        assert "Các phòng, ban, ngành" in views
+        assert (await s.execute(select(Unit).where(Unit.name.like("Các %")))).first() is None
         women = (
             await s.execute(select(Unit).where(Unit.name == "Hội Liên hiệp Phụ nữ xã"))
         ).scalar_one()

@@ -17,6 +17,7 @@ from db.models import (
     Task,
     TaskRole,
 )
+from domain.collectives import unmapped_lines, unmapped_tasks
 from domain.membership import create_invite, list_members
 from domain.periods import open_period
 from domain.registry import (
@@ -32,6 +33,7 @@ from domain.registry import (
     rule_specs,
     set_rule,
 )
+from locales import t
 
 # Hooks other modules use to add sub-commands under `dondoc plan` (import, export).
 PLAN_COMMAND_HOOKS: list[str] = []
@@ -178,6 +180,7 @@ async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
     async with runtime.db.read() as s:
         rules = await rule_specs(s, plan.id)
         tasks = await list_tasks(s, plan.id)
+        unmapped = unmapped_lines(await unmapped_tasks(s, plan.id))
         coordinator = (
             await find_unit(s, str(plan.coordinator_unit_id)) if plan.coordinator_unit_id else None
         )
@@ -208,6 +211,12 @@ async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
     if opened:
         lines.append(f"open period: {opened.key} due {opened.due.isoformat()}")
     lines.append(f"tasks: {len(tasks)}")
+    data["unmapped_group_tasks"] = unmapped
+    if unmapped:  # issue 13: tasks of groups with no units yet are shown, never dropped
+        lines.append(
+            t("collectives.unmapped.head", runtime.settings.default_locale, n=len(unmapped))
+        )
+        lines.extend(f"  {line}" for line in unmapped)
     emit(args, data, "\n".join(lines))
     return 0
 

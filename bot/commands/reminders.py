@@ -8,6 +8,7 @@ import datetime as dt
 from bot.cli import CliError, emit
 from bot.runtime import Runtime
 from db.models import Plan
+from domain.collectives import unmapped_lines, unmapped_tasks
 from domain.errors import DomainError
 from domain.registry import find_plan
 from domain.reminders import Notice, Reminder, plan_window, policy_of, set_policy
@@ -99,10 +100,19 @@ async def _preview(args: argparse.Namespace, runtime: Runtime) -> int:
     end = dt.datetime.combine(last, dt.time.max, tzinfo=tz)
     async with runtime.db.read() as s:
         outcome = await plan_window(s, plan, tz, start, end, runtime.deps.now())
+        unmapped = unmapped_lines(await unmapped_tasks(s, plan.id))
     loc = runtime.settings.default_locale
     warnings = [notice_text(n, loc) for n in outcome.warnings]
-    data = {"reminders": [r.as_json(tz) for r in outcome.reminders], "warnings": warnings}
+    data: dict[str, object] = {
+        "reminders": [r.as_json(tz) for r in outcome.reminders],
+        "warnings": warnings,
+    }
+    if unmapped:
+        data["unmapped_group_tasks"] = unmapped
     lines = [_line(r, runtime) for r in outcome.reminders] or [t("reminders.preview_empty", loc)]
+    if unmapped:  # nobody is reminded of these until the office maps their groups
+        lines.append(t("collectives.unmapped.head", loc, n=len(unmapped)))
+        lines.extend(f"  {line}" for line in unmapped)
     lines.extend(t("reminders.warning", loc, text=w) for w in warnings)
     emit(args, data, "\n".join(lines))
     return 0

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 # Menus shown by Telegram next to the text box; the words come from the catalogs.
 USER_COMMANDS = ("report", "tasks", "help", "language", "cancel")
-OFFICE_COMMANDS = ("status", "report", "tasks", "help", "language", "cancel")
+OFFICE_COMMANDS = ("status", "groups", "report", "tasks", "help", "language", "cancel")
 REGISTER_GROUP = frozenset({"register_group", "dangkynhom"})
 UNREGISTER_GROUP = frozenset({"unregister_group", "huynhom"})
 JOIN_LINK_KEY = f"join_link:{CHANNEL}"

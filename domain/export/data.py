@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import DocumentFamily, Plan, Report, ReportStatus, TaskRole, Unit
+from db.models import DocumentFamily, Plan, Report, ReportStatus, Task, TaskRole, Unit
+from domain import collectives
 from domain.periods import Period
 from domain.registry import list_tasks
 from domain.reports import days_late, done_before, expected_pairs, local_date, reports_for
@@ -71,6 +72,10 @@ class PlanInfo:
     year: int
     family: DocumentFamily
     coordinator: str | None
+    # Set with `dondoc plan edit` / `/kehoach` (issue 13), for the subject and signature.
+    short_title: str | None = None
+    signer_title: str | None = None
+    signer_name: str | None = None
 
 
 @dataclass
@@ -130,6 +135,8 @@ class TaskData:
     state: TaskState
     overdue_days: int | None
     entries: list[Entry] = field(default_factory=list)
+    # Groups of this task the office has not mapped to units yet (their words as written).
+    unmapped_groups: list[str] = field(default_factory=list)
 
     @property
     def reported(self) -> list[Entry]:
@@ -162,6 +169,8 @@ class ExportData:
     today: dt.date
     units: list[UnitTimeliness]
     tasks: list[TaskData]
+    # "ref. title → «group»" for each task given to a group with no units yet.
+    unmapped: list[str] = field(default_factory=list)
 
     def units_by(self, state: Timeliness) -> list[UnitTimeliness]:
         """Units in one timeliness state."""
@@ -266,6 +275,10 @@ async def gather(
     finished = await done_before(session, plan.id, period)
     reports = await reports_for(session, plan.id, period.key)
     tasks = [t for t in await list_tasks(session, plan.id) if t.active]
+    group_words = await collectives.task_group_words(session, plan.id)
+    unmapped_by_task: dict[int, list[str]] = {}
+    for item in status.unmapped:
+        unmapped_by_task.setdefault(item.task_id, []).append(item.group)
 
     names: dict[int, str] = {}
     for task in tasks:
@@ -329,14 +342,10 @@ async def gather(
                 ref=task.ref,
                 section=task.section,
                 title=task.title,
-                leads=[
-                    tu.written_as or tu.unit.name for tu in task.units if tu.role is TaskRole.LEAD
-                ],
-                supports=[
-                    tu.written_as or tu.unit.name
-                    for tu in task.units
-                    if tu.role is TaskRole.SUPPORT
-                ],
+                # As the plan wrote them: its units, then its groups' words.
+                leads=_written(task, group_words.get(task.id, []), TaskRole.LEAD),
+                supports=_written(task, group_words.get(task.id, []), TaskRole.SUPPORT),
+                unmapped_groups=unmapped_by_task.get(task.id, []),
                 timeframe_text=task.timeframe_text,
                 due_date=task.due_date,
                 schedule=task.schedule.value,
@@ -373,6 +382,9 @@ async def gather(
             year=plan.year,
             family=plan.family,
             coordinator=coordinator.name if coordinator else None,
+            short_title=plan.short_title,
+            signer_title=plan.signer_title,
+            signer_name=plan.signer_name,
         ),
         period_key=period.key,
         period_label=label or period.label(),
@@ -383,7 +395,17 @@ async def gather(
         today=today,
         units=units,
         tasks=task_rows,
+        unmapped=collectives.unmapped_lines(status.unmapped),
     )
+
+
+def _written(task: Task, groups: list[tuple[TaskRole, str]], role: TaskRole) -> list[str]:
+    direct = [
+        tu.written_as or tu.unit.name
+        for tu in task.units
+        if tu.role is role and tu.via_group_id is None
+    ]
+    return direct + [words for r, words in groups if r is role]
 
 
 __all__ = [

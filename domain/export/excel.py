@@ -109,7 +109,20 @@ def matrix_rows(data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> list[li
     """The matrix body: one row per task and unit (a task without units still gets a row)."""
     rows: list[list[Any]] = []
     for task in data.tasks:
-        if not task.entries:
+        for words in task.unmapped_groups:
+            rows.append(
+                # unit, role, status, 7 report columns, timeliness, days late
+                [
+                    *_task_cells(task),
+                    f"«{words}»",
+                    "",
+                    "",
+                    *([None] * 7),
+                    t("collectives.export.cell", locale),
+                    None,
+                ]
+            )
+        if not task.entries and not task.unmapped_groups:
             rows.append(
                 [*_task_cells(task), "", "", status_label(task.state, locale)]
                 + [None] * (len(MATRIX_COLUMNS) - 8)

@@ -423,6 +423,7 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
     _para(doc, t("export.doc.section2_1", locale), indent=True, bold=True, italic=True)
     if not data.units:
         _para(doc, t("export.doc.nobody_due", locale), indent=True)
+        _unmapped(doc, data, locale)
         return
     counts = data.unit_counts()
     _para(
@@ -446,6 +447,7 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
         names = [u.name for u in data.units_by(state)]
         if names:
             _para(doc, t(key, locale, units="; ".join(names)), indent=True)
+    _unmapped(doc, data, locale)
     widths = (13, 55, 22, 20, 27, 28)
     table = _grid(
         doc,
@@ -471,6 +473,15 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
             centred=frozenset({0, 2, 3, 4}),
         )
     _para(doc, "", after=0)
+
+
+def _unmapped(doc: Any, data: ExportData, locale: str) -> None:
+    """Tasks given to a group with no units yet: listed, never silently left out."""
+    if not data.unmapped:
+        return
+    _para(doc, t("collectives.unmapped.head", locale, n=len(data.unmapped)), indent=True)
+    for line in data.unmapped:
+        _para(doc, f"- {line}", indent=True)
 
 
 def _entry_head(entry: Entry, locale: str, *, with_status: bool) -> str:
@@ -597,10 +608,17 @@ def _signature(doc: Any, data: ExportData, locale: str) -> None:
         _para(left, t(key, locale), size=entry_pt, align=None, after=0)
     centre = WD_ALIGN_PARAGRAPH.CENTER
     lines = _signature_lines(plan.family, plan.issuer or "", locale)
+    if plan.signer_title:
+        # The office's own wording ("KT. CHỦ TỊCH; PHÓ CHỦ TỊCH") after any "TM." line.
+        own = [p.strip().upper() for p in plan.signer_title.replace("\n", ";").split(";")]
+        keep = {t("export.doc.sign_ubnd", locale), t("export.doc.sign_party", locale)}
+        lines = [x for x in lines[:1] if x in keep] + [p for p in own if p]
     for i, line in enumerate(lines):
         _para(right, line, size=BODY_PT, align=centre, after=0, first=i == 0, bold=True)
     for _ in range(4):
         _para(right, "", size=BODY_PT, align=centre, after=0)
+    if plan.signer_name:
+        _para(right, plan.signer_name, size=BODY_PT, align=centre, after=0, bold=True)
 
 
 def _signature_lines(family: DocumentFamily, issuer: str, locale: str) -> list[str]:
@@ -721,6 +739,8 @@ def _appendix_note(task: TaskData, locale: str) -> str:
         notes.append(
             t("export.doc.note_missing", locale, units="; ".join(e.unit_name for e in task.missing))
         )
+    for words in task.unmapped_groups:
+        notes.append(t("collectives.export.note", locale, name=words))
     for e in task.entries:
         if e.timeliness is Timeliness.DONE_EARLIER:
             notes.append(t("export.doc.note_done_earlier", locale, unit=e.unit_name))
@@ -739,7 +759,9 @@ def render_docx(data: ExportData, locale: str = "vi", tz: zoneinfo.ZoneInfo | No
     first = doc.sections[0]
     _page_setup(first, landscape=False)
     _page_number_header(first)
-    doc.core_properties.title = subject(data, locale)
+    # Word limits core properties to 255 characters; real plan titles run longer.
+    title = subject(data, locale)
+    doc.core_properties.title = title if len(title) <= 255 else title[:254] + "…"
     doc.core_properties.language = "vi-VN" if locale == "vi" else "en"
     _header(doc, data, locale)
     _title(doc, data, locale)

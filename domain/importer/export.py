@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Plan, TaskRole
-from domain import registry
+from domain import collectives, registry
 from locales import t
 
 COLUMNS = ("ref", "title", "lead", "support", "time", "section")
@@ -30,13 +30,16 @@ async def export_xlsx(session: AsyncSession, plan: Plan, path: Path, locale: str
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
     count = 0
+    groups = await collectives.task_group_words(session, plan.id)
     for task in await registry.list_tasks(session, plan.id):
         if not task.active:
             continue
-        lead = [tu.written_as or tu.unit.name for tu in task.units if tu.role is TaskRole.LEAD]
-        support = [
-            tu.written_as or tu.unit.name for tu in task.units if tu.role is TaskRole.SUPPORT
-        ]
+        # Units the plan names, then its collectives as written (not the units they map to).
+        direct = [tu for tu in task.units if tu.via_group_id is None]
+        lead = [tu.written_as or tu.unit.name for tu in direct if tu.role is TaskRole.LEAD]
+        support = [tu.written_as or tu.unit.name for tu in direct if tu.role is TaskRole.SUPPORT]
+        for role, words in groups.get(task.id, []):
+            (lead if role is TaskRole.LEAD else support).append(words)
         ws.append(
             [
                 task.ref,

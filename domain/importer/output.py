@@ -6,7 +6,7 @@ from typing import Any
 
 from db.models import ScheduleKind
 from domain.importer.model import ParsedPlan, Warn
-from domain.importer.service import ImportResult
+from domain.importer.service import ImportResult, is_collective, planned_groups
 from domain.periods import RuleSpec
 from domain.timeframes import Timeframe
 from locales import t
@@ -125,12 +125,15 @@ def summary_text(plan: ParsedPlan, locale: str | None, *, limit: int | None = No
     if limit is not None and len(plan.tasks) > limit:
         lines.append(t("importer.sum.more", locale, count=len(plan.tasks) - limit))
     lines.append("")
-    new = [u for u in plan.units if u.existing_id is None]
-    lines.append(t("importer.sum.units", locale, count=len(plan.units), new=len(new)))
-    for unit in plan.units:
+    groups = planned_groups(plan)
+    units = [u for u in plan.units if not is_collective(u)]
+    new = [u for u in units if u.existing_id is None]
+    lines.append(t("importer.sum.units", locale, count=len(units), new=len(new)))
+    for unit in units:
         mark = t("importer.sum.new_mark", locale) if unit.existing_id is None else ""
         alias = f" ({'; '.join(unit.aliases)})" if unit.aliases else ""
         lines.append(f"  - {unit.name}{alias}{mark}")
+    lines.extend(groups_text(groups, locale))
     if plan.warnings:
         lines.append("")
         lines.append(t("importer.sum.warnings", locale, count=len(plan.warnings)))
@@ -170,7 +173,20 @@ def result_text(result: ImportResult, locale: str | None) -> str:
                 names="; ".join(result.new_units),
             )
         )
+    lines.extend(groups_text(result.groups, locale))
     return "\n".join(lines)
+
+
+def groups_text(groups: list[tuple[str, list[str]]], locale: str | None) -> list[str]:
+    """The plan's collectives: "Nhiệm vụ 1, 2, 5 giao cho «…»: chọn các đơn vị thuộc nhóm này"."""
+    if not groups:
+        return []
+    lines = ["", t("collectives.review.head", locale, count=len(groups))]
+    for words, refs in groups:
+        lines.append(
+            "  - " + t("collectives.review.line", locale, refs=", ".join(refs), name=words)
+        )
+    return lines
 
 
 def changes_text(result: ImportResult, locale: str | None) -> str:
@@ -197,5 +213,6 @@ def result_json(result: ImportResult) -> dict[str, Any]:
         "changed": result.changed,
         "removed": result.removed,
         "new_units": result.new_units,
+        "groups": [{"name": words, "tasks": refs} for words, refs in result.groups],
         "reports_kept": result.reports_kept,
     }

@@ -10,14 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Plan, Report, Task, TaskRole, Unit, UnitAlias, UnitKind
-from domain import registry
+from domain import collectives, registry
 from domain.errors import DomainError
 from domain.importer.model import ParsedPlan, ParsedUnit, Warn
 from domain.importer.parse import parse_document
 from domain.importer.readers import read_document
 from domain.importer.unitnames import KnownNames, loose_key
 from domain.timeframes import parse_timeframe
-from domain.units import strip_qualifier, unit_key
+from domain.units import is_group, strip_qualifier, unit_key
 
 
 @dataclass
@@ -28,6 +28,8 @@ class ImportResult:
     plan_title: str
     created_plan: bool
     new_units: list[str] = field(default_factory=list)
+    # Collectives recorded as plan groups: (words, task refs), for the review text.
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -85,6 +87,9 @@ async def resolve_units(session: AsyncSession, plan: ParsedPlan) -> list[str]:
     new: list[str] = []
     loose = await _loose_index(session)
     for unit in plan.units:
+        if is_collective(unit):
+            # A collective is recorded as a group of the plan, never as a unit.
+            continue
         found = await _match(session, unit, loose)
         if found is not None:
             unit.existing_id = found.id
@@ -130,7 +135,10 @@ async def apply_plan(
         raise DomainError("importer.error.no_tasks", name=parsed.source_name)
     new_units: list[str] = []
     loose = await _loose_index(session)
+    collective = group_names(parsed)
     for pu in parsed.units:
+        if is_collective(pu):
+            continue
         unit = await _match(session, pu, loose)
         if unit is None:
             unit, created = await registry.get_or_create_unit(session, pu.name, now)
@@ -166,22 +174,31 @@ async def apply_plan(
     )
     existing = {t.ref: t for t in await registry.list_tasks(session, plan.id)}
     seen: set[str] = set()
+    group_refs: dict[str, list[str]] = {}
     for position, pt in enumerate(parsed.tasks):
         seen.add(pt.ref)
+        lead, lead_groups = _split(pt.lead, collective)
+        support, support_groups = _split(pt.support, collective)
+        assigned = [(TaskRole.LEAD, g) for g in lead_groups]
+        assigned += [(TaskRole.SUPPORT, g) for g in support_groups]
+        for _, words in assigned:
+            refs = group_refs.setdefault(collectives.group_key(words), [words])
+            if pt.ref not in refs[1:]:
+                refs.append(pt.ref)
         tf = pt.timeframe
         if plan.year != parsed.year:
             # A year left out takes the plan's year: the existing plan's, on re-import.
             tf = parse_timeframe(tf.text, plan.year) if tf.text else tf
         task = existing.get(pt.ref)
         if task is None:
-            await registry.add_task(
+            new_task = await registry.add_task(
                 session,
                 plan,
                 now,
                 ref=pt.ref,
                 title=pt.title,
-                lead=pt.lead,
-                support=pt.support,
+                lead=lead,
+                support=support,
                 timeframe_text=tf.text,
                 schedule=tf.kind,
                 due_date=tf.due,
@@ -189,6 +206,8 @@ async def apply_plan(
                 section=(pt.section or None) and pt.section[:300],
                 position=position,
             )
+            if assigned:
+                await collectives.set_task_groups(session, new_task, assigned, now)
             result.added.append(pt.ref)
             continue
         before = (
@@ -209,9 +228,13 @@ async def apply_plan(
         task.section = (pt.section or None) and pt.section[:300]
         task.position = position
         task.active = True
-        wanted = await _wanted_roles(session, pt.lead, pt.support)
+        wanted = await _wanted_roles(session, lead, support)
         if wanted != _roles(task):
-            await registry.set_task_units(session, task, pt.lead, pt.support, now)
+            await registry.set_task_units(session, task, lead, support, now)
+            await collectives.recompute_tasks(session, [task.id])
+            await session.refresh(task, ["units"])
+        groups_changed = await collectives.set_task_groups(session, task, assigned, now)
+        if groups_changed:
             await session.refresh(task, ["units"])
         after = (
             task.title,
@@ -223,13 +246,14 @@ async def apply_plan(
             task.active,
             wanted,
         )
-        if before != after:
+        if before != after or groups_changed:
             result.changed.append(pt.ref)
     for ref, task in existing.items():
         if ref not in seen and task.active:
             # Reports already received stay: the task is retired, not deleted.
             task.active = False
             result.removed.append(ref)
+    result.groups = [(refs[0], refs[1:]) for refs in group_refs.values()]
     await session.flush()
     result.reports_kept = int(
         (
@@ -248,6 +272,7 @@ async def apply_plan(
         changed=len(result.changed),
         removed=len(result.removed),
         new_units=len(new_units),
+        groups=len(result.groups),
     )
     return result
 
@@ -273,7 +298,49 @@ async def preview_changes(
 
 
 def _roles(task: Task) -> list[tuple[str, int]]:
-    return [(tu.role.value, tu.unit_id) for tu in task.units]
+    return [(tu.role.value, tu.unit_id) for tu in task.units if tu.via_group_id is None]
+
+
+def is_collective(unit: ParsedUnit) -> bool:
+    """A name standing for several units ("Các cơ quan, phòng, ban, ngành")."""
+    return unit.group or is_group(unit.name)
+
+
+def group_names(parsed: ParsedPlan) -> dict[str, str]:
+    """Every spelling of the plan's collectives (as keys), to the words the review shows."""
+    keys: dict[str, str] = {}
+    for unit in parsed.units:
+        if is_collective(unit):
+            for spelling in [unit.name, *unit.aliases]:
+                keys.setdefault(unit_key(spelling), unit.name)
+    return keys
+
+
+def _split(names: list[str], collective: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(unit names, group words) of a task's lead or support list."""
+    units: list[str] = []
+    groups: list[str] = []
+    for name in names:
+        key = unit_key(name)
+        if key in collective:
+            groups.append(collective[key])
+        elif is_group(name):
+            groups.append(name[:1].upper() + name[1:])
+        else:
+            units.append(name)
+    return units, groups
+
+
+def planned_groups(parsed: ParsedPlan) -> list[tuple[str, list[str]]]:
+    """The plan's collectives and the refs of the tasks given to each (before saving)."""
+    collective = group_names(parsed)
+    found: dict[str, list[str]] = {}
+    for pt in parsed.tasks:
+        for words in _split(pt.lead, collective)[1] + _split(pt.support, collective)[1]:
+            refs = found.setdefault(unit_key(words) or words, [strip_qualifier(words)])
+            if pt.ref not in refs[1:]:
+                refs.append(pt.ref)
+    return [(refs[0], refs[1:]) for refs in found.values()]
 
 
 async def _wanted_roles(
