@@ -126,6 +126,8 @@ async def test_header_title_subject_and_sections(db: Database, clock: FrozenCloc
     assert "quý IV/2026" in subject.text
     assert "Kế hoạch số 125/KH-UBND ngày 15/01/2026" in subject.text
     assert "Nghị quyết số 72-NQ/TW" in subject.text
+    assert "về thực hiện" not in subject.text and "thực hiện Kế hoạch" in subject.text
+    assert subject.text.endswith("quý IV/2026")
     assert "V/v" not in subject.text
 
     flat = [p.text for p in paragraphs]
@@ -296,7 +298,8 @@ async def test_english_labels_and_unsafe_characters(db: Database, clock: FrozenC
     flat = texts(blocks(doc))
     assert "REPORT" in flat and "SOCIALIST REPUBLIC OF VIETNAM" in flat
     assert any(
-        p.startswith("Results for Q4 2026 of implementing Plan No. 125/KH-UBND") for p in flat
+        p.startswith("Results of implementing Plan No. 125/KH-UBND") and p.endswith("Q4 2026")
+        for p in flat
     )
     # A control character XML cannot hold shows as U+FFFD instead of breaking the file.
     assert any("Dòng một\nDòng hai\ufffdkết thúc" in p for p in flat)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import io
 import zoneinfo
@@ -21,14 +22,15 @@ from docx.table import _Cell
 from db.models import DocumentFamily, TaskRole
 from domain.export.data import Entry, ExportData, TaskData, Timeliness
 from domain.export.labels import (
+    about,
     doc_abbreviation,
     entry_timeliness_label,
     fmt_date,
     lower_first,
     plan_reference,
+    short_title,
     status_label,
     subject,
-    title_in_sentence,
     unit_timeliness_label,
     xml_safe,
 )
@@ -394,7 +396,7 @@ def _section_one(doc: Any, data: ExportData, locale: str) -> None:
             "export.doc.rollout",
             locale,
             plan=plan_reference(plan, locale),
-            title=title_in_sentence(plan.title),
+            about=about(plan.title) if locale == "vi" else short_title(plan.title),
             issuer=plan.issuer or t("export.doc.issuer_unknown", locale),
             tasks=len(data.tasks),
             units=len(lead_units),
@@ -731,6 +733,27 @@ def _appendix_note(task: TaskData, locale: str) -> str:
     return "\n".join(notes)
 
 
+def _properties(doc: Any, data: ExportData, locale: str) -> None:
+    """Core properties a document list shows: short title, issuing body, now, Vietnamese."""
+    props = doc.core_properties
+    props.title = _cap(subject(data, locale))
+    props.subject = _cap(short_title(data.plan.title))
+    props.author = _cap(data.plan.issuer or "")
+    props.last_modified_by = props.author
+    props.comments = ""
+    props.keywords = _cap(data.period_label)
+    props.language = "vi-VN" if locale == "vi" else "en-US"
+    props.created = data.generated_at.astimezone(dt.UTC).replace(tzinfo=None)
+    props.modified = props.created
+    props.revision = 1
+
+
+def _cap(text: str, limit: int = 255) -> str:
+    """Core properties hold at most 255 characters: cut at a word boundary."""
+    text = xml_safe(" ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def render_docx(data: ExportData, locale: str = "vi", tz: zoneinfo.ZoneInfo | None = None) -> bytes:
     """The compiled report draft as .docx bytes; number, date and signature left blank."""
     zone = tz or zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -739,8 +762,7 @@ def render_docx(data: ExportData, locale: str = "vi", tz: zoneinfo.ZoneInfo | No
     first = doc.sections[0]
     _page_setup(first, landscape=False)
     _page_number_header(first)
-    doc.core_properties.title = subject(data, locale)
-    doc.core_properties.language = "vi-VN" if locale == "vi" else "en"
+    _properties(doc, data, locale)
     _header(doc, data, locale)
     _title(doc, data, locale)
     _body(doc, data, locale, zone)
