@@ -391,7 +391,7 @@ async def _on_evidence(
 async def _overdue_owed(
     turn: Turn, pp: PlanPeriods, task_id: int | None = None
 ) -> list[tuple[Period, int]]:
-    """Periods whose deadline passed and in which the unit still owes reports, oldest first.
+    """Periods whose deadline passed and in which the unit still owes reports, latest first.
 
     Each comes with the number of reports still owed (on `task_id` only, when given).
     """
@@ -399,8 +399,11 @@ async def _overdue_owed(
     unit_id = turn.member.unit_id
     today = turn.deps.today()
     out: list[tuple[Period, int]] = []
+    created = pp.plan.created_at
+    registered = created.astimezone(turn.deps.tz).date() if created.tzinfo else created.date()
     for period in pp.choosable:
-        if period.due >= today:
+        # Not owed: still open, or already past when the plan was registered in dondoc.
+        if period.due >= today or period.due < registered:
             continue
         expected = (await expected_pairs(turn.session, pp.plan.id, period, [unit_id])).get(
             unit_id, []
@@ -413,7 +416,7 @@ async def _overdue_owed(
         left = sum(1 for tid in expected if tid not in done)
         if left:
             out.append((period, left))
-    return sorted(out, key=lambda item: item[0].due)
+    return sorted(out, key=lambda item: item[0].due, reverse=True)
 
 
 async def _ask_period(

@@ -22,8 +22,8 @@ class Timeliness(StrEnum):
     """How a unit (or one of its reports) stands against the period's deadline."""
 
     ON_TIME = "on_time"
-    LATE = "late"  # sent after the due date (days_late tells by how much)
-    PARTIAL = "partial"  # a unit that sent some of the reports it owes
+    LATE = "late"  # sent after the due date, complete or not (days_late tells by how much)
+    PARTIAL = "partial"  # a unit that sent some of the reports it owes, all on time
     NOT_SENT = "not_sent"
     DONE_EARLIER = "done_earlier"  # reported done in an earlier period: owes nothing more
     NOT_REQUIRED = "not_required"  # supporting unit or a group named as written
@@ -354,7 +354,10 @@ async def gather(
             reported=u.reported,
             late_reports=u.late,
             days_late=u.max_days_late,
-            timeliness=_UNIT_TIMELINESS[u.state],
+            # Late whatever its completeness: a unit that sent anything after the deadline.
+            timeliness=Timeliness.LATE
+            if u.state is UnitState.PARTIAL and u.late
+            else _UNIT_TIMELINESS[u.state],
             last_submitted_at=u.last_submitted_at,
         )
         for u in status.units

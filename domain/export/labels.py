@@ -33,9 +33,9 @@ def unit_timeliness_label(unit: UnitTimeliness, locale: str) -> str:
     """On time / late by N days / sent m of n / not sent."""
     if unit.timeliness is Timeliness.ON_TIME:
         return t("export.timeliness.on_time", locale)
-    if unit.timeliness is Timeliness.LATE:
+    if unit.timeliness is Timeliness.LATE and unit.reported >= unit.expected:
         return t("export.timeliness.late", locale, days=unit.days_late)
-    if unit.timeliness is Timeliness.PARTIAL:
+    if unit.timeliness in (Timeliness.PARTIAL, Timeliness.LATE):
         if unit.days_late > 0:
             return t(
                 "export.timeliness.partial_late",
