@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import zoneinfo
 
-from db.models import DocumentFamily, ReportStatus
+from db.models import DocumentFamily, Plan, ReportStatus
 from domain.export.data import Entry, ExportData, PlanInfo, TaskState, Timeliness, UnitTimeliness
 from locales import t
 
@@ -198,6 +198,14 @@ def about(title: str) -> str:
     if m:
         return "triển khai " + short[m.end() :]
     return "về " + title_in_sentence(short)
+
+
+def plan_name(plan: PlanInfo | Plan) -> str:
+    """A plan named in a chat line or an error: its number, else its short title, cut short."""
+    if has_number(plan.number):
+        return str(plan.number)
+    title = short_title(plan.title)
+    return title if len(title) <= 80 else title[:79].rsplit(" ", 1)[0] + "…"
 
 
 def plan_reference(plan: PlanInfo, locale: str) -> str:

@@ -9,13 +9,23 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Plan
+from db.models import PeriodKind, Plan
 from domain.deps import Deps
 from domain.errors import DomainError
 from domain.export.data import ExportData, gather
-from domain.export.labels import export_filename
-from domain.periods import Period, open_period, parse_key, period_by_key, period_label
+from domain.export.labels import export_filename, plan_name
+from domain.periods import (
+    Period,
+    RuleSpec,
+    open_period,
+    parse_key,
+    period_by_key,
+    period_label,
+)
 from domain.registry import find_plan, rule_specs
+
+# A plan with no reporting clause is still exported: by calendar quarter, due its last day.
+FALLBACK_RULES = (RuleSpec(PeriodKind.QUARTERLY, 31),)
 
 
 class ExportFormat(StrEnum):
@@ -59,13 +69,11 @@ async def resolve_period(
     session: AsyncSession, plan: Plan, key: str | None, deps: Deps, locale: str
 ) -> Period:
     """The period with this key under the plan's rules; the open one when no key is given."""
-    rules = await rule_specs(session, plan.id)
-    if not rules:
-        raise DomainError("export.error.no_rules", plan=plan.number or plan.title)
+    rules = await rule_specs(session, plan.id) or list(FALLBACK_RULES)
     if not key:
         period = open_period(rules, deps.today(), plan.cutoff_mode)
         if period is None:
-            raise DomainError("export.error.no_rules", plan=plan.number or plan.title)
+            raise DomainError("export.error.no_rules", plan=plan_name(plan))
         return period
     try:
         parse_key(key)
@@ -76,7 +84,7 @@ async def resolve_period(
         raise DomainError(
             "export.error.period_not_in_plan",
             period=period_label(key.strip(), locale),
-            plan=plan.number or plan.title,
+            plan=plan_name(plan),
         )
     return period
 
