@@ -57,6 +57,13 @@ APPENDIX_HEAD = [
 ]
 
 
+def has_rule(p: Paragraph) -> bool:
+    """True when the paragraph draws a horizontal rule (a top border)."""
+    ppr = p._p.find(qn("w:pPr"))
+    bdr = ppr.find(qn("w:pBdr")) if ppr is not None else None
+    return bdr is not None and bdr.find(qn("w:top")) is not None
+
+
 def blocks(doc: Any) -> list[Paragraph | Table]:
     """Body paragraphs and tables in document order."""
     out: list[Paragraph | Table] = []
@@ -105,16 +112,19 @@ async def test_header_title_subject_and_sections(db: Database, clock: FrozenCloc
     assert borders is not None
     assert {b.get(qn("w:val")) for b in borders} == {"nil"}
     left, right = (c.paragraphs for c in header.rows[0].cells)
-    assert left[0].text == "ỦY BAN NHÂN DÂN TỈNH AN GIANG" and not all_bold(left[0])
-    assert left[1].text == "ỦY BAN NHÂN DÂN ĐẶC KHU KIÊN HẢI" and all_bold(left[1])
-    assert left[2].text.startswith("Số:") and left[2].text.endswith("/BC-UBND")
-    assert left[2].text.replace("Số:", "").replace("/BC-UBND", "").strip() == ""  # number blank
+    # A People's Committee names itself on two bold lines, no parent body (Decree 30/2020).
+    assert left[0].text == "ỦY BAN NHÂN DÂN" and all_bold(left[0])
+    assert left[1].text == "ĐẶC KHU KIÊN HẢI" and all_bold(left[1])
+    assert has_rule(left[2]) and not left[2].text  # the short rule under the body's name
+    assert left[3].text.startswith("Số:") and left[3].text.endswith("/BC-UBND")
+    assert left[3].text.replace("Số:", "").replace("/BC-UBND", "").strip() == ""  # number blank
     assert right[0].text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" and all_bold(right[0])
     assert right[1].text == "Độc lập - Tự do - Hạnh phúc" and all_bold(right[1])
-    assert all(r.underline for r in runs_of(right[1]))
-    place = right[2]
+    assert has_rule(right[2]) and not right[2].text  # the rule under the motto
+    place = right[3]
+    assert "\u00a0" in place.text  # the date is kept on one line
     assert all(r.italic for r in runs_of(place))
-    assert place.text.startswith("Kiên Hải, ngày ") and place.text.endswith("năm 2026")
+    assert place.text.startswith("Kiên Hải, ngày") and place.text.endswith("năm\u00a02026")
     assert not any(ch.isdigit() for ch in place.text.replace("2026", ""))  # day/month blank
 
     paragraphs = [b for b in body if isinstance(b, Paragraph) and b.text.strip()]
@@ -172,7 +182,7 @@ async def test_timeliness_table_matches_database(db: Database, clock: FrozenCloc
     assert head == [
         "STT",
         "Đơn vị",
-        "Số nhiệm vụ phải báo cáo",
+        "Phải báo cáo",
         "Đã báo cáo",
         "Ngày gửi",
         "Tình trạng",

@@ -289,6 +289,66 @@ def _grid_row(
         _para(cell, text, size=TABLE_PT, align=align, after=0, first=True)
 
 
+def _rule(cell: Any, length_mm: float, column_mm: float) -> None:
+    """A short centred horizontal rule (Decree 30/2020: under the body's name and the motto)."""
+    p = cell.add_paragraph()
+    ppr = OxmlElement("w:pPr")
+    border = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for key, value in (("val", "single"), ("sz", "6"), ("space", "1"), ("color", "auto")):
+        top.set(qn(f"w:{key}"), value)
+    border.append(top)
+    ppr.append(border)
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:before"), "20")
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "240")
+    spacing.set(qn("w:lineRule"), "auto")
+    ppr.append(spacing)
+    side = str(round(max(0.0, (column_mm - length_mm) / 2) / 25.4 * 1440))
+    ind = OxmlElement("w:ind")
+    ind.set(qn("w:left"), side)
+    ind.set(qn("w:right"), side)
+    ppr.append(ind)
+    # The empty line carrying the rule is 4 pt high (its paragraph mark's size).
+    mark = OxmlElement("w:rPr")
+    for tag in ("w:sz", "w:szCs"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "8")
+        mark.append(el)
+    ppr.append(mark)
+    p._p.insert(0, ppr)
+
+
+def issuer_lines(parent: str | None, issuer: str | None) -> tuple[list[str], list[str]]:
+    """(plain lines, bold lines) naming the issuing body, in capitals.
+
+    A People's Committee writes its own name on two bold lines ("ỦY BAN NHÂN DÂN" / "ĐẶC KHU
+    KIÊN HẢI") with no parent body; any other body has its parent above it in plain capitals.
+    """
+    name = " ".join((issuer or "").split())
+    folded = name.casefold()
+    for lead in ("ủy ban nhân dân", "uỷ ban nhân dân"):
+        if folded.startswith(lead) and len(name) > len(lead):
+            return [], ["ỦY BAN NHÂN DÂN", name[len(lead) :].strip().upper()]
+    parent = " ".join((parent or "").split())
+    # Motto fragments an imperfect import may leave there are not a parent body.
+    if any(word in parent.upper() for word in ("CHỦ NGHĨA", "ĐỘC LẬP", "QUYẾT NGHỊ")):
+        parent = ""
+    plain = [parent.upper()] if parent else []
+    return plain, [name.upper() or "…"]
+
+
+def keep_together(text: str) -> str:
+    """Non-breaking spaces inside a name's hyphenated joins ("Văn hóa - Xã hội") and after
+    short words such as "ngày", so a line never breaks mid-phrase there."""
+    return text.replace(" - ", NBSP + "-" + NBSP)
+
+
+HEADER_WIDTHS_MM = (72, 101)
+NBSP = "\u00a0"
+
+
 def _header(doc: Any, data: ExportData, locale: str) -> None:
     """The two-column borderless header: issuing body and number | national motto, place, date."""
     plan = data.plan
@@ -300,14 +360,18 @@ def _header(doc: Any, data: ExportData, locale: str) -> None:
     indent.set(qn("w:w"), str(-round(8 / 25.4 * 1440)))
     indent.set(qn("w:type"), "dxa")
     table._element.tblPr.find(qn("w:tblBorders")).addprevious(indent)
-    _fixed_widths(table, (68, 105))
+    _fixed_widths(table, HEADER_WIDTHS_MM)
     left, right = table.rows[0].cells
     centre = WD_ALIGN_PARAGRAPH.CENTER
-    parent = (plan.parent_body or "").upper()
-    issuer = (plan.issuer or "…").upper()
     abbr = doc_abbreviation(plan)
-    _para(left, parent, size=HEADER_PT, align=centre, after=0, first=True)
-    _para(left, issuer, size=HEADER_PT, align=centre, after=0, bold=True)
+    plain, bold = issuer_lines(plan.parent_body, plan.issuer)
+    first = True
+    for line in plain:
+        _para(left, line, size=HEADER_PT, align=centre, after=0, first=first)
+        first = False
+    for line in bold:
+        _para(left, line, size=HEADER_PT, align=centre, after=0, first=first, bold=True)
+        first = False
     if party:
         _para(left, "*", size=HEADER_PT, align=centre, after=0)
         _para(
@@ -322,12 +386,13 @@ def _header(doc: Any, data: ExportData, locale: str) -> None:
             t("export.doc.party_name", locale),
             size=HEADER_PT + 1,
             align=centre,
-            after=6,
+            after=0,
             first=True,
             bold=True,
-            underline=True,
         )
+        _rule(right, 60, HEADER_WIDTHS_MM[1])
     else:
+        _rule(left, 24, HEADER_WIDTHS_MM[0])
         _para(
             left,
             t("export.doc.number_admin", locale, abbr=abbr),
@@ -349,14 +414,18 @@ def _header(doc: Any, data: ExportData, locale: str) -> None:
             t("export.doc.motto", locale),
             size=BODY_PT,
             align=centre,
-            after=6,
+            after=0,
             bold=True,
-            underline=True,
         )
+        _rule(right, 58, HEADER_WIDTHS_MM[1])
     place = plan.place or "…"
+    # Non-breaking spaces keep "ngày … tháng … năm 2026" on one line.
+    date_line = t("export.doc.place_date", locale, place=place, year=data.today.year)
+    head, _sep, tail = date_line.partition(", ")
+    date_line = head + ", " + tail.replace(" ", NBSP) if tail else date_line
     _para(
         right,
-        t("export.doc.place_date", locale, place=place, year=data.today.year),
+        date_line,
         size=BODY_PT,
         align=centre,
         after=0,
@@ -448,7 +517,7 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
         names = [u.name for u in data.units_by(state)]
         if names:
             _para(doc, t(key, locale, units="; ".join(names)), indent=True)
-    widths = (13, 55, 22, 20, 27, 28)
+    widths = (12, 62, 19, 19, 25, 28)
     table = _grid(
         doc,
         [
