@@ -166,7 +166,13 @@ async def _produce(turn: Turn, plan: Plan, period: Period, fmt: ExportFormat) ->
     await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)
     turn.form = None
     data = await gather(
-        turn.session, plan, period, turn.now, turn.deps.tz, label=period.label(turn.locale)
+        turn.session,
+        plan,
+        period,
+        turn.now,
+        turn.deps.tz,
+        label=period.label(turn.locale),
+        locale=turn.locale,
     )
     try:
         file = await _render_to_file(turn.deps, data, fmt, turn.locale)
@@ -243,7 +249,13 @@ async def status_chart(turn: Turn, plan_id: int, period_key: str | None = None) 
     if period is None:
         return Reply(turn.t("export.error.no_rules", plan=plan_name(plan)))
     data = await gather(
-        turn.session, plan, period, turn.now, turn.deps.tz, label=period.label(turn.locale)
+        turn.session,
+        plan,
+        period,
+        turn.now,
+        turn.deps.tz,
+        label=period.label(turn.locale),
+        locale=turn.locale,
     )
     try:
         file = await _render_to_file(turn.deps, data, ExportFormat.PNG, turn.locale)

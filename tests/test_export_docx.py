@@ -244,7 +244,7 @@ async def test_page_layout_fonts_and_landscape_appendix(db: Database, clock: Fro
     assert [r.cells[0].text for r in table.rows[1:]] == ["1", "2", "3", "4", "5", "6"]
     row3 = [c.text for c in table.rows[3].cells]
     assert row3[2] == f"{KT}\n{CA}" and row3[4] == "Trong năm 2026"
-    assert RESULTS_KT in row3[5] and row3[6] == "Hoàn thành (100%)"
+    assert RESULTS_KT in row3[5] and row3[6] == "Đang triển khai"  # Công an has not reported
     assert f"Chưa báo cáo: {CA}" in row3[7]
     assert "Quá hạn" in table.rows[6].cells[7].text  # task 6, due 30/06/2026
 
@@ -289,9 +289,21 @@ async def test_period_without_reports_is_still_a_draft(db: Database, clock: Froz
     for h in SECTIONS:
         assert h in flat
     positions = [flat.index(h) for h in SECTIONS]
-    # II (results), III, IV and V each say "Chưa có báo cáo." instead of disappearing.
-    for start, end in zip(positions[1:], [*positions[2:], len(flat)], strict=True):
-        assert "Chưa có báo cáo." in flat[start:end]
+    # II (results), III and V each say "Chưa có báo cáo." instead of disappearing; IV is
+    # drafted from the plan: the tasks due next quarter and the ongoing duties.
+    for i, (start, end) in enumerate(
+        zip(positions[1:], [*positions[2:], len(flat)], strict=True), 1
+    ):
+        if SECTIONS[i].startswith("IV."):
+            part = flat[start:end]
+            assert part[1] == "Các nhiệm vụ đến hạn trong kỳ tới (quý I/2027):"
+            assert [line[:13] for line in part[2:4]] == ["- Nhiệm vụ 2:", "- Nhiệm vụ 3:"]
+            assert "hạn 31/12/2026; chủ trì: Phòng Kinh tế; Công an đặc khu" in part[3]
+            assert part[4] == "- Tiếp tục thực hiện 3 nhiệm vụ thường xuyên."
+        else:
+            assert "Chưa có báo cáo." in flat[start:end]
+    totals = next(line for line in flat if line.startswith("Trong tổng số"))
+    assert totals.startswith("Trong tổng số 6 nhiệm vụ: 0 nhiệm vụ đã hoàn thành (0%);")
     table = [b for b in blocks(doc) if isinstance(b, Table)][1]
     assert {r.cells[5].text for r in table.rows[1:]} == {"Chưa gửi"}
     appendix = [b for b in blocks(doc) if isinstance(b, Table)][-1]
@@ -313,3 +325,23 @@ async def test_english_labels_and_unsafe_characters(db: Database, clock: FrozenC
     )
     # A control character XML cannot hold shows as U+FFFD instead of breaking the file.
     assert any("Dòng một\nDòng hai\ufffdkết thúc" in p for p in flat)
+
+
+async def test_every_count_in_the_text(db: Database, clock: FrozenClock) -> None:
+    """Units: VH-XH on time, Trạm Y tế 3 days late, Kinh tế 1 of 2 on time, Công an and MTTQ
+    silent. Tasks at 15/12/2026: 1 maintained and 2 in progress (on schedule), 3 done by one
+    lead of two (in progress), 4 unreported, 5 led by a group (nothing owed), 6 due 30/06 and
+    not reported (behind)."""
+    doc, _sc = await make_docx(db, clock)
+    flat = [b.text for b in blocks(doc) if isinstance(b, Paragraph)]
+    assert (
+        "Tổng số 5 đơn vị phải gửi báo cáo: 1 đơn vị gửi đúng hạn, đầy đủ (20%); 1 đơn vị gửi"
+        " chậm (20%); 1 đơn vị gửi đúng hạn nhưng chưa đầy đủ (20%); 2 đơn vị chưa gửi (40%)."
+    ) in flat
+    assert (
+        "Trong tổng số 6 nhiệm vụ: 0 nhiệm vụ đã hoàn thành (0%); 3 nhiệm vụ đang triển khai"
+        " đúng tiến độ (50%); 1 nhiệm vụ chậm tiến độ hoặc gặp vướng mắc (16,7%); 0 nhiệm vụ"
+        " chưa triển khai (0%); 1 nhiệm vụ chưa đến kỳ báo cáo (16,7%); 1 nhiệm vụ chưa có"
+        " báo cáo (16,7%)."
+    ) in flat
+    assert "Các nhiệm vụ chậm tiến độ: nhiệm vụ 6 (hạn 30/06/2026)." in flat

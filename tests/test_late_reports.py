@@ -8,6 +8,7 @@ form, /tinhhinh's summary and the export all count each for quarter IV.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,17 @@ async def test_quarter_walk_on_time_late_partial_missing(
     assert by_id[missing].timeliness is Timeliness.NOT_SENT
     counts = data.unit_counts()
     assert counts[Timeliness.ON_TIME] >= 1 and counts[Timeliness.LATE] >= 2
+
+    # The Word draft says the same in words: late counts whatever the completeness.
+    from docx import Document
+
+    from domain.export.word import percent, render_docx
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(render_docx(data, "vi", TZ))).paragraphs)
+    total = len(data.units)
+    on, late_n = counts[Timeliness.ON_TIME], counts[Timeliness.LATE]
+    assert (
+        f"Tổng số {total} đơn vị phải gửi báo cáo: {on} đơn vị gửi đúng hạn, đầy đủ"
+        f" ({percent(on, total)}); {late_n} đơn vị gửi chậm ({percent(late_n, total)});"
+    ) in text
+    assert late_n == 2 and on == 1

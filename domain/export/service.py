@@ -96,7 +96,9 @@ async def gather_export(
     async with deps.db.read() as session:
         plan = await resolve_plan(session, plan_ref)
         period = await resolve_period(session, plan, period_key, deps, locale)
-        return await gather(session, plan, period, deps.now(), deps.tz, label=period.label(locale))
+        return await gather(
+            session, plan, period, deps.now(), deps.tz, label=period.label(locale), locale=locale
+        )
 
 
 def render(data: ExportData, fmt: ExportFormat, locale: str, deps: Deps) -> bytes:

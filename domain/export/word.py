@@ -20,7 +20,7 @@ from docx.shared import Cm, Mm, Pt
 from docx.table import _Cell
 
 from db.models import DocumentFamily, TaskRole
-from domain.export.data import Entry, ExportData, TaskData, Timeliness
+from domain.export.data import Entry, ExportData, TaskData, TaskProgress, Timeliness
 from domain.export.labels import (
     about,
     doc_abbreviation,
@@ -496,16 +496,15 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
         _para(doc, t("export.doc.nobody_due", locale), indent=True)
         return
     counts = data.unit_counts()
+    total = len(data.units)
     _para(
         doc,
         t(
             "export.doc.timeliness_summary",
             locale,
-            total=len(data.units),
-            on_time=counts[Timeliness.ON_TIME],
-            late=counts[Timeliness.LATE],
-            partial=counts[Timeliness.PARTIAL],
-            not_sent=counts[Timeliness.NOT_SENT],
+            total=total,
+            **{state.value: n for state, n in counts.items()},
+            **{f"{state.value}_pct": percent(n, total) for state, n in counts.items()},
         ),
         indent=True,
     )
@@ -542,6 +541,70 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
             centred=frozenset({0, 2, 3, 4}),
         )
     _para(doc, "", after=0)
+
+
+def percent(part: int, whole: int) -> str:
+    """ "42,9%" as Vietnamese writes it (one decimal, comma); "0%" of nothing."""
+    if whole <= 0:
+        return "0%"
+    value = round(100 * part / whole, 1)
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") + "%"
+
+
+def _task_totals(doc: Any, data: ExportData, locale: str) -> None:
+    """II.2 opens with the task totals and rates, then names the tasks behind schedule."""
+    counts = data.progress_counts()
+    total = len(data.tasks)
+    _para(
+        doc,
+        t(
+            "export.doc.task_totals",
+            locale,
+            total=total,
+            **{state.value: n for state, n in counts.items()},
+            **{f"{state.value}_pct": percent(n, total) for state, n in counts.items()},
+        ),
+        indent=True,
+    )
+    # Issue 13 (plan groups) adds its line on tasks given to an undecided group here.
+    behind = [task for task in data.tasks if task.progress_class is TaskProgress.BEHIND]
+    if behind:
+        items = [
+            t("export.doc.behind_item", locale, ref=task.ref, date=fmt_date(task.due_date))
+            if task.due_date
+            else t("export.doc.task_ref", locale, ref=task.ref)
+            for task in behind
+        ]
+        _para(doc, t("export.doc.list_behind", locale, tasks="; ".join(items)), indent=True)
+
+
+def _next_period(doc: Any, data: ExportData, locale: str) -> bool:
+    """IV: the one-off tasks due next period and the ongoing duties. False if none."""
+    due = data.tasks_due_next()
+    ongoing = sum(1 for task in data.tasks if task.schedule in ("recurring", "composite"))
+    if due:
+        _para(
+            doc,
+            t("export.doc.next_due_intro", locale, period=lower_first(data.next_period_label)),
+            indent=True,
+        )
+        for task in due:
+            _para(
+                doc,
+                t(
+                    "export.doc.next_due_item",
+                    locale,
+                    ref=task.ref,
+                    title=task.title.rstrip(". "),
+                    date=fmt_date(task.due_date),
+                    leads=keep_together("; ".join(task.leads)),
+                ),
+                indent=True,
+            )
+    if ongoing:
+        _para(doc, t("export.doc.ongoing_next", locale, n=ongoing), indent=True)
+    return bool(due or ongoing)
 
 
 def _entry_head(entry: Entry, locale: str, *, with_status: bool) -> str:
@@ -614,6 +677,7 @@ def _body(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> Non
     _heading(doc, t("export.doc.section2", locale))
     _timeliness(doc, data, locale, tz)
     _para(doc, t("export.doc.section2_2", locale), indent=True, bold=True, italic=True)
+    _task_totals(doc, data, locale)
     # With no report at all, II.2 says so once (the table above already names every unit).
     if not data.has_reports or not _task_texts(
         doc, data, locale, lambda e: e.results, with_status=True, show_missing=True
@@ -625,7 +689,8 @@ def _body(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> Non
         ("export.doc.section5", lambda e: e.proposals),
     ):
         _heading(doc, t(heading, locale))
-        if not _task_texts(doc, data, locale, pick):
+        planned = heading == "export.doc.section4" and _next_period(doc, data, locale)
+        if not _task_texts(doc, data, locale, pick) and not planned:
             _empty(doc, locale)
 
 
@@ -763,6 +828,8 @@ def _appendix_results(task: TaskData, locale: str) -> str:
 
 def _appendix_state(task: TaskData, locale: str) -> str:
     label = status_label(task.state, locale)
+    if task.missing:
+        return label  # a lead still silent: no progress figure to quote
     progress = task.min_progress
     return f"{label} ({progress}%)" if progress is not None else label
 
