@@ -22,6 +22,7 @@ from typing import Any
 
 from db.models import Plan
 from domain.deps import Deps
+from domain.errors import DomainError
 from domain.export import MIME_TYPES, ExportData, ExportFormat, Timeliness, gather, render
 from domain.export.labels import export_filename, plan_name
 from domain.export.service import FALLBACK_RULES
@@ -201,7 +202,32 @@ async def _produce(turn: Turn, plan: Plan, period: Period, fmt: ExportFormat) ->
     )
     if not data.has_reports:
         caption += "\n" + turn.t("export.chat.no_reports_yet")
-    return [*turn.replies, Reply(caption, file=file)]
+    replies = [*turn.replies, Reply(caption, file=file)]
+    if fmt is ExportFormat.DOCX:
+        preview = await _pdf_copy(turn, file)
+        if preview is not None:
+            replies.append(preview)
+    return replies
+
+
+async def _pdf_copy(turn: Turn, docx: OutgoingFile) -> Reply | None:
+    """The draft as PDF beside the .docx, to check on a phone; None without LibreOffice."""
+    from domain.export.pdf import docx_to_pdf, soffice
+
+    if soffice() is None:
+        return None
+    try:
+        content = await asyncio.to_thread(
+            docx_to_pdf, await asyncio.to_thread(docx.path.read_bytes)
+        )
+        name = docx.filename.rsplit(".", 1)[0] + ".pdf"
+        path = docx.path.with_suffix(".pdf")
+        await asyncio.to_thread(path.write_bytes, content)
+    except (DomainError, OSError):
+        log.warning("PDF copy of %s failed", docx.filename)
+        return None
+    pdf = OutgoingFile(path=path, filename=name, mime_type=MIME_TYPES[ExportFormat.PDF])
+    return Reply(turn.t("export.chat.pdf_caption"), file=pdf)
 
 
 async def _render_to_file(

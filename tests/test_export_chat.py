@@ -13,6 +13,7 @@ from db.database import Database
 from db.models import PeriodKind, Role
 from domain.clock import FrozenClock
 from domain.deps import Deps
+from domain.export.pdf import soffice
 from domain.registry import create_plan, set_rule
 from handlers import export, router
 from handlers.messages import Incoming, OutgoingFile
@@ -37,8 +38,9 @@ async def joined(deps: Deps, user: str, unit: str, role: Role) -> Chat:
 
 
 def sent_file(chat: Chat) -> OutgoingFile:
+    """The file an export sent (a Word draft may be followed by its PDF copy)."""
     files = [r.file for r in chat.last if r.file is not None]
-    assert len(files) == 1, chat.text
+    assert files and (len(files) == 1 or files[1].filename.endswith(".pdf")), chat.text
     return files[0]
 
 
@@ -70,6 +72,14 @@ async def test_office_picks_period_and_format_and_gets_files(
     assert "1/5 đơn vị gửi đúng hạn" in office.text
     doc = Document(io.BytesIO(await read(word.path)))
     assert any("quý IV/2026" in p.text for p in doc.paragraphs[:6])
+    files = [r.file for r in office.last if r.file is not None]
+    if soffice() is not None:
+        # The PDF copy follows the .docx so the office can check it on a phone.
+        assert len(files) == 2 and files[1].mime_type == "application/pdf"
+        assert (await read(files[1].path)).startswith(b"%PDF")
+        assert "PDF" in office.last[-1].text
+    else:
+        assert len(files) == 1
 
     # Period and format given with the command: no questions.
     await office.send("/export 2026-q4 xlsx")

@@ -249,3 +249,36 @@ def subject(data: ExportData, locale: str) -> str:
 def export_filename(data: ExportData, ext: str) -> str:
     """An ASCII file name: bao-cao-<plan id>-<period key>.<ext>."""
     return f"bao-cao-ke-hoach-{data.plan.id}-{data.period_key}.{ext}"
+
+
+_SUPERIOR = re.compile(
+    r"của\s+((?:Ủy|Uỷ) ban nhân dân (?:tỉnh|thành phố) .+?)"
+    r"(?=\s+(?:và|thực hiện|về)\s|,|;|$)",
+    re.IGNORECASE,
+)
+_MOTTO_BITS = ("CHỦ NGHĨA", "ĐỘC LẬP", "QUYẾT NGHỊ")
+
+
+def clean_parent(parent: str | None) -> str:
+    """The parent body as recorded, unless an imperfect import left a motto fragment there."""
+    text = " ".join((parent or "").split())
+    return "" if any(bit in text.upper() for bit in _MOTTO_BITS) else text
+
+
+def addressee(plan: PlanInfo) -> str:
+    """Who the report goes to: the parent body, or the provincial committee whose plan this one
+    implements ("… của Ủy ban nhân dân tỉnh An Giang"); "" when neither is known."""
+    parent = clean_parent(plan.parent_body)
+    if parent:
+        return parent
+    m = _SUPERIOR.search(" ".join(plan.title.split()))
+    return m.group(1).strip() if m else ""
+
+
+def unit_abbreviation(name: str) -> str:
+    """ "Phòng Văn hóa - Xã hội" -> "VHXH", the short form an archive line uses."""
+    words = re.sub(r"\(.*?\)", " ", name).replace("-", " ").split()
+    if words and words[0].casefold() in ("phòng", "ban", "sở"):
+        words = words[1:]
+    letters = [w[0].upper() for w in words if w[:1].isalpha() and w.casefold() != "và"]
+    return "".join(letters)[:8]

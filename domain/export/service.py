@@ -35,6 +35,7 @@ class ExportFormat(StrEnum):
     XLSX = "xlsx"
     PNG = "png"
     JSON = "json"
+    PDF = "pdf"
 
 
 MIME_TYPES = {
@@ -42,6 +43,7 @@ MIME_TYPES = {
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ExportFormat.PNG: "image/png",
     ExportFormat.JSON: "application/json",
+    ExportFormat.PDF: "application/pdf",
 }
 
 
@@ -111,6 +113,11 @@ def render(data: ExportData, fmt: ExportFormat, locale: str, deps: Deps) -> byte
         from domain.export.word import render_docx
 
         return render_docx(data, locale, deps.tz)
+    if fmt is ExportFormat.PDF:
+        from domain.export.pdf import docx_to_pdf
+        from domain.export.word import render_docx
+
+        return docx_to_pdf(render_docx(data, locale, deps.tz))
     if fmt is ExportFormat.XLSX:
         from domain.export.excel import render_xlsx
 

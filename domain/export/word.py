@@ -23,6 +23,7 @@ from db.models import DocumentFamily, TaskRole
 from domain.export.data import Entry, ExportData, TaskData, TaskProgress, Timeliness
 from domain.export.labels import (
     about,
+    addressee,
     doc_abbreviation,
     entry_timeliness_label,
     fmt_date,
@@ -31,6 +32,7 @@ from domain.export.labels import (
     short_title,
     status_label,
     subject,
+    unit_abbreviation,
     unit_timeliness_label,
     xml_safe,
 )
@@ -437,7 +439,11 @@ def _title(doc: Any, data: ExportData, locale: str) -> None:
     centre = WD_ALIGN_PARAGRAPH.CENTER
     _para(doc, "", after=0)
     _para(doc, t("export.doc.title", locale), align=centre, after=0, bold=True)
-    _para(doc, subject(data, locale), align=centre, after=12, bold=True)
+    to = addressee(data.plan)
+    _para(doc, subject(data, locale), align=centre, after=6 if to else 12, bold=True)
+    if to:
+        # One addressee: "Kính gửi" under the subject (Decree 30/2020, Appendix I).
+        _para(doc, t("export.doc.dear", locale, to=to), align=centre, after=12)
 
 
 def _heading(doc: Any, text: str) -> None:
@@ -725,18 +731,34 @@ def _signature(doc: Any, data: ExportData, locale: str) -> None:
             italic=True,
         )
         entry_pt = 11.0
-    for key in (
-        "export.doc.recipient_above",
-        "export.doc.recipient_more",
-        "export.doc.recipient_archive",
-    ):
-        _para(left, t(key, locale), size=entry_pt, align=None, after=0)
+    for line in recipients(data, locale):
+        _para(left, line, size=entry_pt, align=None, after=0)
     centre = WD_ALIGN_PARAGRAPH.CENTER
     lines = _signature_lines(plan.family, plan.issuer or "", locale)
     for i, line in enumerate(lines):
         _para(right, line, size=BODY_PT, align=centre, after=0, first=i == 0, bold=True)
     for _ in range(4):
         _para(right, "", size=BODY_PT, align=centre, after=0)
+
+
+def recipients(data: ExportData, locale: str) -> list[str]:
+    """ "Nơi nhận": the addressee (as "Như trên" when named in "Kính gửi"), the coordinating
+    office, the lead units, and the archive line with the office's abbreviation."""
+    plan = data.plan
+    lines = [t("export.doc.recipient_above", locale)] if addressee(plan) else []
+    if plan.coordinator:
+        lines.append(t("export.doc.recipient_unit", locale, unit=keep_together(plan.coordinator)))
+    if data.units:
+        lines.append(t("export.doc.recipient_leads", locale))
+    if not lines:
+        lines.append(t("export.doc.recipient_more", locale))
+    office = unit_abbreviation(plan.coordinator) if plan.coordinator else ""
+    lines.append(
+        t("export.doc.recipient_archive_to", locale, office=office)
+        if office
+        else t("export.doc.recipient_archive", locale)
+    )
+    return lines
 
 
 def _signature_lines(family: DocumentFamily, issuer: str, locale: str) -> list[str]:
