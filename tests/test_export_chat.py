@@ -85,7 +85,7 @@ async def test_office_picks_period_and_format_and_gets_files(
     await office.send("/export 2026-q4 xlsx")
     excel = sent_file(office)
     wb = load_workbook(io.BytesIO(await read(excel.path)))
-    assert wb.worksheets[0].max_row == 1 + 7
+    assert wb.worksheets[2].max_row == 1 + 7
 
     # Numbers typed back pick options (the console and Zalo have no buttons).
     await office.send("/export")
@@ -140,7 +140,7 @@ async def test_choose_plan_when_several(db: Database, clock: FrozenClock, tmp_pa
     await office.press("6 tháng cuối năm 2026")
     await office.press("Excel")
     wb = load_workbook(io.BytesIO(await read(sent_file(office).path)))
-    assert wb.worksheets[0].max_row == 1  # a plan without tasks: headers only
+    assert wb.worksheets[2].max_row == 1  # a plan without tasks: headers only
     assert "chưa có đơn vị nào gửi báo cáo" in office.text
 
 

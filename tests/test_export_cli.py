@@ -98,7 +98,7 @@ async def test_cli_format_from_extension_json_and_stdout(
     assert summary["format"] == "xlsx" and summary["period"] == "2026-Q4"
     assert summary["units"] == {"on_time": 1, "late": 1, "partial": 1, "not_sent": 2}
     wb = await asyncio.to_thread(load_workbook, cli_env / "matrix.xlsx")
-    assert wb.worksheets[0].max_row == 1 + 7
+    assert wb.worksheets[2].max_row == 1 + 7
 
     code, out, err = await cli(["export", "--period", "2026-Q4", "--format", "png"], capsys)
     assert code == 0, err
