@@ -153,7 +153,7 @@ async def test_status_chart_reply(db: Database, clock: FrozenClock, tmp_path: Pa
     assert reply.file is not None and reply.file.is_image
     assert "Quý IV/2026" in reply.text
     width, height = png_size(await read(reply.file.path))
-    assert width > height > 300
+    assert height > width > 600  # tall, for a phone screen held upright
     assert missing.file is None and missing.text
 
 

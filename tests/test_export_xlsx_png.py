@@ -143,7 +143,7 @@ async def test_chart_is_a_valid_png(db: Database, clock: FrozenClock) -> None:
     out = await export(sc.deps, plan_ref=None, period_key="2026-Q4", fmt=ExportFormat.PNG)
     assert out.mime_type == "image/png" and out.filename.endswith(".png")
     width, height = png_size(out.content)
-    assert 800 <= width <= 2000 and 400 <= height <= 1200
+    assert 700 <= width <= 1200 and width < height <= 1400  # tall, readable on a phone
     counts = out.data.unit_counts()
     assert counts[Timeliness.NOT_SENT] == 2
     tasks = out.data.task_counts()
@@ -217,3 +217,14 @@ async def test_summary_and_unit_task_grid(db: Database, clock: FrozenClock) -> N
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
         assert ws.print_title_rows
+
+
+async def test_chart_title_names_plan_period_and_date(db: Database, clock: FrozenClock) -> None:
+    from domain.export.chart import chart_title
+
+    sc = await build_plan(db, clock)
+    data = await gather_export(sc.deps, str(sc.plan_id), "2026-Q4", "vi")
+    title = chart_title(data, "vi").split("\n")
+    assert title[-1] == "Quý IV/2026 - tính đến ngày 15/12/2026"
+    assert title[0].startswith("Triển khai thực hiện Nghị quyết số 72-NQ/TW")
+    assert all(len(line) <= 46 for line in title[:-1])
