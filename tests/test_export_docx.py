@@ -187,7 +187,10 @@ async def test_timeliness_table_matches_database(db: Database, clock: FrozenCloc
         "Ngày gửi",
         "Tình trạng",
     ]
-    rows = {r.cells[1].text: [c.text for c in r.cells] for r in table.rows[1:]}
+    # Unit names keep their hyphenated joins with non-breaking spaces (never split there).
+    rows = {
+        r.cells[1].text.replace("\u00a0", " "): [c.text for c in r.cells] for r in table.rows[1:]
+    }
     async with db.read() as s:
         plan = await s.get(Plan, sc.plan_id)
         assert plan is not None
@@ -345,3 +348,26 @@ async def test_every_count_in_the_text(db: Database, clock: FrozenClock) -> None
         " báo cáo (16,7%)."
     ) in flat
     assert "Các nhiệm vụ chậm tiến độ: nhiệm vụ 6 (hạn 30/06/2026)." in flat
+
+
+async def test_real_word_styles_and_repeated_table_headers(
+    db: Database, clock: FrozenClock
+) -> None:
+    doc, _sc = await make_docx(db, clock)
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == list(SECTIONS)
+    subs = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert subs[:2] == [
+        "1. Tình hình gửi báo cáo của các đơn vị",
+        "2. Kết quả thực hiện các nhiệm vụ",
+    ]
+    assert doc.styles["Heading 1"].font.name == FONT
+    grids = [b for b in blocks(doc) if isinstance(b, Table) and b.cell(0, 0).text == "STT"]
+    assert len(grids) == 2
+    for table in grids:
+        tr_pr = table.rows[0]._tr.trPr
+        assert tr_pr is not None and tr_pr.find(qn("w:tblHeader")) is not None
+    props = doc.core_properties
+    assert props.author == "Ủy ban nhân dân đặc khu Kiên Hải" and props.language == "vi-VN"
+    assert props.title.startswith("Kết quả thực hiện Kế hoạch số 125/KH-UBND")
+    assert props.created is not None and props.created.year == 2026

@@ -16,7 +16,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.table import _Cell
 
 from db.models import DocumentFamily, TaskRole
@@ -178,6 +178,21 @@ def _set_base_styles(doc: Any) -> None:
         el = rpr_default.find(qn(size_tag))
         if el is not None:
             el.set(qn("w:val"), str(BODY_PT * 2))
+    for name in ("Heading 1", "Heading 2"):
+        # Word's headings, in the document's own look: black Times New Roman 14, bold.
+        style = doc.styles[name]
+        style.font.name = FONT
+        style.font.size = Pt(BODY_PT)
+        style.font.bold = True
+        style.font.italic = name == "Heading 2"
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        hf = style.element.get_or_add_rPr().get_or_add_rFonts()
+        for slot in ("eastAsia", "cs", "ascii", "hAnsi"):
+            hf.set(qn(f"w:{slot}"), FONT)
+        for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+            hf.attrib.pop(qn(f"w:{attr}"), None)
+        style.paragraph_format.keep_with_next = True
+        style.paragraph_format.space_before = Pt(6)
     normal = doc.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(BODY_PT)
@@ -446,8 +461,11 @@ def _title(doc: Any, data: ExportData, locale: str) -> None:
         _para(doc, t("export.doc.dear", locale, to=to), align=centre, after=12)
 
 
-def _heading(doc: Any, text: str) -> None:
-    _para(doc, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, bold=True)
+def _heading(doc: Any, text: str, level: int = 1) -> None:
+    """A section heading in Word's own heading style (navigation pane, table of contents)."""
+    style = "Heading 1" if level == 1 else "Heading 2"
+    p = _para(doc, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, bold=True, italic=level > 1)
+    p.style = doc.styles[style]
 
 
 def _empty(doc: Any, locale: str) -> None:
@@ -497,7 +515,7 @@ def _section_one(doc: Any, data: ExportData, locale: str) -> None:
 
 def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> None:
     """II.1: which units reported on time, late or not at all, in words and as a table."""
-    _para(doc, t("export.doc.section2_1", locale), indent=True, bold=True, italic=True)
+    _heading(doc, t("export.doc.section2_1", locale), level=2)
     if not data.units:
         _para(doc, t("export.doc.nobody_due", locale), indent=True)
         return
@@ -521,7 +539,7 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
     ):
         names = [u.name for u in data.units_by(state)]
         if names:
-            _para(doc, t(key, locale, units="; ".join(names)), indent=True)
+            _para(doc, t(key, locale, units="; ".join(map(keep_together, names))), indent=True)
     widths = (12, 62, 19, 19, 25, 28)
     table = _grid(
         doc,
@@ -537,7 +555,7 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
             table,
             [
                 str(i),
-                unit.name,
+                keep_together(unit.name),
                 str(unit.expected),
                 str(unit.reported),
                 fmt_date(submitted),
@@ -620,14 +638,14 @@ def _entry_head(entry: Entry, locale: str, *, with_status: bool) -> str:
         return t(
             "export.doc.entry_status_progress",
             locale,
-            unit=entry.unit_name,
+            unit=keep_together(entry.unit_name),
             status=status_label(entry.status, locale),
             progress=entry.progress,
         )
     return t(
         "export.doc.entry_status",
         locale,
-        unit=entry.unit_name,
+        unit=keep_together(entry.unit_name),
         status=status_label(entry.status, locale),
     )
 
@@ -682,7 +700,7 @@ def _body(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> Non
     _section_one(doc, data, locale)
     _heading(doc, t("export.doc.section2", locale))
     _timeliness(doc, data, locale, tz)
-    _para(doc, t("export.doc.section2_2", locale), indent=True, bold=True, italic=True)
+    _heading(doc, t("export.doc.section2_2", locale), level=2)
     _task_totals(doc, data, locale)
     # With no report at all, II.2 says so once (the table above already names every unit).
     if not data.has_reports or not _task_texts(
@@ -825,8 +843,8 @@ def _appendix(doc: Any, data: ExportData, locale: str) -> None:
             [
                 task.ref,
                 task.title,
-                "\n".join(task.leads),
-                "\n".join(task.supports),
+                "\n".join(map(keep_together, task.leads)),
+                "\n".join(map(keep_together, task.supports)),
                 task.timeframe_text or fmt_date(task.due_date),
                 _appendix_results(task, locale),
                 _appendix_state(task, locale),
