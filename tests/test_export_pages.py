@@ -90,3 +90,29 @@ async def test_pages_header_numbers_landscape_appendix_no_blank_page(
     assert len(images) == 1
     img = Image.open(io.BytesIO(images[0])).convert("L")
     assert img.getextrema()[0] < 100  # some dark ink on the page
+
+
+async def test_kien_hai_plan_pages_have_no_blank_page(
+    db: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """The real plan (37 tasks) after a quarter of reports: every page carries text."""
+    from tests.test_export_data import hanoi
+    from tests.test_import_shared_plans import KIEN_HAI
+    from tests.test_late_reports import _setup, _submit
+
+    if not KIEN_HAI.is_file():
+        pytest.skip("../shared/plans is absent")
+    deps, plan_id, units = await _setup(db, clock, tmp_path)
+    await _submit(deps, plan_id, units[0], hanoi(2026, 12, 1))
+    await _submit(deps, plan_id, units[1], hanoi(2026, 12, 12))
+    await _submit(deps, plan_id, units[2], hanoi(2026, 12, 14), how_many=1)
+    clock.set(hanoi(2026, 12, 15))
+    data = await gather_export(deps, str(plan_id), "2026-Q4", "vi")
+    pdf = await asyncio.to_thread(docx_to_pdf, render_docx(data, "vi", TZ))
+    pages, sizes = _pdf_pages(pdf)
+    for number, page in enumerate(pages, 1):
+        words = [w for w in page.split() if not w.isdigit()]
+        assert len(words) > 5, f"page {number} is blank"
+    landscape = [i for i, (w, h) in enumerate(sizes) if w > h]
+    assert landscape and "Phụ lục" in pages[landscape[0]]
+    assert "Kính gửi: Ủy ban Nhân dân tỉnh An Giang." in pages[0]

@@ -757,6 +757,9 @@ def _signature(doc: Any, data: ExportData, locale: str) -> None:
         _para(right, line, size=BODY_PT, align=centre, after=0, first=i == 0, bold=True)
     for _ in range(4):
         _para(right, "", size=BODY_PT, align=centre, after=0)
+    # The block never splits across pages (its blank signing lines would make a blank page).
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
 
 
 def recipients(data: ExportData, locale: str) -> list[str]:
@@ -794,9 +797,42 @@ def _signature_lines(family: DocumentFamily, issuer: str, locale: str) -> list[s
     return [t("export.doc.sign_head", locale)]
 
 
+def _flatten_break(doc: Any) -> None:
+    """Make the paragraph carrying the section break 1 pt high, with no spacing.
+
+    It follows the signature table; at full height it spills onto a page of its own when the
+    signature ends a page, leaving a blank page before the appendix.
+    """
+    breaks = doc.element.body.findall(qn("w:p"))
+    holder = next(
+        (
+            p
+            for p in reversed(breaks)
+            if p.find(qn("w:pPr")) is not None
+            and p.find(qn("w:pPr")).find(qn("w:sectPr")) is not None
+        ),
+        None,
+    )
+    if holder is None:
+        return
+    ppr = holder.find(qn("w:pPr"))
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:before"), "0")
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "20")
+    spacing.set(qn("w:lineRule"), "exact")
+    ppr.insert(0, spacing)
+    mark = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")
+    mark.append(size)
+    ppr.find(qn("w:sectPr")).addprevious(mark)
+
+
 def _appendix(doc: Any, data: ExportData, locale: str) -> None:
     """A landscape section with one row per task."""
     section = doc.add_section(WD_SECTION.NEW_PAGE)
+    _flatten_break(doc)
     _page_setup(section, landscape=True)
     section.different_first_page_header_footer = False
     centre = WD_ALIGN_PARAGRAPH.CENTER
