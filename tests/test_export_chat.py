@@ -6,6 +6,7 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -172,3 +173,25 @@ async def test_zalo_cannot_carry_files_so_it_is_told(
     assert reply.file is None and "Zalo" in reply.text
     exported = tmp_path / "exports"
     assert not await asyncio.to_thread(exported.exists)
+
+
+async def test_render_failure_is_explained_to_the_office(
+    db: Database, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unforeseen renderer error (simulated) gets a sentence meant for the office itself:
+    what failed and what to do, never "báo văn phòng điều phối" said to that office."""
+    sc = await build_plan(db, clock, tmp_data=str(tmp_path))
+    office = await joined(sc.deps, "office", VHXH, Role.COORDINATOR)
+
+    def broken(*_args: object) -> bytes:
+        raise ValueError("a layout the renderer did not foresee")
+
+    monkeypatch.setattr(export, "render", broken)
+    await office.send("/xuatbaocao 2026-Q4 docx")
+    assert not [r for r in office.last if r.file is not None]
+    assert "Chưa tạo được tệp Dự thảo báo cáo (Word)" in office.text
+    assert "quản trị viên" in office.text and "văn phòng điều phối" not in office.text
+    # The office can go on: another format works.
+    monkeypatch.undo()
+    await office.send("/xuatbaocao 2026-Q4 xlsx")
+    assert sent_file(office).filename.endswith(".xlsx")
