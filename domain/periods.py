@@ -135,6 +135,14 @@ def applies(rule: RuleSpec, index: int) -> bool:
 def make_period(rule: RuleSpec, year: int, index: int, mode: CutoffMode) -> Period:
     """Build one period of a rule."""
     start, end = window(rule.kind, year, index, mode)
+    due = due_date(rule, year, index)
+    if due <= end:
+        # The data a report covers cannot run past the day it is sent: end the window the day
+        # before the due date, and start it as many days earlier so periods stay contiguous.
+        shift = end - (due - dt.timedelta(days=1))
+        end = due - dt.timedelta(days=1)
+        if mode is not CutoffMode.CALENDAR:
+            start = start - shift
     return Period(
         key=period_key(rule.kind, year, index),
         kind=rule.kind,
@@ -142,7 +150,7 @@ def make_period(rule: RuleSpec, year: int, index: int, mode: CutoffMode) -> Peri
         index=index,
         start=start,
         end=end,
-        due=due_date(rule, year, index),
+        due=due,
     )
 
 

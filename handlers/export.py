@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -21,13 +22,17 @@ from typing import Any
 
 from db.models import Plan
 from domain.deps import Deps
+from domain.errors import DomainError
 from domain.export import MIME_TYPES, ExportData, ExportFormat, Timeliness, gather, render
-from domain.export.labels import export_filename
+from domain.export.labels import export_filename, plan_name
+from domain.export.service import FALLBACK_RULES
 from domain.membership import is_office
-from domain.periods import Period, parse_key
-from handlers.common import active_plans, fmt_date, plan_periods, short
+from domain.periods import Period, parse_key, recent_periods
+from handlers.common import PlanPeriods, active_plans, fmt_date, plan_periods, short
 from handlers.messages import Option, OutgoingFile, Reply
 from handlers.turn import Turn, clear_form
+
+log = logging.getLogger(__name__)
 
 FLOW = "export"
 COMMAND_WORDS = ("export", "xuatbaocao")
@@ -90,7 +95,9 @@ async def _next(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         return await turn.done(turn.t("export.error.no_plan"))
     pp = await plan_periods(turn.session, plan, turn.deps.today())
     if not pp.rules:
-        return await turn.done(turn.t("export.error.no_rules", plan=plan.number or plan.title))
+        # No reporting clause in the plan: calendar quarters, due the quarter's last day.
+        pp = fallback_periods(plan, turn.deps.today())
+        turn.say(turn.t("export.chat.no_rules_quarters", plan=plan_name(plan)))
     if "period" not in data:
         options = [
             Option(
@@ -118,6 +125,12 @@ async def _next(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         text = turn.t("export.chat.choose_format", period=period.label(turn.locale))
         return await turn.ask(FLOW, "format", text, options, data=data)
     return await _produce(turn, plan, period, ExportFormat(data["format"]))
+
+
+def fallback_periods(plan: Plan, today: dt.date) -> PlanPeriods:
+    """Calendar quarters for a plan without a reporting clause (see service.FALLBACK_RULES)."""
+    rules = list(FALLBACK_RULES)
+    return PlanPeriods(plan, rules, recent_periods(rules, today, plan.cutoff_mode))
 
 
 async def resume(turn: Turn, step: str) -> list[Reply]:
@@ -154,22 +167,67 @@ async def _produce(turn: Turn, plan: Plan, period: Period, fmt: ExportFormat) ->
     await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)
     turn.form = None
     data = await gather(
-        turn.session, plan, period, turn.now, turn.deps.tz, label=period.label(turn.locale)
+        turn.session,
+        plan,
+        period,
+        turn.now,
+        turn.deps.tz,
+        label=period.label(turn.locale),
+        locale=turn.locale,
     )
     try:
         file = await _render_to_file(turn.deps, data, fmt, turn.locale)
     except OSError:
         return [*turn.replies, Reply(turn.t("export.chat.write_failed"))]
+    except Exception:
+        # A plan's data the renderer cannot lay out: say so to the office, keep the details.
+        log.exception("export of plan %s, %s as %s failed", plan.id, period.key, fmt.value)
+        return [
+            *turn.replies,
+            Reply(
+                turn.t(
+                    "export.chat.render_failed",
+                    fmt=turn.t(f"export.chat.format.{fmt.value}"),
+                    plan=plan_name(plan),
+                    period=data.period_label,
+                )
+            ),
+        ]
     caption = turn.t(
         f"export.chat.sent.{fmt.value}",
         period=data.period_label,
-        plan=plan.number or plan.title,
+        plan=plan_name(plan),
         total=len(data.units),
         on_time=data.unit_counts()[Timeliness.ON_TIME],
     )
     if not data.has_reports:
         caption += "\n" + turn.t("export.chat.no_reports_yet")
-    return [*turn.replies, Reply(caption, file=file)]
+    replies = [*turn.replies, Reply(caption, file=file)]
+    if fmt is ExportFormat.DOCX:
+        preview = await _pdf_copy(turn, file)
+        if preview is not None:
+            replies.append(preview)
+    return replies
+
+
+async def _pdf_copy(turn: Turn, docx: OutgoingFile) -> Reply | None:
+    """The draft as PDF beside the .docx, to check on a phone; None without LibreOffice."""
+    from domain.export.pdf import docx_to_pdf, soffice
+
+    if soffice() is None:
+        return None
+    try:
+        content = await asyncio.to_thread(
+            docx_to_pdf, await asyncio.to_thread(docx.path.read_bytes)
+        )
+        name = docx.filename.rsplit(".", 1)[0] + ".pdf"
+        path = docx.path.with_suffix(".pdf")
+        await asyncio.to_thread(path.write_bytes, content)
+    except (DomainError, OSError):
+        log.warning("PDF copy of %s failed", docx.filename)
+        return None
+    pdf = OutgoingFile(path=path, filename=name, mime_type=MIME_TYPES[ExportFormat.PDF])
+    return Reply(turn.t("export.chat.pdf_caption"), file=pdf)
 
 
 async def _render_to_file(
@@ -211,19 +269,35 @@ async def status_chart(turn: Turn, plan_id: int, period_key: str | None = None) 
     if plan is None:
         return Reply(turn.t("export.error.no_plan"))
     pp = await plan_periods(turn.session, plan, turn.deps.today())
+    if not pp.rules:
+        pp = fallback_periods(plan, turn.deps.today())
     period = pp.find(period_key) if period_key else pp.current
     if period is None:
-        return Reply(turn.t("export.error.no_rules", plan=plan.number or plan.title))
+        return Reply(turn.t("export.error.no_rules", plan=plan_name(plan)))
     data = await gather(
-        turn.session, plan, period, turn.now, turn.deps.tz, label=period.label(turn.locale)
+        turn.session,
+        plan,
+        period,
+        turn.now,
+        turn.deps.tz,
+        label=period.label(turn.locale),
+        locale=turn.locale,
     )
     try:
         file = await _render_to_file(turn.deps, data, ExportFormat.PNG, turn.locale)
     except OSError:
         return Reply(turn.t("export.chat.write_failed"))
+    except Exception:
+        log.exception("chart of plan %s, %s failed", plan.id, period.key)
+        return Reply(
+            turn.t(
+                "export.chat.render_failed",
+                fmt=turn.t("export.chat.format.png"),
+                plan=plan_name(plan),
+                period=data.period_label,
+            )
+        )
     return Reply(
-        turn.t(
-            "export.chat.chart_caption", period=data.period_label, plan=plan.number or plan.title
-        ),
+        turn.t("export.chat.chart_caption", period=data.period_label, plan=plan_name(plan)),
         file=file,
     )

@@ -8,6 +8,7 @@ from typing import Any
 from db.models import Plan, ReportStatus, ScheduleKind, Task, TaskRole, Unit
 from domain.errors import DomainError
 from domain.membership import can_report
+from domain.periods import Period
 from domain.reports import (
     ReportAnswers,
     expected_pairs,
@@ -18,7 +19,7 @@ from domain.reports import (
     unit_tasks,
 )
 from handlers import files
-from handlers.common import fmt_date, plan_periods, plans_of_unit, short
+from handlers.common import PlanPeriods, fmt_date, plan_periods, plans_of_unit, short
 from handlers.messages import MAX_TEXT, Option, Reply
 from handlers.turn import Turn
 
@@ -67,7 +68,17 @@ async def _choose_task(
     if plan is None:
         return await turn.done(turn.t("report.no_tasks"))
     pp = await plan_periods(turn.session, plan, turn.deps.today())
-    period = pp.find(data["period"]) if data.get("period") else pp.current
+    if data.get("period"):
+        period = pp.find(data["period"])
+    else:
+        overdue = await _overdue_owed(turn, pp, task_id)
+        if overdue and task_id is not None:
+            period = overdue[0][0]
+        elif overdue:
+            # After a deadline the overdue period comes first: its report is still owed.
+            return await _ask_period(turn, {"plan_id": plan.id}, overdue=overdue)
+        else:
+            period = pp.current
     if period is None:
         return await turn.done(turn.t("report.no_regime"))
     data = {"plan_id": plan.id, "period": period.key}
@@ -385,15 +396,74 @@ async def _on_evidence(
     return await _repeat(turn)
 
 
-async def _ask_period(turn: Turn, data: dict[str, Any]) -> list[Reply]:
+async def _overdue_owed(
+    turn: Turn, pp: PlanPeriods, task_id: int | None = None
+) -> list[tuple[Period, int]]:
+    """Periods whose deadline passed and in which the unit still owes reports, latest first.
+
+    Each comes with the number of reports still owed (on `task_id` only, when given).
+    """
+    assert turn.member is not None and turn.member.unit_id is not None
+    unit_id = turn.member.unit_id
+    today = turn.deps.today()
+    out: list[tuple[Period, int]] = []
+    created = pp.plan.created_at
+    registered = created.astimezone(turn.deps.tz).date() if created.tzinfo else created.date()
+    for period in pp.choosable:
+        # Not owed: still open, or already past when the plan was registered in dondoc.
+        if period.due >= today or period.due < registered:
+            continue
+        expected = (await expected_pairs(turn.session, pp.plan.id, period, [unit_id])).get(
+            unit_id, []
+        )
+        if task_id is not None:
+            expected = [tid for tid in expected if tid == task_id]
+        if not expected:
+            continue
+        done = await reported_tasks(turn.session, pp.plan.id, period.key, unit_id)
+        left = sum(1 for tid in expected if tid not in done)
+        if left:
+            out.append((period, left))
+    return sorted(out, key=lambda item: item[0].due, reverse=True)
+
+
+async def _ask_period(
+    turn: Turn, data: dict[str, Any], *, overdue: list[tuple[Period, int]] | None = None
+) -> list[Reply]:
+    """The periods a unit may report for: overdue ones still owed first, then the open one."""
     plan = await turn.session.get(Plan, data["plan_id"])
     assert plan is not None
     pp = await plan_periods(turn.session, plan, turn.deps.today())
-    options = [
-        Option(f"p:{p.key}", f"{p.label(turn.locale)} ({turn.t('common.due')} {fmt_date(p.due)})")
-        for p in pp.choosable
-    ]
-    return await turn.ask(FLOW, "period", turn.t("report.choose_period"), options, data=data)
+    if overdue is None:
+        overdue = await _overdue_owed(turn, pp)
+    today = turn.deps.today()
+    options: list[Option] = []
+    text = turn.t("report.choose_period")
+    for p, left in overdue:
+        options.append(
+            Option(
+                f"p:{p.key}",
+                turn.t(
+                    "report.period_overdue",
+                    period=p.label(turn.locale),
+                    days=(today - p.due).days,
+                    left=left,
+                ),
+            )
+        )
+    if overdue:
+        text = turn.t("report.overdue_first", n=len(overdue)) + "\n" + text
+    shown = {p.key for p, _left in overdue}
+    for p in pp.choosable:
+        if p.key in shown:
+            continue
+        if p.due < today:
+            label = turn.t("report.period_past", period=p.label(turn.locale), due=fmt_date(p.due))
+        else:
+            label = f"{p.label(turn.locale)} ({turn.t('common.due')} {fmt_date(p.due)})"
+        options.append(Option(f"p:{p.key}", label))
+    options.append(Option("cancel", turn.t("common.cancel")))
+    return await turn.ask(FLOW, "period", text, options, data=data)
 
 
 async def _submit(turn: Turn, data: dict[str, Any]) -> list[Reply]:

@@ -35,3 +35,8 @@ def test_conversations_benchmark_saves_every_report() -> None:
     out = _run("conversations.py", "--users", "3")
     assert "reports saved 3/3" in out
     assert "confirm" in out
+
+
+def test_export_benchmark_runs() -> None:
+    out = _run("export.py", "--tasks", "6", "--units", "4", "--runs", "1")
+    assert "docx export:" in out and "gather" in out

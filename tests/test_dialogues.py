@@ -284,6 +284,9 @@ async def test_copy_last_period_and_late_edit(deps: Deps, clock: FrozenClock, db
     # Next quarter: the same task offers last period's answers.
     clock.set(dt.datetime(2027, 2, 1, 2, 0, tzinfo=dt.UTC))
     await chat.send("/baocao")
+    # Q4's deadline has passed with reports still owed: it is offered first, marked overdue.
+    assert chat.options[0].label.startswith("Quý IV/2026 – quá hạn")
+    await chat.press("Quý I/2027")
     assert "Quý I/2027" in chat.text
     await chat.press("4. Thành lập")
     assert "Quý IV/2026" in chat.text
@@ -294,8 +297,7 @@ async def test_copy_last_period_and_late_edit(deps: Deps, clock: FrozenClock, db
     await chat.send("/huy")
     # After the Q4 deadline, a report for Q4 is recorded as late.
     await chat.send("/baocao")
-    await chat.press("Chọn kỳ báo cáo khác")
-    await chat.press("Quý IV/2026")
+    await chat.press("Quý IV/2026 – quá hạn")
     await chat.press("1. Rà soát") if any("1. Rà" in o.label for o in chat.options) else None
     await chat.press("17. Hỗ trợ")
     await chat.press("Đang triển khai")

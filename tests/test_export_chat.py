@@ -6,6 +6,7 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -13,6 +14,7 @@ from db.database import Database
 from db.models import PeriodKind, Role
 from domain.clock import FrozenClock
 from domain.deps import Deps
+from domain.export.pdf import soffice
 from domain.registry import create_plan, set_rule
 from handlers import export, router
 from handlers.messages import Incoming, OutgoingFile
@@ -37,8 +39,9 @@ async def joined(deps: Deps, user: str, unit: str, role: Role) -> Chat:
 
 
 def sent_file(chat: Chat) -> OutgoingFile:
+    """The file an export sent (a Word draft may be followed by its PDF copy)."""
     files = [r.file for r in chat.last if r.file is not None]
-    assert len(files) == 1, chat.text
+    assert files and (len(files) == 1 or files[1].filename.endswith(".pdf")), chat.text
     return files[0]
 
 
@@ -70,12 +73,20 @@ async def test_office_picks_period_and_format_and_gets_files(
     assert "1/5 đơn vị gửi đúng hạn" in office.text
     doc = Document(io.BytesIO(await read(word.path)))
     assert any("quý IV/2026" in p.text for p in doc.paragraphs[:6])
+    files = [r.file for r in office.last if r.file is not None]
+    if soffice() is not None:
+        # The PDF copy follows the .docx so the office can check it on a phone.
+        assert len(files) == 2 and files[1].mime_type == "application/pdf"
+        assert (await read(files[1].path)).startswith(b"%PDF")
+        assert "PDF" in office.last[-1].text
+    else:
+        assert len(files) == 1
 
     # Period and format given with the command: no questions.
     await office.send("/export 2026-q4 xlsx")
     excel = sent_file(office)
     wb = load_workbook(io.BytesIO(await read(excel.path)))
-    assert wb.worksheets[0].max_row == 1 + 7
+    assert wb.worksheets[2].max_row == 1 + 7
 
     # Numbers typed back pick options (the console and Zalo have no buttons).
     await office.send("/export")
@@ -130,7 +141,7 @@ async def test_choose_plan_when_several(db: Database, clock: FrozenClock, tmp_pa
     await office.press("6 tháng cuối năm 2026")
     await office.press("Excel")
     wb = load_workbook(io.BytesIO(await read(sent_file(office).path)))
-    assert wb.worksheets[0].max_row == 1  # a plan without tasks: headers only
+    assert wb.worksheets[2].max_row == 1  # a plan without tasks: headers only
     assert "chưa có đơn vị nào gửi báo cáo" in office.text
 
 
@@ -143,7 +154,7 @@ async def test_status_chart_reply(db: Database, clock: FrozenClock, tmp_path: Pa
     assert reply.file is not None and reply.file.is_image
     assert "Quý IV/2026" in reply.text
     width, height = png_size(await read(reply.file.path))
-    assert width > height > 300
+    assert height > width > 600  # tall, for a phone screen held upright
     assert missing.file is None and missing.text
 
 
@@ -162,3 +173,25 @@ async def test_zalo_cannot_carry_files_so_it_is_told(
     assert reply.file is None and "Zalo" in reply.text
     exported = tmp_path / "exports"
     assert not await asyncio.to_thread(exported.exists)
+
+
+async def test_render_failure_is_explained_to_the_office(
+    db: Database, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unforeseen renderer error (simulated) gets a sentence meant for the office itself:
+    what failed and what to do, never "báo văn phòng điều phối" said to that office."""
+    sc = await build_plan(db, clock, tmp_data=str(tmp_path))
+    office = await joined(sc.deps, "office", VHXH, Role.COORDINATOR)
+
+    def broken(*_args: object) -> bytes:
+        raise ValueError("a layout the renderer did not foresee")
+
+    monkeypatch.setattr(export, "render", broken)
+    await office.send("/xuatbaocao 2026-Q4 docx")
+    assert not [r for r in office.last if r.file is not None]
+    assert "Chưa tạo được tệp Dự thảo báo cáo (Word)" in office.text
+    assert "quản trị viên" in office.text and "văn phòng điều phối" not in office.text
+    # The office can go on: another format works.
+    monkeypatch.undo()
+    await office.send("/xuatbaocao 2026-Q4 xlsx")
+    assert sent_file(office).filename.endswith(".xlsx")

@@ -98,7 +98,7 @@ async def test_cli_format_from_extension_json_and_stdout(
     assert summary["format"] == "xlsx" and summary["period"] == "2026-Q4"
     assert summary["units"] == {"on_time": 1, "late": 1, "partial": 1, "not_sent": 2}
     wb = await asyncio.to_thread(load_workbook, cli_env / "matrix.xlsx")
-    assert wb.worksheets[0].max_row == 1 + 7
+    assert wb.worksheets[2].max_row == 1 + 7
 
     code, out, err = await cli(["export", "--period", "2026-Q4", "--format", "png"], capsys)
     assert code == 0, err
@@ -124,7 +124,7 @@ async def test_cli_bad_input_is_one_line_and_fails(
         (("--plan", "999/KH-UBND", "--period", "2026-Q4"), "Không tìm thấy kế hoạch"),
         (("--period", "2026-Q9"), "không hợp lệ"),
         (("--period", "2026-H1"), "không có kỳ báo cáo 6 tháng đầu năm 2026"),
-        (("--period", "2026-Q4", "-o", "x.pdf"), "không được hỗ trợ"),
+        (("--period", "2026-Q4", "-o", "x.odt"), "không được hỗ trợ"),
         (("--period", "2026-Q4", "-o", str(tmp_path / "nope" / "x.docx")), "không tồn tại"),
     ]
     for args, expected in cases:
@@ -135,3 +135,26 @@ async def test_cli_bad_input_is_one_line_and_fails(
         assert lines[0].startswith("dondoc: ") and expected in lines[0], (args, err)
     left = await asyncio.to_thread(os.listdir, tmp_path)
     assert not [name for name in left if name.endswith((".docx", ".pdf")) or "dondoc-" in name]
+
+
+async def test_cli_pdf_through_libreoffice_or_one_line(
+    db: Database,
+    clock: FrozenClock,
+    cli_env: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from domain.export import pdf
+
+    await build_plan(db, clock)
+    if pdf.soffice() is not None:
+        code, _out, err = await cli(["export", "--period", "2026-Q4", "-o", "r.pdf"], capsys)
+        assert code == 0, err
+        blob = await asyncio.to_thread((cli_env / "r.pdf").read_bytes)
+        assert blob.startswith(b"%PDF")
+    # Without LibreOffice on the PATH: one clear line naming the package to install.
+    monkeypatch.setenv("PATH", str(cli_env))
+    code, _out, err = await cli(["export", "--period", "2026-Q4", "--format", "pdf"], capsys)
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "libreoffice-writer-nogui" in lines[0], err

@@ -264,7 +264,8 @@ async def test_gather_timeliness_and_texts(db: Database, clock: FrozenClock) -> 
     assert by_ref["1"].state is TaskState.ONGOING
     assert by_ref["2"].state is TaskState.IN_PROGRESS
     assert by_ref["2"].entries[0].timeliness is Timeliness.LATE
-    assert by_ref["3"].state is TaskState.DONE  # only Kinh tế reported; Công an missing
+    # Only Kinh tế reported (done); Công an is silent: the task is not complete yet.
+    assert by_ref["3"].state is TaskState.IN_PROGRESS
     assert [e.unit_name for e in by_ref["3"].missing] == [CA]
     assert by_ref["5"].entries[0].timeliness is Timeliness.NOT_REQUIRED
     assert by_ref["6"].overdue_days == (dt.date(2026, 12, 15) - dt.date(2026, 6, 30)).days

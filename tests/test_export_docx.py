@@ -57,6 +57,13 @@ APPENDIX_HEAD = [
 ]
 
 
+def has_rule(p: Paragraph) -> bool:
+    """True when the paragraph draws a horizontal rule (a top border)."""
+    ppr = p._p.find(qn("w:pPr"))
+    bdr = ppr.find(qn("w:pBdr")) if ppr is not None else None
+    return bdr is not None and bdr.find(qn("w:top")) is not None
+
+
 def blocks(doc: Any) -> list[Paragraph | Table]:
     """Body paragraphs and tables in document order."""
     out: list[Paragraph | Table] = []
@@ -105,16 +112,19 @@ async def test_header_title_subject_and_sections(db: Database, clock: FrozenCloc
     assert borders is not None
     assert {b.get(qn("w:val")) for b in borders} == {"nil"}
     left, right = (c.paragraphs for c in header.rows[0].cells)
-    assert left[0].text == "ỦY BAN NHÂN DÂN TỈNH AN GIANG" and not all_bold(left[0])
-    assert left[1].text == "ỦY BAN NHÂN DÂN ĐẶC KHU KIÊN HẢI" and all_bold(left[1])
-    assert left[2].text.startswith("Số:") and left[2].text.endswith("/BC-UBND")
-    assert left[2].text.replace("Số:", "").replace("/BC-UBND", "").strip() == ""  # number blank
+    # A People's Committee names itself on two bold lines, no parent body (Decree 30/2020).
+    assert left[0].text == "ỦY BAN NHÂN DÂN" and all_bold(left[0])
+    assert left[1].text == "ĐẶC KHU KIÊN HẢI" and all_bold(left[1])
+    assert has_rule(left[2]) and not left[2].text  # the short rule under the body's name
+    assert left[3].text.startswith("Số:") and left[3].text.endswith("/BC-UBND")
+    assert left[3].text.replace("Số:", "").replace("/BC-UBND", "").strip() == ""  # number blank
     assert right[0].text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" and all_bold(right[0])
     assert right[1].text == "Độc lập - Tự do - Hạnh phúc" and all_bold(right[1])
-    assert all(r.underline for r in runs_of(right[1]))
-    place = right[2]
+    assert has_rule(right[2]) and not right[2].text  # the rule under the motto
+    place = right[3]
+    assert "\u00a0" in place.text  # the date is kept on one line
     assert all(r.italic for r in runs_of(place))
-    assert place.text.startswith("Kiên Hải, ngày ") and place.text.endswith("năm 2026")
+    assert place.text.startswith("Kiên Hải, ngày") and place.text.endswith("năm\u00a02026")
     assert not any(ch.isdigit() for ch in place.text.replace("2026", ""))  # day/month blank
 
     paragraphs = [b for b in body if isinstance(b, Paragraph) and b.text.strip()]
@@ -126,6 +136,8 @@ async def test_header_title_subject_and_sections(db: Database, clock: FrozenCloc
     assert "quý IV/2026" in subject.text
     assert "Kế hoạch số 125/KH-UBND ngày 15/01/2026" in subject.text
     assert "Nghị quyết số 72-NQ/TW" in subject.text
+    assert "về thực hiện" not in subject.text and "thực hiện Kế hoạch" in subject.text
+    assert subject.text.endswith("quý IV/2026")
     assert "V/v" not in subject.text
 
     flat = [p.text for p in paragraphs]
@@ -170,12 +182,15 @@ async def test_timeliness_table_matches_database(db: Database, clock: FrozenCloc
     assert head == [
         "STT",
         "Đơn vị",
-        "Số nhiệm vụ phải báo cáo",
+        "Phải báo cáo",
         "Đã báo cáo",
         "Ngày gửi",
         "Tình trạng",
     ]
-    rows = {r.cells[1].text: [c.text for c in r.cells] for r in table.rows[1:]}
+    # Unit names keep their hyphenated joins with non-breaking spaces (never split there).
+    rows = {
+        r.cells[1].text.replace("\u00a0", " "): [c.text for c in r.cells] for r in table.rows[1:]
+    }
     async with db.read() as s:
         plan = await s.get(Plan, sc.plan_id)
         assert plan is not None
@@ -232,7 +247,7 @@ async def test_page_layout_fonts_and_landscape_appendix(db: Database, clock: Fro
     assert [r.cells[0].text for r in table.rows[1:]] == ["1", "2", "3", "4", "5", "6"]
     row3 = [c.text for c in table.rows[3].cells]
     assert row3[2] == f"{KT}\n{CA}" and row3[4] == "Trong năm 2026"
-    assert RESULTS_KT in row3[5] and row3[6] == "Hoàn thành (100%)"
+    assert RESULTS_KT in row3[5] and row3[6] == "Đang triển khai"  # Công an has not reported
     assert f"Chưa báo cáo: {CA}" in row3[7]
     assert "Quá hạn" in table.rows[6].cells[7].text  # task 6, due 30/06/2026
 
@@ -277,9 +292,21 @@ async def test_period_without_reports_is_still_a_draft(db: Database, clock: Froz
     for h in SECTIONS:
         assert h in flat
     positions = [flat.index(h) for h in SECTIONS]
-    # II (results), III, IV and V each say "Chưa có báo cáo." instead of disappearing.
-    for start, end in zip(positions[1:], [*positions[2:], len(flat)], strict=True):
-        assert "Chưa có báo cáo." in flat[start:end]
+    # II (results), III and V each say "Chưa có báo cáo." instead of disappearing; IV is
+    # drafted from the plan: the tasks due next quarter and the ongoing duties.
+    for i, (start, end) in enumerate(
+        zip(positions[1:], [*positions[2:], len(flat)], strict=True), 1
+    ):
+        if SECTIONS[i].startswith("IV."):
+            part = flat[start:end]
+            assert part[1] == "Các nhiệm vụ đến hạn trong kỳ tới (quý I/2027):"
+            assert [line[:13] for line in part[2:4]] == ["- Nhiệm vụ 2:", "- Nhiệm vụ 3:"]
+            assert "hạn 31/12/2026; chủ trì: Phòng Kinh tế; Công an đặc khu" in part[3]
+            assert part[4] == "- Tiếp tục thực hiện 3 nhiệm vụ thường xuyên."
+        else:
+            assert "Chưa có báo cáo." in flat[start:end]
+    totals = next(line for line in flat if line.startswith("Trong tổng số"))
+    assert totals.startswith("Trong tổng số 6 nhiệm vụ: 0 nhiệm vụ đã hoàn thành (0%);")
     table = [b for b in blocks(doc) if isinstance(b, Table)][1]
     assert {r.cells[5].text for r in table.rows[1:]} == {"Chưa gửi"}
     appendix = [b for b in blocks(doc) if isinstance(b, Table)][-1]
@@ -296,7 +323,51 @@ async def test_english_labels_and_unsafe_characters(db: Database, clock: FrozenC
     flat = texts(blocks(doc))
     assert "REPORT" in flat and "SOCIALIST REPUBLIC OF VIETNAM" in flat
     assert any(
-        p.startswith("Results for Q4 2026 of implementing Plan No. 125/KH-UBND") for p in flat
+        p.startswith("Results of implementing Plan No. 125/KH-UBND") and p.endswith("Q4 2026")
+        for p in flat
     )
     # A control character XML cannot hold shows as U+FFFD instead of breaking the file.
     assert any("Dòng một\nDòng hai\ufffdkết thúc" in p for p in flat)
+
+
+async def test_every_count_in_the_text(db: Database, clock: FrozenClock) -> None:
+    """Units: VH-XH on time, Trạm Y tế 3 days late, Kinh tế 1 of 2 on time, Công an and MTTQ
+    silent. Tasks at 15/12/2026: 1 maintained and 2 in progress (on schedule), 3 done by one
+    lead of two (in progress), 4 unreported, 5 led by a group (nothing owed), 6 due 30/06 and
+    not reported (behind)."""
+    doc, _sc = await make_docx(db, clock)
+    flat = [b.text for b in blocks(doc) if isinstance(b, Paragraph)]
+    assert (
+        "Tổng số 5 đơn vị phải gửi báo cáo: 1 đơn vị gửi đúng hạn, đầy đủ (20%); 1 đơn vị gửi"
+        " chậm (20%); 1 đơn vị gửi đúng hạn nhưng chưa đầy đủ (20%); 2 đơn vị chưa gửi (40%)."
+    ) in flat
+    assert (
+        "Trong tổng số 6 nhiệm vụ: 0 nhiệm vụ đã hoàn thành (0%); 3 nhiệm vụ đang triển khai"
+        " đúng tiến độ (50%); 1 nhiệm vụ chậm tiến độ hoặc gặp vướng mắc (16,7%); 0 nhiệm vụ"
+        " chưa triển khai (0%); 1 nhiệm vụ chưa đến kỳ báo cáo (16,7%); 1 nhiệm vụ chưa có"
+        " báo cáo (16,7%)."
+    ) in flat
+    assert "Các nhiệm vụ chậm tiến độ: nhiệm vụ 6 (hạn 30/06/2026)." in flat
+
+
+async def test_real_word_styles_and_repeated_table_headers(
+    db: Database, clock: FrozenClock
+) -> None:
+    doc, _sc = await make_docx(db, clock)
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == list(SECTIONS)
+    subs = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert subs[:2] == [
+        "1. Tình hình gửi báo cáo của các đơn vị",
+        "2. Kết quả thực hiện các nhiệm vụ",
+    ]
+    assert doc.styles["Heading 1"].font.name == FONT
+    grids = [b for b in blocks(doc) if isinstance(b, Table) and b.cell(0, 0).text == "STT"]
+    assert len(grids) == 2
+    for table in grids:
+        tr_pr = table.rows[0]._tr.trPr
+        assert tr_pr is not None and tr_pr.find(qn("w:tblHeader")) is not None
+    props = doc.core_properties
+    assert props.author == "Ủy ban nhân dân đặc khu Kiên Hải" and props.language == "vi-VN"
+    assert props.title.startswith("Kết quả thực hiện Kế hoạch số 125/KH-UBND")
+    assert props.created is not None and props.created.year == 2026

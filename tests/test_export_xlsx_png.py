@@ -56,7 +56,7 @@ async def test_matrix_one_row_per_task_and_unit(db: Database, clock: FrozenClock
     sc = await build_plan(db, clock)
     out = await export(sc.deps, plan_ref=None, period_key="2026-Q4", fmt=ExportFormat.XLSX)
     wb = load_workbook(io.BytesIO(out.content))
-    ws = wb.worksheets[0]
+    ws = wb.worksheets[2]
     assert ws.title == "Quý IV-2026"
     assert [c.value for c in ws[1]] == HEADERS
     assert ws.freeze_panes == "A2"
@@ -95,10 +95,11 @@ async def test_matrix_one_row_per_task_and_unit(db: Database, clock: FrozenClock
     assert kt[col["Thời điểm gửi"]] == dt.datetime(2026, 12, 9, 16, 0)
     ca = by[("3", CA)]
     assert ca[col["Đúng hạn / chậm / chưa gửi"]] == "Chưa gửi"
-    assert ca[col["Tình trạng"]] is None and ca[col["Thời điểm gửi"]] is None
+    # The same words as the Word draft for a report owed and not sent.
+    assert ca[col["Tình trạng"]] == "Chưa có báo cáo" and ca[col["Thời điểm gửi"]] is None
     assert by[("5", GROUP)][col["Đúng hạn / chậm / chưa gửi"]] == "Không phải báo cáo kỳ này"
 
-    units = wb.worksheets[1]
+    units = wb.worksheets[3]
     assert units.title == "Đơn vị" and units.freeze_panes == "A2"
     summary = {r[1]: r for r in units.iter_rows(min_row=2, values_only=True)}
     assert summary[TYT][2:5] == (1, 1, 1) and summary[TYT][6] == "Chậm 3 ngày"
@@ -119,7 +120,7 @@ async def test_formula_like_text_stays_text(db: Database, clock: FrozenClock) ->
         results='=HYPERLINK("http://x")\x07',
     )
     wb = load_workbook(io.BytesIO(render_xlsx(data, "vi", TZ)))
-    cell = wb.worksheets[0]["J2"]
+    cell = wb.worksheets[2]["J2"]
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://x")\ufffd'
 
@@ -142,7 +143,7 @@ async def test_chart_is_a_valid_png(db: Database, clock: FrozenClock) -> None:
     out = await export(sc.deps, plan_ref=None, period_key="2026-Q4", fmt=ExportFormat.PNG)
     assert out.mime_type == "image/png" and out.filename.endswith(".png")
     width, height = png_size(out.content)
-    assert 800 <= width <= 2000 and 400 <= height <= 1200
+    assert 700 <= width <= 1200 and width < height <= 1400  # tall, readable on a phone
     counts = out.data.unit_counts()
     assert counts[Timeliness.NOT_SENT] == 2
     tasks = out.data.task_counts()
@@ -182,3 +183,48 @@ def test_chart_of_an_empty_period_renders() -> None:
         ],
     )
     png_size(render_png(data, "en"))
+
+
+async def test_summary_and_unit_task_grid(db: Database, clock: FrozenClock) -> None:
+    """Sheet 1 the counts and rates, sheet 2 units x tasks coloured with a legend; both set
+    to print A4 landscape fitting the width with their title rows repeated."""
+    sc = await build_plan(db, clock)
+    data = await gather_export(sc.deps, str(sc.plan_id), "2026-Q4", "vi")
+    wb = load_workbook(io.BytesIO(render_xlsx(data, "vi", TZ)))
+    assert wb.sheetnames[:2] == ["Tổng hợp", "Ma trận đơn vị - nhiệm vụ"]
+    summary = {r[0]: r[1:] for r in wb.worksheets[0].iter_rows(values_only=True) if r[0]}
+    assert summary["Số liệu tính đến ngày 15/12/2026"] is not None
+    assert summary["Gửi đúng hạn, đầy đủ"] == (1, 0.2)
+    assert summary["Gửi chậm"] == (1, 0.2)
+    assert summary["Gửi đúng hạn nhưng chưa đầy đủ"] == (1, 0.2)
+    assert summary["Chưa gửi"] == (2, 0.4)
+    assert summary["Đang triển khai đúng tiến độ"] == (3, 0.5)
+    grid = wb.worksheets[1]
+    rows = list(grid.iter_rows(values_only=True))
+    assert rows[1][:7] == ("Đơn vị \\ Nhiệm vụ", "1", "2", "3", "4", "5", "6")
+    by_unit = {r[0]: r for r in rows[2:] if r[0]}
+    assert by_unit[VHXH][1] == "Đ" and by_unit[TYT][2] == "C" and by_unit[KT][3] == "HT"
+    assert by_unit[CA][3] == "X"
+    fills = {
+        grid.cell(row=r, column=c).value: grid.cell(row=r, column=c).fill.fgColor.rgb
+        for r in range(3, grid.max_row + 1)
+        for c in range(2, 8)
+        if grid.cell(row=r, column=c).value
+    }
+    assert fills["X"].endswith("FFC7CE") and fills["C"].endswith("FFEB9C")
+    assert "Chú thích:" in [r[0] for r in rows]
+    assert grid.freeze_panes == "B3" and grid.auto_filter.ref
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.print_title_rows
+
+
+async def test_chart_title_names_plan_period_and_date(db: Database, clock: FrozenClock) -> None:
+    from domain.export.chart import chart_title
+
+    sc = await build_plan(db, clock)
+    data = await gather_export(sc.deps, str(sc.plan_id), "2026-Q4", "vi")
+    title = chart_title(data, "vi").split("\n")
+    assert title[-1] == "Quý IV/2026 - tính đến ngày 15/12/2026"
+    assert title[0].startswith("Triển khai thực hiện Nghị quyết số 72-NQ/TW")
+    assert all(len(line) <= 46 for line in title[:-1])

@@ -12,6 +12,7 @@ from bot.cli import emit
 from bot.runtime import Runtime
 from domain.errors import DomainError
 from domain.export import ExportFormat, export
+from domain.export.labels import plan_name
 from locales import SUPPORTED_LOCALES, t
 
 FORMATS = [f.value for f in ExportFormat]
@@ -98,7 +99,7 @@ async def _export(args: argparse.Namespace, runtime: Runtime) -> int:
             "path": str(path),
             "format": fmt.value,
             "bytes": len(result.content),
-            "plan": data.plan.number or data.plan.title,
+            "plan": plan_name(data.plan),
             "period": data.period_key,
             "units": {k.value: v for k, v in data.unit_counts().items()},
             "tasks": len(data.tasks),
@@ -109,7 +110,7 @@ async def _export(args: argparse.Namespace, runtime: Runtime) -> int:
             path=str(path),
             size=len(result.content),
             period=data.period_label,
-            plan=data.plan.number or data.plan.title,
+            plan=plan_name(data.plan),
             tasks=len(data.tasks),
             units=len(data.units),
         ),

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import DocumentFamily, Plan, Report, ReportStatus, Task, TaskRole, Unit
 from domain import collectives
-from domain.periods import Period
-from domain.registry import list_tasks
+from domain.periods import SPANS, Period, period_by_key, period_key, period_label
+from domain.registry import list_tasks, rule_specs
 from domain.reports import days_late, done_before, expected_pairs, local_date, reports_for
 from domain.status import UnitState, summary
 
@@ -23,8 +23,8 @@ class Timeliness(StrEnum):
     """How a unit (or one of its reports) stands against the period's deadline."""
 
     ON_TIME = "on_time"
-    LATE = "late"  # sent after the due date (days_late tells by how much)
-    PARTIAL = "partial"  # a unit that sent some of the reports it owes
+    LATE = "late"  # sent after the due date, complete or not (days_late tells by how much)
+    PARTIAL = "partial"  # a unit that sent some of the reports it owes, all on time
     NOT_SENT = "not_sent"
     DONE_EARLIER = "done_earlier"  # reported done in an earlier period: owes nothing more
     NOT_REQUIRED = "not_required"  # supporting unit or a group named as written
@@ -39,6 +39,20 @@ class TaskState(StrEnum):
     ONGOING = ReportStatus.ONGOING.value
     BLOCKED = ReportStatus.BLOCKED.value
     NO_REPORT = "no_report"
+
+
+class TaskProgress(StrEnum):
+    """Where a task stands at the period's end, for the totals and rates of the report."""
+
+    COMPLETED = "completed"  # reported done (this period or an earlier one)
+    ON_SCHEDULE = "on_schedule"  # in progress or maintained, its deadline not passed
+    BEHIND = "behind"  # deadline passed and not done, or blocked
+    NOT_STARTED = "not_started"  # reported not started, deadline not passed
+    NOT_DUE = "not_due"  # no report owed on it this period
+    NO_REPORT = "no_report"  # a report was owed and none came
+
+
+TASK_PROGRESS_ORDER = tuple(TaskProgress)
 
 
 # Order of the unit table and the chart: best first.
@@ -139,6 +153,21 @@ class TaskData:
     unmapped_groups: list[str] = field(default_factory=list)
 
     @property
+    def progress_class(self) -> TaskProgress:
+        """The task's standing for the totals: completed, on schedule, behind…"""
+        if self.state is TaskState.DONE:
+            return TaskProgress.COMPLETED
+        if self.state is TaskState.BLOCKED or self.overdue_days:
+            return TaskProgress.BEHIND
+        if self.state is TaskState.NOT_STARTED:
+            return TaskProgress.NOT_STARTED
+        if self.state in (TaskState.IN_PROGRESS, TaskState.ONGOING):
+            return TaskProgress.ON_SCHEDULE
+        if any(e.expected for e in self.entries):
+            return TaskProgress.NO_REPORT
+        return TaskProgress.NOT_DUE
+
+    @property
     def reported(self) -> list[Entry]:
         """Entries carrying a report this period."""
         return [e for e in self.entries if e.has_report]
@@ -171,6 +200,20 @@ class ExportData:
     tasks: list[TaskData]
     # "ref. title → «group»" for each task given to a group with no units yet.
     unmapped: list[str] = field(default_factory=list)
+    next_period_label: str = ""
+    next_period_end: dt.date | None = None
+
+    def tasks_due_next(self) -> list[TaskData]:
+        """One-off tasks whose deadline falls in the next period (section IV)."""
+        if self.next_period_end is None:
+            return []
+        return [
+            t
+            for t in self.tasks
+            if t.due_date is not None
+            and self.period_due < t.due_date <= self.next_period_end
+            and t.state is not TaskState.DONE
+        ]
 
     def units_by(self, state: Timeliness) -> list[UnitTimeliness]:
         """Units in one timeliness state."""
@@ -179,6 +222,13 @@ class ExportData:
     def unit_counts(self) -> dict[Timeliness, int]:
         """Units per timeliness state, in display order."""
         return {s: len(self.units_by(s)) for s in TIMELINESS_ORDER}
+
+    def progress_counts(self) -> dict[TaskProgress, int]:
+        """Tasks per standing (completed, on schedule, behind…), in display order."""
+        out = dict.fromkeys(TASK_PROGRESS_ORDER, 0)
+        for task in self.tasks:
+            out[task.progress_class] += 1
+        return out
 
     def task_counts(self) -> dict[TaskState, int]:
         """Tasks per state, in display order."""
@@ -222,6 +272,11 @@ def _task_state(entries: list[Entry]) -> TaskState:
         statuses.add(ReportStatus.DONE)
     if not statuses:
         return TaskState.NO_REPORT
+    if statuses == {ReportStatus.DONE} and any(
+        e.timeliness is Timeliness.NOT_SENT for e in entries
+    ):
+        # One lead done, another still silent: the task is not complete yet.
+        return TaskState.IN_PROGRESS
     if len(statuses) == 1:
         return TaskState(next(iter(statuses)).value)
     if ReportStatus.BLOCKED in statuses:
@@ -256,6 +311,14 @@ def _entry_from_report(
     )
 
 
+def _next_key(period: Period) -> str:
+    """The key of the period after this one, of the same kind."""
+    count = 12 if period.kind.value == "monthly" else len(SPANS[period.kind])
+    if period.index < count:
+        return period_key(period.kind, period.year, period.index + 1)
+    return period_key(period.kind, period.year + 1, 1)
+
+
 async def gather(
     session: AsyncSession,
     plan: Plan,
@@ -264,6 +327,7 @@ async def gather(
     tz: zoneinfo.ZoneInfo,
     *,
     label: str | None = None,
+    locale: str | None = None,
 ) -> ExportData:
     """Read the plan, its tasks and every unit's reports for the period."""
     coordinator = (
@@ -363,13 +427,18 @@ async def gather(
             reported=u.reported,
             late_reports=u.late,
             days_late=u.max_days_late,
-            timeliness=_UNIT_TIMELINESS[u.state],
+            # Late whatever its completeness: a unit that sent anything after the deadline.
+            timeliness=Timeliness.LATE
+            if u.state is UnitState.PARTIAL and u.late
+            else _UNIT_TIMELINESS[u.state],
             last_submitted_at=u.last_submitted_at,
         )
         for u in status.units
         if u.state in _UNIT_TIMELINESS
     ]
     units.sort(key=lambda u: (TIMELINESS_ORDER.index(u.timeliness), u.name.casefold()))
+    rules = await rule_specs(session, plan.id)
+    following = period_by_key(rules, _next_key(period), plan.cutoff_mode) if rules else None
     return ExportData(
         plan=PlanInfo(
             id=plan.id,
@@ -396,6 +465,8 @@ async def gather(
         units=units,
         tasks=task_rows,
         unmapped=collectives.unmapped_lines(status.unmapped),
+        next_period_label=period_label(following.key, locale) if following else "",
+        next_period_end=following.due if following else None,
     )
 
 
@@ -409,12 +480,14 @@ def _written(task: Task, groups: list[tuple[TaskRole, str]], role: TaskRole) -> 
 
 
 __all__ = [
+    "TASK_PROGRESS_ORDER",
     "TASK_STATE_ORDER",
     "TIMELINESS_ORDER",
     "Entry",
     "ExportData",
     "PlanInfo",
     "TaskData",
+    "TaskProgress",
     "TaskState",
     "Timeliness",
     "UnitTimeliness",

@@ -9,13 +9,23 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Plan
+from db.models import PeriodKind, Plan
 from domain.deps import Deps
 from domain.errors import DomainError
 from domain.export.data import ExportData, gather
-from domain.export.labels import export_filename
-from domain.periods import Period, open_period, parse_key, period_by_key, period_label
+from domain.export.labels import export_filename, plan_name
+from domain.periods import (
+    Period,
+    RuleSpec,
+    open_period,
+    parse_key,
+    period_by_key,
+    period_label,
+)
 from domain.registry import find_plan, rule_specs
+
+# A plan with no reporting clause is still exported: by calendar quarter, due its last day.
+FALLBACK_RULES = (RuleSpec(PeriodKind.QUARTERLY, 31),)
 
 
 class ExportFormat(StrEnum):
@@ -25,6 +35,7 @@ class ExportFormat(StrEnum):
     XLSX = "xlsx"
     PNG = "png"
     JSON = "json"
+    PDF = "pdf"
 
 
 MIME_TYPES = {
@@ -32,6 +43,7 @@ MIME_TYPES = {
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ExportFormat.PNG: "image/png",
     ExportFormat.JSON: "application/json",
+    ExportFormat.PDF: "application/pdf",
 }
 
 
@@ -59,13 +71,11 @@ async def resolve_period(
     session: AsyncSession, plan: Plan, key: str | None, deps: Deps, locale: str
 ) -> Period:
     """The period with this key under the plan's rules; the open one when no key is given."""
-    rules = await rule_specs(session, plan.id)
-    if not rules:
-        raise DomainError("export.error.no_rules", plan=plan.number or plan.title)
+    rules = await rule_specs(session, plan.id) or list(FALLBACK_RULES)
     if not key:
         period = open_period(rules, deps.today(), plan.cutoff_mode)
         if period is None:
-            raise DomainError("export.error.no_rules", plan=plan.number or plan.title)
+            raise DomainError("export.error.no_rules", plan=plan_name(plan))
         return period
     try:
         parse_key(key)
@@ -76,7 +86,7 @@ async def resolve_period(
         raise DomainError(
             "export.error.period_not_in_plan",
             period=period_label(key.strip(), locale),
-            plan=plan.number or plan.title,
+            plan=plan_name(plan),
         )
     return period
 
@@ -88,7 +98,9 @@ async def gather_export(
     async with deps.db.read() as session:
         plan = await resolve_plan(session, plan_ref)
         period = await resolve_period(session, plan, period_key, deps, locale)
-        return await gather(session, plan, period, deps.now(), deps.tz, label=period.label(locale))
+        return await gather(
+            session, plan, period, deps.now(), deps.tz, label=period.label(locale), locale=locale
+        )
 
 
 def render(data: ExportData, fmt: ExportFormat, locale: str, deps: Deps) -> bytes:
@@ -101,6 +113,11 @@ def render(data: ExportData, fmt: ExportFormat, locale: str, deps: Deps) -> byte
         from domain.export.word import render_docx
 
         return render_docx(data, locale, deps.tz)
+    if fmt is ExportFormat.PDF:
+        from domain.export.pdf import docx_to_pdf
+        from domain.export.word import render_docx
+
+        return docx_to_pdf(render_docx(data, locale, deps.tz))
     if fmt is ExportFormat.XLSX:
         from domain.export.excel import render_xlsx
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import io
 import zoneinfo
@@ -15,20 +16,23 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.table import _Cell
 
 from db.models import DocumentFamily, TaskRole
-from domain.export.data import Entry, ExportData, TaskData, Timeliness
+from domain.export.data import Entry, ExportData, TaskData, TaskProgress, Timeliness
 from domain.export.labels import (
+    about,
+    addressee,
     doc_abbreviation,
     entry_timeliness_label,
     fmt_date,
     lower_first,
     plan_reference,
+    short_title,
     status_label,
     subject,
-    title_in_sentence,
+    unit_abbreviation,
     unit_timeliness_label,
     xml_safe,
 )
@@ -174,6 +178,21 @@ def _set_base_styles(doc: Any) -> None:
         el = rpr_default.find(qn(size_tag))
         if el is not None:
             el.set(qn("w:val"), str(BODY_PT * 2))
+    for name in ("Heading 1", "Heading 2"):
+        # Word's headings, in the document's own look: black Times New Roman 14, bold.
+        style = doc.styles[name]
+        style.font.name = FONT
+        style.font.size = Pt(BODY_PT)
+        style.font.bold = True
+        style.font.italic = name == "Heading 2"
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        hf = style.element.get_or_add_rPr().get_or_add_rFonts()
+        for slot in ("eastAsia", "cs", "ascii", "hAnsi"):
+            hf.set(qn(f"w:{slot}"), FONT)
+        for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+            hf.attrib.pop(qn(f"w:{attr}"), None)
+        style.paragraph_format.keep_with_next = True
+        style.paragraph_format.space_before = Pt(6)
     normal = doc.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(BODY_PT)
@@ -287,6 +306,66 @@ def _grid_row(
         _para(cell, text, size=TABLE_PT, align=align, after=0, first=True)
 
 
+def _rule(cell: Any, length_mm: float, column_mm: float) -> None:
+    """A short centred horizontal rule (Decree 30/2020: under the body's name and the motto)."""
+    p = cell.add_paragraph()
+    ppr = OxmlElement("w:pPr")
+    border = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for key, value in (("val", "single"), ("sz", "6"), ("space", "1"), ("color", "auto")):
+        top.set(qn(f"w:{key}"), value)
+    border.append(top)
+    ppr.append(border)
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:before"), "20")
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "240")
+    spacing.set(qn("w:lineRule"), "auto")
+    ppr.append(spacing)
+    side = str(round(max(0.0, (column_mm - length_mm) / 2) / 25.4 * 1440))
+    ind = OxmlElement("w:ind")
+    ind.set(qn("w:left"), side)
+    ind.set(qn("w:right"), side)
+    ppr.append(ind)
+    # The empty line carrying the rule is 4 pt high (its paragraph mark's size).
+    mark = OxmlElement("w:rPr")
+    for tag in ("w:sz", "w:szCs"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "8")
+        mark.append(el)
+    ppr.append(mark)
+    p._p.insert(0, ppr)
+
+
+def issuer_lines(parent: str | None, issuer: str | None) -> tuple[list[str], list[str]]:
+    """(plain lines, bold lines) naming the issuing body, in capitals.
+
+    A People's Committee writes its own name on two bold lines ("ỦY BAN NHÂN DÂN" / "ĐẶC KHU
+    KIÊN HẢI") with no parent body; any other body has its parent above it in plain capitals.
+    """
+    name = " ".join((issuer or "").split())
+    folded = name.casefold()
+    for lead in ("ủy ban nhân dân", "uỷ ban nhân dân"):
+        if folded.startswith(lead) and len(name) > len(lead):
+            return [], ["ỦY BAN NHÂN DÂN", name[len(lead) :].strip().upper()]
+    parent = " ".join((parent or "").split())
+    # Motto fragments an imperfect import may leave there are not a parent body.
+    if any(word in parent.upper() for word in ("CHỦ NGHĨA", "ĐỘC LẬP", "QUYẾT NGHỊ")):
+        parent = ""
+    plain = [parent.upper()] if parent else []
+    return plain, [name.upper() or "…"]
+
+
+def keep_together(text: str) -> str:
+    """Non-breaking spaces inside a name's hyphenated joins ("Văn hóa - Xã hội") and after
+    short words such as "ngày", so a line never breaks mid-phrase there."""
+    return text.replace(" - ", NBSP + "-" + NBSP)
+
+
+HEADER_WIDTHS_MM = (72, 101)
+NBSP = "\u00a0"
+
+
 def _header(doc: Any, data: ExportData, locale: str) -> None:
     """The two-column borderless header: issuing body and number | national motto, place, date."""
     plan = data.plan
@@ -298,14 +377,18 @@ def _header(doc: Any, data: ExportData, locale: str) -> None:
     indent.set(qn("w:w"), str(-round(8 / 25.4 * 1440)))
     indent.set(qn("w:type"), "dxa")
     table._element.tblPr.find(qn("w:tblBorders")).addprevious(indent)
-    _fixed_widths(table, (68, 105))
+    _fixed_widths(table, HEADER_WIDTHS_MM)
     left, right = table.rows[0].cells
     centre = WD_ALIGN_PARAGRAPH.CENTER
-    parent = (plan.parent_body or "").upper()
-    issuer = (plan.issuer or "…").upper()
     abbr = doc_abbreviation(plan)
-    _para(left, parent, size=HEADER_PT, align=centre, after=0, first=True)
-    _para(left, issuer, size=HEADER_PT, align=centre, after=0, bold=True)
+    plain, bold = issuer_lines(plan.parent_body, plan.issuer)
+    first = True
+    for line in plain:
+        _para(left, line, size=HEADER_PT, align=centre, after=0, first=first)
+        first = False
+    for line in bold:
+        _para(left, line, size=HEADER_PT, align=centre, after=0, first=first, bold=True)
+        first = False
     if party:
         _para(left, "*", size=HEADER_PT, align=centre, after=0)
         _para(
@@ -320,12 +403,13 @@ def _header(doc: Any, data: ExportData, locale: str) -> None:
             t("export.doc.party_name", locale),
             size=HEADER_PT + 1,
             align=centre,
-            after=6,
+            after=0,
             first=True,
             bold=True,
-            underline=True,
         )
+        _rule(right, 60, HEADER_WIDTHS_MM[1])
     else:
+        _rule(left, 24, HEADER_WIDTHS_MM[0])
         _para(
             left,
             t("export.doc.number_admin", locale, abbr=abbr),
@@ -347,14 +431,18 @@ def _header(doc: Any, data: ExportData, locale: str) -> None:
             t("export.doc.motto", locale),
             size=BODY_PT,
             align=centre,
-            after=6,
+            after=0,
             bold=True,
-            underline=True,
         )
+        _rule(right, 58, HEADER_WIDTHS_MM[1])
     place = plan.place or "…"
+    # Non-breaking spaces keep "ngày … tháng … năm 2026" on one line.
+    date_line = t("export.doc.place_date", locale, place=place, year=data.today.year)
+    head, _sep, tail = date_line.partition(", ")
+    date_line = head + ", " + tail.replace(" ", NBSP) if tail else date_line
     _para(
         right,
-        t("export.doc.place_date", locale, place=place, year=data.today.year),
+        date_line,
         size=BODY_PT,
         align=centre,
         after=0,
@@ -366,11 +454,18 @@ def _title(doc: Any, data: ExportData, locale: str) -> None:
     centre = WD_ALIGN_PARAGRAPH.CENTER
     _para(doc, "", after=0)
     _para(doc, t("export.doc.title", locale), align=centre, after=0, bold=True)
-    _para(doc, subject(data, locale), align=centre, after=12, bold=True)
+    to = addressee(data.plan)
+    _para(doc, subject(data, locale), align=centre, after=6 if to else 12, bold=True)
+    if to:
+        # One addressee: "Kính gửi" under the subject (Decree 30/2020, Appendix I).
+        _para(doc, t("export.doc.dear", locale, to=to), align=centre, after=12)
 
 
-def _heading(doc: Any, text: str) -> None:
-    _para(doc, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, bold=True)
+def _heading(doc: Any, text: str, level: int = 1) -> None:
+    """A section heading in Word's own heading style (navigation pane, table of contents)."""
+    style = "Heading 1" if level == 1 else "Heading 2"
+    p = _para(doc, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, bold=True, italic=level > 1)
+    p.style = doc.styles[style]
 
 
 def _empty(doc: Any, locale: str) -> None:
@@ -394,7 +489,7 @@ def _section_one(doc: Any, data: ExportData, locale: str) -> None:
             "export.doc.rollout",
             locale,
             plan=plan_reference(plan, locale),
-            title=title_in_sentence(plan.title),
+            about=about(plan.title) if locale == "vi" else short_title(plan.title),
             issuer=plan.issuer or t("export.doc.issuer_unknown", locale),
             tasks=len(data.tasks),
             units=len(lead_units),
@@ -420,22 +515,21 @@ def _section_one(doc: Any, data: ExportData, locale: str) -> None:
 
 def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> None:
     """II.1: which units reported on time, late or not at all, in words and as a table."""
-    _para(doc, t("export.doc.section2_1", locale), indent=True, bold=True, italic=True)
+    _heading(doc, t("export.doc.section2_1", locale), level=2)
     if not data.units:
         _para(doc, t("export.doc.nobody_due", locale), indent=True)
         _unmapped(doc, data, locale)
         return
     counts = data.unit_counts()
+    total = len(data.units)
     _para(
         doc,
         t(
             "export.doc.timeliness_summary",
             locale,
-            total=len(data.units),
-            on_time=counts[Timeliness.ON_TIME],
-            late=counts[Timeliness.LATE],
-            partial=counts[Timeliness.PARTIAL],
-            not_sent=counts[Timeliness.NOT_SENT],
+            total=total,
+            **{state.value: n for state, n in counts.items()},
+            **{f"{state.value}_pct": percent(n, total) for state, n in counts.items()},
         ),
         indent=True,
     )
@@ -446,9 +540,9 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
     ):
         names = [u.name for u in data.units_by(state)]
         if names:
-            _para(doc, t(key, locale, units="; ".join(names)), indent=True)
+            _para(doc, t(key, locale, units="; ".join(map(keep_together, names))), indent=True)
     _unmapped(doc, data, locale)
-    widths = (13, 55, 22, 20, 27, 28)
+    widths = (12, 62, 19, 19, 25, 28)
     table = _grid(
         doc,
         [
@@ -463,7 +557,7 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
             table,
             [
                 str(i),
-                unit.name,
+                keep_together(unit.name),
                 str(unit.expected),
                 str(unit.reported),
                 fmt_date(submitted),
@@ -484,6 +578,69 @@ def _unmapped(doc: Any, data: ExportData, locale: str) -> None:
         _para(doc, f"- {line}", indent=True)
 
 
+def percent(part: int, whole: int) -> str:
+    """ "42,9%" as Vietnamese writes it (one decimal, comma); "0%" of nothing."""
+    if whole <= 0:
+        return "0%"
+    value = round(100 * part / whole, 1)
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") + "%"
+
+
+def _task_totals(doc: Any, data: ExportData, locale: str) -> None:
+    """II.2 opens with the task totals and rates, then names the tasks behind schedule."""
+    counts = data.progress_counts()
+    total = len(data.tasks)
+    _para(
+        doc,
+        t(
+            "export.doc.task_totals",
+            locale,
+            total=total,
+            **{state.value: n for state, n in counts.items()},
+            **{f"{state.value}_pct": percent(n, total) for state, n in counts.items()},
+        ),
+        indent=True,
+    )
+    behind = [task for task in data.tasks if task.progress_class is TaskProgress.BEHIND]
+    if behind:
+        items = [
+            t("export.doc.behind_item", locale, ref=task.ref, date=fmt_date(task.due_date))
+            if task.due_date
+            else t("export.doc.task_ref", locale, ref=task.ref)
+            for task in behind
+        ]
+        _para(doc, t("export.doc.list_behind", locale, tasks="; ".join(items)), indent=True)
+
+
+def _next_period(doc: Any, data: ExportData, locale: str) -> bool:
+    """IV: the one-off tasks due next period and the ongoing duties. False if none."""
+    due = data.tasks_due_next()
+    ongoing = sum(1 for task in data.tasks if task.schedule in ("recurring", "composite"))
+    if due:
+        _para(
+            doc,
+            t("export.doc.next_due_intro", locale, period=lower_first(data.next_period_label)),
+            indent=True,
+        )
+        for task in due:
+            _para(
+                doc,
+                t(
+                    "export.doc.next_due_item",
+                    locale,
+                    ref=task.ref,
+                    title=task.title.rstrip(". "),
+                    date=fmt_date(task.due_date),
+                    leads=keep_together("; ".join(task.leads)),
+                ),
+                indent=True,
+            )
+    if ongoing:
+        _para(doc, t("export.doc.ongoing_next", locale, n=ongoing), indent=True)
+    return bool(due or ongoing)
+
+
 def _entry_head(entry: Entry, locale: str, *, with_status: bool) -> str:
     if not with_status or entry.status is None:
         return t("export.doc.entry_unit", locale, unit=entry.unit_name)
@@ -491,14 +648,14 @@ def _entry_head(entry: Entry, locale: str, *, with_status: bool) -> str:
         return t(
             "export.doc.entry_status_progress",
             locale,
-            unit=entry.unit_name,
+            unit=keep_together(entry.unit_name),
             status=status_label(entry.status, locale),
             progress=entry.progress,
         )
     return t(
         "export.doc.entry_status",
         locale,
-        unit=entry.unit_name,
+        unit=keep_together(entry.unit_name),
         status=status_label(entry.status, locale),
     )
 
@@ -553,7 +710,8 @@ def _body(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> Non
     _section_one(doc, data, locale)
     _heading(doc, t("export.doc.section2", locale))
     _timeliness(doc, data, locale, tz)
-    _para(doc, t("export.doc.section2_2", locale), indent=True, bold=True, italic=True)
+    _heading(doc, t("export.doc.section2_2", locale), level=2)
+    _task_totals(doc, data, locale)
     # With no report at all, II.2 says so once (the table above already names every unit).
     if not data.has_reports or not _task_texts(
         doc, data, locale, lambda e: e.results, with_status=True, show_missing=True
@@ -565,7 +723,8 @@ def _body(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> Non
         ("export.doc.section5", lambda e: e.proposals),
     ):
         _heading(doc, t(heading, locale))
-        if not _task_texts(doc, data, locale, pick):
+        planned = heading == "export.doc.section4" and _next_period(doc, data, locale)
+        if not _task_texts(doc, data, locale, pick) and not planned:
             _empty(doc, locale)
 
 
@@ -600,12 +759,8 @@ def _signature(doc: Any, data: ExportData, locale: str) -> None:
             italic=True,
         )
         entry_pt = 11.0
-    for key in (
-        "export.doc.recipient_above",
-        "export.doc.recipient_more",
-        "export.doc.recipient_archive",
-    ):
-        _para(left, t(key, locale), size=entry_pt, align=None, after=0)
+    for line in recipients(data, locale):
+        _para(left, line, size=entry_pt, align=None, after=0)
     centre = WD_ALIGN_PARAGRAPH.CENTER
     lines = _signature_lines(plan.family, plan.issuer or "", locale)
     if plan.signer_title:
@@ -619,6 +774,29 @@ def _signature(doc: Any, data: ExportData, locale: str) -> None:
         _para(right, "", size=BODY_PT, align=centre, after=0)
     if plan.signer_name:
         _para(right, plan.signer_name, size=BODY_PT, align=centre, after=0, bold=True)
+    # The block never splits across pages (its blank signing lines would make a blank page).
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+
+
+def recipients(data: ExportData, locale: str) -> list[str]:
+    """ "Nơi nhận": the addressee (as "Như trên" when named in "Kính gửi"), the coordinating
+    office, the lead units, and the archive line with the office's abbreviation."""
+    plan = data.plan
+    lines = [t("export.doc.recipient_above", locale)] if addressee(plan) else []
+    if plan.coordinator:
+        lines.append(t("export.doc.recipient_unit", locale, unit=keep_together(plan.coordinator)))
+    if data.units:
+        lines.append(t("export.doc.recipient_leads", locale))
+    if not lines:
+        lines.append(t("export.doc.recipient_more", locale))
+    office = unit_abbreviation(plan.coordinator) if plan.coordinator else ""
+    lines.append(
+        t("export.doc.recipient_archive_to", locale, office=office)
+        if office
+        else t("export.doc.recipient_archive", locale)
+    )
+    return lines
 
 
 def _signature_lines(family: DocumentFamily, issuer: str, locale: str) -> list[str]:
@@ -636,9 +814,42 @@ def _signature_lines(family: DocumentFamily, issuer: str, locale: str) -> list[s
     return [t("export.doc.sign_head", locale)]
 
 
+def _flatten_break(doc: Any) -> None:
+    """Make the paragraph carrying the section break 1 pt high, with no spacing.
+
+    It follows the signature table; at full height it spills onto a page of its own when the
+    signature ends a page, leaving a blank page before the appendix.
+    """
+    breaks = doc.element.body.findall(qn("w:p"))
+    holder = next(
+        (
+            p
+            for p in reversed(breaks)
+            if p.find(qn("w:pPr")) is not None
+            and p.find(qn("w:pPr")).find(qn("w:sectPr")) is not None
+        ),
+        None,
+    )
+    if holder is None:
+        return
+    ppr = holder.find(qn("w:pPr"))
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:before"), "0")
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "20")
+    spacing.set(qn("w:lineRule"), "exact")
+    ppr.insert(0, spacing)
+    mark = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")
+    mark.append(size)
+    ppr.find(qn("w:sectPr")).addprevious(mark)
+
+
 def _appendix(doc: Any, data: ExportData, locale: str) -> None:
     """A landscape section with one row per task."""
     section = doc.add_section(WD_SECTION.NEW_PAGE)
+    _flatten_break(doc)
     _page_setup(section, landscape=True)
     section.different_first_page_header_footer = False
     centre = WD_ALIGN_PARAGRAPH.CENTER
@@ -685,8 +896,8 @@ def _appendix(doc: Any, data: ExportData, locale: str) -> None:
             [
                 task.ref,
                 task.title,
-                "\n".join(task.leads),
-                "\n".join(task.supports),
+                "\n".join(map(keep_together, task.leads)),
+                "\n".join(map(keep_together, task.supports)),
                 task.timeframe_text or fmt_date(task.due_date),
                 _appendix_results(task, locale),
                 _appendix_state(task, locale),
@@ -710,6 +921,8 @@ def _appendix_results(task: TaskData, locale: str) -> str:
 
 def _appendix_state(task: TaskData, locale: str) -> str:
     label = status_label(task.state, locale)
+    if task.missing:
+        return label  # a lead still silent: no progress figure to quote
     progress = task.min_progress
     return f"{label} ({progress}%)" if progress is not None else label
 
@@ -751,6 +964,27 @@ def _appendix_note(task: TaskData, locale: str) -> str:
     return "\n".join(notes)
 
 
+def _properties(doc: Any, data: ExportData, locale: str) -> None:
+    """Core properties a document list shows: short title, issuing body, now, Vietnamese."""
+    props = doc.core_properties
+    props.title = _cap(subject(data, locale))
+    props.subject = _cap(short_title(data.plan.title))
+    props.author = _cap(data.plan.issuer or "")
+    props.last_modified_by = props.author
+    props.comments = ""
+    props.keywords = _cap(data.period_label)
+    props.language = "vi-VN" if locale == "vi" else "en-US"
+    props.created = data.generated_at.astimezone(dt.UTC).replace(tzinfo=None)
+    props.modified = props.created
+    props.revision = 1
+
+
+def _cap(text: str, limit: int = 255) -> str:
+    """Core properties hold at most 255 characters: cut at a word boundary."""
+    text = xml_safe(" ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def render_docx(data: ExportData, locale: str = "vi", tz: zoneinfo.ZoneInfo | None = None) -> bytes:
     """The compiled report draft as .docx bytes; number, date and signature left blank."""
     zone = tz or zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -759,10 +993,7 @@ def render_docx(data: ExportData, locale: str = "vi", tz: zoneinfo.ZoneInfo | No
     first = doc.sections[0]
     _page_setup(first, landscape=False)
     _page_number_header(first)
-    # Word limits core properties to 255 characters; real plan titles run longer.
-    title = subject(data, locale)
-    doc.core_properties.title = title if len(title) <= 255 else title[:254] + "…"
-    doc.core_properties.language = "vi-VN" if locale == "vi" else "en"
+    _properties(doc, data, locale)
     _header(doc, data, locale)
     _title(doc, data, locale)
     _body(doc, data, locale, zone)
