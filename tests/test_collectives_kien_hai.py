@@ -66,7 +66,9 @@ async def _docx_text(deps: Deps) -> str:
 async def _xlsx_rows(deps: Deps) -> list[tuple[object, ...]]:
     out = await export(deps, plan_ref=None, period_key="2026-Q4", fmt=ExportFormat.XLSX)
     wb = openpyxl.load_workbook(io.BytesIO(out.content))
-    return list(wb.worksheets[0].iter_rows(values_only=True))
+    # Sheets: summary, unit x task grid, then the task x unit matrix (render_xlsx's order).
+    matrix = wb.worksheets[2]
+    return list(matrix.iter_rows(values_only=True))
 
 
 async def test_groups_are_recorded_not_units(deps: Deps) -> None:
