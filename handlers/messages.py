@@ -136,3 +136,7 @@ class RetryLater(SendError):
     def __init__(self, message: str, retry_after: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class OutcomeUnknown(SendError):
+    """The send timed out after the request went out: the message may have been delivered."""
