@@ -13,9 +13,10 @@ import logging
 import time
 import warnings
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,11 @@ MESSAGE_METHODS = frozenset(
         "forwardMessage",
     }
 )
-# Calls that must not be repeated blindly after a network error of unknown outcome are none
-# of ours: a duplicate message is better than a lost one.
+# A message call that timed out may have been delivered: it is not repeated here (the caller
+# decides; the reminder engine allows one repeat). Other network errors are retried.
+
+# Set by `Limiter.reserve` in the sending task: its next message call has its budget already.
+prepaid: ContextVar[bool] = ContextVar("dondoc_telegram_prepaid", default=False)
 
 
 class TokenBucket:
@@ -128,6 +132,10 @@ class Limiter(BaseRateLimiter[None]):
         if self.overall is not None:
             await self.overall.take()
 
+    async def reserve(self, chat_id: str | None) -> None:
+        """Wait for the budget of one message to `chat_id` now (see `prepaid`)."""
+        await self._acquire(chat_id)
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
@@ -144,7 +152,10 @@ class Limiter(BaseRateLimiter[None]):
         attempt = 0
         while True:
             if counted:
-                await self._acquire(chat_id)
+                if attempt == 0 and prepaid.get():
+                    prepaid.set(False)
+                else:
+                    await self._acquire(chat_id)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -157,6 +168,13 @@ class Limiter(BaseRateLimiter[None]):
                 await asyncio.sleep(wait)
             except BadRequest:
                 raise
+            except TimedOut:
+                if counted:
+                    raise
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise
+                await asyncio.sleep(min(self.backoff * 2 ** (attempt - 1), self.max_backoff))
             except NetworkError as exc:
                 attempt += 1
                 if attempt > self.max_retries:

@@ -104,6 +104,11 @@ async def send_reply(bot: DondocBot, chat_id: str, reply: Reply) -> int | None:
     Text goes out plain (no parse_mode), so nothing a user typed can be taken as markup.
     Returns the id of the message that carries the keyboard, if any.
     """
+    return (await send_reply_ids(bot, chat_id, reply))[0]
+
+
+async def send_reply_ids(bot: DondocBot, chat_id: str, reply: Reply) -> tuple[int | None, int]:
+    """`send_reply`, returning (id of the message with the keyboard, id of the last text)."""
     chunks = split_text(reply.text, TEXT_LIMIT) if reply.text.strip() else []
     markup = keyboard_json(reply.options)
     if markup is not None and not chunks:
@@ -117,19 +122,24 @@ async def send_reply(bot: DondocBot, chat_id: str, reply: Reply) -> int | None:
     ):
         caption = chunks.pop()
     with_keyboard: int | None = None
+    sent = 0
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         sent = await bot.send_text(chat_id, chunk, markup if last else None)
         if last and markup is not None:
             with_keyboard = sent
     if reply.file is None:
-        return with_keyboard
+        return with_keyboard, sent
     content = await asyncio.to_thread(reply.file.path.read_bytes)
     if reply.file.is_image:
-        await bot.send_photo(chat_id, content, caption=caption, filename=reply.file.filename)
+        message = await bot.send_photo(
+            chat_id, content, caption=caption, filename=reply.file.filename
+        )
     else:
-        await bot.send_document(chat_id, content, caption=caption, filename=reply.file.filename)
-    return with_keyboard
+        message = await bot.send_document(
+            chat_id, content, caption=caption, filename=reply.file.filename
+        )
+    return with_keyboard, message.message_id
 
 
 def _downloader(bot: Bot, file_id: str, attempts: int = 3) -> Callable[[], Awaitable[bytes]]:
