@@ -469,6 +469,8 @@ class ReminderEngine:
         if reserve is not None:
             # The flood budget first, so the lease is taken right before the HTTP call.
             await reserve(d.recipient.chat_id)
+        if self.stopping:
+            return None
         leased = await self._lease(d.key)
         if leased is None:
             return None

@@ -16,6 +16,7 @@ from domain.clock import FrozenClock
 from domain.reminders import DIGEST, plan_window
 from handlers.messages import Reply
 from scheduler.engine import ReminderEngine
+from scheduler.lock import SenderLock
 from scheduler.service import CALENDAR_JOB, TICK_JOB, ReminderScheduler
 from tests.test_reminders_support import (
     TZ,
@@ -508,3 +509,53 @@ async def test_jobs_are_fixed(db: Database, clock: FrozenClock) -> None:
     finally:
         service.shutdown()
     assert await service.check_calendar() == [2027]  # November 2026 and no 2027 holidays
+
+
+async def test_one_sender_at_a_time_and_a_takeover(
+    db: Database, database_url: str, clock: FrozenClock
+) -> None:
+    """Only the sender lock's holder ticks; when it goes, another process takes over."""
+    clock.set(local(2026, 12, 1, 0))
+    await build_world(db, clock.now(), one_off_due=None)
+    db2 = Database(database_url)
+    try:
+        outs1, outs2 = outbounds(), outbounds()
+        first = ReminderScheduler(engine(db, clock, outs1), lock=SenderLock(db))
+        second = ReminderScheduler(engine(db2, clock, outs2), lock=SenderLock(db2))
+        clock.set(local(2026, 12, 3, 8))
+        assert await first.run_tick() and await second.run_tick()
+        assert len(outs1["telegram"].sent) == 3 and not outs2["telegram"].sent
+        assert first.lock is not None and first.lock.held
+        assert second.lock is not None and not second.lock.held
+        # The sender stops (or dies: its lock goes with its session or file): the other sends.
+        await first.stop()
+        clock.set(local(2026, 12, 7, 8))
+        assert await second.run_tick()
+        assert second.lock.held and len(outs2["telegram"].sent) == 3
+        assert len(outs1["telegram"].sent) == 3
+        await second.stop()
+    finally:
+        await db2.dispose()
+
+
+async def test_graceful_stop_records_the_sends_in_flight(db: Database, clock: FrozenClock) -> None:
+    clock.set(local(2026, 12, 1, 0))
+    world = await build_world(db, clock.now(), one_off_due=None)
+    await add_units(db, world, 30, clock.now())
+    outs = outbounds(delay=0.02)
+    service = ReminderScheduler(engine(db, clock, outs, concurrency=4))
+    clock.set(local(2026, 12, 7, 8))
+    ticking = asyncio.create_task(service.run_tick())
+    for _ in range(1000):
+        if len(outs["telegram"].sent) >= 5:
+            break
+        await asyncio.sleep(0.01)
+    started = asyncio.get_running_loop().time()
+    await service.stop()
+    assert asyncio.get_running_loop().time() - started < 2
+    assert await ticking
+    rows = await delivered(db)
+    states = Counter(r.state for r in rows)
+    # Everything sent is recorded as sent, nothing is left leased; the rest waits, pending.
+    assert states["sent"] == len(outs["telegram"].sent) + len(outs["zalo"].sent)
+    assert set(states) == {"sent", "pending"} and states["pending"] > 0
