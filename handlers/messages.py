@@ -36,6 +36,10 @@ class Incoming:
     language: str | None = None  # the client's language code, if the channel tells
     is_group: bool = False
     unsupported: str | None = None  # a kind of message the channel cannot carry (sticker…)
+    # The channel's order and identity of the update (Telegram update_id; Zalo message date in
+    # ms and message id): a redelivered or older update than one handled changes nothing.
+    update_seq: int | None = None
+    update_key: str | None = None
 
     @property
     def command(self) -> str | None:

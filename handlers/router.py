@@ -17,7 +17,7 @@ from domain.deps import Deps
 from domain.membership import load_sender, mark_reachable
 from handlers import basics, export, link, plan_import, remind, report_form, status, tasks
 from handlers.messages import Incoming, Reply
-from handlers.turn import Turn, clear_form
+from handlers.turn import Turn, already_handled, clear_form, remember_update
 from locales import normalize_locale, t
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,11 @@ class Conversations:
             try:
                 async with self.deps.db.transaction() as session:
                     turn = await self._turn(session, msg)
+                    if turn.stale:
+                        # Redelivered, or overtaken by a later update: change nothing, and
+                        # show where the form stands.
+                        log.info("%s update %s already handled", msg.channel, msg.update_key)
+                        return turn.repeat() if turn.in_form else []
                     return await self._dispatch(turn)
             except IntegrityError:
                 # Two messages of one user raced to create the same form row: retry once.
@@ -109,14 +114,22 @@ class Conversations:
         now = self.deps.now()
         sender = await load_sender(session, msg.channel, msg.user_id, with_form=not msg.is_group)
         account, member, form = sender.account, sender.member, sender.form
+        stale = False
         if account is not None:
+            # The account row is locked: one user's updates are handled one at a time, in
+            # whichever process, and an update is applied once at most.
+            stale = already_handled(account, msg)
+            if not stale:
+                await remember_update(session, account, msg)
             await mark_reachable(session, account)
             if not msg.is_group and account.chat_id != msg.chat_id:
                 account.chat_id = msg.chat_id
         locale = (
             member.locale if member else normalize_locale(msg.language or self.deps.default_locale)
         )
-        return Turn(self.deps, session, msg, now, locale, account, member, form)
+        turn = Turn(self.deps, session, msg, now, locale, account, member, form)
+        turn.stale = stale
+        return turn
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         msg = turn.msg
@@ -143,6 +156,9 @@ class Conversations:
                 return [Reply(turn.t("form.cancelled"))]
             if msg.choice and not any(o.value == msg.choice for o in turn.offered()):
                 return turn.repeat(turn.t("form.stale_button"))
+            if turn.answers_an_older_question():
+                # Typed before this question was asked: it answers an earlier one, not this.
+                return turn.repeat()
             return await flow(turn, turn.form.step)
         if turn.member is None:
             if msg.text and basics.looks_like_code(msg.text):

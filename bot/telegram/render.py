@@ -195,7 +195,9 @@ def _display_name(user: User) -> str:
     return user.full_name or (user.username or str(user.id))
 
 
-def incoming_message(bot: Bot, message: Message, user: User) -> Incoming:
+def incoming_message(
+    bot: Bot, message: Message, user: User, update_id: int | None = None
+) -> Incoming:
     """A private or group message as a neutral incoming message."""
     file = incoming_file(bot, message)
     text = message.text or ""
@@ -212,10 +214,12 @@ def incoming_message(bot: Bot, message: Message, user: User) -> Incoming:
         language=user.language_code,
         is_group=message.chat.type != "private",
         unsupported=unsupported,
+        update_seq=update_id,
+        update_key=None if update_id is None else str(update_id),
     )
 
 
-def incoming_choice(query: CallbackQuery) -> Incoming:
+def incoming_choice(query: CallbackQuery, update_id: int | None = None) -> Incoming:
     """A button press as a neutral incoming message."""
     message = query.message
     chat_id = str(message.chat.id) if message is not None else str(query.from_user.id)
@@ -228,6 +232,8 @@ def incoming_choice(query: CallbackQuery) -> Incoming:
         display_name=_display_name(query.from_user),
         language=query.from_user.language_code,
         is_group=chat_type != "private",
+        update_seq=update_id,
+        update_key=None if update_id is None else str(update_id),
     )
 
 
