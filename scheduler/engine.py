@@ -493,6 +493,7 @@ class ReminderEngine:
         reply = render(d.reminder, d.recipient.locale, today)
         lease_end = self.clock.now() + self.lease - dt.timedelta(seconds=5)
         attempt = attempts
+        limited = 0
         first = True
         while True:
             attempt += 1
@@ -517,8 +518,12 @@ class ReminderEngine:
                 await self._note_unknown(d.key, unknown, attempt)
                 wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
             except RetryLater as exc:
+                # A flood limit is not the message's failure: it gets more tries than errors.
                 error = f"rate limited: {exc}"[:500]
                 wait = min(max(exc.retry_after, 0.0), self.max_wait)
+                limited += 1
+                if limited < 3 * self.max_attempts:
+                    attempt -= 1
             except (SendError, OSError) as exc:
                 error = f"{type(exc).__name__}: {exc}"[:500]
                 wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)

@@ -164,9 +164,12 @@ def start_reminders(
     Only the process holding the sender lock runs the reminder ticks. A delivery's lease
     (`DONDOC_REMINDER_LEASE_SECONDS`, default 60) bounds how long a dead sender's message in
     flight waits before it is offered again; a tick waits that long (plus a little) for such
-    deliveries rather than leaving them to a later tick.
+    deliveries rather than leaving them to a later tick. `DONDOC_REMINDER_GRACE_HOURS`
+    (default 12) is how late a missed reminder point is still sent.
     """
     lease = _env_seconds("DONDOC_REMINDER_LEASE_SECONDS", 60.0)
+    grace = _env_seconds("DONDOC_REMINDER_GRACE_HOURS", 12.0)
+    engine_options.setdefault("grace", dt.timedelta(hours=grace))
     engine_options.setdefault("lease", dt.timedelta(seconds=lease))
     engine_options.setdefault("linger", lease + 5.0)
     engine = ReminderEngine(deps.db, deps.clock, deps.tz, outbounds, **engine_options)

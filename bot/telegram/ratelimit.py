@@ -79,6 +79,7 @@ class Limiter(BaseRateLimiter[None]):
         self,
         *,
         overall_per_second: float = 30.0,
+        overall_safety: float = 0.04,
         per_chat_per_second: float = 1.0,
         chat_burst: float = 3.0,
         group_per_minute: float = 20.0,
@@ -87,8 +88,13 @@ class Limiter(BaseRateLimiter[None]):
         max_backoff: float = 10.0,
         max_retry_after: float = 60.0,
     ) -> None:
+        # No saved-up burst overall: Telegram counts the messages of any one second, and a
+        # bucket that saved up 30 would let 60 through within one. 4% below the cap leaves
+        # room for jitter between our clock and the server's.
         self.overall = (
-            TokenBucket(overall_per_second, overall_per_second) if overall_per_second else None
+            TokenBucket(overall_per_second * (1 - overall_safety), 1.0)
+            if overall_per_second
+            else None
         )
         self.per_chat_per_second = per_chat_per_second
         self.chat_burst = chat_burst
