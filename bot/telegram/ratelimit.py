@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
@@ -64,6 +65,47 @@ class TokenBucket:
                 await asyncio.sleep((1 - self.tokens) / self.rate)
 
 
+class SlidingWindow:
+    """At most `count` takes within any `span` seconds, evenly spaced (Telegram counts a bot's
+    messages per second, so saved-up bursts are what get 429s).
+
+    Slots are booked `span / count` apart in order (GCRA); a taker woken late may catch up,
+    but never closer than half a slot to the previous one, and the takes actually made are
+    the authority: never `count` of them within `span`.
+    """
+
+    def __init__(self, count: int, span: float) -> None:
+        self.count = max(1, count)
+        self.span = span
+        self.interval = span / self.count
+        self.sent: deque[float] = deque(maxlen=self.count)
+        self.lock = asyncio.Lock()
+        self._tat = 0.0  # the next booked slot
+
+    def pause_until(self, until: float) -> None:
+        """No slot before `until` (after a 429)."""
+        self._tat = max(self._tat, until)
+
+    async def take(self) -> None:
+        """Wait for the next slot."""
+        async with self.lock:
+            now = time.monotonic()
+            slot = max(self._tat, now)
+            self._tat = slot + self.interval
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            while True:
+                now = time.monotonic()
+                if len(self.sent) == self.count and now - self.sent[0] < self.span:
+                    wait = self.span - (now - self.sent[0])
+                elif self.sent and now - self.sent[-1] < self.interval / 2:
+                    wait = self.interval / 2 - (now - self.sent[-1])
+                else:
+                    self.sent.append(now)
+                    return
+                await asyncio.sleep(wait)
+
+
 def retry_after_seconds(exc: RetryAfter) -> float:
     """`retry_after` of a 429 in seconds, whichever type this PTB version returns."""
     with warnings.catch_warnings():
@@ -88,11 +130,11 @@ class Limiter(BaseRateLimiter[None]):
         max_backoff: float = 10.0,
         max_retry_after: float = 60.0,
     ) -> None:
-        # No saved-up burst overall: Telegram counts the messages of any one second, and a
-        # bucket that saved up 30 would let 60 through within one. 4% below the cap leaves
-        # room for jitter between our clock and the server's.
+        # Overall: a sliding window, as the flood limit is counted (a token bucket that saved
+        # up 30 would let 60 through within one second). The window is `overall_safety`
+        # longer than a second: room for requests that reach the server later than others.
         self.overall = (
-            TokenBucket(overall_per_second * (1 - overall_safety), 1.0)
+            SlidingWindow(int(overall_per_second), 1.0 + overall_safety)
             if overall_per_second
             else None
         )
