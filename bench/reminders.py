@@ -491,7 +491,7 @@ def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=1, help="reminder services ticking at once (1 or 2)"
     )
-    parser.add_argument("--concurrency", type=int, default=4, help="engine send workers")
+    parser.add_argument("--concurrency", type=int, default=16, help="engine send workers")
     parser.add_argument("--no-send", action="store_true", help="skip the send-rate part")
     parser.add_argument("--json", action="store_true")
     asyncio.run(amain(parser.parse_args()))

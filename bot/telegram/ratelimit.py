@@ -70,8 +70,7 @@ class SlidingWindow:
     messages per second, so saved-up bursts are what get 429s).
 
     Slots are booked `span / count` apart in order (GCRA); a taker woken late may catch up,
-    but never closer than half a slot to the previous one, and the takes actually made are
-    the authority: never `count` of them within `span`.
+    and the sends actually made are the authority: never `count` of them within `span`.
     """
 
     def __init__(self, count: int, span: float) -> None:
@@ -87,23 +86,29 @@ class SlidingWindow:
         self._tat = max(self._tat, until)
 
     async def take(self) -> None:
-        """Wait for the next slot."""
+        """Wait for the next slot and use it."""
+        await self.pace()
+        await self.admit()
+
+    async def pace(self) -> None:
+        """Wait for the next evenly spaced slot (booked in order)."""
         async with self.lock:
             now = time.monotonic()
             slot = max(self._tat, now)
             self._tat = slot + self.interval
             if slot > now:
                 await asyncio.sleep(slot - now)
-            while True:
-                now = time.monotonic()
-                if len(self.sent) == self.count and now - self.sent[0] < self.span:
-                    wait = self.span - (now - self.sent[0])
-                elif self.sent and now - self.sent[-1] < self.interval / 2:
-                    wait = self.interval / 2 - (now - self.sent[-1])
-                else:
-                    self.sent.append(now)
-                    return
-                await asyncio.sleep(wait)
+
+    async def admit(self) -> None:
+        """The send goes now: wait only if `count` went within `span` (a send paced earlier
+        but delayed on its way here), then count it."""
+        while True:
+            now = time.monotonic()
+            if len(self.sent) == self.count and now - self.sent[0] < self.span:
+                await asyncio.sleep(self.span - (now - self.sent[0]))
+                continue
+            self.sent.append(now)
+            return
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -169,7 +174,7 @@ class Limiter(BaseRateLimiter[None]):
             self._chats[chat_id] = bucket
         return bucket
 
-    async def _acquire(self, chat_id: str | None) -> None:
+    async def _acquire(self, chat_id: str | None, *, pace_only: bool = False) -> None:
         pause = self._paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
@@ -178,11 +183,12 @@ class Limiter(BaseRateLimiter[None]):
             if bucket is not None:
                 await bucket.take()
         if self.overall is not None:
-            await self.overall.take()
+            await (self.overall.pace() if pace_only else self.overall.take())
 
     async def reserve(self, chat_id: str | None) -> None:
-        """Wait for the budget of one message to `chat_id` now (see `prepaid`)."""
-        await self._acquire(chat_id)
+        """Wait for the pace of one message to `chat_id` (see `prepaid`); the send itself is
+        counted in the overall window when it goes, which waits only if it was delayed."""
+        await self._acquire(chat_id, pace_only=True)
 
     async def process_request(
         self,
@@ -202,6 +208,8 @@ class Limiter(BaseRateLimiter[None]):
             if counted:
                 if attempt == 0 and prepaid.get():
                     prepaid.set(False)
+                    if self.overall is not None:
+                        await self.overall.admit()
                 else:
                     await self._acquire(chat_id)
             try:
