@@ -383,6 +383,9 @@ async def test_send_errors(db: Database, clock: FrozenClock) -> None:
     await eng.tick()
     digest = next(r for chat, r in outs["telegram"].sent if chat == "901")
     assert "mttq_focal đã chặn hoặc dừng bot" in digest.text
+    # The reminder given up on 7 December is listed for the office.
+    assert "Lời nhắc không gửi được sau nhiều lần thử (1):" in digest.text
+    assert "- Trạm Y tế xã: tyt_focal" in digest.text
     assert [c for c, _ in outs["telegram"].sent].count("301") == 0
 
 
