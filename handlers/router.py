@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import DatabaseUnavailable
+from db.models import FormSession
 from domain.deps import Deps
 from domain.membership import load_sender, mark_reachable
 from handlers import basics, export, link, plan_import, remind, report_form, status, tasks
@@ -75,6 +77,15 @@ OFFICE_FILE_HANDLERS: list[OfficeFileHandler] = [plan_import.on_plan_file]
 FLOWS[plan_import.FLOW] = plan_import.resume
 
 
+_FRESH_FORM = (
+    select(FormSession)
+    .where(
+        FormSession.channel == bindparam("channel"), FormSession.external_id == bindparam("user")
+    )
+    .execution_options(populate_existing=True)
+)
+
+
 def _is_db_error(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError | DBAPIError | DatabaseUnavailable | OSError)
 
@@ -115,6 +126,13 @@ class Conversations:
         sender = await load_sender(session, msg.channel, msg.user_id, with_form=not msg.is_group)
         account, member, form = sender.account, sender.member, sender.form
         stale = False
+        if account is not None and not msg.is_group and self.deps.db.is_postgres:
+            # The statement above read the form in the snapshot it started with; if it waited
+            # for the account's lock (another process handled a message of the same user
+            # meanwhile), that form is out of date. Read it again now that the lock is held.
+            form = (
+                await session.execute(_FRESH_FORM, {"channel": msg.channel, "user": msg.user_id})
+            ).scalar_one_or_none()
         if account is not None:
             # The account row is locked: one user's updates are handled one at a time, in
             # whichever process, and an update is applied once at most.
