@@ -7,9 +7,10 @@
    does to find out the reminders due at 08:00 on a reminder day (nothing is sent).
 2. Starts a fake Bot API on 127.0.0.1 (an aiohttp server in a separate process) that answers 429
    with retry_after when more than 30 messages arrive within one second, and lets the engine
-   send that tick's reminders through python-telegram-bot's Bot (base_url pointed at the fake)
-   behind scheduler.ratelimit.RateLimiter. Prints the rate achieved as a fraction of the cap and
-   the number of 429 answers.
+   send that tick's reminders the way `dondoc run` does (TelegramOutbound on DondocBot behind
+   bot.telegram.ratelimit.Limiter, the reminder service with its sender lock); with
+   `--processes 2` two such services tick at once. Prints the rate achieved as a fraction of
+   the cap and the number of 429 answers.
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ from aiohttp import web
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
+from bot.telegram.outbound import TelegramOutbound
+from bot.telegram.ratelimit import Limiter
+from bot.telegram.render import DondocBot
 from db.database import Database
 from db.migrate import upgrade
 from db.models import (
@@ -62,9 +64,10 @@ from db.models import (
     UnitKind,
 )
 from domain.clock import FrozenClock
-from handlers.messages import RecipientUnreachable, Reply, RetryLater, SendError
+from domain.deps import Deps
 from scheduler.engine import ReminderEngine
-from scheduler.ratelimit import RateLimiter
+from scheduler.lock import SenderLock
+from scheduler.service import ReminderScheduler
 
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 CAP = 30
@@ -322,59 +325,53 @@ def run_fake_bot_api(port_queue: Any, cap: int) -> None:
     asyncio.run(main())
 
 
-class BotOutbound:
-    """A minimal Telegram Outbound on python-telegram-bot's Bot, behind the shared limiter."""
+async def measure_sending(
+    db: Database, port: int, concurrency: int, processes: int = 1
+) -> dict[str, Any]:
+    """Let the reminder service deliver the tick's reminders through the fake Bot API.
 
-    channel = "telegram"
-
-    def __init__(self, bot: Bot, limiter: RateLimiter) -> None:
-        self.bot = bot
-        self.limiter = limiter
-        self.latencies: list[float] = []  # from the limiter's go to the answer
-
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        """Send one reply; map Telegram errors onto the neutral ones."""
-        await self.limiter.acquire(chat_id)
-        markup = None
-        if reply.options:
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(o.label, callback_data=o.value)] for o in reply.options]
-            )
-        started = time.perf_counter()
-        try:
-            await self.bot.send_message(
-                chat_id=int(chat_id), text=reply.text[:4096], reply_markup=markup
-            )
-            self.latencies.append(time.perf_counter() - started)
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
-            self.limiter.pause(seconds)
-            raise RetryLater(str(exc), seconds) from exc
-        except Forbidden as exc:
-            raise RecipientUnreachable(str(exc)) from exc
-        except (TimedOut, NetworkError) as exc:
-            raise SendError(str(exc)) from exc
-
-
-async def measure_sending(db: Database, port: int, rate: float, concurrency: int) -> dict[str, Any]:
-    """Let the engine deliver the tick's reminders through the fake Bot API."""
-    request = HTTPXRequest(connection_pool_size=concurrency, read_timeout=10, write_timeout=10)
-    bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request)
-    await bot.initialize()
-    outbound = BotOutbound(bot, RateLimiter(rate, per_chat=1.0))
-    engine = ReminderEngine(
-        db, FrozenClock(TICK_AT), TZ, {"telegram": outbound}, concurrency=concurrency
-    )
+    The real path: `TelegramOutbound` on a `DondocBot` behind the bot's `Limiter`. With
+    `processes` = 2, two services (each its own database handle, sender lock, bot and limiter,
+    as two `dondoc run` would have) tick at the same moment; the sender lock lets one send.
+    """
+    services = []
+    bots = []
+    handles = [db] + [Database(db.url) for _ in range(processes - 1)]
+    for handle in handles:
+        bot = DondocBot(
+            TOKEN,
+            base_url=f"http://127.0.0.1:{port}/bot",
+            request=HTTPXRequest(connection_pool_size=concurrency, read_timeout=10),
+            rate_limiter=Limiter(),
+        )
+        await bot.initialize()
+        bots.append(bot)
+        deps = Deps(
+            db=handle, clock=FrozenClock(TICK_AT), tz=TZ, data_dir=Path(tempfile.gettempdir())
+        )
+        engine = ReminderEngine(
+            handle,
+            FrozenClock(TICK_AT),
+            TZ,
+            {"telegram": TelegramOutbound(bot, deps)},
+            concurrency=concurrency,
+        )
+        services.append(ReminderScheduler(engine, lock=SenderLock(handle)))
     started = time.perf_counter()
-    report = await engine.tick()
+    await asyncio.gather(*(s.run_tick() for s in services))
     elapsed = time.perf_counter() - started
-    await bot.shutdown()
-    lat = sorted(outbound.latencies) or [0.0]
+    reports = [s.last_report for s in services if s.last_report is not None]
+    for service in services:
+        await service.stop()
+    for bot in bots:
+        await bot.shutdown()
+    for handle in handles[1:]:
+        await handle.dispose()
     return {
-        "report": report,
+        "sent": sum(r.sent for r in reports),
+        "failed": sum(r.failed + r.given_up for r in reports),
+        "senders": sum(1 for r in reports if r.states),
         "elapsed": elapsed,
-        "latency_ms": [round(lat[int(q * (len(lat) - 1))] * 1000, 1) for q in (0.5, 0.9, 0.99, 1)],
     }
 
 
@@ -413,15 +410,15 @@ async def bench_backend(
             "idle_tick_s": idle,
         }
         if port is not None:
-            sent = await measure_sending(db, port, args.rate, args.concurrency)
+            sent = await measure_sending(db, port, args.concurrency, args.processes)
             stats = await fetch_stats(port)
             span = stats["last"] - stats["first"]
             achieved = (stats["ok"] - 1) / span if span > 0 else 0.0
             out.update(
-                sent=sent["report"].sent,
-                failed=sent["report"].failed,
+                sent=sent["sent"],
+                failed=sent["failed"],
+                senders=sent["senders"],
                 send_elapsed_s=sent["elapsed"],
-                latency_ms=sent["latency_ms"],
                 server_ok=stats["ok"],
                 server_429=stats["429"],
                 rate=achieved,
@@ -472,11 +469,11 @@ async def amain(args: argparse.Namespace) -> None:
         )
         if "rate" in r:
             print(
-                f"[{r['backend']}] sending: {r['sent']} sent, {r['failed']} failed in "
+                f"[{r['backend']}] sending ({args.processes} process(es), {r['senders']} sent): "
+                f"{r['sent']} sent, {r['failed']} failed in "
                 f"{r['send_elapsed_s']:.1f} s; rate {r['rate']:.2f} msg/s = "
                 f"{r['fraction_of_cap'] * 100:.1f}% of the {CAP}/s cap (target >= 95%); "
-                f"429 answers: {r['server_429']} (target 0); request latency p50/p90/p99/max "
-                f"{r['latency_ms']} ms"
+                f"429 answers: {r['server_429']} (target 0)"
             )
     if args.json:
         print(json.dumps(results, default=str, indent=2))
@@ -491,8 +488,10 @@ def main() -> None:
         default=os.environ.get("DONDOC_TEST_POSTGRES_URL", ""),
         help="admin URL of a PostgreSQL server (a scratch database is created)",
     )
-    parser.add_argument("--rate", type=float, default=30.0, help="limiter rate, messages/s")
-    parser.add_argument("--concurrency", type=int, default=4, help="engine send workers")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="reminder services ticking at once (1 or 2)"
+    )
+    parser.add_argument("--concurrency", type=int, default=16, help="engine send workers")
     parser.add_argument("--no-send", action="store_true", help="skip the send-rate part")
     parser.add_argument("--json", action="store_true")
     asyncio.run(amain(parser.parse_args()))

@@ -20,6 +20,9 @@ from scheduler.service import ReminderScheduler, start_reminders
 
 log = logging.getLogger(__name__)
 
+# Seconds from SIGTERM to exit, at most (a supervisor's grace period is often 10 s).
+STOP_SECONDS = 9.0
+
 
 async def ensure_demo(runtime: Runtime) -> bool:
     """Load the demo plan into an empty database; True if it was loaded."""
@@ -78,11 +81,18 @@ async def serve(runtime: Runtime, runners: list[ChannelRunner], stop: asyncio.Ev
         await stop.wait()
     finally:
         log.info("stopping")
+        # Within STOP_SECONDS: reminder sends in flight are recorded (or their leases left to
+        # expire), the updates in hand are answered, then connections close.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_SECONDS
         if reminders is not None:
-            reminders.shutdown()
+            await reminders.stop(grace=STOP_SECONDS / 2)
         for runner in reversed(started):
             try:
-                await runner.stop()
+                async with asyncio.timeout(max(0.5, deadline - loop.time() - 0.5)):
+                    await runner.stop()
+            except TimeoutError:
+                log.warning("%s: updates still in hand after the stop deadline", runner.name)
             except Exception:
                 log.exception("stopping %s failed", runner.name)
         await web.stop()

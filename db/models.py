@@ -372,6 +372,11 @@ class ChatAccount(Base):
     unreachable_since: Mapped[dt.datetime | None] = mapped_column()
     unreachable_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column()
+    # The last update handled from this account (Telegram update_id; Zalo message date in ms
+    # and message id), written in the transaction that changes the form: a redelivered or
+    # older update changes nothing.
+    last_update_seq: Mapped[int | None] = mapped_column(BigInteger)
+    last_update_key: Mapped[str | None] = mapped_column(String(64))
 
     member: Mapped[Member] = relationship(back_populates="accounts")
 
@@ -532,13 +537,21 @@ class ReminderDelivery(Base):
     kind: Mapped[str] = mapped_column(String(20))
     point: Mapped[str] = mapped_column(String(40))
     scheduled_at: Mapped[dt.datetime] = mapped_column()
-    # claimed -> sent | failed | unreachable | skipped
-    state: Mapped[str] = mapped_column(String(16), default="claimed")
-    claimed_by: Mapped[str] = mapped_column(String(64), default="")
+    # pending -> sending (leased) -> sent | failed | unreachable | given_up; point markers
+    # ("*" channel) are done | skipped. Rows of before migration 0005 may say "claimed".
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    claimed_by: Mapped[str] = mapped_column(String(64), default="")  # the lease's owner
     claimed_at: Mapped[dt.datetime] = mapped_column()
     sent_at: Mapped[dt.datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # While "sending": the lease ends here; an expired lease without an outcome is offered again.
+    lease_until: Mapped[dt.datetime | None] = mapped_column()
+    # While "pending" after a failed try: not before this time.
+    next_at: Mapped[dt.datetime | None] = mapped_column()
+    # Tries whose outcome is unknown (died mid-send, timed out): at most 2 (sent twice at most).
+    unknown: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str | None] = mapped_column(String(64))  # the channel's message id
 
 
 class ChatGroup(Base):

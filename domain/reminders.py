@@ -24,6 +24,7 @@ from db.models import (
     ChatGroup,
     Member,
     Plan,
+    ReminderDelivery,
     Report,
     ReportStatus,
     Role,
@@ -268,6 +269,8 @@ class Digest:
     unreachable: list[Unreachable] = field(default_factory=list)
     # Tasks given to a group with no units yet: the coordinator is asked to map them.
     unmapped: list[str] = field(default_factory=list)
+    # Reminders of the period that could not be delivered (unit, person): given up after tries.
+    given_up: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -646,12 +649,31 @@ async def build_reminders(
                     digest.missing.append((st.name, st.reported, st.expected))
                 if st.state is not UnitState.NOTHING_DUE:
                     digest.unreachable.extend(_unreachable(contacts, st.unit_id, st.name))
+            digest.given_up = await _given_up(session, plan.id, slot.period.key)
             if summ.total:
                 reminders.append(
                     Reminder(slot, plan.title, None, None, list(office), digest=digest)
                 )
     reminders.sort(key=lambda r: (r.slot.at, r.slot.kind == DIGEST, r.unit_name or ""))
     return PlanOutcome(reminders, warnings)
+
+
+async def _given_up(session: AsyncSession, plan_id: int, period_key: str) -> list[tuple[str, str]]:
+    """Reminders of the period the engine gave up on (unit, person), for the office."""
+    rows = await session.execute(
+        select(Unit.name, Member.full_name)
+        .select_from(ReminderDelivery)
+        .join(Unit, Unit.id == ReminderDelivery.unit_id)
+        .join(Member, Member.id == ReminderDelivery.member_id)
+        .where(
+            ReminderDelivery.plan_id == plan_id,
+            ReminderDelivery.period_key == period_key,
+            ReminderDelivery.state == "given_up",
+        )
+        .order_by(Unit.name, Member.full_name)
+        .distinct()
+    )
+    return [(unit, person) for unit, person in rows]
 
 
 async def plan_window(

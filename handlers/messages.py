@@ -61,6 +61,10 @@ class Incoming:
     language: str | None = None  # the client's language code, if the channel tells
     is_group: bool = False
     unsupported: str | None = None  # a kind of message the channel cannot carry (sticker…)
+    # The channel's order and identity of the update (Telegram update_id; Zalo message date in
+    # ms and message id): a redelivered or older update than one handled changes nothing.
+    update_seq: int | None = None
+    update_key: str | None = None
 
     def __post_init__(self) -> None:
         # Every channel's text is cleaned once, here, before any flow reads or stores it.
@@ -220,3 +224,7 @@ class RetryLater(SendError):
     def __init__(self, message: str, retry_after: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class OutcomeUnknown(SendError):
+    """The send timed out after the request went out: the message may have been delivered."""

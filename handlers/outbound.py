@@ -10,12 +10,14 @@ from handlers.messages import Reply
 class Outbound(Protocol):
     """A channel that can deliver a reply to a chat id.
 
-    `send` retries rate limits and transient errors itself within reason and raises
-    `RecipientUnreachable` (blocked, never started) or `SendError` when it gives up.
+    `send` raises `RecipientUnreachable` (blocked, never started), `RetryLater` (rate limited,
+    transient), `OutcomeUnknown` (timed out after sending: may have arrived) or `SendError`,
+    and returns the id of the (last) message sent when the channel tells it. A channel may also
+    offer `async reserve(chat_id)`: wait for the flood budget of the next `send` to that chat.
     """
 
     channel: str
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> str | int | None:
         """Deliver one reply."""
         ...

@@ -159,6 +159,10 @@ def render_digest(rem: Reminder, digest: Digest, locale: str, today: dt.date) ->
             else:
                 person = item.person or t("reminders.digest.someone", locale)
                 lines.append(t("reminders.digest.blocked", locale, unit=item.unit, person=person))
+    if digest.given_up:
+        lines.append(t("delivery.digest.given_up", locale, count=len(digest.given_up)))
+        for unit, person in digest.given_up:
+            lines.append(t("delivery.digest.given_up_line", locale, unit=unit, person=person))
     return Reply(text="\n".join(lines))
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import DatabaseUnavailable
+from db.models import FormSession
 from domain.deps import Deps
 from domain.membership import load_sender, mark_reachable
 from handlers import (
@@ -29,7 +31,7 @@ from handlers import (
 )
 from handlers.common import parse_id
 from handlers.messages import Incoming, Option, Reply, typed_option
-from handlers.turn import Turn, clear_form
+from handlers.turn import Turn, already_handled, clear_form, remember_update
 from locales import normalize_locale, t
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,15 @@ OFFICE_FILE_HANDLERS: list[OfficeFileHandler] = [plan_import.on_plan_file]
 FLOWS[plan_import.FLOW] = plan_import.resume
 
 
+_FRESH_FORM = (
+    select(FormSession)
+    .where(
+        FormSession.channel == bindparam("channel"), FormSession.external_id == bindparam("user")
+    )
+    .execution_options(populate_existing=True)
+)
+
+
 def _is_db_error(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError | DBAPIError | DatabaseUnavailable | OSError)
 
@@ -107,6 +118,11 @@ class Conversations:
             try:
                 async with self.deps.db.transaction() as session:
                     turn = await self._turn(session, msg)
+                    if turn.stale:
+                        # Redelivered, or overtaken by a later update: change nothing, and
+                        # show where the form stands.
+                        log.info("%s update %s already handled", msg.channel, msg.update_key)
+                        return turn.repeat() if turn.in_form else []
                     return await self._dispatch(turn)
             except IntegrityError:
                 # Two messages of one user raced to create the same form row: retry once.
@@ -125,14 +141,29 @@ class Conversations:
         now = self.deps.now()
         sender = await load_sender(session, msg.channel, msg.user_id, with_form=not msg.is_group)
         account, member, form = sender.account, sender.member, sender.form
+        stale = False
+        if account is not None and not msg.is_group and self.deps.db.is_postgres:
+            # The statement above read the form in the snapshot it started with; if it waited
+            # for the account's lock (another process handled a message of the same user
+            # meanwhile), that form is out of date. Read it again now that the lock is held.
+            form = (
+                await session.execute(_FRESH_FORM, {"channel": msg.channel, "user": msg.user_id})
+            ).scalar_one_or_none()
         if account is not None:
+            # The account row is locked: one user's updates are handled one at a time, in
+            # whichever process, and an update is applied once at most.
+            stale = already_handled(account, msg)
+            if not stale:
+                await remember_update(session, account, msg)
             await mark_reachable(session, account)
             if not msg.is_group and account.chat_id != msg.chat_id:
                 account.chat_id = msg.chat_id
         locale = (
             member.locale if member else normalize_locale(msg.language or self.deps.default_locale)
         )
-        return Turn(self.deps, session, msg, now, locale, account, member, form)
+        turn = Turn(self.deps, session, msg, now, locale, account, member, form)
+        turn.stale = stale
+        return turn
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         msg = turn.msg
@@ -168,6 +199,9 @@ class Conversations:
                 return [Reply(turn.t("form.cancelled"))]
             if msg.choice and not any(o.value == msg.choice for o in turn.offered()):
                 return turn.repeat(turn.t("form.stale_button"))
+            if turn.answers_an_older_question():
+                # Typed before this question was asked: it answers an earlier one, not this.
+                return turn.repeat()
             return await flow(turn, turn.form.step)
         if turn.member is None:
             if msg.text and basics.looks_like_code(msg.text):

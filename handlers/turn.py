@@ -17,6 +17,8 @@ from locales import t
 
 OPTIONS_KEY = "_options"
 QUESTION_KEY = "_question"
+# The channel's order number of the update the current question answered (see Incoming).
+ASKED_SEQ_KEY = "_asked_seq"
 # A finished form's closing options ("Report the next task", "Close"): not a form in progress.
 MENU_FLOW = "menu"
 
@@ -32,6 +34,13 @@ _SAVE_FORM = (
         data=bindparam("data"),
         updated_at=bindparam("updated_at"),
     )
+)
+_ACCOUNTS = cast(Table, ChatAccount.__table__)
+# The last update handled from an account, in the same transaction as the form it changed.
+_SAVE_LAST_UPDATE = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("account_id"))
+    .values(last_update_seq=bindparam("seq"), last_update_key=bindparam("key"))
 )
 _CLEAR_FORM = delete(_FORMS).where(
     _FORMS.c.channel == bindparam("channel"), _FORMS.c.external_id == bindparam("user")
@@ -52,6 +61,8 @@ class Turn:
     form: FormSession | None = None
     # Set by the router: the option the user picked (button, number or label), if any.
     choice: str | None = None
+    # The update was handled before, or is older than one handled: it changes nothing.
+    stale: bool = False
     replies: list[Reply] = field(default_factory=list)
 
     def t(self, key: str, **params: Any) -> str:
@@ -78,6 +89,7 @@ class Turn:
             [o.value, o.label] if o.key is None else [o.value, o.label, o.key] for o in opts
         ]
         state[QUESTION_KEY] = text
+        state[ASKED_SEQ_KEY] = self.msg.update_seq
         if self.form is None:
             self.form = FormSession(
                 channel=self.msg.channel,
@@ -120,6 +132,13 @@ class Turn:
         question = self.form.data.get(QUESTION_KEY, "") if self.form else ""
         return [*self.replies, Reply(question, self.offered())]
 
+    def answers_an_older_question(self) -> bool:
+        """True when the message was sent before the current question was asked."""
+        if self.form is None or self.msg.update_seq is None:
+            return False
+        asked = self.form.data.get(ASKED_SEQ_KEY)
+        return isinstance(asked, int) and self.msg.update_seq < asked
+
     def offered(self) -> list[Option]:
         """Options offered with the current question."""
         if not self.form:
@@ -141,3 +160,21 @@ async def load_form(session: AsyncSession, channel: str, user_id: str) -> FormSe
 async def clear_form(session: AsyncSession, channel: str, user_id: str) -> None:
     """Forget the user's form."""
     await session.execute(_CLEAR_FORM, {"channel": channel, "user": user_id})
+
+
+def already_handled(account: ChatAccount, msg: Incoming) -> bool:
+    """The update was handled before (same id), or one sent after it was."""
+    if msg.update_key is not None and msg.update_key == account.last_update_key:
+        return True
+    last = account.last_update_seq
+    return msg.update_seq is not None and last is not None and msg.update_seq < last
+
+
+async def remember_update(session: AsyncSession, account: ChatAccount, msg: Incoming) -> None:
+    """Store the update as the account's last handled one (in the turn's transaction)."""
+    if msg.update_seq is None and msg.update_key is None:
+        return
+    params = {"account_id": account.id, "seq": msg.update_seq, "key": msg.update_key}
+    await session.execute(_SAVE_LAST_UPDATE, params)
+    set_committed_value(account, "last_update_seq", msg.update_seq)
+    set_committed_value(account, "last_update_key", msg.update_key)

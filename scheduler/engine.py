@@ -1,12 +1,16 @@
-"""The reminder engine: each tick works out from the database what is due and delivers it once.
+"""The reminder engine: each tick works out from the database what is due and delivers it.
 
-Delivery is at-most-once. A delivery is claimed by inserting its row in `reminder_deliveries`
-(unique key: plan, period, unit, member, reminder point, channel) and committing *before* the
-message is sent; the outcome is recorded afterwards. Whoever inserts the row sends the message,
-so two processes on one database never both send it, and a restart never sends it again. A crash
-between the claim and the send loses that message (its row stays `claimed`); claims are made in
-small batches to keep that window short. Once every delivery of a reminder point has been
-claimed, a marker row for the point is written so later ticks skip the point without planning it.
+Delivery is at-least-once with bounded duplicates. Every delivery has a row in
+`reminder_deliveries` under a unique key (plan, period, unit, member, reminder point, channel),
+inserted `pending`. A sender takes a row with a *lease* just before the HTTP call (one
+conditional UPDATE: `sending`, owner, `lease_until`), sends, and records the outcome at once:
+`sent` (with the channel's message id), `unreachable`, `failed` (a permanent error, with the
+reason) or `given_up` (transient errors for `max_attempts` tries). A row still `sending` after
+its lease ended belongs to a sender that died between the lease and the record: it is offered
+again, and counted as one try of unknown outcome; so is a send that timed out. A delivery with
+two tries of unknown outcome is given up rather than sent a third time, so a message reaches a
+chat at most twice, and twice only when an outcome was unknown. A reminder point is marked done
+only when every delivery of it has an outcome.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import Database
@@ -33,19 +37,25 @@ from domain.periods import period_by_key
 from domain.registry import rule_specs
 from domain.reminders import MANUAL, Recipient, Reminder, Slot, build_reminders, plan_slots
 from domain.workdays import load_calendar
-from handlers.messages import RecipientUnreachable, Reply, RetryLater, SendError
+from handlers.messages import OutcomeUnknown, RecipientUnreachable, Reply, RetryLater, SendError
 from handlers.outbound import Outbound
 from handlers.remind import NudgeRequest, outcome_text, render
 from locales import t
 
 log = logging.getLogger("dondoc.reminders")
 
+PENDING = "pending"
+SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 UNREACHABLE = "unreachable"
+GIVEN_UP = "given_up"
 SKIPPED = "skipped"
-CLAIMED = "claimed"
-DONE = "done"  # marker: every delivery of the point was claimed
+CLAIMED = "claimed"  # rows written before leases (migration 0005): outcome never recorded
+DONE = "done"  # marker: every delivery of the point has an outcome
+OUTCOMES = frozenset({SENT, FAILED, UNREACHABLE, GIVEN_UP, CLAIMED})
+# Tries of unknown outcome after which a delivery is given up instead of sent again.
+MAX_UNKNOWN = 2
 
 
 @dataclass
@@ -53,11 +63,13 @@ class TickReport:
     """What one tick did."""
 
     slots: int = 0
-    deliveries: int = 0  # due deliveries found (claimed here or elsewhere)
-    claimed: int = 0
+    deliveries: int = 0  # due deliveries found (created here or earlier)
+    claimed: int = 0  # delivery rows this process created
     sent: int = 0
     failed: int = 0
     unreachable: int = 0
+    given_up: int = 0
+    unfinished: int = 0  # deliveries left without an outcome (leased elsewhere, retry later)
     skipped_slots: int = 0  # older than the grace window
     planning_seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -71,9 +83,22 @@ class TickReport:
         self.sent += other.sent
         self.failed += other.failed
         self.unreachable += other.unreachable
+        self.given_up += other.given_up
+        self.unfinished += other.unfinished
         self.skipped_slots += other.skipped_slots
         self.errors.extend(other.errors)
         self.states.update(other.states)
+
+    def count(self, state: str) -> None:
+        """Count one recorded outcome."""
+        if state == SENT:
+            self.sent += 1
+        elif state == UNREACHABLE:
+            self.unreachable += 1
+        elif state == GIVEN_UP:
+            self.given_up += 1
+        elif state == FAILED:
+            self.failed += 1
 
 
 @dataclass
@@ -94,6 +119,9 @@ class _Outcome:
     state: str
     attempts: int
     error: str | None = None
+    message_id: str | None = None
+    unknown: int = 0
+    next_at: dt.datetime | None = None  # state PENDING: try again from then
 
 
 @dataclass
@@ -115,8 +143,55 @@ def _insert_for(db: Database) -> Any:
     return sqlite_insert
 
 
+_TABLE = cast("Table", ReminderDelivery.__table__)
+_C = _TABLE.c
+# Take a delivery for one send: a pending row that is due, or a row whose lease ended without
+# an outcome (that try's outcome is unknown: counted). Only one sender's UPDATE matches.
+_LEASE = (
+    update(_TABLE)
+    .where(
+        _C.key == bindparam("k"),
+        or_(
+            and_(
+                _C.state == PENDING,
+                or_(_C.next_at.is_(None), _C.next_at <= bindparam("now")),
+            ),
+            and_(_C.state == SENDING, _C.lease_until < bindparam("now")),
+        ),
+    )
+    .values(
+        state=SENDING,
+        claimed_by=bindparam("owner"),
+        lease_until=bindparam("until"),
+        unknown=_C.unknown + case((_C.state == SENDING, 1), else_=0),
+    )
+    .returning(_C.attempts, _C.unknown)
+)
+# Record what happened, unless the lease was lost to another sender meanwhile.
+_RECORD = (
+    update(_TABLE)
+    .where(_C.key == bindparam("k"), _C.state == SENDING, _C.claimed_by == bindparam("owner"))
+    .values(
+        state=bindparam("st"),
+        sent_at=bindparam("sent"),
+        attempts=bindparam("att"),
+        error=bindparam("err"),
+        message_id=bindparam("mid"),
+        unknown=bindparam("unk"),
+        next_at=bindparam("next"),
+        lease_until=None,
+    )
+)
+# A try timed out: remember it before trying again, so a crash cannot hide it.
+_NOTE_UNKNOWN = (
+    update(_TABLE)
+    .where(_C.key == bindparam("k"), _C.state == SENDING, _C.claimed_by == bindparam("owner"))
+    .values(unknown=bindparam("unk"), attempts=bindparam("att"))
+)
+
+
 class ReminderEngine:
-    """Works out due reminders and delivers each exactly once per key."""
+    """Works out due reminders and delivers each one (twice only after an unknown outcome)."""
 
     def __init__(
         self,
@@ -133,6 +208,8 @@ class ReminderEngine:
         max_attempts: int = 4,
         backoff: float = 1.0,
         max_wait: float = 60.0,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+        linger: float = 0.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db = db
@@ -147,7 +224,13 @@ class ReminderEngine:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_wait = max_wait
+        self.lease = lease
+        # Seconds a delivery run waits for deliveries leased by a dead sender or retried later
+        # (0: leave them to the next tick).
+        self.linger = linger
         self._sleep = sleep
+        # Set on shutdown: senders take no new delivery; the ones in flight are recorded.
+        self.stopping = False
 
     # ---- planning -------------------------------------------------------------------------
 
@@ -189,7 +272,7 @@ class ReminderEngine:
     # ---- the tick -------------------------------------------------------------------------
 
     async def tick(self) -> TickReport:
-        """One sweep: plan, claim, send, record. Database errors propagate (the tick fails)."""
+        """One sweep: plan, send, record. Database errors propagate (the tick fails)."""
         now = self.clock.now()
         work = await self.due_work(now)
         report = TickReport(planning_seconds=work.planning_seconds)
@@ -206,100 +289,134 @@ class ReminderEngine:
                 )
             report.skipped_slots = len(work.stale)
         for slots, reminders in work.fresh:
+            if self.stopping:
+                break
             report.slots += len(slots)
-            report.add(await self.deliver(reminders, now))
-            await self._mark_slots(slots, DONE, now)
+            part = await self.deliver(reminders, now)
+            report.add(part)
+            if part.unfinished == 0 and not self.stopping:
+                await self._mark_slots(slots, DONE, now)
         return report
 
     async def deliver(self, reminders: Sequence[Reminder], now: dt.datetime) -> TickReport:
-        """Claim and send every delivery of these reminders (used by ticks and /remind).
+        """Create the delivery rows, then send every one without an outcome (ticks, /remind).
 
-        A pipeline: the claimer inserts one batch of rows ahead of the senders, so sending
-        does not pause at batch boundaries; outcomes are recorded batch by batch. A crash loses
-        at most the claimed batches not yet sent (two at most), never sends anything twice.
+        Rows are created `pending` in batches; each send takes its row's lease just before the
+        HTTP call and records the outcome right after it, so a crash leaves at most the sends in
+        flight without an outcome. `report.unfinished` counts the deliveries still without one
+        (leased by another sender, or to be retried later).
         """
         report = TickReport()
-        deliveries = [Delivery(r, rec) for r in reminders for rec in r.recipients]
-        report.deliveries = len(deliveries)
-        if not deliveries:
+        by_key = {d.key: d for d in (Delivery(r, rec) for r in reminders for rec in r.recipients)}
+        report.deliveries = len(by_key)
+        if not by_key:
             return report
+        report.claimed = await self._create(list(by_key.values()), now)
         today = self.clock.now().astimezone(self.tz).date()
-        queue: asyncio.Queue[Delivery | None] = asyncio.Queue(maxsize=self.claim_batch)
-        pending: list[tuple[Delivery, _Outcome]] = []
-        workers = max(1, self.concurrency)
+        started = time.monotonic()
+        while not self.stopping:
+            ready, waiting = await self._open(list(by_key), self.clock.now())
+            if ready:
+                await self._send_all([by_key[k] for k in ready], today, report)
+                continue
+            if not waiting:
+                break
+            wait = (min(waiting) - self.clock.now()).total_seconds()
+            if self.linger <= 0 or time.monotonic() - started + wait > self.linger:
+                break
+            await self._sleep(max(wait, 0.05))
+        open_now, waiting = await self._open(list(by_key), self.clock.now())
+        report.unfinished = len(open_now) + len(waiting)
+        return report
 
-        async def flush() -> None:
-            batch = pending[:]
-            pending.clear()
-            if batch:
-                await self._record([d for d, _ in batch], [o for _, o in batch])
+    async def _create(self, deliveries: Sequence[Delivery], now: dt.datetime) -> int:
+        """Insert the rows not there yet; returns how many this call created."""
+        created = 0
+        insert = _insert_for(self.db)
+        for i in range(0, len(deliveries), 500):
+            rows = [
+                {
+                    "key": d.key,
+                    "plan_id": d.reminder.slot.plan_id,
+                    "period_key": d.reminder.slot.period_key,
+                    "unit_id": d.reminder.unit_id,
+                    "member_id": d.recipient.member_id,
+                    "channel": d.recipient.channel,
+                    "kind": d.reminder.kind,
+                    "point": d.reminder.slot.point,
+                    "scheduled_at": d.reminder.slot.at,
+                    "state": PENDING,
+                    "claimed_by": "",
+                    "claimed_at": now,
+                    "attempts": 0,
+                    "unknown": 0,
+                }
+                for d in deliveries[i : i + 500]
+            ]
+            stmt = (
+                insert(ReminderDelivery)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(ReminderDelivery.key)
+            )
+            async with self.db.transaction() as session:
+                created += len((await session.execute(stmt)).scalars().all())
+        return created
 
-        async def claimer() -> None:
-            for i in range(0, len(deliveries), self.claim_batch):
-                claimed = await self._claim(deliveries[i : i + self.claim_batch], now)
-                report.claimed += len(claimed)
-                for d in claimed:
-                    await queue.put(d)
-            for _ in range(workers):
-                await queue.put(None)
+    async def _open(
+        self, keys: Sequence[str], now: dt.datetime
+    ) -> tuple[list[str], list[dt.datetime]]:
+        """Deliveries without an outcome: the keys to send now, and when the others free up."""
+        ready: list[str] = []
+        waiting: list[dt.datetime] = []
+        async with self.db.read() as session:
+            for i in range(0, len(keys), 500):
+                rows = await session.execute(
+                    select(_C.key, _C.state, _C.lease_until, _C.next_at).where(
+                        _C.key.in_(keys[i : i + 500]), _C.state.in_((PENDING, SENDING))
+                    )
+                )
+                for key, state, lease_until, next_at in rows:
+                    at = lease_until if state == SENDING else next_at
+                    if at is not None and at.tzinfo is None:
+                        at = at.replace(tzinfo=dt.UTC)
+                    if at is None or at <= now if state == PENDING else at < now:
+                        ready.append(key)
+                    elif at is not None:
+                        waiting.append(at)
+        return ready, waiting
+
+    async def _send_all(
+        self, batch: Sequence[Delivery], today: dt.date, report: TickReport
+    ) -> None:
+        queue: asyncio.Queue[Delivery] = asyncio.Queue()
+        for d in batch:
+            queue.put_nowait(d)
 
         async def sender() -> None:
-            while (d := await queue.get()) is not None:
+            while not self.stopping and not queue.empty():
+                d = queue.get_nowait()
                 outcome = await self._send_one(d, today)
-                pending.append((d, outcome))
+                if outcome is None:
+                    continue  # another sender has it
                 report.states[d.key] = outcome.state
-                if outcome.state == SENT:
-                    report.sent += 1
-                elif outcome.state == UNREACHABLE:
-                    report.unreachable += 1
-                else:
-                    report.failed += 1
-                if len(pending) >= self.claim_batch:
-                    await flush()
+                report.count(outcome.state)
 
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(claimer())
-                for _ in range(workers):
+                for _ in range(max(1, min(self.concurrency, len(batch)))):
                     group.create_task(sender())
         except BaseExceptionGroup as group_error:
             # Surface the first real error (a database outage) rather than the group.
             raise group_error.exceptions[0] from group_error
-        await flush()
-        return report
 
-    async def _claim(self, batch: Sequence[Delivery], now: dt.datetime) -> list[Delivery]:
-        """Insert the rows; the ones this process inserted are its to send."""
-        if not batch:
-            return []
-        rows = [
-            {
-                "key": d.key,
-                "plan_id": d.reminder.slot.plan_id,
-                "period_key": d.reminder.slot.period_key,
-                "unit_id": d.reminder.unit_id,
-                "member_id": d.recipient.member_id,
-                "channel": d.recipient.channel,
-                "kind": d.reminder.kind,
-                "point": d.reminder.slot.point,
-                "scheduled_at": d.reminder.slot.at,
-                "state": CLAIMED,
-                "claimed_by": self.instance[:64],
-                "claimed_at": now,
-                "attempts": 0,
-            }
-            for d in batch
-        ]
-        insert = _insert_for(self.db)
-        stmt = (
-            insert(ReminderDelivery)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(ReminderDelivery.key)
-        )
+    async def _lease(self, key: str) -> tuple[int, int] | None:
+        """Take the delivery's lease; (tries so far, tries of unknown outcome), or None."""
+        now = self.clock.now()
+        params = {"k": key, "now": now, "owner": self.instance[:64], "until": now + self.lease}
         async with self.db.transaction() as session:
-            won = set((await session.execute(stmt)).scalars())
-        return [d for d in batch if d.key in won]
+            row = (await session.execute(_LEASE, params)).first()
+        return None if row is None else (int(row[0]), int(row[1]))
 
     async def _mark_slots(self, slots: Sequence[Slot], state: str, now: dt.datetime) -> None:
         if not slots:
@@ -319,6 +436,7 @@ class ReminderEngine:
                 "claimed_by": self.instance[:64],
                 "claimed_at": now,
                 "attempts": 0,
+                "unknown": 0,
             }
             for s in slots
         ]
@@ -327,73 +445,132 @@ class ReminderEngine:
             await session.execute(
                 insert(ReminderDelivery).values(rows).on_conflict_do_nothing(index_elements=["key"])
             )
+            if state == SKIPPED:
+                # What was never sent for a point past the grace window will not be now.
+                for s in slots:
+                    await session.execute(
+                        update(_TABLE)
+                        .where(
+                            _C.plan_id == s.plan_id,
+                            _C.period_key == s.period_key,
+                            _C.point == s.point,
+                            _C.channel != "*",
+                            _C.state == PENDING,
+                        )
+                        .values(state=GIVEN_UP, error="older than the grace window")
+                    )
 
     # ---- sending --------------------------------------------------------------------------
 
-    async def _send_one(self, d: Delivery, today: dt.date) -> _Outcome:
+    async def _send_one(self, d: Delivery, today: dt.date) -> _Outcome | None:
+        """Lease, send (retrying within the lease), record; None when another sender has it."""
         outbound = self.outbounds.get(d.recipient.channel)
+        reserve = getattr(outbound, "reserve", None)
+        if reserve is not None:
+            # The flood budget first, so the lease is taken right before the HTTP call.
+            await reserve(d.recipient.chat_id)
+        if self.stopping:
+            return None
+        leased = await self._lease(d.key)
+        if leased is None:
+            return None
+        attempts, unknown = leased
         if outbound is None:
-            return _Outcome(FAILED, 0, f"channel {d.recipient.channel} is not configured")
+            outcome = _Outcome(FAILED, attempts, f"channel {d.recipient.channel} is not configured")
+        elif unknown >= MAX_UNKNOWN:
+            outcome = _Outcome(
+                GIVEN_UP, attempts, "outcome of two tries unknown: may have been delivered"
+            )
+        else:
+            outcome = await self._attempts(d, outbound, today, attempts, unknown)
+        outcome.unknown = max(outcome.unknown, unknown)
+        await self._record(d, outcome)
+        return outcome
+
+    async def _attempts(
+        self, d: Delivery, outbound: Outbound, today: dt.date, attempts: int, unknown: int
+    ) -> _Outcome:
         reply = render(d.reminder, d.recipient.locale, today)
-        attempt = 0
+        lease_end = self.clock.now() + self.lease - dt.timedelta(seconds=5)
+        attempt = attempts
+        limited = 0
+        first = True
         while True:
             attempt += 1
+            if not first:
+                reserve = getattr(outbound, "reserve", None)
+                if reserve is not None:
+                    await reserve(d.recipient.chat_id)
+            first = False
             try:
-                await outbound.send(d.recipient.chat_id, reply)
-                return _Outcome(SENT, attempt)
+                message_id = await outbound.send(d.recipient.chat_id, reply)
+                mid = None if message_id is None else str(message_id)[:64]
+                return _Outcome(SENT, attempt, message_id=mid, unknown=unknown)
             except RecipientUnreachable as exc:
-                return _Outcome(UNREACHABLE, attempt, str(exc)[:500] or "unreachable")
+                return _Outcome(
+                    UNREACHABLE, attempt, str(exc)[:500] or "unreachable", None, unknown
+                )
+            except (OutcomeUnknown, TimeoutError) as exc:
+                unknown += 1
+                error = f"outcome unknown: {type(exc).__name__}: {exc}"[:500]
+                if unknown >= MAX_UNKNOWN:
+                    return _Outcome(GIVEN_UP, attempt, error, None, unknown)
+                await self._note_unknown(d.key, unknown, attempt)
+                wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
             except RetryLater as exc:
-                if attempt >= self.max_attempts:
-                    return _Outcome(FAILED, attempt, f"rate limited: {exc}"[:500])
-                await self._sleep(min(max(exc.retry_after, 0.0), self.max_wait))
-            except (SendError, OSError, TimeoutError) as exc:
-                if attempt >= self.max_attempts:
-                    return _Outcome(FAILED, attempt, f"{type(exc).__name__}: {exc}"[:500])
-                await self._sleep(min(self.backoff * 2 ** (attempt - 1), self.max_wait))
+                # A flood limit is not the message's failure: it gets more tries than errors.
+                error = f"rate limited: {exc}"[:500]
+                wait = min(max(exc.retry_after, 0.0), self.max_wait)
+                limited += 1
+                if limited < 3 * self.max_attempts:
+                    attempt -= 1
+            except (SendError, OSError) as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
             except Exception as exc:
                 log.exception("unexpected error sending reminder %s", d.key)
-                return _Outcome(FAILED, attempt, f"{type(exc).__name__}: {exc}"[:500])
+                return _Outcome(
+                    FAILED, attempt, f"{type(exc).__name__}: {exc}"[:500], None, unknown
+                )
+            if attempt >= self.max_attempts:
+                return _Outcome(GIVEN_UP, attempt, error, None, unknown)
+            retry_at = self.clock.now() + dt.timedelta(seconds=wait)
+            if self.stopping or retry_at > lease_end:
+                # Not within this lease: back to pending, for this or a later run.
+                return _Outcome(PENDING, attempt, error, None, unknown, next_at=retry_at)
+            await self._sleep(wait)
 
-    async def _record(self, claimed: Sequence[Delivery], outcomes: Sequence[_Outcome]) -> None:
-        if not claimed:
-            return
-        now = self.clock.now()
-        table = cast("Table", ReminderDelivery.__table__)
-        params = [
-            {
-                "k": d.key,
-                "st": o.state,
-                "sent": now if o.state == SENT else None,
-                "att": o.attempts,
-                "err": o.error,
-            }
-            for d, o in zip(claimed, outcomes, strict=True)
-        ]
-        stmt = (
-            update(table)
-            .where(table.c.key == bindparam("k"))
-            .values(
-                state=bindparam("st"),
-                sent_at=bindparam("sent"),
-                attempts=bindparam("att"),
-                error=bindparam("err"),
-            )
-        )
+    async def _note_unknown(self, key: str, unknown: int, attempts: int) -> None:
+        params = {"k": key, "owner": self.instance[:64], "unk": unknown, "att": attempts}
         async with self.db.transaction() as session:
-            await session.execute(stmt, params)
-            for d, o in zip(claimed, outcomes, strict=True):
-                if o.state == UNREACHABLE:
-                    await mark_unreachable(
-                        session, d.recipient.channel, d.recipient.chat_id, now, o.error or ""
-                    )
-                    log.info(
-                        "recipient unreachable: member=%s channel=%s",
-                        d.recipient.member_id,
-                        d.recipient.channel,
-                    )
-                elif o.state == FAILED:
-                    log.warning("reminder not delivered: %s (%s)", d.key, o.error)
+            await session.execute(_NOTE_UNKNOWN, params)
+
+    async def _record(self, d: Delivery, o: _Outcome) -> None:
+        now = self.clock.now()
+        params = {
+            "k": d.key,
+            "owner": self.instance[:64],
+            "st": o.state,
+            "sent": now if o.state == SENT else None,
+            "att": o.attempts,
+            "err": o.error,
+            "mid": o.message_id,
+            "unk": o.unknown,
+            "next": o.next_at,
+        }
+        async with self.db.transaction() as session:
+            await session.execute(_RECORD, params)
+            if o.state == UNREACHABLE:
+                await mark_unreachable(
+                    session, d.recipient.channel, d.recipient.chat_id, now, o.error or ""
+                )
+                log.info(
+                    "recipient unreachable: member=%s channel=%s",
+                    d.recipient.member_id,
+                    d.recipient.channel,
+                )
+            elif o.state in (FAILED, GIVEN_UP):
+                log.warning("reminder not delivered (%s): %s (%s)", o.state, d.key, o.error)
 
     # ---- on demand (/remind) -----------------------------------------------------------------
 

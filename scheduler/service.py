@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +21,7 @@ from domain.workdays import load_calendar, years_missing_holidays
 from handlers.outbound import Outbound
 from handlers.remind import set_nudger
 from scheduler.engine import ReminderEngine, TickReport
+from scheduler.lock import SenderLock
 
 log = logging.getLogger("dondoc.scheduler")
 
@@ -28,9 +32,17 @@ CALENDAR_JOB = "dondoc.workdays.check"
 class ReminderScheduler:
     """Fixed jobs: the reminder tick every minute, and a daily holiday-calendar check."""
 
-    def __init__(self, engine: ReminderEngine, *, interval: dt.timedelta | None = None) -> None:
+    def __init__(
+        self,
+        engine: ReminderEngine,
+        *,
+        interval: dt.timedelta | None = None,
+        lock: SenderLock | None = None,
+    ) -> None:
         self.engine = engine
+        self.lock = lock
         self.interval = interval or dt.timedelta(minutes=1)
+        self._tick_task: asyncio.Task[bool] | None = None
         self.scheduler = AsyncIOScheduler(
             jobstores={"default": MemoryJobStore()},
             executors={"default": AsyncIOExecutor()},
@@ -41,20 +53,32 @@ class ReminderScheduler:
         self.failures = 0
 
     async def run_tick(self) -> bool:
+        """One tick in a task of its own, which stopping the scheduler does not cancel."""
+        if self.engine.stopping:
+            return True
+        self._tick_task = asyncio.create_task(self._tick())
+        return await asyncio.shield(self._tick_task)
+
+    async def _tick(self) -> bool:
         """One tick; any error (a database outage) is logged and the next tick retries."""
         try:
+            if self.lock is not None and not await self.lock.acquire():
+                return True  # another process sends the reminders
             report = await self.engine.tick()
         except Exception:
             self.failures += 1
             log.exception("reminder tick failed; the next tick retries")
             return False
         self.last_report = report
-        if report.claimed or report.skipped_slots:
+        if report.states or report.skipped_slots:
             log.info(
-                "reminder tick: %d sent, %d failed, %d unreachable, %d points skipped",
+                "reminder tick: %d sent, %d failed, %d unreachable, %d given up, %d without an "
+                "outcome yet, %d points skipped",
                 report.sent,
                 report.failed,
                 report.unreachable,
+                report.given_up,
+                report.unfinished,
                 report.skipped_slots,
             )
         return True
@@ -100,18 +124,57 @@ class ReminderScheduler:
             self.scheduler.start()
 
     def shutdown(self) -> None:
-        """Stop the jobs; a tick in progress is left to finish on its own."""
+        """Stop the jobs at once; a tick in progress is left to finish on its own."""
         set_nudger(None)
+        self.engine.stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def stop(self, grace: float = 6.0) -> None:
+        """Graceful stop: no new delivery is taken, the sends in flight finish and are recorded
+        (within `grace` seconds), then the sender lock is released for another process."""
+        self.shutdown()
+        task = self._tick_task
+        if task is not None and not task.done():
+            try:
+                async with asyncio.timeout(grace):
+                    await asyncio.shield(task)
+            except TimeoutError:
+                log.warning("reminder sends still in flight after %.0fs: cancelled", grace)
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        if self.lock is not None:
+            await self.lock.release()
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 def start_reminders(
     deps: Deps, outbounds: Mapping[str, Outbound], **engine_options: Any
 ) -> ReminderScheduler:
-    """Composition-root hook for `dondoc run`: start the jobs and enable /remind."""
+    """Composition-root hook for `dondoc run`: start the jobs and enable /remind.
+
+    Only the process holding the sender lock runs the reminder ticks. A delivery's lease
+    (`DONDOC_REMINDER_LEASE_SECONDS`, default 60) bounds how long a dead sender's message in
+    flight waits before it is offered again; a tick waits that long (plus a little) for such
+    deliveries rather than leaving them to a later tick. `DONDOC_REMINDER_GRACE_HOURS`
+    (default 12) is how late a missed reminder point is still sent.
+    """
+    lease = _env_seconds("DONDOC_REMINDER_LEASE_SECONDS", 60.0)
+    grace = _env_seconds("DONDOC_REMINDER_GRACE_HOURS", 12.0)
+    engine_options.setdefault("grace", dt.timedelta(hours=grace))
+    engine_options.setdefault("lease", dt.timedelta(seconds=lease))
+    engine_options.setdefault("linger", lease + 5.0)
     engine = ReminderEngine(deps.db, deps.clock, deps.tz, outbounds, **engine_options)
-    service = ReminderScheduler(engine)
+    interval = dt.timedelta(seconds=_env_seconds("DONDOC_REMINDER_TICK_SECONDS", 60.0))
+    service = ReminderScheduler(engine, interval=interval, lock=SenderLock(deps.db))
     service.start()
     set_nudger(engine)
     return service

@@ -20,7 +20,7 @@ from db.models import (
 from domain.periods import period_by_key
 from domain.registry import add_task, create_plan, find_unit, rule_specs, set_rule
 from domain.reports import ReportAnswers, submit_report
-from handlers.messages import RecipientUnreachable, Reply, RetryLater
+from handlers.messages import OutcomeUnknown, RecipientUnreachable, Reply, RetryLater
 
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -40,9 +40,11 @@ class RecordingOutbound:
         self.blocked: set[str] = set()
         self.rate_limited: dict[str, int] = {}  # chat -> how many 429s before success
         self.flaky: dict[str, int] = {}  # chat -> how many transient errors before success
+        # chat -> how many sends are delivered but time out before the answer (outcome unknown)
+        self.timeouts: dict[str, int] = {}
         self.calls = 0
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> int:
         """Record the message, or fail as configured."""
         self.calls += 1
         if self.delay:
@@ -56,6 +58,10 @@ class RecordingOutbound:
             self.flaky[chat_id] -= 1
             raise OSError("connection reset")
         self.sent.append((chat_id, reply))
+        if self.timeouts.get(chat_id, 0) > 0:
+            self.timeouts[chat_id] -= 1
+            raise OutcomeUnknown("Timed out")
+        return len(self.sent)
 
 
 @dataclass

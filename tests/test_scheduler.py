@@ -16,6 +16,7 @@ from domain.clock import FrozenClock
 from domain.reminders import DIGEST, plan_window
 from handlers.messages import Reply
 from scheduler.engine import ReminderEngine
+from scheduler.lock import SenderLock
 from scheduler.service import CALENDAR_JOB, TICK_JOB, ReminderScheduler
 from tests.test_reminders_support import (
     TZ,
@@ -169,11 +170,12 @@ class CrashingOutbound(RecordingOutbound):
         self.after = after
         self.victim: asyncio.Task[object] | None = None
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        await super().send(chat_id, reply)
+    async def send(self, chat_id: str, reply: Reply) -> int:
+        message_id = await super().send(chat_id, reply)
         if len(self.sent) >= self.after and self.victim is not None:
             self.victim.cancel()
             await asyncio.sleep(0)
+        return message_id
 
 
 async def add_units(db: Database, world: World, count: int, now: dt.datetime) -> None:
@@ -209,7 +211,7 @@ async def add_units(db: Database, world: World, count: int, now: dt.datetime) ->
             )
 
 
-async def test_restart_in_the_middle_of_a_tick_sends_nothing_twice(
+async def test_restart_in_the_middle_of_a_tick_loses_nothing(
     db: Database, database_url: str, clock: FrozenClock
 ) -> None:
     clock.set(local(2026, 12, 1, 0))
@@ -218,40 +220,94 @@ async def test_restart_in_the_middle_of_a_tick_sends_nothing_twice(
     clock.set(local(2026, 12, 7, 8, 1))
     expected = await preview_keys(db, world, D(2026, 12, 7), D(2026, 12, 7), clock.now())
     crash = CrashingOutbound("telegram", after=5)
+    first_zalo = RecordingOutbound("zalo")
     first = engine(
         db,
         clock,
-        {"telegram": crash, "zalo": RecordingOutbound("zalo")},
+        {"telegram": crash, "zalo": first_zalo},
         claim_batch=4,
         concurrency=1,
+        instance="first",
     )
     task: asyncio.Task[object] = asyncio.create_task(first.tick())
     crash.victim = task
     with pytest.raises(asyncio.CancelledError):
         await task
-    # A new process (new engine, new connections) takes over.
+    # The process died between a lease and its record (after the HTTP call, or just before it
+    # when the cancellation landed there): that row is still leased ("sending"), everything
+    # not tried yet is pending.
+    rows = {r.key: r for r in await delivered(db)}
+    assert set(rows) == expected
+    leased = [r for r in rows.values() if r.state == "sending"]
+    assert len(leased) == 1 and leased[0].claimed_by == "first"
+    first_sent = len(crash.sent) + len(first_zalo.sent)
+    assert 5 <= first_sent < len(expected)
+    recorded = sum(1 for r in rows.values() if r.state == "sent")
+    assert recorded in (first_sent - 1, first_sent)
+    # A new process (new engine, new connections) takes over at once: it sends everything
+    # else, but not the leased delivery while the lease lasts, and the point is not done.
     db2 = Database(database_url)
     try:
         outs = outbounds()
-        second = engine(db2, clock, outs)
-        await second.tick()
-        await second.tick()
+        second = engine(db2, clock, outs, instance="second")
+        report = await second.tick()
+        assert report.unfinished == 1
+        assert report.sent == len(expected) - recorded - 1
+        # The lease ends: the delivery whose outcome is unknown is sent again, once.
+        clock.set(local(2026, 12, 7, 8, 3))
+        report = await second.tick()
+        assert report.sent == 1 and report.unfinished == 0
+        assert (await second.tick()).sent == 0
     finally:
         await db2.dispose()
-    sent_chats = [c for c, _ in crash.sent] + [c for o in outs.values() for c, _ in o.sent]
-    # Every chat got at most one message for the point.
-    assert all(n == 1 for n in Counter(sent_chats).values())
+    sent_chats = [c for o in (crash, first_zalo, *outs.values()) for c, _ in o.sent]
+    counts = Counter(sent_chats)
+    # Every chat got the point; the one send of unknown outcome at most twice, nothing else twice.
+    assert len(counts) == len(expected)
+    duplicates = first_sent - recorded
+    assert sorted(counts.values()) == [1] * (len(expected) - duplicates) + [2] * duplicates
     rows = {r.key: r for r in await delivered(db)}
-    assert set(rows) == expected
-    # What the dead process had claimed but not recorded stays claimed and is never sent again:
-    # the one message it sent last is not repeated, the ones it had not sent yet are lost
-    # (at-most-once). The claimer runs at most a batch or two ahead of the senders.
-    stuck = [r for r in rows.values() if r.state == "claimed"]
-    assert 1 <= len(stuck) <= 3 * 4
-    assert len(crash.sent) == 5
-    sent_rows = sum(1 for r in rows.values() if r.state == "sent")
-    assert len(sent_chats) == sent_rows + 1
-    assert sent_rows + len(stuck) == len(expected)
+    assert all(r.state == "sent" and r.message_id for r in rows.values())
+    assert [r.unknown for r in rows.values() if r.unknown] == [1]
+    async with db.read() as s:
+        marker = (
+            await s.execute(
+                select(ReminderDelivery.state).where(
+                    ReminderDelivery.point == "before_due:2026-12-07",
+                    ReminderDelivery.channel == "*",
+                )
+            )
+        ).scalar_one()
+    assert marker == "done"
+
+
+async def test_unknown_outcome_is_sent_twice_at_most(db: Database, clock: FrozenClock) -> None:
+    clock.set(local(2026, 12, 1, 0))
+    await build_world(db, clock.now(), one_off_due=None)
+    outs = outbounds()
+    outs["telegram"].timeouts["101"] = 1  # delivered, the answer timed out: sent again
+    outs["telegram"].timeouts["102"] = 5  # times out every time: given up after two sends
+    outs["telegram"].rate_limited["301"] = 2  # 429 twice: never delivered, retried
+    eng = engine(db, clock, outs, max_attempts=4)
+    clock.set(local(2026, 12, 7, 8))
+    report = await eng.tick()
+    chats = Counter(c for c, _ in outs["telegram"].sent)
+    assert chats["101"] == 2 and chats["102"] == 2 and chats["301"] == 1
+    assert report.given_up == 1
+    rows = {r.member_id: r for r in await delivered(db) if r.channel == "telegram"}
+    async with db.read() as s:
+        ids = {
+            a.chat_id: a.member_id
+            for a in (await s.execute(select(ChatAccount))).scalars()
+            if a.channel == "telegram"
+        }
+    assert rows[ids["101"]].state == "sent" and rows[ids["101"]].unknown == 1
+    assert rows[ids["102"]].state == "given_up" and rows[ids["102"]].unknown == 2
+    assert "outcome unknown" in (rows[ids["102"]].error or "")
+    assert rows[ids["301"]].state == "sent" and rows[ids["301"]].unknown == 0
+    # A given-up delivery has an outcome: the point is done and nothing is sent again.
+    await eng.tick()
+    assert Counter(c for c, _ in outs["telegram"].sent) == chats
 
 
 async def test_two_processes_send_each_reminder_once(
@@ -308,7 +364,7 @@ async def test_send_errors(db: Database, clock: FrozenClock) -> None:
     eng = engine(db, clock, outs, sleep=record_sleep, backoff=0.5, max_attempts=4)
     clock.set(local(2026, 12, 7, 8))
     report = await eng.tick()
-    assert report.sent == 3 and report.unreachable == 1 and report.failed == 1
+    assert report.sent == 3 and report.unreachable == 1 and report.given_up == 1
     assert sorted(slept) == [0.5, 0.5, 1.0, 1.0, 2.0, 3, 3]
     rows = {(r.member_id, r.channel): r for r in await delivered(db)}
     async with db.read() as s:
@@ -320,13 +376,16 @@ async def test_send_errors(db: Database, clock: FrozenClock) -> None:
         ).scalar_one()
     assert acc.unreachable_since is not None
     assert rows[(acc.member_id, "telegram")].state == "unreachable"
-    assert rows[(tyt.member_id, "zalo")].state == "failed"
+    assert rows[(tyt.member_id, "zalo")].state == "given_up"
     assert rows[(tyt.member_id, "zalo")].attempts == 4
     # The unreachable focal point is left out afterwards and shows in the office digest.
     clock.set(local(2026, 12, 11, 8))
     await eng.tick()
     digest = next(r for chat, r in outs["telegram"].sent if chat == "901")
     assert "mttq_focal đã chặn hoặc dừng bot" in digest.text
+    # The reminder given up on 7 December is listed for the office.
+    assert "Lời nhắc không gửi được sau nhiều lần thử (1):" in digest.text
+    assert "- Trạm Y tế xã: tyt_focal" in digest.text
     assert [c for c, _ in outs["telegram"].sent].count("301") == 0
 
 
@@ -453,3 +512,53 @@ async def test_jobs_are_fixed(db: Database, clock: FrozenClock) -> None:
     finally:
         service.shutdown()
     assert await service.check_calendar() == [2027]  # November 2026 and no 2027 holidays
+
+
+async def test_one_sender_at_a_time_and_a_takeover(
+    db: Database, database_url: str, clock: FrozenClock
+) -> None:
+    """Only the sender lock's holder ticks; when it goes, another process takes over."""
+    clock.set(local(2026, 12, 1, 0))
+    await build_world(db, clock.now(), one_off_due=None)
+    db2 = Database(database_url)
+    try:
+        outs1, outs2 = outbounds(), outbounds()
+        first = ReminderScheduler(engine(db, clock, outs1), lock=SenderLock(db))
+        second = ReminderScheduler(engine(db2, clock, outs2), lock=SenderLock(db2))
+        clock.set(local(2026, 12, 3, 8))
+        assert await first.run_tick() and await second.run_tick()
+        assert len(outs1["telegram"].sent) == 3 and not outs2["telegram"].sent
+        assert first.lock is not None and first.lock.held
+        assert second.lock is not None and not second.lock.held
+        # The sender stops (or dies: its lock goes with its session or file): the other sends.
+        await first.stop()
+        clock.set(local(2026, 12, 7, 8))
+        assert await second.run_tick()
+        assert second.lock.held and len(outs2["telegram"].sent) == 3
+        assert len(outs1["telegram"].sent) == 3
+        await second.stop()
+    finally:
+        await db2.dispose()
+
+
+async def test_graceful_stop_records_the_sends_in_flight(db: Database, clock: FrozenClock) -> None:
+    clock.set(local(2026, 12, 1, 0))
+    world = await build_world(db, clock.now(), one_off_due=None)
+    await add_units(db, world, 30, clock.now())
+    outs = outbounds(delay=0.02)
+    service = ReminderScheduler(engine(db, clock, outs, concurrency=4))
+    clock.set(local(2026, 12, 7, 8))
+    ticking = asyncio.create_task(service.run_tick())
+    for _ in range(1000):
+        if len(outs["telegram"].sent) >= 5:
+            break
+        await asyncio.sleep(0.01)
+    started = asyncio.get_running_loop().time()
+    await service.stop()
+    assert asyncio.get_running_loop().time() - started < 2
+    assert await ticking
+    rows = await delivered(db)
+    states = Counter(r.state for r in rows)
+    # Everything sent is recorded as sent, nothing is left leased; the rest waits, pending.
+    assert states["sent"] == len(outs["telegram"].sent) + len(outs["zalo"].sent)
+    assert set(states) == {"sent", "pending"} and states["pending"] > 0

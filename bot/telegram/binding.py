@@ -187,7 +187,7 @@ class TelegramBinding:
             await self.on_button(update)
         elif update.message is not None and update.message.from_user is not None:
             if update.message.chat.type == "private":
-                await self.on_private_message(update.message)
+                await self.on_private_message(update.message, update.update_id)
             else:
                 await self.on_group_message(update.message)
 
@@ -212,12 +212,12 @@ class TelegramBinding:
         if len(self.open_keyboards) > 50_000:
             self.open_keyboards.clear()
 
-    async def on_private_message(self, message: Message) -> None:
+    async def on_private_message(self, message: Message, update_id: int | None = None) -> None:
         """Text, commands, documents and photos in a private chat."""
         assert message.from_user is not None
         # Files go to the conversations as they are: the report form's evidence step refuses
         # those too big or of the wrong type and asks again.
-        incoming = incoming_message(self.application.bot, message, message.from_user)
+        incoming = incoming_message(self.application.bot, message, message.from_user, update_id)
         replies = await self.conversations.handle(incoming)
         await self._reply(incoming.chat_id, replies)
         if incoming.command == "start" and incoming.args:
@@ -237,7 +237,7 @@ class TelegramBinding:
             await query.answer()
         except BadRequest as exc:  # too old to answer: the press itself still counts
             log.info("telegram: callback not answered: %s", exc)
-        incoming = incoming_choice(query)
+        incoming = incoming_choice(query, update.update_id)
         if incoming.is_group:
             return
         label = pressed_label(query)

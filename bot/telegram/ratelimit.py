@@ -12,10 +12,12 @@ import datetime as dt
 import logging
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,11 @@ MESSAGE_METHODS = frozenset(
         "forwardMessage",
     }
 )
-# Calls that must not be repeated blindly after a network error of unknown outcome are none
-# of ours: a duplicate message is better than a lost one.
+# A message call that timed out may have been delivered: it is not repeated here (the caller
+# decides; the reminder engine allows one repeat). Other network errors are retried.
+
+# Set by `Limiter.reserve` in the sending task: its next message call has its budget already.
+prepaid: ContextVar[bool] = ContextVar("dondoc_telegram_prepaid", default=False)
 
 
 class TokenBucket:
@@ -60,6 +65,52 @@ class TokenBucket:
                 await asyncio.sleep((1 - self.tokens) / self.rate)
 
 
+class SlidingWindow:
+    """At most `count` takes within any `span` seconds, evenly spaced (Telegram counts a bot's
+    messages per second, so saved-up bursts are what get 429s).
+
+    Slots are booked `span / count` apart in order (GCRA); a taker woken late may catch up,
+    and the sends actually made are the authority: never `count` of them within `span`.
+    """
+
+    def __init__(self, count: int, span: float) -> None:
+        self.count = max(1, count)
+        self.span = span
+        self.interval = span / self.count
+        self.sent: deque[float] = deque(maxlen=self.count)
+        self.lock = asyncio.Lock()
+        self._tat = 0.0  # the next booked slot
+
+    def pause_until(self, until: float) -> None:
+        """No slot before `until` (after a 429)."""
+        self._tat = max(self._tat, until)
+
+    async def take(self) -> None:
+        """Wait for the next slot and use it."""
+        await self.pace()
+        await self.admit()
+
+    async def pace(self) -> None:
+        """Wait for the next evenly spaced slot (booked in order)."""
+        async with self.lock:
+            now = time.monotonic()
+            slot = max(self._tat, now)
+            self._tat = slot + self.interval
+            if slot > now:
+                await asyncio.sleep(slot - now)
+
+    async def admit(self) -> None:
+        """The send goes now: wait only if `count` went within `span` (a send paced earlier
+        but delayed on its way here), then count it."""
+        while True:
+            now = time.monotonic()
+            if len(self.sent) == self.count and now - self.sent[0] < self.span:
+                await asyncio.sleep(self.span - (now - self.sent[0]))
+                continue
+            self.sent.append(now)
+            return
+
+
 def retry_after_seconds(exc: RetryAfter) -> float:
     """`retry_after` of a 429 in seconds, whichever type this PTB version returns."""
     with warnings.catch_warnings():
@@ -75,6 +126,7 @@ class Limiter(BaseRateLimiter[None]):
         self,
         *,
         overall_per_second: float = 30.0,
+        overall_safety: float = 0.04,
         per_chat_per_second: float = 1.0,
         chat_burst: float = 3.0,
         group_per_minute: float = 20.0,
@@ -83,8 +135,13 @@ class Limiter(BaseRateLimiter[None]):
         max_backoff: float = 10.0,
         max_retry_after: float = 60.0,
     ) -> None:
+        # Overall: a sliding window, as the flood limit is counted (a token bucket that saved
+        # up 30 would let 60 through within one second). The window is `overall_safety`
+        # longer than a second: room for requests that reach the server later than others.
         self.overall = (
-            TokenBucket(overall_per_second, overall_per_second) if overall_per_second else None
+            SlidingWindow(int(overall_per_second), 1.0 + overall_safety)
+            if overall_per_second
+            else None
         )
         self.per_chat_per_second = per_chat_per_second
         self.chat_burst = chat_burst
@@ -117,7 +174,7 @@ class Limiter(BaseRateLimiter[None]):
             self._chats[chat_id] = bucket
         return bucket
 
-    async def _acquire(self, chat_id: str | None) -> None:
+    async def _acquire(self, chat_id: str | None, *, pace_only: bool = False) -> None:
         pause = self._paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
@@ -126,7 +183,12 @@ class Limiter(BaseRateLimiter[None]):
             if bucket is not None:
                 await bucket.take()
         if self.overall is not None:
-            await self.overall.take()
+            await (self.overall.pace() if pace_only else self.overall.take())
+
+    async def reserve(self, chat_id: str | None) -> None:
+        """Wait for the pace of one message to `chat_id` (see `prepaid`); the send itself is
+        counted in the overall window when it goes, which waits only if it was delayed."""
+        await self._acquire(chat_id, pace_only=True)
 
     async def process_request(
         self,
@@ -144,7 +206,12 @@ class Limiter(BaseRateLimiter[None]):
         attempt = 0
         while True:
             if counted:
-                await self._acquire(chat_id)
+                if attempt == 0 and prepaid.get():
+                    prepaid.set(False)
+                    if self.overall is not None:
+                        await self.overall.admit()
+                else:
+                    await self._acquire(chat_id)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -157,6 +224,13 @@ class Limiter(BaseRateLimiter[None]):
                 await asyncio.sleep(wait)
             except BadRequest:
                 raise
+            except TimedOut:
+                if counted:
+                    raise
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise
+                await asyncio.sleep(min(self.backoff * 2 ** (attempt - 1), self.max_backoff))
             except NetworkError as exc:
                 attempt += 1
                 if attempt > self.max_retries:

@@ -104,6 +104,11 @@ async def send_reply(bot: DondocBot, chat_id: str, reply: Reply) -> int | None:
     Text goes out plain (no parse_mode), so nothing a user typed can be taken as markup.
     Returns the id of the message that carries the keyboard, if any.
     """
+    return (await send_reply_ids(bot, chat_id, reply))[0]
+
+
+async def send_reply_ids(bot: DondocBot, chat_id: str, reply: Reply) -> tuple[int | None, int]:
+    """`send_reply`, returning (id of the message with the keyboard, id of the last text)."""
     chunks = split_text(reply.text, TEXT_LIMIT) if reply.text.strip() else []
     markup = keyboard_json(reply.options)
     if markup is not None and not chunks:
@@ -117,19 +122,24 @@ async def send_reply(bot: DondocBot, chat_id: str, reply: Reply) -> int | None:
     ):
         caption = chunks.pop()
     with_keyboard: int | None = None
+    sent = 0
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         sent = await bot.send_text(chat_id, chunk, markup if last else None)
         if last and markup is not None:
             with_keyboard = sent
     if reply.file is None:
-        return with_keyboard
+        return with_keyboard, sent
     content = await asyncio.to_thread(reply.file.path.read_bytes)
     if reply.file.is_image:
-        await bot.send_photo(chat_id, content, caption=caption, filename=reply.file.filename)
+        message = await bot.send_photo(
+            chat_id, content, caption=caption, filename=reply.file.filename
+        )
     else:
-        await bot.send_document(chat_id, content, caption=caption, filename=reply.file.filename)
-    return with_keyboard
+        message = await bot.send_document(
+            chat_id, content, caption=caption, filename=reply.file.filename
+        )
+    return with_keyboard, message.message_id
 
 
 def _downloader(bot: Bot, file_id: str, attempts: int = 3) -> Callable[[], Awaitable[bytes]]:
@@ -185,7 +195,9 @@ def _display_name(user: User) -> str:
     return user.full_name or (user.username or str(user.id))
 
 
-def incoming_message(bot: Bot, message: Message, user: User) -> Incoming:
+def incoming_message(
+    bot: Bot, message: Message, user: User, update_id: int | None = None
+) -> Incoming:
     """A private or group message as a neutral incoming message."""
     file = incoming_file(bot, message)
     text = message.text or ""
@@ -202,10 +214,12 @@ def incoming_message(bot: Bot, message: Message, user: User) -> Incoming:
         language=user.language_code,
         is_group=message.chat.type != "private",
         unsupported=unsupported,
+        update_seq=update_id,
+        update_key=None if update_id is None else str(update_id),
     )
 
 
-def incoming_choice(query: CallbackQuery) -> Incoming:
+def incoming_choice(query: CallbackQuery, update_id: int | None = None) -> Incoming:
     """A button press as a neutral incoming message."""
     message = query.message
     chat_id = str(message.chat.id) if message is not None else str(query.from_user.id)
@@ -218,6 +232,8 @@ def incoming_choice(query: CallbackQuery) -> Incoming:
         display_name=_display_name(query.from_user),
         language=query.from_user.language_code,
         is_group=chat_type != "private",
+        update_seq=update_id,
+        update_key=None if update_id is None else str(update_id),
     )
 
 

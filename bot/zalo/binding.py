@@ -39,6 +39,8 @@ def to_incoming(event: ZaloEvent, client: ZaloClient) -> Incoming:
         "chat_id": event.chat_id,
         "display_name": event.display_name,
         "is_group": event.is_group,
+        "update_seq": event.date_ms,
+        "update_key": event.message_id[:64] or None,
     }
     if event.name == IMAGE and event.photo_url:
         url = event.photo_url

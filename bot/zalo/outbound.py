@@ -15,6 +15,7 @@ from bot.zalo.client import (
 )
 from handlers.messages import (
     Option,
+    OutcomeUnknown,
     RecipientUnreachable,
     Reply,
     RetryLater,
@@ -61,11 +62,12 @@ class ZaloOutbound:
         self.client = client
         self.default_locale = default_locale
 
-    async def send(self, chat_id: str, reply: Reply, locale: str | None = None) -> None:
-        """Deliver one reply (the client already retried rate limits within reason)."""
+    async def send(self, chat_id: str, reply: Reply, locale: str | None = None) -> str | None:
+        """Deliver one reply (the client already retried rate limits within reason); returns
+        the id of the last message sent when Zalo tells it."""
         text = render(reply, locale or self.default_locale)
         try:
-            await self.client.send_message(chat_id, text)
+            sent = await self.client.send_message(chat_id, text)
         except ZaloRateLimited as exc:
             raise RetryLater(str(exc), retry_after=exc.retry_after) from None
         except ZaloForbidden as exc:
@@ -74,7 +76,12 @@ class ZaloOutbound:
             if exc.transient:
                 raise RetryLater(str(exc), retry_after=30.0) from None
             raise SendError(str(exc)) from None
-        except (ZaloTimeout, ZaloNetworkError) as exc:
+        except ZaloTimeout as exc:
+            # The request went out and no answer came: it may have been delivered.
+            raise OutcomeUnknown(str(exc)) from None
+        except ZaloNetworkError as exc:
             raise RetryLater(str(exc), retry_after=30.0) from None
         except ZaloError as exc:
             raise SendError(str(exc)) from None
+        last = sent[-1].get("message_id") if sent else None
+        return str(last) if isinstance(last, str | int) and not isinstance(last, bool) else None

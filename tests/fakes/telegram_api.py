@@ -8,6 +8,7 @@ call the bot made, and can make given methods (optionally for given chats) fail 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -19,6 +20,11 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.loopback import serve_on_loopback
+
+# Calls that count against the per-bot flood limit.
+_MESSAGE_METHODS = frozenset(
+    {"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
+)
 
 # Object-valued parameters PTB sends JSON-encoded inside form fields.
 _JSON_FIELDS = {
@@ -79,8 +85,14 @@ class FakeTelegram:
         username: str = "dondoc_test_bot",
         *,
         max_poll: float = 0.3,
+        cap_per_second: int | None = None,
     ) -> None:
         self.token = token
+        # Telegram's per-bot flood limit, enforced strictly when set: more than this many
+        # messages (send/edit) within any sliding second get 429 with retry_after.
+        self.cap_per_second = cap_per_second
+        self._arrivals: collections.deque[float] = collections.deque()
+        self.flood_429 = 0
         # Longest a getUpdates call is held open, whatever timeout the client asks for: short,
         # so a bot under test stops quickly.
         self.max_poll = max_poll
@@ -461,6 +473,16 @@ class FakeTelegram:
                     403, failure.description or "Forbidden: bot was blocked by the user"
                 )
             return self._error(failure.status, failure.description or "Internal Server Error")
+        if self.cap_per_second is not None and method in _MESSAGE_METHODS:
+            now = time.monotonic()
+            while self._arrivals and self._arrivals[0] <= now - 1.0:
+                self._arrivals.popleft()
+            if len(self._arrivals) >= self.cap_per_second:
+                self.flood_429 += 1
+                call.status = 429
+                self.calls.append(call)
+                return self._error(429, "Too Many Requests: retry after 1", retry_after=1)
+            self._arrivals.append(now)
         if method == "getUpdates":
             result = await self._get_updates(params)
             self.calls.append(call)
