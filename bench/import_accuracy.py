@@ -345,9 +345,7 @@ def render(scores: Sequence[PlanScore], verbose: bool = False) -> str:
     read = sum(s.read_tasks for s in scores)
     cells = [f"{100 * t.fields[c]:5.1f}" for c in ["tasks", *TASK_FIELDS, *PLAN_FIELDS]]
     cells.append(f"{t.slowest:5.2f}s")
-    lines.append(
-        f"{'total':<{width}}  {gold:>4} {read:>4} " + " ".join(f"{c:>6}" for c in cells)
-    )
+    lines.append(f"{'total':<{width}}  {gold:>4} {read:>4} " + " ".join(f"{c:>6}" for c in cells))
     lines.append(
         f"{t.plans} plans; task fields pooled over all labelled tasks (right / max(labelled, "
         f"read)); plan fields: share of plans right; time: slowest plan (read + parse)"

@@ -17,6 +17,7 @@ class Para:
 
     text: str
     bold: bool = False
+    line: int = 0  # the source line it starts on (1-based; 0 when unknown)
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Table:
 
     rows: list[list[str]]
     name: str = ""
+    line: int = 0  # the source line of its first cell (1-based; 0 when unknown)
 
 
 Block = Para | Table

@@ -73,7 +73,11 @@ def _md_line(line: str) -> tuple[str, bool]:
 
 
 def _read_text(data: bytes) -> list[Block]:
+    from domain.importer.normalise import looks_like_web_text, normalise_text
+
     text = decode_text(data)
+    if looks_like_web_text(text):
+        return normalise_text(text)
     if "\t" not in text and _has_spaced_header(text):
         # A table laid out with spaces (text copied from a PDF viewer): read it by columns.
         return lines_to_blocks(layout_lines(text))
