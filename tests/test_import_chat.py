@@ -111,10 +111,11 @@ async def test_a_second_file_replaces_the_one_waiting(db: Database, chat: Conver
     await _join(db, chat, "u5", Role.ADMIN)
     await chat.handle(_msg("u5", file=_file("cu.txt", F.text_plan())))
     replies = await chat.handle(_msg("u5", file=_file("moi.md", F.md_plan())))
-    assert "Nhiệm vụ (3):" in _text(replies)
+    # The three numbered items and the duty of Trạm Y tế under "Tổ chức thực hiện".
+    assert "Nhiệm vụ (4):" in _text(replies)
     assert len(list((chat.deps.data_dir / "imports").iterdir())) == 1
     await chat.handle(_msg("u5", choice=plan_import.YES))
-    assert await _count(db, Task) == len(F.SECTION_TASKS)
+    assert await _count(db, Task) == len(F.SECTION_TASKS) + 1
 
 
 async def test_reimport_of_the_exported_sheet_shows_the_changes(

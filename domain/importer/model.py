@@ -65,6 +65,7 @@ class ParsedTask:
     section: str | None = None
     source: str = "table"  # table | section | prose | duty
     group: str = ""  # the group row's label (I, II…) in an appendix table
+    line: int = 0  # the source line the task starts on (0 when unknown)
 
 
 @dataclass

@@ -189,9 +189,7 @@ def unwrap(lines: list[Line]) -> list[Line]:
                 join = False
             elif text.startswith("**") and not p.endswith(("**", "*")):
                 join = _OPEN_END.search(strip_markup(p)) is not None
-            elif _starts_paragraph(text):
-                join = False
-            elif _SENTENCE_END.search(p):
+            elif _starts_paragraph(text) or _SENTENCE_END.search(p):
                 join = False
             elif text[:1].islower() or text[:1].isdigit() or _OPEN_END.search(strip_markup(p)):
                 join = True

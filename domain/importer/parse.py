@@ -25,6 +25,7 @@ from domain.importer.model import (
     Table,
     Warn,
 )
+from domain.importer.outline import build_outline, find_tasks, renumber_romans
 from domain.importer.unitnames import (
     HEADS,
     KnownNames,
@@ -410,8 +411,14 @@ class PlanParser:
             if m:
                 plan.target_plan_id = int(m.group(1))
         tasks = self._table_tasks(tables_rows, year)
-        if not tasks:
+        outlined = self._outline_tasks(paras, year)
+        if not tasks and not outlined:
             tasks = self._section_tasks(texts, year, frozenset(p.text for p in paras if p.bold))
+        elif outlined:
+            # A plan with a task table keeps its tasks there; its "Tổ chức thực hiện" then
+            # restates who leads, so only items with their own assignment lines are added.
+            extra = [t for t in outlined if t.source == "section"] if tasks else outlined
+            tasks = [*tasks, *extra]
         for task in tasks:
             self.known.add([*task.lead, *task.support])
         duties, org_units = self._organisation(texts)
@@ -430,6 +437,54 @@ class PlanParser:
             plan.coordinator = self._display_for(plan.units, plan.coordinator)
         self._warn(plan)
         return plan
+
+    # -- outline: numbered items, duties by body ---------------------------------
+
+    def _partners(self, text: str) -> str:
+        """Units a text names as partners ("phối hợp (chặt chẽ) với X …")."""
+        found: list[str] = []
+        for m in re.finditer(
+            r"phối hợp(?:\s+chặt chẽ)?(?:\s+với)?\s+(.+?)(?:[.;:]\s|[.;:]?$)", text
+        ):
+            name = _cut_at_verb(m.group(1), self.known).strip(" ,")
+            if name and starts_with_head(name) and len(name.split()) <= 30:
+                found.append(name)
+        return "; ".join(found)
+
+    def _outline_tasks(self, paras: list[Para], year: int) -> list[ParsedTask]:
+        root = build_outline(paras)
+
+        def cut(text: str) -> str:
+            return _cut_at_verb(text, self.known)
+
+        found = find_tasks(root, self.known, cut, self._partners, _take_inline)
+        romans = {f.roman for f in found}
+        renumber_romans(root, lambda node: node.label in romans)
+        found = find_tasks(root, self.known, cut, self._partners, _take_inline)
+        one_section = len({f.roman for f in found}) <= 1
+        tasks: list[ParsedTask] = []
+        for f in found:
+            ref = f.ref
+            if one_section and all(x.fields_given for x in found) and f.roman:
+                ref = ref[len(f.roman) + 1 :] if ref.startswith(f.roman + ".") else ref
+            task = self._task(
+                ref, f.title, f.lead, f.support, f.time, year, f.section or None, f.source
+            )
+            if not f.time:
+                hidden = find_deadline(f.text, year)
+                if hidden is None and f.source != "section":
+                    word = _CADENCE_WORDS.search(f.text)
+                    if word is not None:
+                        hidden = parse_timeframe(word.group(0), year)
+                if hidden is not None:
+                    task.timeframe = hidden
+            if f.fields_given and f.title != f.text:
+                task.title = re.sub(r"[ \t]+", " ", f.text.split("\n", 1)[0]).strip()
+                if "\n" in f.text:
+                    task.title = task.title + "\n" + f.text.split("\n", 1)[1]
+            task.line = f.line
+            tasks.append(task)
+        return tasks
 
     # -- blocks -------------------------------------------------------------
 
