@@ -129,14 +129,17 @@ def _vertical_table(lines: list[Line], i: int) -> tuple[list[list[list[Line]]], 
             if k < n and _is_pipe(lines[k]):
                 # Two "|" lines meet: the row ends and the next begins.
                 rows.append(row)
-                width = width or len(row)
+                filled = len(row)
+                while filled and not any(x.text.strip(" *") for x in row[filled - 1]):
+                    filled -= 1  # trailing empty cells do not widen the table
+                width = max(width or 0, filled)
                 row = []
                 j = k + 1
                 continue
             nxt = k
             while nxt < n and not lines[nxt].text.strip():
                 nxt += 1
-            full = width is not None and len(row) >= width
+            full = width is not None and len(row) >= width and not _one_more_cell(lines, k)
             blank_after = k < n and not lines[k].text.strip()
             if full or (blank_after and (width is None or not rows)) or nxt >= n:
                 rows.append(row)
@@ -152,8 +155,21 @@ def _vertical_table(lines: list[Line], i: int) -> tuple[list[list[list[Line]]], 
     return rows, n
 
 
+def _one_more_cell(lines: list[Line], k: int) -> bool:
+    """After a row's last expected "|": a short chunk closed by "|" is one more cell (a row wider
+    than the header that set the width), not prose after the table."""
+    count = 0
+    for line in lines[k : k + 14]:
+        if _is_pipe(line):
+            return count > 0
+        if not line.text.strip():
+            return False
+        count += 1
+    return False
+
+
 def _cell_text(cell: list[Line]) -> str:
-    paras = unwrap(cell)
+    paras = unwrap(cell, page_numbers=False)
     return "\n".join(strip_markup(p.text) for p in paras if strip_markup(p.text))
 
 
@@ -161,7 +177,7 @@ def _starts_paragraph(line: str) -> bool:
     return bool(_STARTS.match(strip_markup(line) if line.startswith("*") else line))
 
 
-def unwrap(lines: list[Line]) -> list[Line]:
+def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
     """Join hard-wrapped lines into paragraphs (markup kept; see module doc for the rules)."""
     out: list[Line] = []
     blank_before = True
@@ -172,7 +188,7 @@ def unwrap(lines: list[Line]) -> list[Line]:
         if not text:
             blank_before = True
             continue
-        if _PAGE_NO.match(text) and blank_before:
+        if page_numbers and _PAGE_NO.match(text) and blank_before:
             continue
         if re.fullmatch(r"[-_=*·.]{3,}", text) or text in ("**", "* *", "** **"):
             blank_before = True

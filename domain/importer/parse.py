@@ -107,6 +107,7 @@ class _TableState:
     last: dict[str, str] | None = None
     section: str | None = None
     group_label: str | None = None
+    top_group: str | None = None  # a lettered group (A, B …) above Roman ones
 
 
 def _row_cells(row: list[str], roles: dict[int, str]) -> dict[str, str]:
@@ -149,8 +150,17 @@ class _TableReader:
             if found:
                 start = header_idx = i
                 break
+        if (
+            found is not None
+            and continues
+            and st.roles
+            and len(table.rows[header_idx]) < len(st.header)
+        ):
+            # The header repeated after a page break, short of a merged cell: keep the columns.
+            self.header_rows.append(table.rows[header_idx])
+            found, start, header_idx = None, 0, 0
         if found is None:
-            if not (continues and st.roles and len(table.rows[0]) >= len(st.header)):
+            if not (continues and st.roles and len(table.rows[0]) >= len(st.header) - 4):
                 return False, table.rows
         else:
             if not continues:
@@ -204,6 +214,8 @@ class _TableReader:
                 label = filled[0]
             st.section = re.sub(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s*", "", label).strip() or None
             st.group_label = ref if _ROMAN_RE.match(ref) or re.fullmatch(r"[A-ZĐ]", ref) else None
+            if re.fullmatch(r"[A-HĐ]", ref):
+                st.top_group = ref
             st.last = None
             return
         has_ref_col = "ref" in roles.values()
@@ -221,6 +233,7 @@ class _TableReader:
         entry["ref"] = ref
         entry["_section"] = cells.get("section") or st.section or ""
         entry["_group"] = st.group_label or ""
+        entry["_top"] = st.top_group or ""
         self.rows.append(entry)
         st.last = entry
 
@@ -393,6 +406,20 @@ class _Duty:
     text: str
 
 
+_GENERIC = re.compile(
+    r"^(?:và\s+)?(?:các|những)?\s*(?:cơ quan|đơn vị|sở|bộ|ban|ngành|địa phương|lực lượng|tổ chức)"
+    r"(?:[,\s]+(?:cơ quan|đơn vị|sở|bộ|ban|ngành|địa phương|tổ chức|cá nhân|khác|có|và))*"
+    r"\s*(?:có\s+)?liên quan$|^(?:các|những)\s+(?:địa phương|lực lượng)$",
+    re.IGNORECASE,
+)
+
+
+def drop_generic(units: list[str]) -> list[str]:
+    """Partners read from prose: "các cơ quan liên quan" goes when a named unit is a partner too."""
+    specific = [u for u in units if not _GENERIC.match(u.strip())]
+    return specific if specific else units
+
+
 class PlanParser:
     """Turns a Document into a ParsedPlan; `known` guides unit splitting."""
 
@@ -482,6 +509,8 @@ class PlanParser:
                 task.title = re.sub(r"[ \t]+", " ", f.text.split("\n", 1)[0]).strip()
                 if "\n" in f.text:
                     task.title = task.title + "\n" + f.text.split("\n", 1)[1]
+            if f.source != "section":
+                task.support = drop_generic(task.support)
             task.line = f.line
             tasks.append(task)
         return tasks
@@ -675,6 +704,17 @@ class PlanParser:
                 row = {**row, "_section": parents[parent]}
             kept.append(row)
         rows = kept
+        refs = [r.get("ref", "") for r in rows if r.get("ref")]
+        if len(refs) != len(set(refs)):
+            # Numbering restarts in each group (A, B … or I, II …): the group is part of the ref,
+            # the outermost group that makes refs unique.
+            for key in ("_top", "_group"):
+                named = [f"{r.get(key)}.{r['ref']}" for r in rows if r.get("ref")]
+                if all(r.get(key) for r in rows if r.get("ref")) and len(set(named)) == len(named):
+                    rows = [
+                        {**r, "ref": f"{r[key]}.{r['ref']}"} if r.get("ref") else r for r in rows
+                    ]
+                    break
         tasks = []
         for n, row in enumerate(rows, 1):
             ref = row.get("ref") or str(n)
