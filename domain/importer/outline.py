@@ -114,12 +114,20 @@ def build_outline(paras: list[Para]) -> Node:
             in_signature = True
             continue
         if in_signature:
-            if _APPENDIX.match(text) and (para.bold or text.isupper()):
+            rm = _ROMAN_HEAD.match(text)
+            if re.match(r"^(?:KẾ HOẠCH|CHƯƠNG TRÌNH)\b", text) or (rm and rm.group(2).isupper()):
+                # A decision's signature, then the plan it attaches.
+                in_signature = False
+                if not rm:
+                    continue
+            elif _APPENDIX.match(text) and (para.bold or text.isupper()):
                 in_signature = False
                 roman = Node("roman", "PL", text, para.line, parent=root)
                 root.children.append(roman)
                 stack, letter, current = [], None, roman
-            continue
+                continue
+            else:
+                continue
         rm = _ROMAN_HEAD.match(text)
         if rm and (rm.group(2).isupper() or para.bold) and len(text) < 250:
             label = rm.group(1)
