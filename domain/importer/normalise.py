@@ -51,6 +51,9 @@ _OPEN_END = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.:;!?…]\)?\*{0,3}$|\./\.$")
+_AFTER_TABLE = re.compile(
+    r"^(?:PHỤ LỤC|Phụ lục\s|KẾ HOẠCH|DANH MỤC|[IVX]{1,5}\.\s+[A-ZĐ]{2})"
+)
 _PAGE_NO = re.compile(r"^\s*(?:-\s*)?(?:trang\s*)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*-)?\s*$", re.I)
 
 
@@ -141,6 +144,11 @@ def _vertical_table(lines: list[Line], i: int) -> tuple[list[list[list[Line]]], 
             while nxt < n and not lines[nxt].text.strip():
                 nxt += 1
             full = width is not None and len(row) >= width and not _one_more_cell(lines, k)
+            head = nxt
+            while head < n and not _is_pipe(lines[head]) and not strip_markup(lines[head].text):
+                head += 1
+            if head < n and _AFTER_TABLE.match(strip_markup(lines[head].text)):
+                full = True  # a heading follows: the table is over
             blank_after = k < n and not lines[k].text.strip()
             if full or (blank_after and (width is None or not rows)) or nxt >= n:
                 rows.append(row)
