@@ -131,14 +131,23 @@ def _vertical_table(lines: list[Line], i: int) -> tuple[list[list[list[Line]]], 
             cell = []
             k = j + 1
             if k < n and _is_pipe(lines[k]):
-                # Two "|" lines meet: the row ends and the next begins.
+                # Two "|" lines meet: the row ends and the next begins. Each further "|" is an
+                # empty cell: the row's own last ones while it is short of the width, else the
+                # next row's first ones.
+                end = k
+                while end + 1 < n and _is_pipe(lines[end + 1]):
+                    end += 1
+                extra = end - k
+                while extra and width is not None and len(row) < width:
+                    row.append([])
+                    extra -= 1
                 rows.append(row)
                 filled = len(row)
                 while filled and not any(x.text.strip(" *") for x in row[filled - 1]):
                     filled -= 1  # trailing empty cells do not widen the table
                 width = max(width or 0, filled)
-                row = []
-                j = k + 1
+                row = [[] for _ in range(extra)]
+                j = end + 1
                 continue
             nxt = k
             while nxt < n and not lines[nxt].text.strip():
