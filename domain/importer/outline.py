@@ -57,7 +57,9 @@ _NOT_A_BODY = re.compile(
     r"|những (?:nội dung|nhiệm vụ)|bảo đảm|đảm bảo|báo cáo|nhà nước|nhà trường)",
     re.IGNORECASE,
 )
-_LEAD_PREFIX = re.compile(r"^(?:thủ trưởng|giám đốc|chủ tịch|lãnh đạo|người đứng đầu)\s+", re.I)
+_LEAD_PREFIX = re.compile(
+    r"^(?:thủ trưởng|giám đốc|chủ tịch|lãnh đạo|người đứng đầu|bộ trưởng|trưởng)\s+", re.I
+)
 
 
 @dataclass
@@ -553,3 +555,24 @@ def _strip_role(text: str) -> str:
     clauses = re.split(r"\s*;\s*", text)
     kept = [c for c in clauses if not _ROLE.search(c)]
     return "; ".join(kept) or text
+
+
+def body_entries(root: Node, known: KnownNames, cut: Callable[[str], str]) -> list[tuple[str, str]]:
+    """Every (body, text) the outline names, tasks or not (the coordinator's own clause too)."""
+    out: list[tuple[str, str]] = []
+
+    def walk(node: Node) -> None:
+        if node.kind in ("num", "letter"):
+            lead, _rest = leading_unit(node.head, known, cut)
+            if lead:
+                out.append((lead, node.all_text()))
+        for p in node.body:
+            text = _BULLET.sub("", p.text).strip()
+            lead, _rest = leading_unit(text, known, cut)
+            if lead:
+                out.append((lead, text))
+        for child in node.children:
+            walk(child)
+
+    walk(root)
+    return out

@@ -25,7 +25,7 @@ from domain.importer.model import (
     Table,
     Warn,
 )
-from domain.importer.outline import build_outline, find_tasks, renumber_romans
+from domain.importer.outline import body_entries, build_outline, find_tasks, renumber_romans
 from domain.importer.unitnames import (
     HEADS,
     KnownNames,
@@ -455,7 +455,10 @@ class PlanParser:
         self._clamp(plan, tasks)
         plan.tasks = self._unique_refs(tasks, plan.warnings)
         plan.rules = parse_reporting("\n".join(texts))
-        plan.coordinator = self._coordinator(texts, duties)
+        entries = body_entries(
+            build_outline(paras), self.known, lambda t: _cut_at_verb(t, self.known)
+        )
+        plan.coordinator = self._coordinator(texts, [*duties, *(_Duty(u, t) for u, t in entries)])
         if plan.coordinator and len(plan.coordinator) > MAX_UNIT_NAME:
             plan.coordinator = None
         org_units = [u for u in org_units if len(u) <= MAX_UNIT_NAME]
@@ -979,6 +982,14 @@ class PlanParser:
         names: dict[str, str] = {}
 
         def credit(name: str, points: int) -> None:
+            name = re.sub(
+                r"^(?:thủ trưởng|giám đốc|chủ tịch|lãnh đạo|bộ trưởng|trưởng)\s+(?=\w)",
+                "",
+                name.strip(),
+                flags=re.IGNORECASE,
+            )
+            if is_group(name):
+                return
             key = loose_key(name)
             if key:
                 names.setdefault(key, name)
@@ -987,6 +998,8 @@ class PlanParser:
         for duty in duties:
             low = _low(duty.text)
             points = 2 * ("đôn đốc" in low) + ("theo dõi" in low) + ("tổng hợp" in low)
+            if re.search(r"(?:là|làm) (?:cơ quan |đơn vị )?(?:thường trực|đầu mối)", low[:200]):
+                points += 3
             if points:
                 credit(duty.unit, points)
         for line in texts:
