@@ -51,9 +51,7 @@ _OPEN_END = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.:;!?…]\)?\*{0,3}$|\./\.$")
-_AFTER_TABLE = re.compile(
-    r"^(?:PHỤ LỤC|Phụ lục\s|KẾ HOẠCH|DANH MỤC|[IVX]{1,5}\.\s+[A-ZĐ]{2})"
-)
+_AFTER_TABLE = re.compile(r"^(?:PHỤ LỤC|Phụ lục\s|KẾ HOẠCH|DANH MỤC|[IVX]{1,5}\.\s+[A-ZĐ]{2})")
 _PAGE_NO = re.compile(r"^\s*(?:-\s*)?(?:trang\s*)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*-)?\s*$", re.I)
 
 

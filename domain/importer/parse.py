@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from db.models import DocumentFamily, ScheduleKind
+from domain.importer.confidence import assess
 from domain.importer.model import (
     Block,
     Document,
@@ -138,10 +139,12 @@ class _TableReader:
         self.state = _TableState()
         self.rows: list[dict[str, str]] = []
         self.header_rows: list[list[str]] = []
+        self.line = 0  # the source line of the table being read
 
     def feed(self, table: Table, continues: bool) -> tuple[bool, list[list[str]]]:
         """Read a table: (is a task table, rows above its header that are prose)."""
         st = self.state
+        self.line = table.line
         start = 0
         header_idx = 0
         found = None
@@ -234,6 +237,7 @@ class _TableReader:
         entry["_section"] = cells.get("section") or st.section or ""
         entry["_group"] = st.group_label or ""
         entry["_top"] = st.top_group or ""
+        entry["_line"] = str(self.line)
         self.rows.append(entry)
         st.last = entry
 
@@ -466,6 +470,10 @@ class PlanParser:
         if plan.coordinator:
             plan.coordinator = self._display_for(plan.units, plan.coordinator)
         self._warn(plan)
+        for task in plan.tasks:
+            if not task.quote:
+                task.quote = task.title
+        assess(plan)
         return plan
 
     # -- outline: numbered items, duties by body ---------------------------------
@@ -515,6 +523,7 @@ class PlanParser:
             if f.source != "section":
                 task.support = drop_generic(task.support)
             task.line = f.line
+            task.quote = f.text
             tasks.append(task)
         return tasks
 
@@ -734,6 +743,7 @@ class PlanParser:
                 )
             )
             tasks[-1].group = row.get("_group", "")
+            tasks[-1].line = int(row.get("_line") or 0)
         return tasks
 
     def _section_tasks(

@@ -88,14 +88,17 @@ def lines_to_blocks(lines: list[str]) -> list[Block]:
     """Lines of text to paragraphs, with tab-separated and pipe rows gathered into tables."""
     blocks: list[Block] = []
     rows: list[list[str]] = []
+    first_row = 0
 
     def flush() -> None:
         if rows:
-            blocks.append(Table([list(r) for r in rows]))
+            blocks.append(Table([list(r) for r in rows], line=first_row))
             rows.clear()
 
     pending = ""
-    for raw in lines:
+    for no, raw in enumerate(lines, 1):
+        if not rows and not pending:
+            first_row = no
         if pending:
             # A cell copied from a spreadsheet keeps its line breaks inside quotes.
             pending += "\n" + raw
@@ -121,7 +124,7 @@ def lines_to_blocks(lines: list[str]) -> list[Block]:
         flush()
         text, bold = _md_line(raw)
         if text:
-            blocks.append(Para(text, bold))
+            blocks.append(Para(text, bold, no))
     if pending:
         rows.append([_md_line(c)[0] for c in pending.split("\t")])
     flush()
