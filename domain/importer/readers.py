@@ -45,7 +45,7 @@ def read_document(data: bytes, filename: str) -> Document:
         blocks = readers[suffix](data)
     except DomainError:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, UnicodeError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, UnicodeError, csv.Error) as exc:
         raise DomainError("importer.error.unreadable", name=filename, kind=suffix) from exc
     except Exception as exc:
         if type(exc).__module__.split(".")[0] in ("docx", "openpyxl", "pypdf", "lxml"):
@@ -84,6 +84,14 @@ def _read_text(data: bytes) -> list[Block]:
     return lines_to_blocks(text.splitlines())
 
 
+def _tab_cells(text: str) -> list[str]:
+    """A tab-separated row whose cells may be quoted (line breaks kept inside quotes)."""
+    try:
+        return [_clean(c) for c in next(csv.reader([text], delimiter="\t"))]
+    except (csv.Error, StopIteration):
+        return [_clean(c.strip('"')) for c in text.split("\t")]
+
+
 def lines_to_blocks(lines: list[str]) -> list[Block]:
     """Lines of text to paragraphs, with tab-separated and pipe rows gathered into tables."""
     blocks: list[Block] = []
@@ -103,7 +111,7 @@ def lines_to_blocks(lines: list[str]) -> list[Block]:
             # A cell copied from a spreadsheet keeps its line breaks inside quotes.
             pending += "\n" + raw
             if pending.count('"') % 2 == 0:
-                rows.append([_clean(c) for c in next(csv.reader([pending], delimiter="\t"))])
+                rows.append(_tab_cells(pending))
                 pending = ""
             continue
         stripped = raw.strip()
@@ -112,7 +120,7 @@ def lines_to_blocks(lines: list[str]) -> list[Block]:
             continue
         if raw.count("\t") >= 2:
             if '"' in raw:
-                rows.append([_clean(c) for c in next(csv.reader([raw], delimiter="\t"))])
+                rows.append(_tab_cells(raw))
                 continue
             rows.append([_md_line(c)[0] for c in raw.split("\t")])
             continue
