@@ -174,13 +174,11 @@ def _vertical_table(lines: list[Line], i: int) -> tuple[list[list[list[Line]]], 
 def _one_more_cell(lines: list[Line], k: int) -> bool:
     """After a row's last expected "|": a short chunk closed by "|" is one more cell (a row wider
     than the header that set the width), not prose after the table."""
-    count = 0
-    for line in lines[k : k + 14]:
+    for count, line in enumerate(lines[k : k + 14]):
         if _is_pipe(line):
             return count > 0
         if not line.text.strip():
             return False
-        count += 1
     return False
 
 

@@ -423,13 +423,13 @@ def find_tasks(
             if _has_fields(node, inline):
                 groups = _bullet_groups(node)
                 if groups:
-                    for i, (head, lines) in enumerate(groups, 1):
+                    for i, (bullet, lines) in enumerate(groups, 1):
                         f = _read_fields(lines)
                         add(
                             node,
                             f"{ref_of(node)}.{i}",
-                            _BULLET.sub("", head.text),
-                            head.text,
+                            _BULLET.sub("", bullet.text),
+                            bullet.text,
                             f.get("lead", ""),
                             f.get("support", ""),
                             f.get("time", ""),
