@@ -52,7 +52,7 @@ _GENERIC_ONLY = re.compile(
 )
 # Words that begin like a body's name but are verbs or topics ("Tổ chức hội thi", "Các nội dung").
 _NOT_A_BODY = re.compile(
-    r"^(?:tổ chức\s+(?!chính trị|hội\b|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
+    r"^(?:tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
     r"|các (?:nội dung|nhiệm vụ|giải pháp|hoạt động|chỉ tiêu|văn bản|chương trình|dự án|đề án)"
     r"|những (?:nội dung|nhiệm vụ)|bảo đảm|đảm bảo|báo cáo|nhà nước|nhà trường)",
     re.IGNORECASE,
