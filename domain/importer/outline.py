@@ -54,7 +54,11 @@ _GENERIC_ONLY = re.compile(
 _NOT_A_BODY = re.compile(
     r"^(?:tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
     r"|các (?:nội dung|nhiệm vụ|giải pháp|hoạt động|chỉ tiêu|văn bản|chương trình|dự án|đề án)"
-    r"|những (?:nội dung|nhiệm vụ)|bảo đảm|đảm bảo|báo cáo|nhà nước|nhà trường)",
+    r"|những (?:nội dung|nhiệm vụ)|bảo đảm|đảm bảo|báo cáo|nhà nước|nhà trường|điểm (?!bưu)"
+    r"|(?:các|những) (?!(?:sở|ban|ngành|bộ|cơ quan|đơn vị|địa phương|phòng|xã|phường|tổ chức|"
+    r"hội|đoàn|trường|trạm|doanh nghiệp|cơ sở|lực lượng|ủy ban|uỷ ban|cấp|chi bộ|đảng|chi|"
+    r"trung tâm|tập thể|cá nhân|huyện|tỉnh|thôn|ấp|khu phố|tổ|báo|đài|bệnh viện|viện|cục|"
+    r"chi cục|công ty|nhà|hợp tác xã|phòng|văn phòng|ubnd|đồng chí|ngân hàng|quỹ|thành viên)\b))",
     re.IGNORECASE,
 )
 _LEAD_PREFIX = re.compile(
@@ -236,6 +240,7 @@ class Found:
     roman: str = ""
     fields_given: bool = False
     section: str = ""
+    top: int = 0  # id() of the Roman section node it lies in
 
 
 def leading_unit(text: str, known: KnownNames, cut: Callable[[str], str]) -> tuple[str, str]:
@@ -402,6 +407,7 @@ def find_tasks(
                 section = up.head
                 break
             up = up.parent
+        path = node.path()
         out.append(
             Found(
                 ref,
@@ -415,6 +421,7 @@ def find_tasks(
                 roman_of(node),
                 given,
                 section,
+                id(path[0]) if path else 0,
             )
         )
 

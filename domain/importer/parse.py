@@ -482,7 +482,7 @@ class PlanParser:
         """Units a text names as partners ("phối hợp (chặt chẽ) với X …")."""
         found: list[str] = []
         for m in re.finditer(
-            r"phối hợp(?:\s+chặt chẽ)?(?:\s+với)?\s+(.+?)(?:[.;:]\s|[.;:]?$)", text
+            r"phối hợp(?:\s+chặt chẽ)?(?:\s+với)?\s+(.+?)(?:[.;:]\s|[.;:]?$)", text, re.IGNORECASE
         ):
             name = _cut_at_verb(m.group(1), self.known).strip(" ,")
             if name and starts_with_head(name) and len(name.split()) <= 30:
@@ -496,8 +496,8 @@ class PlanParser:
             return _cut_at_verb(text, self.known)
 
         found = find_tasks(root, self.known, cut, self._partners, _take_inline)
-        romans = {f.roman for f in found}
-        renumber_romans(root, lambda node: node.label in romans)
+        tops = {f.top for f in found}
+        renumber_romans(root, lambda node: id(node) in tops)
         found = find_tasks(root, self.known, cut, self._partners, _take_inline)
         one_section = len({f.roman for f in found}) <= 1
         tasks: list[ParsedTask] = []
