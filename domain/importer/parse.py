@@ -96,6 +96,14 @@ def header_roles(row: list[str]) -> dict[int, str] | None:
         elif role == "lead" and "lead" in roles.values() and "support" not in roles.values():
             roles[i] = "support"
     values = set(roles.values())
+    if "title" not in values and ({"lead", "support"} & values):
+        # A table of targets ("Chỉ tiêu" | "Chủ trì"): the target is the task's text.
+        for i, cell in enumerate(row):
+            if roles.get(i) == "other" and re.match(r"(?:nội dung )?chỉ tiêu", _low(cell)):
+                roles[i] = "title"
+                roles[-1] = "target"  # marks a table of targets, not of tasks
+                values.add("title")
+                break
     if "title" in values and ({"lead", "support"} & values):
         return roles
     return None
@@ -114,7 +122,7 @@ class _TableState:
 def _row_cells(row: list[str], roles: dict[int, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for i, role in roles.items():
-        if i < len(row) and role != "other":
+        if 0 <= i < len(row) and role not in ("other", "target"):
             out[role] = row[i].strip()
     return out
 
@@ -217,6 +225,9 @@ class _TableReader:
                 label = filled[0]
             st.section = re.sub(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s*", "", label).strip() or None
             st.group_label = ref if _ROMAN_RE.match(ref) or re.fullmatch(r"[A-ZĐ]", ref) else None
+            numbered = re.match(r"^([IVXLC]{1,5})[.)]\s", cells.get("title", ""))
+            if not ref and numbered:
+                st.group_label = numbered.group(1)  # "I. Kinh tế số" written in the text column
             if re.fullmatch(r"[A-HĐ]", ref):
                 st.top_group = ref
             st.last = None
@@ -238,6 +249,7 @@ class _TableReader:
         entry["_group"] = st.group_label or ""
         entry["_top"] = st.top_group or ""
         entry["_line"] = str(self.line)
+        entry["_target"] = "1" if "target" in roles.values() else ""
         self.rows.append(entry)
         st.last = entry
 
@@ -448,7 +460,8 @@ class PlanParser:
         elif outlined:
             # A plan with a task table keeps its tasks there; its "Tổ chức thực hiện" then
             # restates who leads, so only items with their own assignment lines are added.
-            extra = [t for t in outlined if t.source == "section"] if tasks else outlined
+            task_table = any(not r.get("_target") for r in tables_rows)
+            extra = [t for t in outlined if t.source == "section"] if task_table else outlined
             tasks = [*tasks, *extra]
         for task in tasks:
             self.known.add([*task.lead, *task.support])
