@@ -436,6 +436,26 @@ def drop_generic(units: list[str]) -> list[str]:
     return specific if specific else units
 
 
+# Words that start a clause after a unit's name ("Sở Y tế chủ động …", "UBND xã căn cứ …").
+_CLAUSE_START = re.compile(
+    r"\s+(?:chủ động|căn cứ|thúc đẩy|tiến hành|chủ trì|huy động|tham gia|có trách nhiệm|"
+    r"thực hiện|triển khai|tổ chức thực hiện|ban hành|tới việc|trong phạm vi|"
+    r"hướng dẫn|rà soát|xây dựng|tuyên truyền|phối hợp|là cơ quan|làm đầu mối)\b.*$",
+    re.IGNORECASE,
+)
+
+
+def trim_unit(name: str) -> str:
+    """A unit name without the clause a sentence went on with; "" when it was only a verb."""
+    name = name.strip()
+    if re.match(r"(?i)ban hành\b", name):
+        return ""
+    cut = _CLAUSE_START.sub("", name).strip(" ,;:")
+    if cut != name and len(cut.split()) >= 2 and starts_with_head(cut):
+        return cut
+    return name
+
+
 class PlanParser:
     """Turns a Document into a ParsedPlan; `known` guides unit splitting."""
 
@@ -698,11 +718,13 @@ class PlanParser:
         section: str | None,
         source: str,
     ) -> ParsedTask:
-        lead = split_units(lead_text, self.known)
+        # A table cell holds names only; text read from sentences may run on into a clause.
+        trim = trim_unit if source != "table" else str.strip
+        lead = [u for u in (trim(x) for x in split_units(lead_text, self.known)) if u]
         support = [
             u
-            for u in split_units(support_text, self.known)
-            if unit_key(u) not in {unit_key(x) for x in lead}
+            for u in (trim(x) for x in split_units(support_text, self.known))
+            if u and unit_key(u) not in {unit_key(x) for x in lead}
         ]
         tf = parse_timeframe(time_text, year)
         if tf.kind is ScheduleKind.UNSPECIFIED and not tf.text:
