@@ -48,7 +48,7 @@ MIME_SUFFIX = {
 
 
 # Formats an office may send that the importer cannot read: it says so, and which it can.
-OLD_FORMATS = (".doc", ".xls", ".odt", ".ods", ".rtf")
+OLD_FORMATS = (".xls", ".odt", ".ods", ".rtf")
 
 
 def _is_plan_file(name: str) -> bool:

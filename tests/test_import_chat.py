@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import zoneinfo
 from pathlib import Path
 
@@ -154,7 +155,11 @@ async def test_an_old_word_file_gets_the_accepted_formats(
 ) -> None:
     await _join(db, chat, "u7", Role.COORDINATOR)
     replies = await chat.handle(_msg("u7", file=_file("ke-hoach.doc", b"\xd0\xcf\x11\xe0")))
-    assert ".docx" in _text(replies) and await _count(db, FormSession) == 0
+    # A .doc goes through LibreOffice when it is installed (this broken one then holds no
+    # task); without it, one line asks for .docx. Either way one clear line, nothing kept.
+    text = _text(replies)
+    assert "\n" not in text and await _count(db, FormSession) == 0
+    assert (".docx" in text) if shutil.which("soffice") is None else ("ke-hoach.doc" in text)
     nameless = IncomingFile(
         name="",
         size=None,

@@ -14,7 +14,7 @@ from pathlib import Path
 from domain.errors import DomainError
 from domain.importer.model import Block, Document, Para, Table
 
-SUFFIXES = (".docx", ".xlsx", ".xlsm", ".csv", ".txt", ".md", ".pdf")
+SUFFIXES = (".docx", ".doc", ".xlsx", ".xlsm", ".csv", ".txt", ".md", ".pdf")
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -32,6 +32,8 @@ def read_document(data: bytes, filename: str) -> Document:
         raise DomainError("importer.error.empty", name=filename)
     if len(data) > MAX_BYTES:
         raise DomainError("importer.error.too_big", name=filename, mb=MAX_BYTES // (1024 * 1024))
+    if suffix == ".doc":
+        data, suffix = read_doc(data, filename), ".docx"
     readers: dict[str, Callable[[bytes], list[Block]]] = {
         ".docx": _read_docx,
         ".xlsx": _read_xlsx,
@@ -228,6 +230,9 @@ def _read_pdf(data: bytes) -> list[Block]:
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted and not reader.decrypt(""):
         raise DomainError("importer.error.pdf_encrypted")
+    ruled = _read_pdf_tables(data)
+    if ruled is not None:
+        return ruled
     lines: list[str] = []
     for page in reader.pages:
         try:
@@ -237,8 +242,134 @@ def _read_pdf(data: bytes) -> list[Block]:
         lines.extend(layout_lines(text))
         lines.append("")
     if sum(len(x.strip()) for x in lines) < 20:
-        raise DomainError("importer.error.pdf_no_text")
+        return _ocr_pdf(data)
     return lines_to_blocks(reflow(lines))
+
+
+def _read_pdf_tables(data: bytes) -> list[Block] | None:
+    """A PDF whose task table is drawn with rules, through pdfplumber: the text lines and the
+    tables in page order. None when pdfplumber is missing or finds no task table."""
+    try:
+        import pdfplumber
+    except ImportError:  # pragma: no cover - a dependency; the layout reader still works
+        return None
+    from domain.importer.parse import header_roles
+
+    items: list[tuple[int, float, str | list[list[str]]]] = []
+    found = False
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages):
+            tables = page.find_tables()
+            boxes = [t.bbox for t in tables]
+            for table in tables:
+                rows = [[_clean(c or "") for c in row] for row in table.extract()]
+                rows = [r for r in rows if any(r)]
+                if any(header_roles(r) for r in rows[:4]):
+                    found = True
+                items.append((number, table.bbox[1], rows))
+
+            def outside(obj: dict[str, object], boxes: list[tuple[float, ...]] = boxes) -> bool:
+                x = float(obj.get("x0", 0))  # type: ignore[arg-type]
+                y = float(obj.get("top", 0))  # type: ignore[arg-type]
+                return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+            for line in page.filter(outside).extract_text_lines():
+                items.append((number, float(line["top"]), str(line["text"])))
+    if not found:
+        return None
+    items.sort(key=lambda item: (item[0], item[1]))
+    blocks: list[Block] = []
+    pending: list[str] = []
+    for _page, _top, item in items:
+        if isinstance(item, str):
+            if not re.fullmatch(r"\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*", item):  # page numbers
+                pending.append(item)
+            continue
+        blocks.extend(lines_to_blocks(reflow(pending)))
+        pending = []
+        if item:
+            blocks.append(Table(item))
+    blocks.extend(lines_to_blocks(reflow(pending)))
+    return blocks
+
+
+def _ocr_pdf(data: bytes) -> list[Block]:
+    """A scanned PDF (no text layer): Tesseract with the Vietnamese model when installed, else
+    one clear error."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    tesseract, pdftoppm = shutil.which("tesseract"), shutil.which("pdftoppm")
+    if not tesseract or not pdftoppm:
+        raise DomainError("importer.error.pdf_no_text")
+    langs = subprocess.run(
+        [tesseract, "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+    ).stdout.split()
+    if "vie" not in langs:
+        raise DomainError("importer.error.pdf_no_text")
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "scan.pdf"
+        pdf.write_bytes(data)
+        subprocess.run(
+            [pdftoppm, "-r", "300", "-gray", "-png", str(pdf), str(Path(tmp) / "page")],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        text = []
+        for image in sorted(Path(tmp).glob("page*.png")):
+            done = subprocess.run(
+                [tesseract, str(image), "-", "-l", "vie", "--psm", "4"],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            text.append(done.stdout)
+    joined = "\n".join(text)
+    if len(re.sub(r"\W", "", joined)) < 40:
+        raise DomainError("importer.error.pdf_no_text")
+    from domain.importer.normalise import normalise_text
+
+    return normalise_text(joined)
+
+
+def read_doc(data: bytes, filename: str) -> bytes:
+    """An old Word .doc converted to .docx by LibreOffice (headless) when installed; else one
+    clear error asking for .docx."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if not office:
+        raise DomainError("importer.error.doc_needs_docx", name=filename)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "plan.doc"
+        src.write_bytes(data)
+        try:
+            subprocess.run(
+                [
+                    office,
+                    f"-env:UserInstallation=file://{tmp}/profile",
+                    "--headless",
+                    "--convert-to",
+                    "docx",
+                    "--outdir",
+                    tmp,
+                    str(src),
+                ],
+                capture_output=True,
+                timeout=120,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise DomainError("importer.error.doc_needs_docx", name=filename) from exc
+        out = Path(tmp) / "plan.docx"
+        if not out.is_file():
+            raise DomainError("importer.error.doc_needs_docx", name=filename)
+        return out.read_bytes()
 
 
 _SEGMENT = re.compile(r"\S+(?: \S+)*")
