@@ -8,7 +8,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from domain.errors import DomainError
@@ -268,7 +268,7 @@ def _read_pdf_tables(data: bytes) -> list[Block] | None:
                     found = True
                 items.append((number, table.bbox[1], rows))
 
-            def outside(obj: dict[str, object], boxes: list[tuple[float, ...]] = boxes) -> bool:
+            def outside(obj: dict[str, object], boxes: Sequence[Sequence[float]] = boxes) -> bool:
                 x = float(obj.get("x0", 0))  # type: ignore[arg-type]
                 y = float(obj.get("top", 0))  # type: ignore[arg-type]
                 return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
@@ -303,7 +303,7 @@ def _ocr_pdf(data: bytes) -> list[Block]:
     tesseract, pdftoppm = shutil.which("tesseract"), shutil.which("pdftoppm")
     if not tesseract or not pdftoppm:
         raise DomainError("importer.error.pdf_no_text")
-    langs = subprocess.run(
+    langs = subprocess.run(  # noqa: S603 - our own tool paths and arguments
         [tesseract, "--list-langs"], capture_output=True, text=True, timeout=30, check=False
     ).stdout.split()
     if "vie" not in langs:
@@ -311,7 +311,7 @@ def _ocr_pdf(data: bytes) -> list[Block]:
     with tempfile.TemporaryDirectory() as tmp:
         pdf = Path(tmp) / "scan.pdf"
         pdf.write_bytes(data)
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - our own tool paths and arguments
             [pdftoppm, "-r", "300", "-gray", "-png", str(pdf), str(Path(tmp) / "page")],
             capture_output=True,
             timeout=300,
@@ -319,7 +319,7 @@ def _ocr_pdf(data: bytes) -> list[Block]:
         )
         text = []
         for image in sorted(Path(tmp).glob("page*.png")):
-            done = subprocess.run(
+            done = subprocess.run(  # noqa: S603 - our own tool paths and arguments
                 [tesseract, str(image), "-", "-l", "vie", "--psm", "4"],
                 capture_output=True,
                 text=True,
@@ -349,7 +349,7 @@ def read_doc(data: bytes, filename: str) -> bytes:
         src = Path(tmp) / "plan.doc"
         src.write_bytes(data)
         try:
-            subprocess.run(
+            subprocess.run(  # noqa: S603 - our own tool paths and arguments
                 [
                     office,
                     f"-env:UserInstallation=file://{tmp}/profile",
