@@ -544,7 +544,10 @@ class PlanParser:
             if not f.time:
                 hidden = find_deadline(f.text, year)
                 if hidden is None and f.source != "section":
-                    word = _CADENCE_WORDS.search(f.text)
+                    # A cadence governs the item only in its first clause ("Thường xuyên rà
+                    # soát …"); in a later clause it qualifies that clause alone.
+                    first = re.split(r";|\.\s|\s[-–]\s", _BULLET_RE.sub("", f.text), 1)[0]
+                    word = _CADENCE_WORDS.search(first)
                     if word is not None:
                         hidden = parse_timeframe(word.group(0), year)
                 if hidden is not None:
