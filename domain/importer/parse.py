@@ -340,6 +340,18 @@ _VERBS = (
     "làm đầu mối",
     "giúp",
     "phối hợp",
+    "đôn đốc",
+    "thường xuyên",
+    "thẩm định",
+    "điều tra",
+    "thống nhất",
+    "nhắc nhở",
+    "giải quyết",
+    "thu thập",
+    "cảnh báo",
+    "phát hiện",
+    "kịp thời",
+    "đẩy nhanh",
 )
 
 
