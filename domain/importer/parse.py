@@ -632,6 +632,15 @@ class PlanParser:
             family = DocumentFamily.PARTY
         title = self._title(texts, filename)
         issuer, parent = self._issuer(texts, number_idx)
+        # The year the plan is for: "… năm 2026" in its title, else the first year of its own
+        # term starting no earlier than its issue, else the year it was issued.
+        low_title = _low(title)
+        own = re.search(r"(?<!đến )(?<!tầm nhìn )năm (20\d\d)(?!\s*[-–])", low_title)
+        term = re.search(r"giai đoạn (20\d\d)\s*[-–]", low_title)
+        if own:
+            year = int(own.group(1))
+        elif term and (year is None or int(term.group(1)) >= year):
+            year = int(term.group(1))
         if year is None:
             years = [int(y) for y in re.findall(r"\b(20\d\d)\b", title)]
             year = max(years) if years else self.default_year
