@@ -20,17 +20,17 @@ pytestmark = pytest.mark.skipif(not PLANS.is_dir(), reason="../shared/plans is a
 FLOORS: dict[str, float] = {
     "tasks": 0.86,
     "ref": 0.78,
-    "lead": 0.72,
-    "support": 0.66,
+    "lead": 0.73,
+    "support": 0.68,
     "due": 0.72,
-    "kind": 0.68,
-    "recurrence": 0.76,
+    "kind": 0.70,
+    "recurrence": 0.77,
     "regime": 0.90,
     "coordinator": 0.80,
     "number": 0.95,
     "date": 0.95,
-    "issuer": 0.90,
-    "year": 0.85,
+    "issuer": 1.00,
+    "year": 0.95,
 }
 MAX_SECONDS = 2.0
 

@@ -700,7 +700,15 @@ class PlanParser:
             if t.isupper()
             and not re.search(r"CỘNG HÒA|CỘNG HOÀ|ĐỘC LẬP|ĐẢNG CỘNG SẢN|^SỐ\b|KẾ HOẠCH", t.upper())
         ]
-        caps = [c for c in caps if len(c) > 3]
+        caps = [c for c in caps if len(c) > 3 and not c.endswith(":")]
+        merged: list[str] = []
+        for c in caps:
+            # "BỘ VĂN HÓA, THỂ THAO" over "VÀ DU LỊCH" is one name.
+            if merged and (c.startswith(("VÀ ", "& ")) or merged[-1].endswith((",", "-"))):
+                merged[-1] = f"{merged[-1]} {c}"
+            else:
+                merged.append(c)
+        caps = merged
         if caps:
             issuer = (
                 caps[-1]
