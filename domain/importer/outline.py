@@ -45,6 +45,7 @@ _REPORT_START = re.compile(
 _FUNDING_START = re.compile(
     r"^(?:bố trí|đảm bảo|bảo đảm|cân đối|cấp)\s+(?:nguồn\s+)?kinh phí", re.IGNORECASE
 )
+_FUNDING_SECTION = re.compile(r"^(?:nguồn\s+)?(?:kinh phí|nguồn vốn|vốn)\b", re.IGNORECASE)
 _GENERIC_ONLY = re.compile(
     r"^(?:có trách nhiệm\s+)?(?:tham mưu\s+)?(?:tổ chức\s+)?triển khai(?:,)? thực hiện"
     r" (?:các )?(?:nhiệm vụ được giao|kế hoạch này|nội dung kế hoạch)",
@@ -250,13 +251,13 @@ def leading_unit(text: str, known: KnownNames, cut: Callable[[str], str]) -> tup
     if not starts_with_head(body) or _NOT_A_BODY.match(body):
         return "", text
     head, sep, rest = body.partition(":")
-    if sep and len(head.split()) <= 25 and starts_with_head(head) and cut(head) == head.strip():
+    if sep and len(head.split()) <= 35 and starts_with_head(head) and cut(head) == head.strip():
         return head.strip(" ,"), rest.strip()
     stripped = body.rstrip(" :.;")
-    if len(stripped.split()) <= 25 and cut(stripped) == stripped and not re.search(r"[.;]", body):
+    if len(stripped.split()) <= 35 and cut(stripped) == stripped and not re.search(r"[.;]", body):
         return stripped, ""
     name = cut(body)
-    if name and name != body and starts_with_head(name) and len(name.split()) <= 25:
+    if name and name != body and starts_with_head(name) and len(name.split()) <= 35:
         return name, body[len(name) :].strip(" ,:")
     return "", text
 
@@ -426,6 +427,8 @@ def find_tasks(
         )
 
     def visit(node: Node) -> None:
+        if node.kind == "roman" and _FUNDING_SECTION.search(node.head):
+            return  # "Kinh phí thực hiện": who pays is not a task
         if node.kind in ("num", "letter"):
             if _has_fields(node, inline):
                 groups = _bullet_groups(node)
