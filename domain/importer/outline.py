@@ -56,6 +56,7 @@ _NOT_A_BODY = re.compile(
     r"^(?:tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
     r"|các (?:nội dung|nhiệm vụ|giải pháp|hoạt động|chỉ tiêu|văn bản|chương trình|dự án|đề án)"
     r"|những (?:nội dung|nhiệm vụ)|bảo đảm|đảm bảo|báo cáo|nhà nước|nhà trường|điểm (?!bưu)"
+    r"|phòng,? chống|phòng ngừa|phòng cháy|phòng tránh|phòng bệnh|phòng dịch"
     r"|(?:các|những) (?!(?:sở|ban|ngành|bộ|cơ quan|đơn vị|địa phương|phòng|xã|phường|tổ chức|"
     r"hội|đoàn|trường|trạm|doanh nghiệp|cơ sở|lực lượng|ủy ban|uỷ ban|cấp|chi bộ|đảng|chi|"
     r"trung tâm|tập thể|cá nhân|huyện|tỉnh|thôn|ấp|khu phố|tổ|báo|đài|bệnh viện|viện|cục|"

@@ -565,7 +565,7 @@ class PlanParser:
                 if hidden is None and f.source != "section":
                     # A cadence governs the item only in its first clause ("Thường xuyên rà
                     # soát …"); in a later clause it qualifies that clause alone.
-                    first = re.split(r";|\.\s|\s[-–]\s", _BULLET_RE.sub("", f.text), 1)[0]
+                    first = re.split(r";|\.\s|\s[-–]\s", _BULLET_RE.sub("", f.text), maxsplit=1)[0]
                     word = _CADENCE_WORDS.search(first)
                     if word is not None:
                         hidden = parse_timeframe(word.group(0), year)
