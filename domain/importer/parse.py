@@ -386,6 +386,11 @@ def _cut_at_verb(text: str, known: KnownNames) -> str:
                 continue
             if text[m.start()].isupper():
                 continue
+            if verb == "tổ chức" and (
+                re.match(r"\s*(?:,|;|chính trị|xã hội|thành viên|đoàn thể|$)", low[m.end() :])
+                or re.search(r"(?:các|những|,)\s*$", low[: m.start()])
+            ):
+                continue  # "doanh nghiệp, tổ chức, cá nhân": the noun, not the verb
             # "Ban quản lý chợ": right after a bare head word the verb is part of the name.
             last = re.split(r",|;|\svà\s", text[: m.start()])[-1].strip()
             if last and last.lower() in HEADS:
