@@ -253,7 +253,7 @@ def _read_pdf_tables(data: bytes) -> list[Block] | None:
         import pdfplumber
     except ImportError:  # pragma: no cover - a dependency; the layout reader still works
         return None
-    from domain.importer.parse import header_roles
+    from domain.importer.tables import header_roles
 
     items: list[tuple[int, float, str | list[list[str]]]] = []
     found = False
@@ -376,7 +376,7 @@ _SEGMENT = re.compile(r"\S+(?: \S+)*")
 
 
 def _has_spaced_header(text: str) -> bool:
-    from domain.importer.parse import header_roles
+    from domain.importer.tables import header_roles
 
     for line in text.splitlines():
         if re.search(r"\S {2,}\S", line):
@@ -389,7 +389,7 @@ def _has_spaced_header(text: str) -> bool:
 def layout_lines(text: str) -> list[str]:
     """Lines of a laid-out PDF page; table rows (found by their header) become tab-separated,
     each piece of text put in the column it stands under."""
-    from domain.importer.parse import header_roles
+    from domain.importer.tables import header_roles
 
     out: list[str] = []
     bounds: list[float] | None = None
