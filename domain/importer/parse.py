@@ -590,11 +590,15 @@ class PlanParser:
         if len(refs) != len(set(refs)):
             # Numbering restarts in each group (A, B … or I, II …): the group is part of the ref,
             # the outermost group that makes refs unique.
+            # Rows before any group (or after a gap in the text) keep their bare number.
             for key in ("_top", "_group"):
-                named = [f"{r.get(key)}.{r['ref']}" for r in rows if r.get("ref")]
-                if all(r.get(key) for r in rows if r.get("ref")) and len(set(named)) == len(named):
+                grouped = [r for r in rows if r.get("ref") and r.get(key)]
+                named = [f"{r[key]}.{r['ref']}" for r in grouped]
+                unique = len(set(named)) == len(named) or key == "_group"
+                if len(grouped) * 2 > len(refs) and unique:
                     rows = [
-                        {**r, "ref": f"{r[key]}.{r['ref']}"} if r.get("ref") else r for r in rows
+                        {**r, "ref": f"{r[key]}.{r['ref']}"} if r.get("ref") and r.get(key) else r
+                        for r in rows
                     ]
                     break
         tasks = []
