@@ -265,6 +265,12 @@ def parse_reporting(text: str) -> list[RuleSpec]:
             continue
         for rule in found:
             rules.setdefault(rule.kind, rule)
+    if not rules:
+        # No dated clause: "Định kỳ 06 tháng các cơ quan báo cáo kết quả … gửi về Sở X".
+        for raw in _sentences(unicodedata.normalize("NFC", text)):
+            found = _period_only(_norm(raw))
+            if found:
+                return found
     return sorted(rules.values(), key=lambda r: list(PeriodKind).index(r.kind))
 
 
@@ -330,3 +336,33 @@ def _month_only(low: str) -> list[RuleSpec]:
     if len(months) == 1 and re.search(r"hằng năm|mỗi năm", low):
         return [RuleSpec(PeriodKind.ANNUAL, 31, months[0])]
     return []
+
+
+_PERIOD_ONLY = re.compile(
+    r"(?:định kỳ\s*(?:hằng\s*)?(?P<p1>06 tháng|6 tháng|sáu tháng|quý|năm|tháng)"
+    r"|hằng (?P<p2>quý|năm|tháng))"
+)
+
+
+def _period_only(low: str) -> list[RuleSpec]:
+    """ "Định kỳ 06 tháng các cơ quan báo cáo … gửi về Sở X": a period named without a day; the
+    report is due at the end of the period (day 31 of its last month, flagged as assumed).
+    The coordinator's own report upward ("… tổng hợp, báo cáo Thủ tướng định kỳ hằng năm") is
+    not the units' regime."""
+    m = _PERIOD_ONLY.search(low)
+    report = re.search(r"báo cáo (?:kết quả|tình hình|tiến độ)|gửi báo cáo", low)
+    if m is None or report is None or abs(report.start() - m.start()) > 80:
+        return []
+    before = low[: low.find("báo cáo")]
+    if re.search(r"(?<!để )tổng hợp", before) and not re.search(r"gửi|về", before):
+        return []
+    word = m.group("p1") or m.group("p2") or ""
+    kind = {
+        "06 tháng": PeriodKind.SEMIANNUAL,
+        "6 tháng": PeriodKind.SEMIANNUAL,
+        "sáu tháng": PeriodKind.SEMIANNUAL,
+        "quý": PeriodKind.QUARTERLY,
+        "năm": PeriodKind.ANNUAL,
+        "tháng": PeriodKind.MONTHLY,
+    }[word]
+    return [RuleSpec(kind, 31, None)]

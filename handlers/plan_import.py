@@ -18,6 +18,7 @@ from domain.importer.output import changes_text, result_text, summary_text
 from domain.importer.readers import MAX_BYTES, SUFFIXES
 from domain.importer.service import (
     apply_plan,
+    find_registered,
     for_target,
     known_names,
     parse_bytes,
@@ -47,7 +48,7 @@ MIME_SUFFIX = {
 
 
 # Formats an office may send that the importer cannot read: it says so, and which it can.
-OLD_FORMATS = (".doc", ".xls", ".odt", ".ods", ".rtf")
+OLD_FORMATS = (".xls", ".odt", ".ods", ".rtf")
 
 
 def _is_plan_file(name: str) -> bool:
@@ -70,11 +71,14 @@ async def _parse(turn: Turn, data: bytes, name: str) -> ParsedPlan:
 
 
 async def _target(turn: Turn, parsed: ParsedPlan) -> Plan | None:
-    """The plan a re-imported task sheet belongs to (its id and title both match)."""
-    if parsed.target_plan_id is None:
-        return None
-    plan = await turn.session.get(Plan, parsed.target_plan_id)
-    return plan if plan is not None and plan.title == parsed.title else None
+    """The plan a re-imported file updates: the exported sheet's plan (id and title match), or
+    the plan already registered for this document."""
+    if parsed.target_plan_id is not None:
+        plan = await turn.session.get(Plan, parsed.target_plan_id)
+        if plan is not None and plan.title == parsed.title:
+            return plan
+    # The same plan sent again (same number and issuer, or same title): an update.
+    return await find_registered(turn.session, parsed)
 
 
 async def on_plan_file(turn: Turn) -> list[Reply]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import zoneinfo
 from pathlib import Path
 
@@ -114,10 +115,11 @@ async def test_a_second_file_replaces_the_one_waiting(db: Database, chat: Conver
     await _join(db, chat, "u5", Role.ADMIN)
     await chat.handle(_msg("u5", file=_file("cu.txt", F.text_plan())))
     replies = await chat.handle(_msg("u5", file=_file("moi.md", F.md_plan())))
-    assert "Nhiệm vụ (3):" in _text(replies)
+    # The three numbered items and the duty of Trạm Y tế under "Tổ chức thực hiện".
+    assert "Nhiệm vụ (4):" in _text(replies)
     assert len(list((chat.deps.data_dir / "imports").iterdir())) == 1
     await chat.handle(_msg("u5", choice=plan_import.YES))
-    assert await _count(db, Task) == len(F.SECTION_TASKS)
+    assert await _count(db, Task) == len(F.SECTION_TASKS) + 1
 
 
 async def test_reimport_of_the_exported_sheet_shows_the_changes(
@@ -156,7 +158,11 @@ async def test_an_old_word_file_gets_the_accepted_formats(
 ) -> None:
     await _join(db, chat, "u7", Role.COORDINATOR)
     replies = await chat.handle(_msg("u7", file=_file("ke-hoach.doc", b"\xd0\xcf\x11\xe0")))
-    assert ".docx" in _text(replies) and await _count(db, FormSession) == 0
+    # A .doc goes through LibreOffice when it is installed (this broken one then holds no
+    # task); without it, one line asks for .docx. Either way one clear line, nothing kept.
+    text = _text(replies)
+    assert "\n" not in text and await _count(db, FormSession) == 0
+    assert (".docx" in text) if shutil.which("soffice") is None else ("ke-hoach.doc" in text)
     nameless = IncomingFile(
         name="",
         size=None,

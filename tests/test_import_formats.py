@@ -97,22 +97,25 @@ def test_csv_without_year_takes_the_default_year() -> None:
 def test_numbered_sections_with_unit_lines(name: str) -> None:
     plan = _parse(name, SECTION_FORMATS[name]())
     got = [(t.ref, t.title, t.lead, t.support, t.timeframe.text) for t in plan.tasks]
+    # Tasks come from two sections (II's items, III's duty of Trạm Y tế), so refs keep the
+    # Roman numeral; the coordinator's own clause (III.1) is not a task.
     assert got == [
         (
-            "1",
+            "II.1",
             F.SECTION_TASKS[0][1],
             ["Trung tâm Văn hóa, Thông tin và Thể thao"],
             ["Trạm Y tế xã", "các thôn"],
             "Thường xuyên",
         ),
         (
-            "2",
+            "II.2",
             F.SECTION_TASKS[1][1],
             ["Trạm Y tế xã"],
             ["Công an xã", "các tổ dân phố"],
             "Trước ngày 20/5",
         ),
-        ("3", F.SECTION_TASKS[2][1], ["Trạm Y tế xã"], [], "6 tháng đầu năm 2026"),
+        ("II.3", F.SECTION_TASKS[2][1], ["Trạm Y tế xã"], [], "6 tháng đầu năm 2026"),
+        ("III.2", "Hướng dẫn chuyên môn cho các thôn về xử lý ổ dịch", ["Trạm Y tế xã"], [], ""),
     ]
     assert plan.tasks[1].timeframe.due == dt.date(2026, 5, 20)
     assert plan.tasks[2].timeframe.due == dt.date(2026, 6, 30)

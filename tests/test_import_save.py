@@ -231,12 +231,32 @@ def test_cli_dry_run_json_shape(
     out = capsys.readouterr().out
     data = json.loads(out)  # exactly one JSON object on stdout
     assert set(data) == {"plan", "units", "tasks", "reporting", "warnings"}
-    assert set(data["plan"]) == {"title", "number", "issuer", "issued_on", "coordinator"}
+    # Today's shape, plus the read's confidence (issue 12: fields added, none removed).
+    assert set(data["plan"]) == {
+        "title",
+        "number",
+        "issuer",
+        "issued_on",
+        "coordinator",
+        "confidence",
+        "low_confidence",
+    }
+    assert 0 <= data["plan"]["confidence"] <= 1 and data["plan"]["low_confidence"] is False
     assert data["plan"]["issued_on"] == "2026-03-12" and data["plan"]["number"] == "45/KH-UBND"
     for unit in data["units"]:
         assert set(unit) == {"name", "aliases"} and isinstance(unit["aliases"], list)
     for task in data["tasks"]:
-        assert set(task) == {"ref", "title", "lead", "support", "timeframe"}
+        assert set(task) == {
+            "ref",
+            "title",
+            "lead",
+            "support",
+            "timeframe",
+            "confidence",
+            "doubts",
+            "source",
+        }
+        assert set(task["source"]) == {"line", "text"} and isinstance(task["doubts"], list)
         assert set(task["timeframe"]) == {"text", "kind", "due", "recurrence"}
         assert task["timeframe"]["kind"] in {
             "one_off",

@@ -16,7 +16,13 @@ from domain.errors import DomainError
 from domain.importer.export import export_xlsx
 from domain.importer.model import ParsedPlan
 from domain.importer.output import changes_text, result_json, result_text, summary_text, to_json
-from domain.importer.service import apply_plan, for_target, prepare, preview_changes
+from domain.importer.service import (
+    apply_plan,
+    find_registered,
+    for_target,
+    prepare,
+    preview_changes,
+)
 from locales import t
 
 MODULE = "bot.commands.plan_import"
@@ -70,7 +76,8 @@ def _read(path: Path) -> bytes:
 
 
 async def _target(s: AsyncSession, parsed: ParsedPlan, ref: str | None) -> Plan | None:
-    """The plan to update: --plan, or the plan an exported task sheet names (same title)."""
+    """The plan to update: --plan, the plan an exported task sheet names (same title), or the
+    plan already registered for this document."""
     if ref:
         target = await registry.find_plan(s, ref)
         if target is None:
@@ -80,7 +87,8 @@ async def _target(s: AsyncSession, parsed: ParsedPlan, ref: str | None) -> Plan 
         found = await registry.find_plan(s, parsed.target_plan_id)
         if found is not None and found.title == parsed.title:
             return found
-    return None
+    # The same plan imported again (same number and issuer, or same title): an update.
+    return await find_registered(s, parsed)
 
 
 async def _import(args: argparse.Namespace, runtime: Runtime) -> int:

@@ -17,6 +17,7 @@ class Para:
 
     text: str
     bold: bool = False
+    line: int = 0  # the source line it starts on (1-based; 0 when unknown)
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Table:
 
     rows: list[list[str]]
     name: str = ""
+    line: int = 0  # the source line of its first cell (1-based; 0 when unknown)
 
 
 Block = Para | Table
@@ -63,6 +65,10 @@ class ParsedTask:
     section: str | None = None
     source: str = "table"  # table | section | prose | duty
     group: str = ""  # the group row's label (I, II…) in an appendix table
+    line: int = 0  # the source line the task starts on (0 when unknown)
+    quote: str = ""  # the source text the task was read from (shown when it is doubtful)
+    confidence: float = 1.0  # 0..1, see importer.confidence
+    doubts: list[str] = field(default_factory=list)  # importer.confidence.PENALTIES keys
 
 
 @dataclass
@@ -93,5 +99,6 @@ class ParsedPlan:
     rules: list[RuleSpec] = field(default_factory=list)
     warnings: list[Warn] = field(default_factory=list)
     source_name: str = ""
+    confidence: float = 1.0  # 0..1, the whole read (importer.confidence)
     # Set when the file is dondoc's own exported task sheet of an existing plan.
     target_plan_id: int | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.models import ScheduleKind
+from domain.importer.confidence import LOW, doubtful
 from domain.importer.model import ParsedPlan, Warn
 from domain.importer.service import ImportResult, is_collective, planned_groups
 from domain.periods import RuleSpec
@@ -29,6 +30,8 @@ def to_json(plan: ParsedPlan, locale: str | None = None) -> dict[str, Any]:
             "issuer": plan.issuer,
             "issued_on": plan.issued_on.isoformat() if plan.issued_on else None,
             "coordinator": plan.coordinator,
+            "confidence": plan.confidence,
+            "low_confidence": plan.confidence < LOW,
         },
         "units": [{"name": u.name, "aliases": list(u.aliases)} for u in plan.units],
         "tasks": [
@@ -45,6 +48,9 @@ def to_json(plan: ParsedPlan, locale: str | None = None) -> dict[str, Any]:
                         task.timeframe.recurrence.value if task.timeframe.recurrence else None
                     ),
                 },
+                "confidence": task.confidence,
+                "doubts": [t(f"importer.doubt.{d}", locale) for d in task.doubts],
+                "source": {"line": task.line or None, "text": _quote(task.quote, 300)},
             }
             for task in plan.tasks
         ],
@@ -58,6 +64,11 @@ def to_json(plan: ParsedPlan, locale: str | None = None) -> dict[str, Any]:
         ],
         "warnings": [warning_text(w, locale) for w in plan.warnings],
     }
+
+
+def _quote(text: str, limit: int) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
 
 
 def rule_text(rule: RuleSpec, locale: str | None) -> str:
@@ -103,6 +114,29 @@ def summary_text(plan: ParsedPlan, locale: str | None, *, limit: int | None = No
         )
     )
     lines.append(t("importer.sum.coordinator", locale, name=plan.coordinator or dash))
+    pct = round(plan.confidence * 100)
+    if plan.confidence < LOW:
+        lines.insert(0, t("importer.conf.low", locale, pct=pct))
+    else:
+        lines.append(t("importer.conf.plan", locale, pct=pct))
+    check = doubtful(plan)
+    if check:
+        lines.append("")
+        lines.append(t("importer.conf.doubtful", locale, count=len(check)))
+        for task in check if limit is None else check[:limit]:
+            reasons = "; ".join(t(f"importer.doubt.{d}", locale) for d in task.doubts)
+            lines.append(
+                "  ? "
+                + t(
+                    "importer.conf.item",
+                    locale,
+                    ref=task.ref,
+                    line=task.line or dash,
+                    pct=round(task.confidence * 100),
+                    reasons=reasons,
+                )
+            )
+            lines.append("    " + t("importer.conf.quote", locale, text=_quote(task.quote, 160)))
     if plan.rules:
         lines.append(t("importer.sum.reporting", locale))
         lines.extend(f"  - {rule_text(r, locale)}" for r in plan.rules)

@@ -8,13 +8,13 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from domain.errors import DomainError
 from domain.importer.model import Block, Document, Para, Table
 
-SUFFIXES = (".docx", ".xlsx", ".xlsm", ".csv", ".txt", ".md", ".pdf")
+SUFFIXES = (".docx", ".doc", ".xlsx", ".xlsm", ".csv", ".txt", ".md", ".pdf")
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -32,6 +32,8 @@ def read_document(data: bytes, filename: str) -> Document:
         raise DomainError("importer.error.empty", name=filename)
     if len(data) > MAX_BYTES:
         raise DomainError("importer.error.too_big", name=filename, mb=MAX_BYTES // (1024 * 1024))
+    if suffix == ".doc":
+        data, suffix = read_doc(data, filename), ".docx"
     readers: dict[str, Callable[[bytes], list[Block]]] = {
         ".docx": _read_docx,
         ".xlsx": _read_xlsx,
@@ -45,7 +47,7 @@ def read_document(data: bytes, filename: str) -> Document:
         blocks = readers[suffix](data)
     except DomainError:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, UnicodeError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, UnicodeError, csv.Error) as exc:
         raise DomainError("importer.error.unreadable", name=filename, kind=suffix) from exc
     except Exception as exc:
         if type(exc).__module__.split(".")[0] in ("docx", "openpyxl", "pypdf", "lxml"):
@@ -73,30 +75,45 @@ def _md_line(line: str) -> tuple[str, bool]:
 
 
 def _read_text(data: bytes) -> list[Block]:
+    from domain.importer.normalise import looks_like_web_text, normalise_text
+
     text = decode_text(data)
+    if looks_like_web_text(text):
+        return normalise_text(text)
     if "\t" not in text and _has_spaced_header(text):
         # A table laid out with spaces (text copied from a PDF viewer): read it by columns.
         return lines_to_blocks(layout_lines(text))
     return lines_to_blocks(text.splitlines())
 
 
+def _tab_cells(text: str) -> list[str]:
+    """A tab-separated row whose cells may be quoted (line breaks kept inside quotes)."""
+    try:
+        return [_clean(c) for c in next(csv.reader([text], delimiter="\t"))]
+    except (csv.Error, StopIteration):
+        return [_clean(c.strip('"')) for c in text.split("\t")]
+
+
 def lines_to_blocks(lines: list[str]) -> list[Block]:
     """Lines of text to paragraphs, with tab-separated and pipe rows gathered into tables."""
     blocks: list[Block] = []
     rows: list[list[str]] = []
+    first_row = 0
 
     def flush() -> None:
         if rows:
-            blocks.append(Table([list(r) for r in rows]))
+            blocks.append(Table([list(r) for r in rows], line=first_row))
             rows.clear()
 
     pending = ""
-    for raw in lines:
+    for no, raw in enumerate(lines, 1):
+        if not rows and not pending:
+            first_row = no
         if pending:
             # A cell copied from a spreadsheet keeps its line breaks inside quotes.
             pending += "\n" + raw
             if pending.count('"') % 2 == 0:
-                rows.append([_clean(c) for c in next(csv.reader([pending], delimiter="\t"))])
+                rows.append(_tab_cells(pending))
                 pending = ""
             continue
         stripped = raw.strip()
@@ -105,7 +122,7 @@ def lines_to_blocks(lines: list[str]) -> list[Block]:
             continue
         if raw.count("\t") >= 2:
             if '"' in raw:
-                rows.append([_clean(c) for c in next(csv.reader([raw], delimiter="\t"))])
+                rows.append(_tab_cells(raw))
                 continue
             rows.append([_md_line(c)[0] for c in raw.split("\t")])
             continue
@@ -117,7 +134,7 @@ def lines_to_blocks(lines: list[str]) -> list[Block]:
         flush()
         text, bold = _md_line(raw)
         if text:
-            blocks.append(Para(text, bold))
+            blocks.append(Para(text, bold, no))
     if pending:
         rows.append([_md_line(c)[0] for c in pending.split("\t")])
     flush()
@@ -213,6 +230,9 @@ def _read_pdf(data: bytes) -> list[Block]:
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted and not reader.decrypt(""):
         raise DomainError("importer.error.pdf_encrypted")
+    ruled = _read_pdf_tables(data)
+    if ruled is not None:
+        return ruled
     lines: list[str] = []
     for page in reader.pages:
         try:
@@ -222,15 +242,141 @@ def _read_pdf(data: bytes) -> list[Block]:
         lines.extend(layout_lines(text))
         lines.append("")
     if sum(len(x.strip()) for x in lines) < 20:
-        raise DomainError("importer.error.pdf_no_text")
+        return _ocr_pdf(data)
     return lines_to_blocks(reflow(lines))
+
+
+def _read_pdf_tables(data: bytes) -> list[Block] | None:
+    """A PDF whose task table is drawn with rules, through pdfplumber: the text lines and the
+    tables in page order. None when pdfplumber is missing or finds no task table."""
+    try:
+        import pdfplumber
+    except ImportError:  # pragma: no cover - a dependency; the layout reader still works
+        return None
+    from domain.importer.tables import header_roles
+
+    items: list[tuple[int, float, str | list[list[str]]]] = []
+    found = False
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages):
+            tables = page.find_tables()
+            boxes = [t.bbox for t in tables]
+            for table in tables:
+                rows = [[_clean(c or "") for c in row] for row in table.extract()]
+                rows = [r for r in rows if any(r)]
+                if any(header_roles(r) for r in rows[:4]):
+                    found = True
+                items.append((number, table.bbox[1], rows))
+
+            def outside(obj: dict[str, object], boxes: Sequence[Sequence[float]] = boxes) -> bool:
+                x = float(obj.get("x0", 0))  # type: ignore[arg-type]
+                y = float(obj.get("top", 0))  # type: ignore[arg-type]
+                return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+            for line in page.filter(outside).extract_text_lines():
+                items.append((number, float(line["top"]), str(line["text"])))
+    if not found:
+        return None
+    items.sort(key=lambda item: (item[0], item[1]))
+    blocks: list[Block] = []
+    pending: list[str] = []
+    for _page, _top, item in items:
+        if isinstance(item, str):
+            if not re.fullmatch(r"\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*", item):  # page numbers
+                pending.append(item)
+            continue
+        blocks.extend(lines_to_blocks(reflow(pending)))
+        pending = []
+        if item:
+            blocks.append(Table(item))
+    blocks.extend(lines_to_blocks(reflow(pending)))
+    return blocks
+
+
+def _ocr_pdf(data: bytes) -> list[Block]:
+    """A scanned PDF (no text layer): Tesseract with the Vietnamese model when installed, else
+    one clear error."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    tesseract, pdftoppm = shutil.which("tesseract"), shutil.which("pdftoppm")
+    if not tesseract or not pdftoppm:
+        raise DomainError("importer.error.pdf_no_text")
+    langs = subprocess.run(  # noqa: S603 - our own tool paths and arguments
+        [tesseract, "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+    ).stdout.split()
+    if "vie" not in langs:
+        raise DomainError("importer.error.pdf_no_text")
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "scan.pdf"
+        pdf.write_bytes(data)
+        subprocess.run(  # noqa: S603 - our own tool paths and arguments
+            [pdftoppm, "-r", "300", "-gray", "-png", str(pdf), str(Path(tmp) / "page")],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        text = []
+        for image in sorted(Path(tmp).glob("page*.png")):
+            done = subprocess.run(  # noqa: S603 - our own tool paths and arguments
+                [tesseract, str(image), "-", "-l", "vie", "--psm", "4"],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            text.append(done.stdout)
+    joined = "\n".join(text)
+    if len(re.sub(r"\W", "", joined)) < 40:
+        raise DomainError("importer.error.pdf_no_text")
+    from domain.importer.normalise import normalise_text
+
+    return normalise_text(joined)
+
+
+def read_doc(data: bytes, filename: str) -> bytes:
+    """An old Word .doc converted to .docx by LibreOffice (headless) when installed; else one
+    clear error asking for .docx."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if not office:
+        raise DomainError("importer.error.doc_needs_docx", name=filename)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "plan.doc"
+        src.write_bytes(data)
+        try:
+            subprocess.run(  # noqa: S603 - our own tool paths and arguments
+                [
+                    office,
+                    f"-env:UserInstallation=file://{tmp}/profile",
+                    "--headless",
+                    "--convert-to",
+                    "docx",
+                    "--outdir",
+                    tmp,
+                    str(src),
+                ],
+                capture_output=True,
+                timeout=120,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise DomainError("importer.error.doc_needs_docx", name=filename) from exc
+        out = Path(tmp) / "plan.docx"
+        if not out.is_file():
+            raise DomainError("importer.error.doc_needs_docx", name=filename)
+        return out.read_bytes()
 
 
 _SEGMENT = re.compile(r"\S+(?: \S+)*")
 
 
 def _has_spaced_header(text: str) -> bool:
-    from domain.importer.parse import header_roles
+    from domain.importer.tables import header_roles
 
     for line in text.splitlines():
         if re.search(r"\S {2,}\S", line):
@@ -243,7 +389,7 @@ def _has_spaced_header(text: str) -> bool:
 def layout_lines(text: str) -> list[str]:
     """Lines of a laid-out PDF page; table rows (found by their header) become tab-separated,
     each piece of text put in the column it stands under."""
-    from domain.importer.parse import header_roles
+    from domain.importer.tables import header_roles
 
     out: list[str] = []
     bounds: list[float] | None = None

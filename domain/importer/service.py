@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -278,6 +280,29 @@ async def apply_plan(
 
 
 KEPT_ON_REIMPORT = ("importer.warn.no_reporting", "importer.warn.no_coordinator")
+
+
+def _title_key(title: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", title).lower().split()).strip(" .:")
+
+
+async def find_registered(session: AsyncSession, parsed: ParsedPlan) -> Plan | None:
+    """The plan already registered for this document: same number (with its digits) and issuer,
+    else the same title. A re-import then updates it instead of creating a silent duplicate."""
+    plans = list((await session.execute(select(Plan).order_by(Plan.id))).scalars())
+    number = re.sub(r"\s+", "", parsed.number or "")
+    if re.search(r"\d", number) and parsed.issuer:
+        issuer = unit_key(parsed.issuer)
+        for plan in plans:
+            same_number = re.sub(r"\s+", "", plan.number or "").lower() == number.lower()
+            if same_number and plan.issuer and unit_key(plan.issuer) == issuer:
+                return plan
+    title = _title_key(parsed.title)
+    if len(title) >= 12:
+        for plan in plans:
+            if _title_key(plan.title) == title:
+                return plan
+    return None
 
 
 def for_target(parsed: ParsedPlan) -> None:

@@ -1,0 +1,589 @@
+"""Structure detectors on the document's outline: numbered items with assignment lines, duties
+listed by body, and prose items that name who acts.
+
+The paragraphs are first arranged into an outline (Roman sections, arabic items "1." / "1.2.",
+lettered items "a)"; bullets and plain paragraphs are an item's body). A task is then:
+
+- an item carrying "Đơn vị chủ trì / phối hợp / Thời gian" lines (also under "Cơ quan thực
+  hiện:"), or each lettered sub-item / bulleted group carrying its own such lines;
+- an item that begins with a body's name ("1. Sở Tài chính: …", "2. Sở Y tế" over its duties,
+  "Đề nghị Ủy ban MTTQ …", "Giao Sở X chủ trì …"): one task per body entry, or one per lettered
+  sub-item when the entry has them;
+
+never the coordinator's own urge-and-compile clause, the reporting clause or a funding clause.
+Refs keep the document's numbering ("II.3", "IV.2.a").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from domain.importer.model import Para
+from domain.importer.unitnames import KnownNames, starts_with_head
+
+_ROMAN_HEAD = re.compile(r"^([IVXLC]{1,6})\s*[.)]\s*(\S.*)$")
+_NUM_HEAD = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)(?:[.)]\s*|\s+)(?=\S)(.*)$")
+_LETTER_HEAD = re.compile(r"^([a-zđ])\s*[).]\s+(\S.*)$")
+_BULLET = re.compile(r"^[-–•+*]\s*")
+_STOP = re.compile(r"^(?:nơi nhận|kt\.|tm\.|t/m|thay mặt)", re.IGNORECASE)
+_APPENDIX = re.compile(r"^(?:phụ lục|danh mục)\b", re.IGNORECASE)
+_LABEL = (
+    r"(?:(?:đơn vị|cơ quan|bộ phận)(?:,\s*(?:đơn vị|cơ quan))?\s+)?(chủ trì|phối hợp|thực hiện|"
+    r"thời gian(?: thực hiện| hoàn thành)?|thời hạn(?: hoàn thành| ban hành| thực hiện)?|"
+    r"tiến độ(?: thực hiện)?|sản phẩm|kết quả|nội dung(?: thực hiện)?)"
+    r"(?:\s+(?:thực hiện|chính|tham mưu|dự kiến))?\s*:"
+)
+FIELD_LINE = re.compile(r"^[-–•+*]?\s*" + _LABEL + r"\s*(.*)$", re.IGNORECASE)
+_LEAD_VERBS = re.compile(r"^(?:đề nghị|giao|yêu cầu|khuyến khích|kính đề nghị)\s+", re.IGNORECASE)
+_ROLE = re.compile(r"đôn đốc|theo dõi.{0,80}tổng hợp", re.IGNORECASE)
+_REPORT_START = re.compile(
+    r"^(?:định kỳ|hằng|hàng|báo cáo|gửi báo cáo|tổng hợp(?:,)? báo cáo|có trách nhiệm báo cáo)",
+    re.IGNORECASE,
+)
+_FUNDING_START = re.compile(
+    r"^(?:bố trí|đảm bảo|bảo đảm|cân đối|cấp)\s+(?:nguồn\s+)?kinh phí", re.IGNORECASE
+)
+_FUNDING_SECTION = re.compile(r"^(?:nguồn\s+)?(?:kinh phí|nguồn vốn|vốn)\b", re.IGNORECASE)
+_GENERIC_ONLY = re.compile(
+    r"^(?:có trách nhiệm\s+)?(?:tham mưu\s+)?(?:tổ chức\s+)?triển khai(?:,)? thực hiện"
+    r" (?:các )?(?:nhiệm vụ được giao|kế hoạch này|nội dung kế hoạch)",
+    re.IGNORECASE,
+)
+# Words that begin like a body's name but are verbs or topics ("Tổ chức hội thi", "Các nội dung").
+_NOT_A_BODY = re.compile(
+    r"^(?:tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
+    r"|các (?:nội dung|nhiệm vụ|giải pháp|hoạt động|chỉ tiêu|văn bản|chương trình|dự án|đề án)"
+    r"|những (?:nội dung|nhiệm vụ)|bảo đảm|đảm bảo|báo cáo|nhà nước|nhà trường|điểm (?!bưu)"
+    r"|phòng,? chống|phòng ngừa|phòng cháy|phòng tránh|phòng bệnh|phòng dịch"
+    r"|(?:các|những) (?!(?:sở|ban|ngành|bộ|cơ quan|đơn vị|địa phương|phòng|xã|phường|tổ chức|"
+    r"hội|đoàn|trường|trạm|doanh nghiệp|cơ sở|lực lượng|ủy ban|uỷ ban|cấp|chi bộ|đảng|chi|"
+    r"trung tâm|tập thể|cá nhân|huyện|tỉnh|thôn|ấp|khu phố|tổ|báo|đài|bệnh viện|viện|cục|"
+    r"chi cục|công ty|nhà|hợp tác xã|phòng|văn phòng|ubnd|đồng chí|ngân hàng|quỹ|thành viên)\b))",
+    re.IGNORECASE,
+)
+_LEAD_PREFIX = re.compile(
+    r"^(?:thủ trưởng|giám đốc|chủ tịch|lãnh đạo|người đứng đầu|bộ trưởng|trưởng)\s+", re.I
+)
+
+
+@dataclass
+class Node:
+    """An outline item: its kind, label, own text (heading plus unnumbered paragraphs)."""
+
+    kind: str  # root | roman | num | letter | bullet
+    label: str
+    head: str
+    line: int
+    body: list[Para] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+    parent: Node | None = None
+    bold: bool = False
+
+    def path(self) -> list[Node]:
+        """The chain of items from the top down to this one (the root left out)."""
+        out: list[Node] = []
+        node: Node | None = self
+        while node is not None and node.kind != "root":
+            out.append(node)
+            node = node.parent
+        return out[::-1]
+
+    def text(self) -> str:
+        """Heading and body as one text."""
+        return " ".join([self.head, *(p.text for p in self.body)]).strip()
+
+    def all_text(self) -> str:
+        """Heading, body and every descendant's text."""
+        parts = [self.text()]
+        parts.extend(c.all_text() for c in self.children)
+        return " ".join(p for p in parts if p)
+
+
+def _num_level(label: str) -> int:
+    return 1 + label.count(".")
+
+
+def build_outline(paras: list[Para]) -> Node:
+    """Arrange paragraphs into the numbered outline."""
+    root = Node("root", "", "", 0)
+    roman: Node = root
+    stack: list[Node] = []  # arabic items, deepest last
+    letter: Node | None = None
+    current: Node = root
+    in_signature = False
+    romans_seen: dict[str, int] = {}
+    for para in paras:
+        text = para.text.strip()
+        if not text:
+            continue
+        if _STOP.match(text):
+            in_signature = True
+            continue
+        if in_signature:
+            rm = _ROMAN_HEAD.match(text)
+            if re.match(r"^(?:KẾ HOẠCH|CHƯƠNG TRÌNH)\b", text) or (rm and rm.group(2).isupper()):
+                # A decision's signature, then the plan it attaches.
+                in_signature = False
+                if not rm:
+                    continue
+            elif _APPENDIX.match(text) and (para.bold or text.isupper()):
+                in_signature = False
+                roman = Node("roman", "PL", text, para.line, parent=root)
+                root.children.append(roman)
+                stack, letter, current = [], None, roman
+                continue
+            else:
+                continue
+        rm = _ROMAN_HEAD.match(text)
+        if rm and (rm.group(2).isupper() or para.bold) and len(text) < 250:
+            label = rm.group(1)
+            romans_seen[label] = romans_seen.get(label, 0) + 1
+            node = Node("roman", label, rm.group(2).strip(), para.line, parent=root, bold=True)
+            root.children.append(node)
+            roman, stack, letter, current = node, [], None, node
+            continue
+        nm = _NUM_HEAD.match(text)
+        if nm and not re.match(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text) and "." in text[:6]:
+            label = nm.group(1)
+            level = _num_level(label)
+            while stack and _num_level(stack[-1].label) >= level:
+                stack.pop()
+            parent = stack[-1] if stack else roman
+            node = Node("num", label, nm.group(2).strip(), para.line, parent=parent, bold=para.bold)
+            parent.children.append(node)
+            stack.append(node)
+            letter, current = None, node
+            continue
+        lm = _LETTER_HEAD.match(text)
+        if lm and (stack or roman is not root):
+            parent = stack[-1] if stack else roman
+            node = Node("letter", lm.group(1), lm.group(2).strip(), para.line, parent=parent)
+            parent.children.append(node)
+            letter, current = node, node
+            continue
+        current.body.append(para)
+    del letter
+    return root
+
+
+def renumber_romans(root: Node, has_tasks: Callable[[Node], bool]) -> None:
+    """A Roman numeral printed twice: the later section takes the next numeral when the earlier
+    one already holds tasks (so refs stay unique)."""
+    seen: dict[str, Node] = {}
+    prev_value = 0
+    for node in root.children:
+        if node.kind != "roman":
+            continue
+        value = roman_value(node.label)
+        if node.label in seen and has_tasks(seen[node.label]) and value <= prev_value:
+            node.label = to_roman(prev_value + 1)
+            value = prev_value + 1
+        seen[node.label] = node
+        prev_value = max(prev_value, value)
+
+
+def roman_value(label: str) -> int:
+    """I -> 1 … (0 for anything else)."""
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    total = 0
+    for i, ch in enumerate(label):
+        v = values.get(ch, 0)
+        if not v:
+            return 0
+        nxt = values.get(label[i + 1], 0) if i + 1 < len(label) else 0
+        total += -v if v < nxt else v
+    return total
+
+
+def to_roman(n: int) -> str:
+    """1 -> I …"""
+    out = ""
+    for v, s in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX")):
+        while n >= v:
+            out, n = out + s, n - v
+    for v, s in ((5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out, n = out + s, n - v
+    return out
+
+
+def ref_of(node: Node) -> str:
+    """The item's ref: Roman section, arabic path, letter."""
+    parts: list[str] = []
+    for n in node.path():
+        if n.kind == "roman" and n.label != "PL":
+            parts.append(n.label)
+        elif n.kind == "num":
+            # "1.2" under "1" repeats its parent's number: keep only the new part.
+            if parts and n.parent is not None and n.parent.kind == "num":
+                prefix = n.parent.label + "."
+                parts.append(n.label[len(prefix) :] if n.label.startswith(prefix) else n.label)
+            else:
+                parts.append(n.label)
+        elif n.kind == "letter":
+            parts.append(n.label)
+    return ".".join(parts)
+
+
+@dataclass
+class Found:
+    """A task found in the outline, before its fields are read."""
+
+    ref: str
+    title: str
+    text: str  # full text for deadlines and partners
+    lead: str  # unit text
+    support: str
+    time: str
+    source: str  # section | duty | prose
+    line: int
+    roman: str = ""
+    fields_given: bool = False
+    section: str = ""
+    top: int = 0  # id() of the Roman section node it lies in
+
+
+def leading_unit(text: str, known: KnownNames, cut: Callable[[str], str]) -> tuple[str, str]:
+    """The body a text begins with, and the rest: ("Sở Tài chính", "chủ trì, phối hợp …")."""
+    body = _LEAD_VERBS.sub("", text.strip()).strip()
+    body = _LEAD_PREFIX.sub("", body)
+    if not starts_with_head(body) or _NOT_A_BODY.match(body):
+        return "", text
+    head, sep, rest = body.partition(":")
+    if sep and len(head.split()) <= 35 and starts_with_head(head) and cut(head) == head.strip():
+        return head.strip(" ,"), rest.strip()
+    stripped = body.rstrip(" :.;")
+    if len(stripped.split()) <= 35 and cut(stripped) == stripped and not re.search(r"[.;]", body):
+        return stripped, ""
+    name = cut(body)
+    if name and name != body and starts_with_head(name) and len(name.split()) <= 35:
+        return name, body[len(name) :].strip(" ,:")
+    return "", text
+
+
+def is_not_task(rest: str) -> bool:
+    """The coordinator's own clause, the reporting clause, a funding clause, or a bare
+    "carry out this plan"."""
+    low = rest.strip().lower()
+    if not low:
+        return False
+    if _REPORT_START.match(low) and len(low) < 400:
+        return True
+    if _FUNDING_START.match(low) and len(low) < 300:
+        return True
+    if _GENERIC_ONLY.match(low) and len(low) < 200:
+        return True
+    return (
+        bool(_ROLE.search(low))
+        and len(low) < 300
+        and not re.search(r"^(?:chủ trì|tổ chức|xây dựng|triển khai)", low)
+    )
+
+
+def _is_field_label_item(node: Node) -> bool:
+    return bool(FIELD_LINE.match(node.head)) or bool(
+        re.match(r"^(?:cơ quan|đơn vị) (?:thực hiện|chủ trì)\s*:?$", node.head, re.IGNORECASE)
+    )
+
+
+def _field_paras(node: Node) -> list[Para]:
+    """Paragraphs of the item that are assignment lines (its own, and those of sub-items that
+    are only labels such as "b) Cơ quan thực hiện:")."""
+    out = [p for p in node.body if FIELD_LINE.match(p.text)]
+    for child in node.children:
+        if child.kind == "letter" and _is_field_label_item(child):
+            out.append(Para(child.head, line=child.line))
+            out.extend(p for p in child.body if FIELD_LINE.match(p.text))
+    return out
+
+
+def _read_fields(paras: list[Para]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for p in paras:
+        m = FIELD_LINE.match(p.text)
+        if not m:
+            continue
+        label, value = m.group(1).lower(), m.group(2).strip(" ;,.")
+        if label.startswith(("thời gian", "thời hạn", "tiến độ")):
+            fields.setdefault("time", value)
+        elif label in ("chủ trì", "thực hiện"):
+            if value:
+                fields["lead"] = f"{fields['lead']}; {value}" if "lead" in fields else value
+        elif label == "phối hợp":
+            fields["support"] = f"{fields['support']}; {value}" if "support" in fields else value
+    return fields
+
+
+Inline = Callable[[str, dict[str, str]], str]
+
+
+def node_fields(node: Node, inline: Inline) -> tuple[dict[str, str], str]:
+    """The item's assignment fields (its lines, and "(Chủ trì: X; thời gian: Y)" written inside
+    its text), and its heading with those inline fields taken out."""
+    fields: dict[str, str] = {}
+    head = inline(node.head, fields)
+    for p in node.body:
+        if not FIELD_LINE.match(p.text):
+            inline(p.text, fields)
+    for key, value in _read_fields(_field_paras(node)).items():
+        if key not in fields:
+            fields[key] = value
+    if head != node.head:
+        head = head.rstrip(" .")
+    return fields, head
+
+
+def _has_fields(node: Node, inline: Inline) -> bool:
+    fields, _ = node_fields(node, inline)
+    return "lead" in fields or "support" in fields
+
+
+def _description(node: Node) -> str:
+    parts = [node.head]
+    for p in node.body:
+        if FIELD_LINE.match(p.text):
+            continue
+        if p.text[:1].islower() and len(parts) == 1:
+            parts[0] = f"{parts[0]} {p.text}"  # the heading goes on after a blank line
+        else:
+            parts.append(p.text)
+    for child in node.children:
+        if child.kind == "letter" and _is_field_label_item(child):
+            m = FIELD_LINE.match(child.head)
+            if m and m.group(1).lower().startswith("nội dung"):
+                parts.append(m.group(2))
+    return "\n".join(p for p in parts if p)
+
+
+def _bullet_groups(node: Node) -> list[tuple[Para, list[Para]]]:
+    """Bulleted sub-items that each carry their own assignment lines ("- Nghị định …" then
+    "+ Cơ quan chủ trì: …")."""
+    groups: list[tuple[Para, list[Para]]] = []
+    for p in node.body:
+        if FIELD_LINE.match(p.text):
+            if groups:
+                groups[-1][1].append(p)
+            continue
+        if _BULLET.match(p.text) and p.text.lstrip()[:1] in "-–•":
+            groups.append((p, []))
+    groups = [g for g in groups if any(_is_lead_line(x) for x in g[1])]
+    return groups if len(groups) >= 2 else []
+
+
+def _is_lead_line(p: Para) -> bool:
+    m = FIELD_LINE.match(p.text)
+    return bool(m and m.group(1).lower() in ("chủ trì", "thực hiện"))
+
+
+def find_tasks(
+    root: Node,
+    known: KnownNames,
+    cut: Callable[[str], str],
+    partners: Callable[[str], str],
+    inline: Inline,
+) -> list[Found]:
+    """Every task the outline holds (see the module doc)."""
+    out: list[Found] = []
+
+    def roman_of(node: Node) -> str:
+        path = node.path()
+        return path[0].label if path and path[0].kind == "roman" else ""
+
+    def add(
+        node: Node,
+        ref: str,
+        title: str,
+        text: str,
+        lead: str,
+        support: str,
+        time: str,
+        source: str,
+        given: bool = False,
+    ) -> None:
+        section = ""
+        up = node.parent
+        while up is not None and up.kind != "root":
+            if up.kind in ("num", "roman"):
+                section = up.head
+                break
+            up = up.parent
+        path = node.path()
+        out.append(
+            Found(
+                ref,
+                title,
+                text,
+                lead,
+                support,
+                time,
+                source,
+                node.line,
+                roman_of(node),
+                given,
+                section,
+                id(path[0]) if path else 0,
+            )
+        )
+
+    def visit(node: Node) -> None:
+        if node.kind == "roman" and _FUNDING_SECTION.search(node.head):
+            return  # "Kinh phí thực hiện": who pays is not a task
+        if node.kind in ("num", "letter"):
+            if _has_fields(node, inline):
+                groups = _bullet_groups(node)
+                if groups:
+                    for i, (bullet, lines) in enumerate(groups, 1):
+                        f = _read_fields(lines)
+                        add(
+                            node,
+                            f"{ref_of(node)}.{i}",
+                            _BULLET.sub("", bullet.text),
+                            bullet.text,
+                            f.get("lead", ""),
+                            f.get("support", ""),
+                            f.get("time", ""),
+                            "section",
+                            True,
+                        )
+                    return
+                f, head = node_fields(node, inline)
+                desc = _description(node)
+                if head != node.head:
+                    desc = head + desc[len(node.head) :]
+                add(
+                    node,
+                    ref_of(node),
+                    head,
+                    desc,
+                    f.get("lead", ""),
+                    f.get("support", ""),
+                    f.get("time", ""),
+                    "section",
+                    True,
+                )
+                for child in node.children:
+                    if not _is_field_label_item(child) and _has_fields(child, inline):
+                        visit(child)
+                return
+            if not any(_has_fields(c, inline) for c in node.children):
+                lead, rest = leading_unit(node.head, known, cut)
+                if lead:
+                    duty(node, lead, rest)
+                    return
+        if node.kind in ("roman", "num", "root"):
+            body_duties(node)
+        for child in node.children:
+            visit(child)
+
+    def body_duties(node: Node) -> None:
+        """Paragraphs under a heading that each give a body its work ("- Công an xã: …",
+        "- Trạm Y tế chủ trì, phối hợp …", "Đề nghị Ủy ban MTTQ …")."""
+        k = 0
+        base = ref_of(node)
+        for p in node.body:
+            text = _BULLET.sub("", p.text).strip()
+            if FIELD_LINE.match(p.text):
+                continue
+            lead, rest = leading_unit(text, known, cut)
+            if not lead or not rest:
+                continue
+            asked = _LEAD_VERBS.match(text) is not None
+            colon = ":" in text[: len(lead) + 25]
+            if not (
+                asked
+                or colon
+                or re.match(
+                    r"(?:có trách nhiệm |là cơ quan |được giao )?chủ trì", rest, re.IGNORECASE
+                )
+            ):
+                continue
+            if is_not_task(rest):
+                continue
+            k += 1
+            ref = f"{base}.{k}" if base else str(k)
+            out.append(
+                Found(
+                    ref,
+                    _first_clause(_strip_role(rest)),
+                    text,
+                    lead,
+                    partners(rest),
+                    "",
+                    "prose",
+                    p.line,
+                    roman_of(node),
+                    False,
+                    node.head,
+                )
+            )
+
+    def duty(node: Node, lead: str, rest: str) -> None:
+        subs = [c for c in node.children if not _is_field_label_item(c)]
+        head_partners = partners(rest) if rest else ""
+        if subs:
+            for child in subs:
+                text = child.all_text()
+                sub_lead, sub_rest = leading_unit(child.head, known, cut)
+                if is_not_task(sub_rest if sub_lead else text):
+                    continue
+                support = "; ".join(x for x in (head_partners, partners(text)) if x)
+                add(
+                    child,
+                    ref_of(child),
+                    _first_clause(child.head),
+                    text,
+                    sub_lead or lead,
+                    support,
+                    "",
+                    "duty",
+                )
+            return
+        text = " ".join([rest, *(p.text for p in node.body)]).strip()
+        if is_not_task(text):
+            return
+        add(node, ref_of(node), _first_clause(text) or lead, text, lead, partners(text), "", "duty")
+
+    visit(root)
+    return out
+
+
+def _first_clause(text: str) -> str:
+    """A short title: the text up to its first sentence or clause end."""
+    t = _BULLET.sub("", text.strip())
+    m = re.search(r"[.;](?:\s|$)", t)
+    if m and m.start() > 15:
+        t = t[: m.start()]
+    if len(t) > 200:
+        cut = t.rfind(",", 0, 200)
+        t = t[: cut if cut > 60 else 200]
+    return t.strip(" ,:;.")
+
+
+def _strip_role(text: str) -> str:
+    """Drop the coordinator's own clauses (monitor, urge, compile) from a duty's text."""
+    clauses = re.split(r"\s*;\s*", text)
+    kept = [c for c in clauses if not _ROLE.search(c)]
+    return "; ".join(kept) or text
+
+
+def body_entries(root: Node, known: KnownNames, cut: Callable[[str], str]) -> list[tuple[str, str]]:
+    """Every (body, text) the outline names, tasks or not (the coordinator's own clause too)."""
+    out: list[tuple[str, str]] = []
+
+    def walk(node: Node) -> None:
+        if node.kind in ("num", "letter"):
+            lead, _rest = leading_unit(node.head, known, cut)
+            if lead:
+                out.append((lead, node.all_text()))
+        for p in node.body:
+            text = _BULLET.sub("", p.text).strip()
+            lead, _rest = leading_unit(text, known, cut)
+            if lead:
+                out.append((lead, text))
+        for child in node.children:
+            walk(child)
+
+    walk(root)
+    return out

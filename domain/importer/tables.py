@@ -1,0 +1,229 @@
+"""Task tables: which column is which whatever the header's wording, and rows read across page
+breaks (a header repeated, a row continued, section rows, numbered parent rows)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from domain.importer.model import Table
+
+_ROMAN_RE = re.compile(
+    r"^(?=[IVXLC]+\b)(M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3}))[.)]?$"
+)
+
+
+def _low(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).lower()).strip()
+
+
+def column_role(header: str) -> str | None:
+    """What a header cell names, whatever its wording."""
+    h = _low(header).replace("\n", " ")
+    if not h or len(h) > 60 or len(h.split()) > 8:
+        return None  # a header cell is a short label, not a task's text
+    if re.search(r"sản phẩm|kinh phí|nguồn vốn|ghi chú|hình thức|dự toán|kết quả|chỉ tiêu", h):
+        return "other"
+    if re.search(r"thời gian|thời hạn|tiến độ|hoàn thành|mốc|timeframe|deadline|due", h):
+        return "time"
+    if "phối hợp" in h or "support" in h:
+        return "support"
+    if re.match(r"(nội dung|tên|nhiệm vụ|công việc|hoạt động|giải pháp)", h) and "chủ trì" not in h:
+        return "title"
+    if re.search(r"chủ trì|thực hiện|chịu trách nhiệm|đầu mối|giao cho|phụ trách|lead", h):
+        return "lead"
+    if re.search(r"^(stt|tt|số tt|số thứ tự|mã|mã số|số|ref|no\.?|#)(\b|$)", h):
+        return "ref"
+    if re.search(r"^(group|section)\b", h):
+        return "section"
+    if re.search(r"^(task|title)\b", h):
+        return "title"
+    if re.search(r"nhóm|lĩnh vực|chương trình", h) and "nhiệm vụ" not in h.replace(
+        "nhóm nhiệm vụ", ""
+    ):
+        return "section"
+    if re.search(r"nhiệm vụ|nội dung|tên|công việc|hoạt động|giải pháp|đề án", h):
+        return "title"
+    return None
+
+
+def header_roles(row: list[str]) -> dict[int, str] | None:
+    """Column roles when the row is a task table's header, else None."""
+    roles: dict[int, str] = {}
+    for i, cell in enumerate(row):
+        role = column_role(cell)
+        if role == "title" and "title" in roles.values():
+            role = "detail"  # "Nhiệm vụ" then "Nội dung cụ thể": the second adds detail
+        if role and role not in roles.values():
+            roles[i] = role
+        elif role == "lead" and "lead" in roles.values() and "support" not in roles.values():
+            roles[i] = "support"
+    values = set(roles.values())
+    if "title" not in values and ({"lead", "support"} & values):
+        # A table of targets ("Chỉ tiêu" | "Chủ trì"): the target is the task's text.
+        for i, cell in enumerate(row):
+            if roles.get(i) == "other" and re.match(r"(?:nội dung )?chỉ tiêu", _low(cell)):
+                roles[i] = "title"
+                roles[-1] = "target"  # marks a table of targets, not of tasks
+                values.add("title")
+                break
+    if "title" in values and ({"lead", "support"} & values):
+        return roles
+    return None
+
+
+@dataclass
+class _TableState:
+    roles: dict[int, str] | None = None
+    header: list[str] = field(default_factory=list)
+    last: dict[str, str] | None = None
+    section: str | None = None
+    group_label: str | None = None
+    top_group: str | None = None  # a lettered group (A, B …) above Roman ones
+
+
+def _row_cells(row: list[str], roles: dict[int, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i, role in roles.items():
+        if 0 <= i < len(row) and role not in ("other", "target"):
+            out[role] = row[i].strip()
+    return out
+
+
+def _is_numbering_row(row: list[str]) -> bool:
+    cells = [c.strip("() ") for c in row if c.strip()]
+    return len(cells) >= 3 and all(c.isdigit() for c in cells)
+
+
+def _append(prev: str, more: str) -> str:
+    if not more:
+        return prev
+    if not prev:
+        return more
+    return f"{prev} {more}"
+
+
+class _TableReader:
+    """Reads task rows across consecutive tables (a header repeated after each page break)."""
+
+    def __init__(self) -> None:
+        self.state = _TableState()
+        self.rows: list[dict[str, str]] = []
+        self.header_rows: list[list[str]] = []
+        self.line = 0  # the source line of the table being read
+
+    def feed(self, table: Table, continues: bool) -> tuple[bool, list[list[str]]]:
+        """Read a table: (is a task table, rows above its header that are prose)."""
+        st = self.state
+        self.line = table.line
+        start = 0
+        header_idx = 0
+        found = None
+        for i, row in enumerate(table.rows[:8]):
+            found = header_roles(row)
+            if found:
+                start = header_idx = i
+                break
+        if (
+            found is not None
+            and continues
+            and st.roles
+            and len(table.rows[header_idx]) < len(st.header)
+        ):
+            # The header repeated after a page break, short of a merged cell: keep the columns.
+            self.header_rows.append(table.rows[header_idx])
+            found, start, header_idx = None, 0, 0
+        if found is None:
+            if not (continues and st.roles and len(table.rows[0]) >= len(st.header) - 4):
+                return False, table.rows
+        else:
+            if not continues:
+                st.last, st.section, st.group_label = None, None, None
+            st.roles, st.header = dict(found), table.rows[start]
+            start += 1
+            # A two-row header: "Cơ quan thực hiện" over "Chủ trì" | "Phối hợp".
+            if start < len(table.rows):
+                sub = table.rows[start]
+                sub_roles = {i: column_role(c) for i, c in enumerate(sub) if column_role(c)}
+                if sub_roles and not any(_ref_like(c) for c in sub[:1]) and len(sub_roles) >= 2:
+                    for i, role in sub_roles.items():
+                        if role in ("lead", "support"):
+                            st.roles[i] = role
+                    start += 1
+                    self.header_rows.append(sub)
+        assert st.roles is not None
+        if found is not None:
+            self.header_rows.append(table.rows[header_idx])
+        leading = table.rows[:header_idx] if found is not None else []
+        for row in table.rows[start:]:
+            self._row(row, st.roles)
+        return True, [r for r in leading if header_roles(r) is None]
+
+    def _row(self, row: list[str], roles: dict[int, str]) -> None:
+        st = self.state
+        if not any(c.strip() for c in row) or _is_numbering_row(row):
+            return
+        if row in self.header_rows or header_roles(row) is not None:
+            return  # the header repeated after a page break
+        cells = _row_cells(row, roles)
+        ref = cells.get("ref", "").strip().rstrip(".")
+        filled = [c for c in row if c.strip()]
+        if (
+            _ROMAN_RE.match(ref)
+            or re.fullmatch(r"[A-ZĐ]", ref)
+            or (len(filled) >= 2 and len(set(filled)) == 1)
+            or (
+                not ref
+                and cells.get("title")
+                and not any(cells.get(k) for k in ("lead", "support", "time"))
+                and (
+                    cells.get("title", "").isupper()
+                    or re.match(r"^(?:[IVX]{1,5}|[A-ZĐ])[.)]\s", cells.get("title", ""))
+                    or (len(filled) == 1 and st.last is None)
+                )
+            )
+        ):
+            label = cells.get("title") or (filled[-1] if filled else "")
+            if len(set(filled)) == 1:
+                label = filled[0]
+            st.section = re.sub(r"^(?:[IVXLC]+|[A-ZĐ])[.)]\s*", "", label).strip() or None
+            st.group_label = ref if _ROMAN_RE.match(ref) or re.fullmatch(r"[A-ZĐ]", ref) else None
+            numbered = re.match(r"^([IVXLC]{1,5})[.)]\s", cells.get("title", ""))
+            if not ref and numbered:
+                st.group_label = numbered.group(1)  # "I. Kinh tế số" written in the text column
+            if re.fullmatch(r"[A-HĐ]", ref):
+                st.top_group = ref
+            st.last = None
+            return
+        has_ref_col = "ref" in roles.values()
+        # Without a number, a row continues the one above (a page break split it); without a
+        # number column, only a row whose text starts in lower case does.
+        continued = not ref if has_ref_col else cells.get("title", "x")[:1].islower()
+        if continued and st.last is not None:
+            for key in ("title", "detail", "lead", "support", "time", "section"):
+                if cells.get(key):
+                    st.last[key] = _append(st.last.get(key, ""), cells[key])
+            return
+        if not cells.get("title"):
+            return
+        entry = dict(cells)
+        entry["ref"] = ref
+        entry["_section"] = cells.get("section") or st.section or ""
+        entry["_group"] = st.group_label or ""
+        entry["_top"] = st.top_group or ""
+        entry["_line"] = str(self.line)
+        entry["_target"] = "1" if "target" in roles.values() else ""
+        self.rows.append(entry)
+        st.last = entry
+
+
+def _with_detail(row: dict[str, str]) -> str:
+    title, detail = row.get("title", ""), row.get("detail", "")
+    if title and detail:
+        return f"{title.rstrip(' :.')}: {detail}"
+    return title or detail
+
+
+def _ref_like(cell: str) -> bool:
+    return bool(re.fullmatch(r"\d+(\.\d+)*\.?|[IVX]+\.?", cell.strip()))

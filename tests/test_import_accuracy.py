@@ -1,0 +1,87 @@
+"""Plan import accuracy on the labelled corpus, scored as `bench/import_accuracy.py` scores it.
+
+The floors are what the importer reaches today (raised as it improves); the test fails when a
+change makes any field worse. Skipped when ../shared/plans is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.import_accuracy import LABELS, PLANS, load_labels, render, score, totals
+from domain.importer.model import ParsedTask
+from domain.timeframes import Timeframe
+
+pytestmark = pytest.mark.skipif(not PLANS.is_dir(), reason="../shared/plans is absent")
+
+# Pooled share right (0..1) over the labelled corpus, per field.
+FLOORS: dict[str, float] = {
+    "tasks": 0.86,
+    "ref": 0.80,
+    "lead": 0.76,
+    "support": 0.70,
+    "due": 0.75,
+    "kind": 0.73,
+    "recurrence": 0.79,
+    "regime": 0.90,
+    "coordinator": 0.80,
+    "number": 0.95,
+    "date": 0.95,
+    "issuer": 1.00,
+    "year": 0.95,
+}
+MAX_SECONDS = 2.0
+
+
+def test_every_field_meets_its_floor_and_every_plan_reads_fast() -> None:
+    labels = [lb for lb in load_labels() if lb.plan_file.is_file()]
+    assert len(labels) >= 15, f"only {len(labels)} labelled plans found under {LABELS}"
+    scores = [score(lb) for lb in labels]
+    table = render(scores)
+    assert not [s.stem for s in scores if s.error], table
+    t = totals(scores)
+    below = {f: round(t.fields[f], 3) for f, floor in FLOORS.items() if t.fields[f] < floor}
+    assert not below, f"fields below their floor: {below}\n{table}"
+    assert t.slowest < MAX_SECONDS, table
+
+
+def test_scoring_counts_a_missed_and_a_spurious_task(tmp_path: Path) -> None:
+    """The scorer itself: a task read wrong, one missed and one extra all cost."""
+    import json
+
+    from bench import import_accuracy as bench
+
+    plan = tmp_path / "own" / "p.txt"
+    plan.parent.mkdir()
+    plan.write_text("x", encoding="utf-8")
+    label = tmp_path / "own" / "p.json"
+    label.write_text(
+        json.dumps(
+            {
+                "file": "own/p.txt",
+                "plan": {},
+                "rules": [],
+                "tasks": [
+                    {"ref": "1", "title": "Tuyên truyền", "lead": ["UBND xã"], "support": []},
+                    {"ref": "2", "title": "Kiểm tra", "lead": ["Trạm Y tế"], "support": []},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    [lb] = bench.load_labels(tmp_path, tmp_path)
+    read = [
+        ParsedTask("1", "Tuyên truyền", ["Ủy ban nhân dân xã"], [], Timeframe("", _kind())),
+        ParsedTask("9", "Một việc khác hẳn", ["Trạm Y tế"], [], Timeframe("", _kind())),
+    ]
+    pairs = bench.align(lb.data["tasks"], read)
+    assert pairs == [(0, 0)]
+    assert bench.units_key(["UBND xã"]) == bench.units_key(["Uỷ ban nhân dân xã"])
+
+
+def _kind():  # type: ignore[no-untyped-def]
+    from db.models import ScheduleKind
+
+    return ScheduleKind.UNSPECIFIED
