@@ -57,8 +57,10 @@ def audit(
 async def find_unit(session: AsyncSession, name_or_id: str) -> Unit | None:
     """A unit by id, by name through the normalised key, or by alias."""
     text = name_or_id.strip()
-    if text.isdigit():
-        return await session.get(Unit, int(text))
+    if text.isascii() and text.isdigit() and len(text) < 10:
+        by_id = await session.get(Unit, int(text))
+        if by_id is not None:
+            return by_id
     key = unit_key(text)
     if not key:
         return None
