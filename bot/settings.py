@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from locales import SUPPORTED_LOCALES
+from locales import SUPPORTED_LOCALES, t
 
 
 class Settings(BaseSettings):
@@ -75,6 +75,15 @@ class Settings(BaseSettings):
             value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")
         ):
             raise ValueError("must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+        from sqlalchemy.engine import make_url
+
+        try:
+            url = make_url(value)
+            _ = url.port
+        except Exception as exc:  # ArgumentError, ValueError (a port that is not a number)
+            raise ValueError(f"not a database URL ({type(exc).__name__})") from None
+        if url.drivername.startswith("postgresql") and not (url.host and url.database):
+            raise ValueError("a PostgreSQL URL needs a host and a database name") from None
         return value
 
     @property
@@ -91,5 +100,9 @@ def load_settings(**overrides: object) -> Settings:
         err = exc.errors()[0]
         name = str(err["loc"][0]).upper() if err["loc"] else "settings"
         msg = err["msg"].removeprefix("Value error, ")
-        print(f"dondoc: invalid setting {name}: {msg}", file=sys.stderr)
+        from bot.cli import cli_locale
+
+        print(
+            f"dondoc: {t('cli.bad_setting', cli_locale(), name=name, message=msg)}", file=sys.stderr
+        )
         raise SystemExit(2) from None

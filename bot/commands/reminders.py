@@ -42,9 +42,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def parse_date(text: str) -> dt.date:
-    """YYYY-MM-DD, else a DomainError naming the value."""
+    """dd/mm/yyyy (as a clerk writes it) or YYYY-MM-DD, else a DomainError naming the value."""
+    value = text.strip()
     try:
-        return dt.date.fromisoformat(text.strip())
+        if "/" in value:
+            day, month, year = (int(p) for p in value.split("/"))
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(value)
     except ValueError:
         raise DomainError("reminders.bad_date", value=text) from None
 
@@ -92,7 +96,9 @@ async def _plan(runtime: Runtime, ref: str) -> Plan:
 async def _preview(args: argparse.Namespace, runtime: Runtime) -> int:
     first, last = parse_date(args.first), parse_date(args.last)
     if last < first:
-        raise DomainError("workdays.bad_range", first=first.isoformat(), last=last.isoformat())
+        raise DomainError(
+            "workdays.bad_range", first=first.strftime("%d/%m/%Y"), last=last.strftime("%d/%m/%Y")
+        )
     tz = runtime.deps.tz
     plan = await _plan(runtime, args.plan)
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)

@@ -16,6 +16,7 @@ from domain.export.data import ExportData, gather
 from domain.export.labels import export_filename
 from domain.periods import Period, open_period, parse_key, period_by_key, period_label
 from domain.registry import find_plan, rule_specs
+from domain.workdays import deadline_calendar
 
 
 class ExportFormat(StrEnum):
@@ -62,8 +63,9 @@ async def resolve_period(
     rules = await rule_specs(session, plan.id)
     if not rules:
         raise DomainError("export.error.no_rules", plan=plan.number or plan.title)
+    cal = await deadline_calendar(session, plan.keep_written_deadlines)
     if not key:
-        period = open_period(rules, deps.today(), plan.cutoff_mode)
+        period = open_period(rules, deps.today(), plan.cutoff_mode, cal)
         if period is None:
             raise DomainError("export.error.no_rules", plan=plan.number or plan.title)
         return period
@@ -71,7 +73,7 @@ async def resolve_period(
         parse_key(key)
     except ValueError:
         raise DomainError("export.error.bad_period", value=key) from None
-    period = period_by_key(rules, key.strip(), plan.cutoff_mode)
+    period = period_by_key(rules, key.strip(), plan.cutoff_mode, cal)
     if period is None:
         raise DomainError(
             "export.error.period_not_in_plan",
