@@ -141,7 +141,9 @@ def split_json_flag(argv: list[str]) -> tuple[list[str], bool]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `dondoc` script."""
     try:
-        return _main(list(sys.argv[1:] if argv is None else argv))
+        status = _main(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # inside the try: a reader that left is noticed here, not at exit
+        return status
     except BrokenPipeError:
         # `dondoc task list | head`: the reader left; say nothing more.
         devnull = os.open(os.devnull, os.O_WRONLY)

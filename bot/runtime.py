@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -15,6 +16,7 @@ from db.migrate import upgrade
 from db.models import KeyValue
 from domain.clock import Clock, SystemClock
 from domain.deps import Deps
+from locales import t
 
 
 @dataclass
@@ -57,6 +59,12 @@ def db_unavailable(exc: BaseException, url: str) -> DatabaseUnavailable:
 
 async def upgrade_or_explain(url: str) -> None:
     """Migrate to head; a database that cannot be reached raises a DatabaseUnavailable."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        folder = Path(str(parsed.database)).parent
+        if not folder.is_dir():
+            # Checked here: aiosqlite's failed connect would outlive the migration's event loop.
+            raise db_unavailable(OSError(t("cli.no_folder", None, folder=folder)), url)
     try:
         await upgrade(url)
     except (OperationalError, DBAPIError, OSError) as exc:

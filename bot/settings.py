@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import zoneinfo
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from locales import SUPPORTED_LOCALES, t
+
+_TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -47,6 +52,39 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Refused before any network call; the value itself is never echoed.
+        if value is not None and not _TOKEN_RE.fullmatch(value.get_secret_value().strip()):
+            raise ValueError(
+                "not a bot token: expected digits, ':' and letters, as @BotFather gives"
+            )
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("Telegram accepts only 1-256 of A-Z a-z 0-9 _ -")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _bot_api_url(cls, value: str) -> str:
+        """Accept a self-hosted Bot API server as http://host:port or http://host:port/bot."""
+        url = value.strip().rstrip("/")
+        if not url:
+            return ""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL, e.g. http://127.0.0.1:8081")
+        try:
+            _ = parts.port
+        except ValueError:
+            raise ValueError("the port is not a number") from None
+        return url if url.endswith("/bot") else f"{url}/bot"
 
     @field_validator("timezone")
     @classmethod
