@@ -34,6 +34,26 @@ COMMAND_MODULES = (
     "bot.zalo.cli",
 )
 
+# Top-level commands of each module, for `dondoc --help` without importing the modules (their
+# imports take seconds). A module missing here is imported to list its commands.
+TOP_LEVEL_HELP: dict[str, tuple[tuple[str, str], ...]] = {
+    "bot.commands.database": (("db", "cli.help.db"),),
+    "bot.commands.registry": (
+        ("plan", "cli.help.plan_top"),
+        ("unit", "cli.help.unit"),
+        ("task", "cli.help.task"),
+        ("rule", "cli.help.rule"),
+        ("invite", "cli.help.invite"),
+        ("member", "cli.help.member"),
+    ),
+    "bot.commands.run": (("run", "cli.help.run"), ("chat", "cli.help.chat")),
+    "bot.commands.reminders": (("reminders", "cli.help.reminders"),),
+    "bot.commands.holidays": (("holiday", "cli.help.holiday"),),
+    "bot.commands.plan_import": (),
+    "bot.commands.export": (("export", "cli.help.export"),),
+    "bot.zalo.cli": (("zalo", "cli.help.zalo"),),
+}
+
 # Exit statuses: 1 a command refused (bad input), 2 usage or a bad setting, 3 the database,
 # 4 a channel (token refused, API unreachable), 5 the HTTP port, 141 a closed output pipe.
 EXIT_ERROR = 1
@@ -123,6 +143,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_top_parser() -> argparse.ArgumentParser:
+    """The parser `dondoc --help` prints: top-level commands only, without heavy imports."""
+    parser = _Parser(prog="dondoc", description=help_text("cli.help.description"))
+    parser.add_argument("--json", action="store_true", help=help_text("cli.help.json"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        known = TOP_LEVEL_HELP.get(name)
+        if known is None:
+            importlib.import_module(name).register(sub)
+            continue
+        for command, key in known:
+            if command not in sub.choices:
+                sub.add_parser(command, help=help_text(key))
+    return parser
+
+
 def split_json_flag(argv: list[str]) -> tuple[list[str], bool]:
     """Take `--json` out wherever it stands (before or after the sub-command)."""
     out: list[str] = []
@@ -153,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     argv, as_json = split_json_flag(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        build_top_parser().print_help()
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     args.json = as_json

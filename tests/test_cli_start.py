@@ -227,3 +227,28 @@ def test_help_in_vietnamese(tmp_path: Path) -> None:
 @pytest.fixture
 def env_db(database_url: str, tmp_path: Path) -> dict[str, str]:
     return {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data")}
+
+
+def test_top_level_help_is_light_and_complete(tmp_path: Path) -> None:
+    from bot.cli import build_parser, build_top_parser
+
+    def commands(parser: object) -> set[str]:
+        for action in getattr(parser, "_actions", []):
+            if hasattr(action, "choices") and isinstance(action.choices, dict):
+                return set(action.choices)
+        return set()
+
+    assert commands(build_top_parser()) == commands(build_parser())
+    probe = "import sys; from bot.cli import main; main(['--help']); print(sorted(sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, **BASE_ENV},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    loaded = out.stdout.strip().splitlines()[-1]
+    for heavy in ("sqlalchemy", "telegram", "openpyxl", "aiohttp", "alembic"):
+        assert f"'{heavy}'" not in loaded
