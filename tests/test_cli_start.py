@@ -252,3 +252,75 @@ def test_top_level_help_is_light_and_complete(tmp_path: Path) -> None:
     loaded = out.stdout.strip().splitlines()[-1]
     for heavy in ("sqlalchemy", "telegram", "openpyxl", "aiohttp", "alembic"):
         assert f"'{heavy}'" not in loaded
+
+
+def test_vietnamese_registry_output(env_db: dict[str, str], tmp_path: Path) -> None:
+    def ok(*argv: str) -> str:
+        out = dondoc(tmp_path, *argv, **env_db, DEFAULT_LOCALE="vi")
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    ok(
+        "plan",
+        "create",
+        "--title",
+        "Kế hoạch y tế cơ sở",
+        "--year",
+        "2027",
+        "--number",
+        "5/KH-UBND",
+    )
+    for name in (
+        "Trường THCS Kim Đồng",
+        "Trạm Y tế phường",
+        "Ủy ban MTTQ phường",
+        "Đoàn Thanh niên",
+    ):
+        ok("unit", "add", name)
+    ok("unit", "add", "Doanh nghiệp X", "--alias", "DNX")
+    listed = [line.split("\t")[1] for line in ok("unit", "list").splitlines()]
+    assert listed == [
+        "Doanh nghiệp X",
+        "Đoàn Thanh niên",
+        "Trạm Y tế phường",
+        "Trường THCS Kim Đồng",
+        "Ủy ban MTTQ phường",
+    ]
+    # --plan by the number's digits, --lead and --unit without tone marks, as the chat does.
+    ok(
+        *("task", "add", "--plan", "5", "--ref", "1", "--title", "Khám sức khỏe"),
+        *("--lead", "Trạm Y tế phường", "--due", "31/03/2027", "--timeframe", "Quý I/2027"),
+    )
+    tasks = ok("task", "list", "--plan", "y te co so")
+    assert "1. Khám sức khỏe" in tasks
+    assert "Chủ trì: Trạm Y tế phường · Hạn: 31/03/2027 (Quý I/2027)" in tasks
+    shown = ok("plan", "show", "5/KH-UBND")
+    assert "Số hiệu: 5/KH-UBND" in shown and "Số nhiệm vụ: 1" in shown
+    invite = ok("invite", "create", "--unit", "tram y te", "--role", "focal")
+    assert "Dành cho: cán bộ đầu mối, Trạm Y tế phường" in invite
+    assert "Zalo" in invite and "Telegram" in invite
+    expires = next(line for line in invite.splitlines() if line.startswith("Hiệu lực đến"))
+    assert "/20" in expires and "+00:00" not in expires
+    out = dondoc(tmp_path, "invite", "create", "--unit", "phuong", **env_db)
+    assert out.returncode == EXIT_ERROR and "khớp nhiều đơn vị" in out.stderr
+    rule = ok("rule", "set", "--plan", "5", "--period", "quarterly", "--day", "10")
+    assert "Báo cáo quý: hạn ngày 10 tháng cuối kỳ" in rule
+    assert "ngày làm việc tiếp theo" in rule
+    rule = ok("rule", "set", "--plan", "5", "--period", "annual", "--day", "5", "--month", "11")
+    assert "Báo cáo năm: hạn ngày 5 tháng 11" in rule
+    kept = ok(
+        "rule",
+        "set",
+        "--plan",
+        "5",
+        "--period",
+        "annual",
+        "--day",
+        "5",
+        "--month",
+        "11",
+        "--deadlines",
+        "as-written",
+    )
+    assert "giữ nguyên" in kept
+    assert "Cơ sở dữ liệu đã ở phiên bản mới nhất" in ok("db", "upgrade")

@@ -76,10 +76,10 @@ def _line(rem: Reminder, runtime: Runtime) -> str:
     return t(
         "reminders.preview_line",
         loc,
-        at=rem.slot.at.astimezone(runtime.deps.tz).strftime("%Y-%m-%d %H:%M %z"),
+        at=rem.slot.at.astimezone(runtime.deps.tz).strftime("%d/%m/%Y %H:%M"),
         kind=rem.kind,
         period=rem.slot.period_key or "-",
-        due=rem.slot.due.isoformat(),
+        due=rem.slot.due.strftime("%d/%m/%Y"),
         unit=rem.unit_name or t("reminders.preview_office", loc),
         recipients=who,
     )
