@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -13,11 +15,13 @@ from db.models import ChatAccount, Role
 from domain.deps import Deps
 from domain.membership import create_invite
 from domain.registry import find_unit
-from handlers.messages import Incoming, Reply, render_numbered
+from handlers.messages import Incoming, IncomingFile, Reply, render_numbered
 from handlers.router import Conversations
 from locales import t
 
 CHANNEL = "console"
+QUIT = ("/quit", "/exit", "/thoat", "/thoát")
+ATTACH = ("/tep", "/tệp", "/file")
 ReadLine = Callable[[str], Awaitable[str | None]]
 Write = Callable[[str], None]
 
@@ -82,8 +86,8 @@ class ConsoleChat:
         for i, key in enumerate(keys, 1):
             self.write(f"{i}. {t(f'console.persona_{key}', self.locale)}")
         while True:
-            line = await self.read("> ")
-            if line is None:
+            line = await self.read(t("cli.console.choose_prompt", self.locale))
+            if line is None or line.strip().lower() in QUIT:
                 return None
             line = line.strip()
             if line.isdigit() and 1 <= int(line) <= len(keys):
@@ -117,13 +121,30 @@ class ConsoleChat:
             )
             return row.first() is not None
 
-    async def send(self, persona: Persona, text: str) -> list[Reply]:
-        """Pass one line to the conversations and print the replies."""
+    def attachment(self, arg: str) -> IncomingFile | None:
+        """`/tep PATH`: a file from this computer, sent as if attached in the chat."""
+        path = Path(arg.strip().strip("\"'")).expanduser()
+        if not arg.strip() or not path.is_file():
+            self.write(t("cli.console.no_file", self.locale, path=arg.strip() or "?"))
+            return None
+        data = path.read_bytes()
+
+        async def fetch() -> bytes:
+            return data
+
+        mime = mimetypes.guess_type(path.name)[0]
+        return IncomingFile(name=path.name, size=len(data), mime_type=mime, fetch=fetch)
+
+    async def send(
+        self, persona: Persona, text: str, file: IncomingFile | None = None
+    ) -> list[Reply]:
+        """Pass one line (or a file) to the conversations and print the replies."""
         msg = Incoming(
             channel=CHANNEL,
             user_id=persona.user_id,
             chat_id=persona.user_id,
             text=text,
+            file=file,
             display_name=persona.user_id,
             language=self.locale,
         )
@@ -149,10 +170,16 @@ class ConsoleChat:
             await self.send(persona, "/help")
         self.write(t("console.quit_hint", self.locale))
         while True:
-            line = await self.read("> ")
-            if line is None or line.strip() in ("/quit", "/exit", "/thoat"):
+            line = await self.read(t("cli.console.chat_prompt", self.locale))
+            if line is None or line.strip().lower() in QUIT:
                 return 0
             if not line.strip():
+                continue
+            word, _, rest = line.strip().partition(" ")
+            if word.lower() in ATTACH:
+                file = self.attachment(rest)
+                if file is not None:
+                    await self.send(persona, "", file)
                 continue
             await self.send(persona, line.strip())
 
