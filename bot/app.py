@@ -35,12 +35,24 @@ async def run_chat(
     runtime: Runtime, *, persona: str | None = None, locale: str | None = None
 ) -> int:
     """The terminal chat on the database (demo plan loaded if it is empty)."""
-    await ensure_demo(runtime)
+    from handlers.remind import drain, set_nudger
+    from scheduler.engine import ReminderEngine
+
+    fresh = await ensure_demo(runtime)
     conversations = Conversations(runtime.deps)
-    chat = ConsoleChat(
-        runtime.deps, conversations, locale=locale or runtime.settings.default_locale
-    )
-    return await chat.run(PERSONAS[persona] if persona else None)
+    loc = locale or runtime.settings.default_locale
+    chat = ConsoleChat(runtime.deps, conversations, locale=loc)
+    if fresh:
+        # The demo's focal point is in the chat already, so a reminder has someone to reach.
+        await chat.join_quietly(PERSONAS["focal"])
+    deps = runtime.deps
+    # Reminders (/nhacviec) are printed in the terminal as they would arrive on a phone.
+    set_nudger(ReminderEngine(deps.db, deps.clock, deps.tz, {"console": chat.outbound()}))
+    try:
+        return await chat.run(PERSONAS[persona] if persona else None)
+    finally:
+        await drain()
+        set_nudger(None)
 
 
 def build_channels(runtime: Runtime, conversations: Conversations) -> list[ChannelRunner]:

@@ -112,6 +112,26 @@ class ConsoleChat:
             )
             return invite.code
 
+    def outbound(self) -> ConsoleOutbound:
+        """Where reminders to console accounts go: printed here, as they would arrive."""
+        return ConsoleOutbound(self.write, self.locale)
+
+    async def join_quietly(self, persona: Persona) -> None:
+        """Join a persona without printing (the demo's focal point, so reminders reach one)."""
+        if await self._joined(persona):
+            return
+        code = await self._invite(persona)
+        if code:
+            msg = Incoming(
+                channel=CHANNEL,
+                user_id=persona.user_id,
+                chat_id=persona.user_id,
+                text=f"/start {code}",
+                display_name=persona.user_id,
+                language=self.locale,
+            )
+            await self.conversations.handle(msg)
+
     async def _joined(self, persona: Persona) -> bool:
         async with self.deps.db.read() as s:
             row = await s.execute(
@@ -182,6 +202,22 @@ class ConsoleChat:
                     await self.send(persona, "", file)
                 continue
             await self.send(persona, line.strip())
+
+
+class ConsoleOutbound:
+    """Delivers to console accounts by printing, headed with who receives it."""
+
+    channel = CHANNEL
+
+    def __init__(self, write: Write, locale: str) -> None:
+        self.write = write
+        self.locale = locale
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Print one message as it would arrive."""
+        self.write(t("cli.console.delivered", self.locale, chat=chat_id))
+        self.write(render(reply))
+        self.write("")
 
 
 def stdin_is_terminal() -> bool:

@@ -345,7 +345,13 @@ def outcome_text(
     if already:
         lines.append(t("reminders.remind.already", locale, count=already))
     if failed_units:
-        lines.append(t("reminders.remind.failed", locale, units="; ".join(failed_units)))
+        lines.append(
+            t(
+                "reminders.remind.failed",
+                locale,
+                units="; ".join(sorted(failed_units, key=vi_sort_key)),
+            )
+        )
     return "\n".join(lines)
 
 

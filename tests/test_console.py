@@ -54,3 +54,34 @@ async def test_attach_a_file(db: Database, clock: FrozenClock, tmp_path: Path) -
     assert "/tep" in script.prompts[-1]
     # The file reached the conversations: outside a form the bot points to /baocao.
     assert "/baocao" in script.out[-2]
+
+
+def test_demo_reminder_is_shown_in_the_terminal(tmp_path: Path) -> None:
+    """`dondoc chat` on the demo: the office's /nhacviec prints the reminder as it arrives."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--as", "office"],
+        input="/nhacviec\n1\n/quit\n",
+        env={
+            **os.environ,
+            "PYTHONPATH": str(root),
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/demo.db",
+            "TELEGRAM_BOT_TOKEN": "",
+            "ZALO_BOT_TOKEN": "",
+            "DEFAULT_LOCALE": "vi",
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "📨 Tin nhắn bot gửi tới «console-focal»" in out.stdout
+    assert "Kính gửi: Phòng Kinh tế, Hạ tầng và Đô thị." in out.stdout
+    assert "chưa kết nối kênh gửi tin" not in out.stdout
+    failed = next(ln for ln in out.stdout.splitlines() if ln.startswith("Không gửi được tới"))
+    assert failed.index("Trạm Y tế") < failed.index("Trường") < failed.index("Ủy ban")
