@@ -11,10 +11,10 @@ from sqlalchemy import text
 
 from bot.channels import ChannelRunner
 from bot.cli import EXIT_CHANNEL, EXIT_PORT, EXIT_USAGE, CliError
-from bot.console import PERSONAS, ConsoleChat
+from bot.console import PERSONAS, REAL_DB_PERSONA, ConsoleChat
 from bot.runtime import Runtime
 from bot.web import WebServer
-from domain.demo import load_demo
+from domain.demo import demo_present, load_demo
 from handlers.router import Conversations
 from locales import t
 from scheduler.service import ReminderScheduler, start_reminders
@@ -42,6 +42,13 @@ async def run_chat(
     conversations = Conversations(runtime.deps)
     loc = locale or runtime.settings.default_locale
     chat = ConsoleChat(runtime.deps, conversations, locale=loc)
+    async with runtime.db.read() as s:
+        demo = await demo_present(s)
+    if not demo:
+        # A real database: no made-up roles; the person joins with an invite code from the office.
+        if persona not in (None, "new"):
+            raise CliError(t("cli.console.no_demo_roles", loc), EXIT_USAGE)
+        chat.write(t("cli.console.real_db", loc))
     if fresh:
         # The demo's focal point is in the chat already, so a reminder has someone to reach.
         await chat.join_quietly(PERSONAS["focal"])
@@ -49,6 +56,8 @@ async def run_chat(
     # Reminders (/nhacviec) are printed in the terminal as they would arrive on a phone.
     set_nudger(ReminderEngine(deps.db, deps.clock, deps.tz, {"console": chat.outbound()}))
     try:
+        if not demo:
+            return await chat.run(REAL_DB_PERSONA)
         return await chat.run(PERSONAS[persona] if persona else None)
     finally:
         await drain()

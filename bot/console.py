@@ -42,6 +42,10 @@ PERSONAS = {
 }
 
 
+# On a real database: one person at this terminal, joining with an invite code from the office.
+REAL_DB_PERSONA = Persona("console-user", None, None)
+
+
 async def _stdin_line(prompt: str) -> str | None:
     try:
         return await asyncio.to_thread(input, prompt)

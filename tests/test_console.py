@@ -85,3 +85,43 @@ def test_demo_reminder_is_shown_in_the_terminal(tmp_path: Path) -> None:
     assert "chưa kết nối kênh gửi tin" not in out.stdout
     failed = next(ln for ln in out.stdout.splitlines() if ln.startswith("Không gửi được tới"))
     assert failed.index("Trạm Y tế") < failed.index("Trường") < failed.index("Ủy ban")
+
+
+def test_terminal_chat_on_a_real_database(tmp_path: Path) -> None:
+    """No demo roles on a real database: the person joins with an office's invite code."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/real.db",
+        "TELEGRAM_BOT_TOKEN": "",
+        "ZALO_BOT_TOKEN": "",
+        "DEFAULT_LOCALE": "vi",
+    }
+
+    def run(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *argv],
+            input=stdin,
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert run("plan", "create", "--title", "Kế hoạch thật", "--year", "2027").returncode == 0
+    assert run("unit", "add", "Phòng Văn hóa - Xã hội").returncode == 0
+    out = run("chat", "--as", "office")
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "mã mời" in out.stderr
+    made = run("--json", "invite", "create", "--unit", "van hoa", "--role", "coordinator")
+    code = __import__("json").loads(made.stdout)["code"]
+    out = run("chat", stdin=f"{code}\n/quit\n")
+    assert out.returncode == 0, out.stderr
+    assert "gõ mã mời" in out.stdout
+    assert "Chào mừng! Anh/chị đã tham gia với vai trò văn phòng điều phối" in out.stdout
+    assert "Phòng Kinh tế" not in out.stdout  # no demo unit offered
