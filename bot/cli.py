@@ -229,3 +229,14 @@ def _main(argv: list[str]) -> int:
         return EXIT_DATABASE
     except KeyboardInterrupt:
         return 130
+    except (SystemExit, BrokenPipeError):
+        raise
+    except Exception as exc:
+        # Never a traceback for a clerk: one line, the details in the log at DEBUG.
+        log.debug("unexpected error", exc_info=True)
+        cause = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"dondoc: {t('cli.unexpected', loc, error=type(exc).__name__, cause=cause)}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
