@@ -10,10 +10,11 @@ import signal
 from sqlalchemy import text
 
 from bot.channels import ChannelRunner
-from bot.console import PERSONAS, ConsoleChat
+from bot.cli import EXIT_CHANNEL, EXIT_PORT, EXIT_USAGE, CliError
+from bot.console import PERSONAS, REAL_DB_PERSONA, ConsoleChat
 from bot.runtime import Runtime
 from bot.web import WebServer
-from domain.demo import load_demo
+from domain.demo import demo_present, load_demo
 from handlers.router import Conversations
 from locales import t
 from scheduler.service import ReminderScheduler, start_reminders
@@ -37,12 +38,33 @@ async def run_chat(
     runtime: Runtime, *, persona: str | None = None, locale: str | None = None
 ) -> int:
     """The terminal chat on the database (demo plan loaded if it is empty)."""
-    await ensure_demo(runtime)
+    from handlers.remind import drain, set_nudger
+    from scheduler.engine import ReminderEngine
+
+    fresh = await ensure_demo(runtime)
     conversations = Conversations(runtime.deps)
-    chat = ConsoleChat(
-        runtime.deps, conversations, locale=locale or runtime.settings.default_locale
-    )
-    return await chat.run(PERSONAS[persona] if persona else None)
+    loc = locale or runtime.settings.default_locale
+    chat = ConsoleChat(runtime.deps, conversations, locale=loc)
+    async with runtime.db.read() as s:
+        demo = await demo_present(s)
+    if not demo:
+        # A real database: no made-up roles; the person joins with an invite code from the office.
+        if persona not in (None, "new"):
+            raise CliError(t("cli.console.no_demo_roles", loc), EXIT_USAGE)
+        chat.write(t("cli.console.real_db", loc))
+    if fresh:
+        # The demo's focal point is in the chat already, so a reminder has someone to reach.
+        await chat.join_quietly(PERSONAS["focal"])
+    deps = runtime.deps
+    # Reminders (/nhacviec) are printed in the terminal as they would arrive on a phone.
+    set_nudger(ReminderEngine(deps.db, deps.clock, deps.tz, {"console": chat.outbound()}))
+    try:
+        if not demo:
+            return await chat.run(REAL_DB_PERSONA)
+        return await chat.run(PERSONAS[persona] if persona else None)
+    finally:
+        await drain()
+        set_nudger(None)
 
 
 def build_channels(runtime: Runtime, conversations: Conversations) -> list[ChannelRunner]:
@@ -68,12 +90,30 @@ async def serve(runtime: Runtime, runners: list[ChannelRunner], stop: asyncio.Ev
     for runner in runners:
         web.add_routes(runner.web_routes())
         web.add_check(runner.name, runner.healthy)
-    await web.start()
+    try:
+        await web.start()
+    except OSError as exc:
+        raise CliError(
+            t(
+                "cli.port_in_use",
+                settings.default_locale,
+                address=f"{settings.http_host}:{settings.http_port}",
+                cause=exc.strerror or type(exc).__name__,
+            ),
+            EXIT_PORT,
+        ) from None
     started: list[ChannelRunner] = []
     reminders: ReminderScheduler | None = None
     try:
         for runner in runners:
-            await runner.start()
+            try:
+                await runner.start()
+            except Exception as exc:
+                failure = start_failure(runner.name, exc, settings.default_locale)
+                if failure is None:
+                    raise
+                await _close_quietly(runner)
+                raise failure from None
             started.append(runner)
             log.info("%s channel started", runner.name)
         reminders = start_reminders(runtime.deps, {r.name: r.outbound for r in runners})
@@ -99,6 +139,31 @@ async def serve(runtime: Runtime, runners: list[ChannelRunner], stop: asyncio.Ev
     return 0
 
 
+def start_failure(channel: str, exc: BaseException, locale: str) -> CliError | None:
+    """One line for a channel that cannot start: token refused, or the API unreachable."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.zalo.client import ZaloNetworkError, ZaloTimeout, ZaloUnauthorized
+
+    name = channel.capitalize()
+    if isinstance(exc, InvalidToken | ZaloUnauthorized):
+        return CliError(t("cli.token_rejected", locale, channel=name), EXIT_CHANNEL)
+    if isinstance(exc, NetworkError | ZaloNetworkError | ZaloTimeout | OSError):
+        cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return CliError(t("cli.api_unreachable", locale, channel=name, cause=cause), EXIT_CHANNEL)
+    return None
+
+
+async def _close_quietly(runner: ChannelRunner) -> None:
+    """Release what a runner that failed to start had opened (no 'Unclosed client session')."""
+    with contextlib.suppress(Exception):
+        await runner.stop()
+    bot = getattr(getattr(runner, "application", None), "bot", None)
+    for request in getattr(bot, "_request", ()):
+        with contextlib.suppress(Exception):
+            await request.shutdown()
+
+
 async def database_ok(runtime: Runtime) -> bool:
     """Health check: the database answers a trivial query."""
     async with runtime.db.read() as s:
@@ -113,7 +178,10 @@ async def run_service(runtime: Runtime) -> int:
         print(t("console.no_token", settings.default_locale))
         return await run_chat(runtime)
     conversations = Conversations(runtime.deps)
-    runners = build_channels(runtime, conversations)
+    try:
+        runners = build_channels(runtime, conversations)
+    except ValueError as exc:  # webhook mode without its URL or secret, and the like
+        raise CliError(str(exc), EXIT_USAGE) from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

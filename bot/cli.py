@@ -1,4 +1,7 @@
-"""The `dondoc` command line: every sub-command is registered by a module in bot/commands/."""
+"""The `dondoc` command line: every sub-command is registered by a module in bot/commands/.
+
+Every bad start ends with one line on stderr and its own exit status (see the EXIT_* values).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,16 @@ import asyncio
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from bot.runtime import Runtime, open_runtime
-from bot.settings import load_settings
-from db.database import DatabaseUnavailable
-from domain.errors import DomainError
 from locales import t
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 # Each module defines `register(sub: argparse._SubParsersAction) -> None` and sets
 # `func` (an async callable taking (args, runtime)) on every parser it adds.
@@ -31,12 +35,66 @@ COMMAND_MODULES = (
     "bot.zalo.cli",
 )
 
-Handler = Callable[[argparse.Namespace, Runtime], Awaitable[int | None]]
+# Top-level commands of each module, for `dondoc --help` without importing the modules (their
+# imports take seconds). A module missing here is imported to list its commands.
+TOP_LEVEL_HELP: dict[str, tuple[tuple[str, str], ...]] = {
+    "bot.commands.database": (("db", "cli.help.db"),),
+    "bot.commands.registry": (
+        ("plan", "cli.help.plan_top"),
+        ("unit", "cli.help.unit"),
+        ("task", "cli.help.task"),
+        ("rule", "cli.help.rule"),
+        ("invite", "cli.help.invite"),
+        ("member", "cli.help.member"),
+    ),
+    "bot.commands.run": (("run", "cli.help.run"), ("chat", "cli.help.chat")),
+    "bot.commands.reminders": (("reminders", "cli.help.reminders"),),
+    "bot.commands.holidays": (("holiday", "cli.help.holiday"),),
+    "bot.commands.plan_import": (),
+    "bot.commands.export": (("export", "cli.help.export"),),
+    "bot.zalo.cli": (("zalo", "cli.help.zalo"),),
+}
+
+# Exit statuses: 1 a command refused (bad input), 2 usage or a bad setting, 3 the database,
+# 4 a channel (token refused, API unreachable), 5 the HTTP port, 141 a closed output pipe.
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_DATABASE = 3
+EXIT_CHANNEL = 4
+EXIT_PORT = 5
+EXIT_PIPE = 141
+
+Handler = Callable[[argparse.Namespace, "Runtime"], Awaitable[int | None]]
 log = logging.getLogger("dondoc")
 
 
 class CliError(Exception):
-    """An error to print as one line before exiting with status 1."""
+    """An error to print as one line before exiting with status 1 (or `status`)."""
+
+    def __init__(self, message: str, status: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def cli_locale() -> str:
+    """The configured language, read without loading the settings (fast `--help`)."""
+    value = os.environ.get("DEFAULT_LOCALE")
+    if value is None:
+        env = Path(".env")
+        try:
+            lines = env.read_text(encoding="utf-8").splitlines() if env.is_file() else []
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for line in lines:
+            key, _, rest = line.partition("=")
+            if key.strip() == "DEFAULT_LOCALE":
+                value = rest.strip().strip("\"'")
+    return value if value in ("vi", "en") else "vi"
+
+
+def help_text(key: str, **params: Any) -> str:
+    """A --help text in the configured language."""
+    return t(key, cli_locale(), **params)
 
 
 def emit(args: argparse.Namespace, data: Any, text: str | None = None) -> None:
@@ -54,30 +112,103 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its own words in the configured language and one-line errors."""
+
+    def error(self, message: str) -> Any:
+        print(
+            f"{self.prog}: {t('cli.usage_error', cli_locale(), message=message)}", file=sys.stderr
+        )
+        raise SystemExit(EXIT_USAGE)
+
+    def format_help(self) -> str:
+        loc = cli_locale()
+        text = super().format_help()
+        for english, key in (
+            ("usage:", "cli.help.usage"),
+            ("positional arguments:", "cli.help.positional"),
+            ("options:", "cli.help.options"),
+            ("show this help message and exit", "cli.help.help"),
+        ):
+            text = text.replace(english, t(key, loc))
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="dondoc",
-        description="dondoc: follow up implementation plans on Telegram and Zalo.",
-    )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = _Parser(prog="dondoc", description=help_text("cli.help.description"))
+    parser.add_argument("--json", action="store_true", help=help_text("cli.help.json"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
 
 
+def build_top_parser() -> argparse.ArgumentParser:
+    """The parser `dondoc --help` prints: top-level commands only, without heavy imports."""
+    parser = _Parser(prog="dondoc", description=help_text("cli.help.description"))
+    parser.add_argument("--json", action="store_true", help=help_text("cli.help.json"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        known = TOP_LEVEL_HELP.get(name)
+        if known is None:
+            importlib.import_module(name).register(sub)
+            continue
+        for command, key in known:
+            if command not in sub.choices:
+                sub.add_parser(command, help=help_text(key))
+    return parser
+
+
+def split_json_flag(argv: list[str]) -> tuple[list[str], bool]:
+    """Take `--json` out wherever it stands (before or after the sub-command)."""
+    out: list[str] = []
+    found = False
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        if arg == "--json":
+            found = True
+        else:
+            out.append(arg)
+    return out, found
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `dondoc` script."""
+    try:
+        status = _main(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # inside the try: a reader that left is noticed here, not at exit
+        return status
+    except BrokenPipeError:
+        # `dondoc task list | head`: the reader left; say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
+
+
+def _main(argv: list[str]) -> int:
+    argv, as_json = split_json_flag(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        build_top_parser().print_help()
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.json = as_json
     func: Handler | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()
         return 0
+    from bot.runtime import open_runtime
+    from bot.settings import load_settings
+    from db.database import DatabaseUnavailable
+    from domain.errors import DomainError
+
     settings = load_settings()
     configure_logging(settings.log_level)
     needs_db = getattr(args, "needs_db", True)
+    loc = settings.default_locale
 
     async def _go() -> int:
         runtime = await open_runtime(settings, migrate=needs_db)
@@ -89,13 +220,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return asyncio.run(_go())
     except DomainError as exc:
-        print(f"dondoc: {t(exc.key, settings.default_locale, **exc.params)}", file=sys.stderr)
-        return 1
+        print(f"dondoc: {t(exc.key, loc, **exc.params)}", file=sys.stderr)
+        return EXIT_ERROR
     except CliError as exc:
         print(f"dondoc: {exc}", file=sys.stderr)
-        return 1
+        return exc.status
     except DatabaseUnavailable as exc:
-        print(f"dondoc: {t('error.db_down', settings.default_locale)} ({exc})", file=sys.stderr)
-        return 1
+        print(f"dondoc: {t('cli.db_unavailable', loc, cause=str(exc))}", file=sys.stderr)
+        return EXIT_DATABASE
     except KeyboardInterrupt:
         return 130
+    except (SystemExit, BrokenPipeError):
+        raise
+    except Exception as exc:
+        # Never a traceback for a clerk: one line, the details in the log at DEBUG.
+        log.debug("unexpected error", exc_info=True)
+        cause = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"dondoc: {t('cli.unexpected', loc, error=type(exc).__name__, cause=cause)}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -13,11 +15,13 @@ from db.models import ChatAccount, Role
 from domain.deps import Deps
 from domain.membership import create_invite
 from domain.registry import find_unit
-from handlers.messages import Incoming, Reply, render_numbered
+from handlers.messages import Incoming, IncomingFile, Reply, render_numbered
 from handlers.router import Conversations
 from locales import t
 
 CHANNEL = "console"
+QUIT = ("/quit", "/exit", "/thoat", "/thoát")
+ATTACH = ("/tep", "/tệp", "/file")
 ReadLine = Callable[[str], Awaitable[str | None]]
 Write = Callable[[str], None]
 
@@ -36,6 +40,10 @@ PERSONAS = {
     "office": Persona("console-office", Role.COORDINATOR, "Phòng Văn hóa - Xã hội"),
     "new": Persona("console-new", None, "Trạm Y tế phường"),
 }
+
+
+# On a real database: one person at this terminal, joining with an invite code from the office.
+REAL_DB_PERSONA = Persona("console-user", None, None)
 
 
 async def _stdin_line(prompt: str) -> str | None:
@@ -82,8 +90,8 @@ class ConsoleChat:
         for i, key in enumerate(keys, 1):
             self.write(f"{i}. {t(f'console.persona_{key}', self.locale)}")
         while True:
-            line = await self.read("> ")
-            if line is None:
+            line = await self.read(t("cli.console.choose_prompt", self.locale))
+            if line is None or line.strip().lower() in QUIT:
                 return None
             line = line.strip()
             if line.isdigit() and 1 <= int(line) <= len(keys):
@@ -108,6 +116,26 @@ class ConsoleChat:
             )
             return invite.code
 
+    def outbound(self) -> ConsoleOutbound:
+        """Where reminders to console accounts go: printed here, as they would arrive."""
+        return ConsoleOutbound(self.write, self.locale)
+
+    async def join_quietly(self, persona: Persona) -> None:
+        """Join a persona without printing (the demo's focal point, so reminders reach one)."""
+        if await self._joined(persona):
+            return
+        code = await self._invite(persona)
+        if code:
+            msg = Incoming(
+                channel=CHANNEL,
+                user_id=persona.user_id,
+                chat_id=persona.user_id,
+                text=f"/start {code}",
+                display_name=persona.user_id,
+                language=self.locale,
+            )
+            await self.conversations.handle(msg)
+
     async def _joined(self, persona: Persona) -> bool:
         async with self.deps.db.read() as s:
             row = await s.execute(
@@ -117,13 +145,30 @@ class ConsoleChat:
             )
             return row.first() is not None
 
-    async def send(self, persona: Persona, text: str) -> list[Reply]:
-        """Pass one line to the conversations and print the replies."""
+    def attachment(self, arg: str) -> IncomingFile | None:
+        """`/tep PATH`: a file from this computer, sent as if attached in the chat."""
+        path = Path(arg.strip().strip("\"'")).expanduser()
+        if not arg.strip() or not path.is_file():
+            self.write(t("cli.console.no_file", self.locale, path=arg.strip() or "?"))
+            return None
+        data = path.read_bytes()
+
+        async def fetch() -> bytes:
+            return data
+
+        mime = mimetypes.guess_type(path.name)[0]
+        return IncomingFile(name=path.name, size=len(data), mime_type=mime, fetch=fetch)
+
+    async def send(
+        self, persona: Persona, text: str, file: IncomingFile | None = None
+    ) -> list[Reply]:
+        """Pass one line (or a file) to the conversations and print the replies."""
         msg = Incoming(
             channel=CHANNEL,
             user_id=persona.user_id,
             chat_id=persona.user_id,
             text=text,
+            file=file,
             display_name=persona.user_id,
             language=self.locale,
         )
@@ -149,11 +194,33 @@ class ConsoleChat:
             await self.send(persona, "/help")
         self.write(t("console.quit_hint", self.locale))
         while True:
-            line = await self.read("> ")
-            if line is None or line.strip() in ("/quit", "/exit", "/thoat"):
+            line = await self.read(t("cli.console.chat_prompt", self.locale))
+            if line is None or line.strip().lower() in QUIT:
                 return 0
             # Even a blank line gets an answer (the question again, or a hint).
+            word, _, rest = line.strip().partition(" ")
+            if word.lower() in ATTACH:
+                file = self.attachment(rest)
+                if file is not None:
+                    await self.send(persona, "", file)
+                continue
             await self.send(persona, line.strip())
+
+
+class ConsoleOutbound:
+    """Delivers to console accounts by printing, headed with who receives it."""
+
+    channel = CHANNEL
+
+    def __init__(self, write: Write, locale: str) -> None:
+        self.write = write
+        self.locale = locale
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Print one message as it would arrive."""
+        self.write(t("cli.console.delivered", self.locale, chat=chat_id))
+        self.write(render(reply))
+        self.write("")
 
 
 def stdin_is_terminal() -> bool:

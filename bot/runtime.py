@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.settings import Settings
@@ -14,6 +16,7 @@ from db.migrate import upgrade
 from db.models import KeyValue
 from domain.clock import Clock, SystemClock
 from domain.deps import Deps
+from locales import t
 
 
 @dataclass
@@ -40,6 +43,39 @@ async def load_join_links(db: Database) -> dict[str, str]:
         return {kv.key.split(":", 1)[1]: kv.value for kv in rows.scalars()}
 
 
+def db_unavailable(exc: BaseException, url: str) -> DatabaseUnavailable:
+    """A DatabaseUnavailable naming DATABASE_URL (password hidden) and the driver's first line."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [ln.strip() for ln in str(orig).strip().splitlines() if ln.strip()]
+    cause = lines[0] if lines else type(orig).__name__
+    if isinstance(orig, OSError) and not lines:
+        cause = type(orig).__name__
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # the URL was validated at start; never show a password if it was not
+        shown = "?"
+    return DatabaseUnavailable(f"DATABASE_URL={shown}: {cause}")
+
+
+async def upgrade_or_explain(url: str) -> None:
+    """Migrate to head; a database that cannot be reached raises a DatabaseUnavailable."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        folder = Path(str(parsed.database)).parent
+        if not folder.is_dir():
+            # Checked here: aiosqlite's failed connect would outlive the migration's event loop.
+            raise db_unavailable(OSError(t("cli.no_folder", None, folder=folder)), url)
+    try:
+        await upgrade(url)
+    except (OperationalError, DBAPIError, OSError) as exc:
+        raise db_unavailable(exc, url) from exc
+    except Exception as exc:
+        # asyncpg raises its own errors (wrong password, missing database) on connect.
+        if type(exc).__module__.startswith("asyncpg"):
+            raise db_unavailable(exc, url) from exc
+        raise
+
+
 async def open_runtime(
     settings: Settings, *, migrate: bool = True, clock: Clock | None = None
 ) -> Runtime:
@@ -55,9 +91,12 @@ async def open_runtime(
     deps.invite_ttl = dt.timedelta(days=settings.invite_ttl_days)
     if migrate:
         try:
-            await upgrade(settings.database_url)
+            await upgrade_or_explain(settings.database_url)
             deps.join_links = await load_join_links(db)
         except (OperationalError, DBAPIError, OSError) as exc:
             await db.dispose()
-            raise DatabaseUnavailable(type(exc).__name__) from exc
+            raise db_unavailable(exc, settings.database_url) from exc
+        except DatabaseUnavailable:
+            await db.dispose()
+            raise
     return Runtime(settings=settings, deps=deps)

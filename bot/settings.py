@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import zoneinfo
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from locales import SUPPORTED_LOCALES
+from locales import SUPPORTED_LOCALES, t
+
+_TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -48,6 +53,39 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Refused before any network call; the value itself is never echoed.
+        if value is not None and not _TOKEN_RE.fullmatch(value.get_secret_value().strip()):
+            raise ValueError(
+                "not a bot token: expected digits, ':' and letters, as @BotFather gives"
+            )
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("Telegram accepts only 1-256 of A-Z a-z 0-9 _ -")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _bot_api_url(cls, value: str) -> str:
+        """Accept a self-hosted Bot API server as http://host:port or http://host:port/bot."""
+        url = value.strip().rstrip("/")
+        if not url:
+            return ""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL, e.g. http://127.0.0.1:8081")
+        try:
+            _ = parts.port
+        except ValueError:
+            raise ValueError("the port is not a number") from None
+        return url if url.endswith("/bot") else f"{url}/bot"
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -75,6 +113,15 @@ class Settings(BaseSettings):
             value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")
         ):
             raise ValueError("must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+        from sqlalchemy.engine import make_url
+
+        try:
+            url = make_url(value)
+            _ = url.port
+        except Exception as exc:  # ArgumentError, ValueError (a port that is not a number)
+            raise ValueError(f"not a database URL ({type(exc).__name__})") from None
+        if url.drivername.startswith("postgresql") and not (url.host and url.database):
+            raise ValueError("a PostgreSQL URL needs a host and a database name") from None
         return value
 
     @property
@@ -91,5 +138,9 @@ def load_settings(**overrides: object) -> Settings:
         err = exc.errors()[0]
         name = str(err["loc"][0]).upper() if err["loc"] else "settings"
         msg = err["msg"].removeprefix("Value error, ")
-        print(f"dondoc: invalid setting {name}: {msg}", file=sys.stderr)
+        from bot.cli import cli_locale
+
+        print(
+            f"dondoc: {t('cli.bad_setting', cli_locale(), name=name, message=msg)}", file=sys.stderr
+        )
         raise SystemExit(2) from None

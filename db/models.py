@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -178,6 +179,10 @@ class Plan(Base):
     overdue_offsets: Mapped[list[Any]] = mapped_column(default=list)
     task_deadline_offsets: Mapped[list[Any]] = mapped_column(default=list)
     reminder_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    # False: a deadline on a day off ends with the next working day (Civil Code art. 148(5)).
+    keep_written_deadlines: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column()
 

@@ -238,6 +238,15 @@ TASKS: list[
 ]
 
 
+DEMO_TITLE = "Kế hoạch triển khai chuyển đổi số trên địa bàn phường Hòa Bình năm 2026"
+
+
+async def demo_present(session: AsyncSession) -> bool:
+    """True when the database holds the demo plan (the terminal chat then offers its roles)."""
+    found = await session.execute(select(Plan.id).where(Plan.title == DEMO_TITLE).limit(1))
+    return found.first() is not None
+
+
 async def load_demo(session: AsyncSession, now: dt.datetime) -> Plan | None:
     """Create the demo plan unless the database already holds a plan; returns it if created."""
     if (await session.execute(select(func.count()).select_from(Plan))).scalar_one():
@@ -249,7 +258,7 @@ async def load_demo(session: AsyncSession, now: dt.datetime) -> Plan | None:
     plan = await create_plan(
         session,
         now,
-        title="Kế hoạch triển khai chuyển đổi số trên địa bàn phường Hòa Bình năm 2026",
+        title=DEMO_TITLE,
         year=2026,
         number="27/KH-UBND",
         issuer="Ủy ban nhân dân phường Hòa Bình",

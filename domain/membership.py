@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -12,7 +14,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from db.models import ChatAccount, FormSession, Invite, Member, Role, Unit
+from db.models import ChatAccount, FormSession, Invite, KeyValue, Member, Role, Unit
 from domain.errors import DomainError
 from domain.registry import audit
 
@@ -135,6 +137,53 @@ async def load_sender(
     )
 
 
+# Wrong invite codes a chat account may type in a window before it must wait (guessing a
+# 128-bit code is hopeless anyway; this keeps the bot from answering a script all day).
+INVITE_TRIES = 5
+INVITE_WINDOW = dt.timedelta(minutes=15)
+
+
+def _fail_key(channel: str, external_id: str) -> str:
+    return f"invite_fail:{channel}:{external_id}"[:100]
+
+
+async def _failures(
+    session: AsyncSession, channel: str, external_id: str
+) -> tuple[KeyValue | None, int, dt.datetime | None]:
+    row = await session.get(KeyValue, _fail_key(channel, external_id))
+    if row is None:
+        return None, 0, None
+    try:
+        data = json.loads(row.value)
+        return row, int(data["count"]), dt.datetime.fromisoformat(data["since"])
+    except (ValueError, KeyError, TypeError):
+        return row, 0, None
+
+
+async def invite_wait(
+    session: AsyncSession, channel: str, external_id: str, now: dt.datetime
+) -> int:
+    """Minutes this chat account must wait before another invite code is checked (0: none)."""
+    _row, count, since = await _failures(session, channel, external_id)
+    if since is None or count < INVITE_TRIES or now - since >= INVITE_WINDOW:
+        return 0
+    return max(1, math.ceil((since + INVITE_WINDOW - now).total_seconds() / 60))
+
+
+async def _note_failure(
+    session: AsyncSession, channel: str, external_id: str, now: dt.datetime
+) -> None:
+    row, count, since = await _failures(session, channel, external_id)
+    if since is None or now - since >= INVITE_WINDOW:
+        count, since = 0, now
+    value = json.dumps({"count": count + 1, "since": since.isoformat()})
+    if row is None:
+        session.add(KeyValue(key=_fail_key(channel, external_id), value=value))
+    else:
+        row.value = value
+    await session.flush()
+
+
 async def redeem_invite(
     session: AsyncSession,
     now: dt.datetime,
@@ -146,15 +195,24 @@ async def redeem_invite(
     display_name: str | None,
     locale: str,
 ) -> Member:
-    """Join with an invite (or link another channel with a link code)."""
+    """Join with an invite (or link another channel with a link code).
+
+    Wrong codes are counted per chat account: after INVITE_TRIES in INVITE_WINDOW no code is
+    checked until the window has passed.
+    """
     code = code.strip()
+    wait = await invite_wait(session, channel, external_id, now)
+    if wait:
+        raise DomainError("error.invite_throttled", minutes=wait)
     if not code or len(code) > 64:
+        await _note_failure(session, channel, external_id, now)
         raise DomainError("error.invite_invalid")
     digest = hash_code(code)
     invite = (
         await session.execute(select(Invite).where(Invite.code_hash == digest).with_for_update())
     ).scalar_one_or_none()
     if invite is None or not hmac.compare_digest(invite.code_hash, digest):
+        await _note_failure(session, channel, external_id, now)
         raise DomainError("error.invite_invalid")
     if invite.used_at is not None:
         raise DomainError("error.invite_used")
@@ -165,7 +223,7 @@ async def redeem_invite(
     if invite.member_id is not None:
         member = await session.get(Member, invite.member_id)
         if member is None:
-            raise DomainError("error.invite_invalid")
+            raise DomainError("error.invite_revoked")
         if existing and existing[1].id != member.id:
             raise DomainError("error.account_linked_elsewhere")
     elif existing:
@@ -196,6 +254,9 @@ async def redeem_invite(
         )
     invite.used_at = now
     invite.used_by = member.id
+    failures = await session.get(KeyValue, _fail_key(channel, external_id))
+    if failures is not None:
+        await session.delete(failures)
     await session.flush()
     audit(session, now, "join", "member", member.id, channel=channel, invite=invite.id)
     await session.refresh(member, ["unit"])

@@ -7,7 +7,8 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from db.models import CutoffMode, PeriodKind
 from locales import t
@@ -24,6 +25,14 @@ SPANS: dict[PeriodKind, list[tuple[int, int]]] = {
 }
 
 _KEY_RE = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])|(9M)))?$")
+
+
+class Deadlines(Protocol):
+    """Moves a deadline written on a day off (domain.workdays.WorkCalendar)."""
+
+    def deadline(self, day: dt.date) -> dt.date:
+        """When a deadline written as `day` ends."""
+        ...
 
 
 @dataclass(frozen=True, order=True)
@@ -45,7 +54,8 @@ class Period:
     index: int  # month 1-12, quarter 1-4, half 1-2, or 1
     start: dt.date  # covered window (data cut-off)
     end: dt.date
-    due: dt.date
+    due: dt.date  # when the report is due: the written date, or the working day after it
+    written: dt.date | None = None  # the date the plan wrote, when `due` was moved off a day off
 
     def label(self, locale: str | None = None) -> str:
         """Human label: "Quý IV/2026", "6 tháng đầu năm 2026", "Q4 2026"…"""
@@ -154,11 +164,28 @@ def make_period(rule: RuleSpec, year: int, index: int, mode: CutoffMode) -> Peri
     )
 
 
+def on_working_day(period: Period, cal: Deadlines | None) -> Period:
+    """The period with its deadline moved off a day off (Civil Code art. 148(5))."""
+    if cal is None:
+        return period
+    due = cal.deadline(period.due)
+    return period if due == period.due else replace(period, due=due, written=period.due)
+
+
 def periods_for_year(
-    rules: Iterable[RuleSpec], year: int, mode: CutoffMode = CutoffMode.DECREE_09
+    rules: Iterable[RuleSpec],
+    year: int,
+    mode: CutoffMode = CutoffMode.DECREE_09,
+    cal: Deadlines | None = None,
 ) -> list[Period]:
-    """Every period of the year under the given rules, ordered by due date."""
-    return list(_periods_for_year(tuple(rules), year, mode))
+    """Every period of the year under the given rules, ordered by due date.
+
+    With `cal`, a deadline on a day off moves to the next working day.
+    """
+    periods = _periods_for_year(tuple(rules), year, mode)
+    if cal is None:
+        return list(periods)
+    return sorted((on_working_day(p, cal) for p in periods), key=lambda p: (p.due, p.key))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -188,21 +215,25 @@ def periods_between(
     first: dt.date,
     last: dt.date,
     mode: CutoffMode = CutoffMode.DECREE_09,
+    cal: Deadlines | None = None,
 ) -> list[Period]:
     """Periods whose due date falls within [first, last]."""
     out: list[Period] = []
     for year in range(first.year - 1, last.year + 2):
-        out.extend(p for p in periods_for_year(rules, year, mode) if first <= p.due <= last)
+        out.extend(p for p in periods_for_year(rules, year, mode, cal) if first <= p.due <= last)
     return sorted(out, key=lambda p: (p.due, p.key))
 
 
 def open_period(
-    rules: Sequence[RuleSpec], today: dt.date, mode: CutoffMode = CutoffMode.DECREE_09
+    rules: Sequence[RuleSpec],
+    today: dt.date,
+    mode: CutoffMode = CutoffMode.DECREE_09,
+    cal: Deadlines | None = None,
 ) -> Period | None:
     """The period whose report is due next (today included); None without rules."""
     if not rules:
         return None
-    upcoming = periods_between(rules, today, years_later(today, 2), mode)
+    upcoming = periods_between(rules, today, years_later(today, 2), mode, cal)
     return upcoming[0] if upcoming else None
 
 
@@ -212,25 +243,29 @@ def recent_periods(
     mode: CutoffMode = CutoffMode.DECREE_09,
     *,
     back: int = 2,
+    cal: Deadlines | None = None,
 ) -> list[Period]:
     """The open period first, then up to `back` whose deadline has passed (late reports)."""
     if not rules:
         return []
-    opened = open_period(rules, today, mode)
-    past = periods_between(rules, years_later(today, -2), today - dt.timedelta(days=1), mode)
+    opened = open_period(rules, today, mode, cal)
+    past = periods_between(rules, years_later(today, -2), today - dt.timedelta(days=1), mode, cal)
     result = [opened] if opened else []
     result.extend(reversed(past[-back:]))
     return result
 
 
 def period_by_key(
-    rules: Sequence[RuleSpec], key: str, mode: CutoffMode = CutoffMode.DECREE_09
+    rules: Sequence[RuleSpec],
+    key: str,
+    mode: CutoffMode = CutoffMode.DECREE_09,
+    cal: Deadlines | None = None,
 ) -> Period | None:
     """The period with this key under the plan's rules, or None if no rule yields it."""
     kind, year, index = parse_key(key)
     for rule in rules:
         if rule.kind is kind and applies(rule, index):
-            return make_period(rule, year, index, mode)
+            return on_working_day(make_period(rule, year, index, mode), cal)
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Sequence
 
@@ -26,7 +27,14 @@ from db.models import (
 )
 from domain.errors import DomainError
 from domain.periods import RuleSpec
-from domain.units import clean_name, is_group, is_independent, strip_qualifier, unit_key
+from domain.units import (
+    clean_name,
+    is_group,
+    is_independent,
+    strip_qualifier,
+    unit_key,
+    vi_sort_key,
+)
 
 
 def audit(
@@ -113,11 +121,9 @@ async def add_alias(session: AsyncSession, unit: Unit, alias: str) -> None:
 
 
 async def list_units(session: AsyncSession) -> list[Unit]:
-    """Every unit, by name."""
-    rows = await session.execute(
-        select(Unit).options(selectinload(Unit.aliases)).order_by(Unit.name)
-    )
-    return list(rows.scalars())
+    """Every unit, in Vietnamese alphabetical order."""
+    rows = await session.execute(select(Unit).options(selectinload(Unit.aliases)))
+    return sorted(rows.scalars(), key=lambda u: vi_sort_key(u.name))
 
 
 async def create_plan(
@@ -197,6 +203,8 @@ async def set_rule(
         raise DomainError("error.bad_due_day", value=due_day)
     if due_month is not None and not 1 <= due_month <= 12:
         raise DomainError("error.bad_due_month", value=due_month)
+    if due_month is not None and due_day > calendar.monthrange(2024, due_month)[1]:
+        raise DomainError("error.impossible_due_date", day=due_day, month=due_month)
     rule = (
         await session.execute(
             select(ReportingRule).where(

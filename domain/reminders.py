@@ -188,7 +188,8 @@ async def plan_slots(
     rules = await rule_specs(session, plan.id)
     lo, hi = first.astimezone(tz).date(), last.astimezone(tz).date()
     slots: list[Slot] = []
-    for period in periods_between(rules, lo - _REACH, hi + _REACH, plan.cutoff_mode):
+    deadlines = None if plan.keep_written_deadlines else cal
+    for period in periods_between(rules, lo - _REACH, hi + _REACH, plan.cutoff_mode, deadlines):
         for kind, day in period_days(policy, period.due, cal):
             at = _at(day, policy, tz)
             if first <= at <= last:

@@ -25,6 +25,7 @@ from db.models import (
 from domain.collectives import UnmappedTask, unmapped_tasks
 from domain.periods import Period
 from domain.reports import days_late, expected_pairs, local_date, owed_conditions
+from domain.units import vi_sort_key
 
 
 class UnitState(StrEnum):
@@ -152,7 +153,7 @@ async def summary(
                 reachable_members=reachable.get(uid, 0),
             )
         )
-    units.sort(key=lambda u: (u.state is UnitState.DONE, u.name))
+    units.sort(key=lambda u: (u.state is UnitState.DONE, vi_sort_key(u.name)))
     return StatusSummary(
         plan=plan,
         period=period,

@@ -105,3 +105,23 @@ def is_group(name: str) -> bool:
 def is_independent(name: str) -> bool:
     """Fatherland Front and mass organisations: asked to coordinate, not assigned."""
     return bool(_INDEPENDENT_RE.search(unicodedata.normalize("NFC", name)))
+
+
+# Vietnamese alphabetical order (ă, â after a; đ after d; ê, ô, ơ, ư after their vowel), with the
+# Latin letters Vietnamese does not use in their usual places; tones break ties in this order.
+_ORDER = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_RANK = {ch: chr(0x1000 + i) for i, ch in enumerate(_ORDER)}
+_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vi_sort_key(text: str) -> tuple[str, tuple[int, ...], str]:
+    """Sort key in Vietnamese dictionary order: "Trạm" before "Trường", "Đ" after "D"."""
+    primary: list[str] = []
+    tones: list[int] = []
+    for ch in unicodedata.normalize("NFC", text).lower():
+        decomposed = unicodedata.normalize("NFD", ch)
+        tone = next((_TONE_RANK[c] for c in decomposed if c in _TONE_RANK), 0)
+        base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_RANK))
+        primary.append(_RANK.get(base, base))
+        tones.append(tone)
+    return "".join(primary), tuple(tones), text

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Plan, Task, TaskUnit
 from domain.periods import Period, RuleSpec, open_period, period_by_key, recent_periods
 from domain.registry import rule_specs
+from domain.workdays import WorkCalendar, deadline_calendar
 
 PAGE_SIZE = 8
 
@@ -71,6 +72,7 @@ class PlanPeriods:
     plan: Plan
     rules: list[RuleSpec]
     choosable: list[Period]
+    cal: WorkCalendar | None = None  # moves deadlines off days off, unless the plan keeps them
 
     @property
     def current(self) -> Period | None:
@@ -79,13 +81,14 @@ class PlanPeriods:
 
     def find(self, key: str) -> Period | None:
         """A period by key under the plan's rules."""
-        return period_by_key(self.rules, key, self.plan.cutoff_mode)
+        return period_by_key(self.rules, key, self.plan.cutoff_mode, self.cal)
 
 
 async def plan_periods(session: AsyncSession, plan: Plan, today: dt.date) -> PlanPeriods:
     """The open period first, then recent ones whose deadline passed (late reports)."""
     rules = await rule_specs(session, plan.id)
-    return PlanPeriods(plan, rules, recent_periods(rules, today, plan.cutoff_mode))
+    cal = await deadline_calendar(session, plan.keep_written_deadlines) if rules else None
+    return PlanPeriods(plan, rules, recent_periods(rules, today, plan.cutoff_mode, cal=cal), cal)
 
 
 def open_of(rules: list[RuleSpec], plan: Plan, today: dt.date) -> Period | None:

@@ -23,6 +23,7 @@ from domain.reminders import (
     TaskRef,
     owing_tasks,
 )
+from domain.units import vi_sort_key
 from handlers.common import active_plans, plan_periods, short
 from handlers.messages import Option, Reply
 from handlers.turn import Turn
@@ -254,7 +255,8 @@ async def _confirm_all(turn: Turn, plan_id: int) -> list[Reply]:
         return await turn.done(turn.t("reminders.remind.nothing", period=label))
     names = await unit_names(turn.session, owing)
     listing = "\n".join(
-        f"- {names[u]} ({len(owing[u])})" for u in sorted(owing, key=lambda u: names.get(u, ""))
+        f"- {names[u]} ({len(owing[u])})"
+        for u in sorted(owing, key=lambda u: vi_sort_key(names.get(u, "")))
     )
     text = turn.t(
         "reminders.remind.confirm",
@@ -351,7 +353,13 @@ def outcome_text(
     if already:
         lines.append(t("reminders.remind.already", locale, count=already))
     if failed_units:
-        lines.append(t("reminders.remind.failed", locale, units="; ".join(failed_units)))
+        lines.append(
+            t(
+                "reminders.remind.failed",
+                locale,
+                units="; ".join(sorted(failed_units, key=vi_sort_key)),
+            )
+        )
     return "\n".join(lines)
 
 

@@ -36,7 +36,7 @@ from domain.membership import mark_unreachable
 from domain.periods import period_by_key
 from domain.registry import rule_specs
 from domain.reminders import MANUAL, Recipient, Reminder, Slot, build_reminders, plan_slots
-from domain.workdays import load_calendar
+from domain.workdays import deadline_calendar, load_calendar
 from handlers.messages import OutcomeUnknown, RecipientUnreachable, Reply, RetryLater, SendError
 from handlers.outbound import Outbound
 from handlers.remind import NudgeRequest, outcome_text, render
@@ -596,7 +596,8 @@ class ReminderEngine:
             if plan is None:
                 return t("reminders.remind.expired", request.locale)
             rules = await rule_specs(session, plan.id)
-            period = period_by_key(rules, request.period_key, plan.cutoff_mode)
+            cal = await deadline_calendar(session, plan.keep_written_deadlines)
+            period = period_by_key(rules, request.period_key, plan.cutoff_mode, cal)
             if period is None:
                 return t("reminders.remind.expired", request.locale)
             day = now.astimezone(self.tz).date()

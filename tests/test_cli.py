@@ -144,9 +144,9 @@ def test_registry_round_trip(env: dict[str, str], tmp_path: Path) -> None:
 
 def test_errors_are_one_line_and_non_zero(env: dict[str, str], tmp_path: Path) -> None:
     out = dondoc("task", "list", "--plan", "999", env=env, cwd=tmp_path)
-    assert out.returncode == 1 and "no plan" in out.stderr
+    assert out.returncode == 1 and "không tìm thấy kế hoạch «999»" in out.stderr
     out = dondoc("invite", "create", "--unit", "Không tồn tại", env=env, cwd=tmp_path)
-    assert out.returncode == 1 and "no unit" in out.stderr
+    assert out.returncode == 1 and "không tìm thấy đơn vị" in out.stderr
     out = dondoc(
         "rule", "set", "--plan", "1", "--period", "quarterly", "--day", "40", env=env, cwd=tmp_path
     )

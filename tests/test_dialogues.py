@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.database import Database
-from db.models import Attachment, AuditLog, FormSession, Report, ReportVersion, Role
+from db.models import Attachment, AuditLog, FormSession, KeyValue, Report, ReportVersion, Role
 from domain.clock import FrozenClock
 from domain.demo import load_demo
 from domain.deps import Deps
@@ -75,7 +75,8 @@ async def test_bad_expired_and_used_invites(deps: Deps, clock: FrozenClock) -> N
 async def test_report_end_to_end_with_bad_input(deps: Deps, db: Database) -> None:
     chat = await joined(deps, "focal", FOCAL_UNIT)
     await chat.send("/baocao")
-    assert "Quý IV/2026" in chat.text and "hạn 20/12/2026" in chat.text
+    # Due the 20th of December, a Sunday in 2026: the deadline ends Monday 21/12.
+    assert "Quý IV/2026" in chat.text and "hạn 21/12/2026" in chat.text
     assert "0/3" in chat.text
     await chat.press("5. Tuyên truyền")
     assert "Tình trạng" in chat.text
@@ -143,7 +144,7 @@ async def test_edit_keeps_versions(deps: Deps, db: Database) -> None:
     # Edit it: the answers are offered back.
     await chat.send("/report")
     await chat.press("9. Xây dựng")
-    assert "Bạn muốn sửa" in chat.text
+    assert "Anh/chị muốn sửa" in chat.text
     await chat.press("Sửa báo cáo")
     await chat.press("Giữ nguyên")
     assert "Kết quả" in chat.text
@@ -376,3 +377,25 @@ async def test_status_finds_a_unit_by_part_of_its_name(deps: Deps) -> None:
     assert "101" in office.text
     await office.press("Tất cả đơn vị")
     assert "Chọn đơn vị (trang 1/" in office.text
+
+
+async def test_wrong_invite_codes_are_throttled_per_account(deps: Deps, clock: FrozenClock) -> None:
+    guesser = Chat(Conversations(deps), "guesser")
+    for i in range(5):
+        await guesser.send(f"/start wrong-code-{i:02d}-abcdefghijkl")
+        assert "không đúng" in guesser.text
+    good = await invite_code(deps, FOCAL_UNIT)
+    await guesser.send(f"/start {good}")  # even the right code waits now
+    assert "nhập sai mã mời nhiều lần" in guesser.text and "15 phút" in guesser.text
+    # Another account is not affected.
+    other = Chat(Conversations(deps), "someone-else")
+    await other.send("/start wrong-code-zz-abcdefghijkl")
+    assert "không đúng" in other.text
+    clock.advance(dt.timedelta(minutes=10))
+    await guesser.send(f"/start {good}")
+    assert "5 phút" in guesser.text
+    clock.advance(dt.timedelta(minutes=6))
+    await guesser.send(f"/start {good}")
+    assert "Chào mừng" in guesser.text
+    async with deps.db.read() as s:
+        assert await s.get(KeyValue, "invite_fail:console:guesser") is None

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.database import Database
-from db.migrate import alembic_config
+from db.migrate import alembic_config, upgrade_sync
 from db.models import Base, Holiday
 
 
@@ -31,14 +32,41 @@ async def test_upgrade_to_head_and_models_agree(database_url: str) -> None:
     assert diff == [], f"models and migrations differ: {diff}"
 
 
-async def test_holidays_2026_preloaded(db: Database) -> None:
+async def test_2026_arrangement_preloaded(db: Database) -> None:
     async with db.read() as s:
         days = {h.day.isoformat(): h for h in (await s.execute(select(Holiday))).scalars()}
-    assert days["2026-02-17"].working is False  # Tết
-    assert days["2026-09-02"].working is False
+    # Only the civil-service arrangement is data; the statutory days are computed.
+    assert "2026-02-17" not in days
+    assert days["2026-01-02"].working is False  # swapped day off
+    assert days["2026-08-31"].working is False
     assert days["2026-01-10"].working is True  # make-up Saturday
     assert days["2026-08-22"].working is True
-    assert len([d for d in days.values() if not d.working]) == 25
+
+
+def test_0002_trims_the_former_2026_seed(tmp_path: Path) -> None:
+    """A database seeded in full by the former 0001 keeps edits, loses what is now computed."""
+    path = tmp_path / "old.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}", "0001")
+    engine = create_engine(f"sqlite:///{path}")
+    former = [
+        ("2026-01-01", "Tết Dương lịch", False),
+        ("2026-01-02", "Tết Dương lịch", False),
+        ("2026-01-10", "Làm bù Tết Dương lịch", True),
+        ("2026-02-17", "Tết Nguyên đán", False),
+        ("2026-09-02", "Quốc khánh", False),
+        ("2026-12-24", "Nghỉ riêng của cơ quan", False),  # an administrator's own entry
+    ]
+    with engine.begin() as conn:
+        for day, name, working in former:
+            conn.execute(
+                text("INSERT INTO holidays (day, name, working) VALUES (:d, :n, :w)"),
+                {"d": day, "n": name, "w": working},
+            )
+    upgrade_sync(f"sqlite+aiosqlite:///{path}", "head")
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT day, working FROM holidays")).all())
+    engine.dispose()
+    assert set(rows) == {"2026-01-02", "2026-01-10", "2026-08-22", "2026-08-31", "2026-12-24"}
 
 
 def test_single_head() -> None:

@@ -99,7 +99,7 @@ def test_preview_json_shape_and_matches_sends(
         == 0
     )
     text = capsys.readouterr().out
-    assert "2026-12-07 08:00 +0700" in text and "Lưu ý:" in text
+    assert "07/12/2026 08:00" in text and "Lưu ý:" in text
 
     # Now let the engine walk December and compare with the preview, delivery by delivery.
     expected = {

@@ -93,7 +93,7 @@ async def test_remind_every_missing_unit(
         clock.set(local(2026, 12, 9, 9))
         await say(conv, "901", "/nhacviec")
         replies = await say(conv, "901", choice="no")
-        assert "Đã huỷ" in replies[-1].text
+        assert "Đã hủy" in replies[-1].text
         await remind.drain()
         assert len(outs["zalo"].sent) == 1
     finally:

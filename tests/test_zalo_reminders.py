@@ -66,8 +66,9 @@ async def test_engine_reminds_a_zalo_only_focal_point(
         joined = len(fake.sent("z-rem"))
 
         eng = engine_module.ReminderEngine(db, clock, TZ, {"zalo": runner.outbound}, sleep=no_sleep)
-        # Q4/2026 is due Sunday 20/12: the 7-days-before reminder moves to Friday 11/12, 08:00.
-        clock.set(dt.datetime(2026, 12, 11, 8, 0, tzinfo=TZ))
+        # Q4/2026 is due the 20th, a Sunday: the deadline ends Monday 21/12, so the
+        # 7-days-before reminder is Monday 14/12, 08:00.
+        clock.set(dt.datetime(2026, 12, 14, 8, 0, tzinfo=TZ))
         fake.rate_limit("sendMessage", times=1, retry_after=0.01)
         report = await eng.tick()
         assert report.sent >= 1 and report.failed == 0
@@ -77,8 +78,8 @@ async def test_engine_reminds_a_zalo_only_focal_point(
         again = await eng.tick()
         assert again.sent == 0 and fake.sent("z-rem")[joined:] == reminders  # exactly once
 
-        # Three days before (Thursday 17/12) the user has blocked the bot.
-        clock.set(dt.datetime(2026, 12, 17, 8, 0, tzinfo=TZ))
+        # Three days before (Friday 18/12) the user has blocked the bot.
+        clock.set(dt.datetime(2026, 12, 18, 8, 0, tzinfo=TZ))
         fake.fail("sendMessage", status=403, error_code=403, description="blocked", times=50)
         blocked = await eng.tick()
         assert blocked.unreachable >= 1 and blocked.sent == 0
@@ -131,13 +132,13 @@ async def test_engine_follows_the_preferred_channel_of_a_linked_member(
         eng = engine_module.ReminderEngine(
             db, clock, TZ, {"zalo": runner.outbound, "telegram": tg}, sleep=no_sleep
         )
-        clock.set(dt.datetime(2026, 12, 11, 8, 0, tzinfo=TZ))
+        clock.set(dt.datetime(2026, 12, 14, 8, 0, tzinfo=TZ))
         await eng.tick()
         assert len(fake.sent("z-both")) > before and tg.sent == []  # Zalo only
 
         await telegram("/kenh cả hai")
         before = len(fake.sent("z-both"))
-        clock.set(dt.datetime(2026, 12, 17, 8, 0, tzinfo=TZ))
+        clock.set(dt.datetime(2026, 12, 18, 8, 0, tzinfo=TZ))
         await eng.tick()
         assert len(fake.sent("z-both")) > before and "55" in tg.sent  # both channels
     finally:

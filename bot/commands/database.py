@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import argparse
 
-from bot.runtime import Runtime
-from db.migrate import upgrade
+from bot.cli import help_text
+from bot.runtime import Runtime, upgrade_or_explain
+from locales import t
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `db` commands."""
-    db = sub.add_parser("db", help="database maintenance")
+    db = sub.add_parser("db", help=help_text("cli.help.db"))
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    up = dbsub.add_parser("upgrade", help="apply migrations up to the latest schema")
+    up = dbsub.add_parser("upgrade", help=help_text("cli.help.db_upgrade"))
     up.set_defaults(func=_upgrade, needs_db=False)
 
 
 async def _upgrade(args: argparse.Namespace, runtime: Runtime) -> int:
-    await upgrade(runtime.settings.database_url)
-    print("ok")
+    await upgrade_or_explain(runtime.settings.database_url)
+    print(t("cli.db_upgraded", runtime.settings.default_locale))
     return 0

@@ -1,13 +1,14 @@
-"""`dondoc holiday list|add|remove`: the working-day calendar reminders follow."""
+"""`dondoc holiday list|add|remove`: the working-day calendar reminders and deadlines follow."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from bot.cli import emit
+from bot.cli import emit, help_text
 from bot.commands.reminders import parse_date
 from bot.runtime import Runtime
-from domain.workdays import add_holidays, list_holidays, remove_holidays
+from domain.workdays import add_holidays, calendar_of_year, remove_holidays
 from locales import t
 
 WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
@@ -15,48 +16,51 @@ WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `holiday` commands."""
-    hol = sub.add_parser("holiday", help="public holidays and make-up working days")
+    h = help_text
+    hol = sub.add_parser("holiday", help=h("cli.help.holiday"), description=h("cli.help.holiday"))
     hsub = hol.add_subparsers(dest="holiday_command", metavar="ACTION", required=True)
 
-    ls = hsub.add_parser("list", help="list recorded days")
-    ls.add_argument("--year", type=int, help="only this year")
-    ls.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
-    )
+    ls = hsub.add_parser("list", help=h("cli.help.holiday_list"))
+    ls.add_argument("--year", type=int, help=h("cli.help.holiday_year"))
     ls.set_defaults(func=_list)
 
-    add = hsub.add_parser("add", help="record days off (or a make-up working day)")
-    add.add_argument("day", help="first day, YYYY-MM-DD")
-    add.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: the same day)")
-    add.add_argument("--name", required=True, help="occasion, e.g. 'Tết Nguyên đán'")
-    add.add_argument(
-        "--working", action="store_true", help="a weekend day worked in exchange (make-up day)"
-    )
+    add = hsub.add_parser("add", help=h("cli.help.holiday_add"))
+    add.add_argument("day", help=h("cli.help.first_day"))
+    add.add_argument("--to", dest="last", help=h("cli.help.last_day"))
+    add.add_argument("--name", required=True, help=h("cli.help.holiday_name"))
+    add.add_argument("--working", action="store_true", help=h("cli.help.holiday_working"))
     add.set_defaults(func=_add)
 
-    rm = hsub.add_parser("remove", help="delete recorded days")
-    rm.add_argument("day", help="first day, YYYY-MM-DD")
-    rm.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: the same day)")
+    rm = hsub.add_parser("remove", help=h("cli.help.holiday_remove"))
+    rm.add_argument("day", help=h("cli.help.first_day"))
+    rm.add_argument("--to", dest="last", help=h("cli.help.last_day"))
     rm.set_defaults(func=_remove)
 
 
 async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
-    async with runtime.db.read() as s:
-        rows = await list_holidays(s, args.year)
     loc = runtime.settings.default_locale
-    data = [{"day": h.day.isoformat(), "name": h.name, "working": h.working} for h in rows]
-    mark = t("workdays.working_mark", loc)
+    year = args.year or runtime.deps.today().year
+    async with runtime.db.read() as s:
+        days = await calendar_of_year(s, year)
+    data = [
+        {"day": d.day.isoformat(), "name": d.name, "working": d.working, "source": d.source}
+        for d in days
+    ]
     lines = [
         t(
             "workdays.list_line",
             loc,
-            day=h.day.strftime("%d/%m/%Y"),
-            weekday=WEEKDAYS[h.day.weekday()] if loc == "vi" else h.day.strftime("%a"),
-            name=h.name,
-            working=mark if h.working else "",
+            day=d.day.strftime("%d/%m/%Y"),
+            weekday=WEEKDAYS[d.day.weekday()] if loc == "vi" else d.day.strftime("%a"),
+            name=d.name,
+            working=t("workdays.working_mark", loc)
+            if d.working
+            else t(f"cli.holiday.source_{d.source}", loc),
         )
-        for h in rows
+        for d in days
     ]
+    if not any(d.source != "law" for d in days):
+        print(t("cli.holiday.only_computed", loc, year=year), file=sys.stderr)
     emit(args, data, "\n".join(lines) or t("workdays.list_empty", loc))
     return 0
 

@@ -91,10 +91,26 @@ async def _target(s: AsyncSession, parsed: ParsedPlan, ref: str | None) -> Plan 
     return await find_registered(s, parsed)
 
 
+TEXT_SUFFIXES = (".txt", ".md", ".csv", ".tsv")
+
+
+def looks_binary(data: bytes, name: str) -> bool:
+    """A file named as text whose bytes are not text (NUL bytes, many control characters)."""
+    if not name.lower().endswith(TEXT_SUFFIXES):
+        return False
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NUL bytes
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return b"\x00" in head or controls > len(head) // 20
+
+
 async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
     locale = runtime.settings.default_locale
     path: Path = args.file
     data = await asyncio.to_thread(_read, path)
+    if looks_binary(data, path.name):
+        raise DomainError("cli.import_binary", file=path.name)
     deps = runtime.deps
     async with deps.db.transaction() as s:
         parsed = await prepare(s, data, path.name, deps.today().year)

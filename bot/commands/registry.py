@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from bot.cli import CliError, emit
+from bot.cli import CliError, emit, help_text
 from bot.runtime import Runtime
 from db.models import (
     CutoffMode,
@@ -16,6 +16,7 @@ from db.models import (
     ScheduleKind,
     Task,
     TaskRole,
+    Unit,
 )
 from domain.collectives import unmapped_lines, unmapped_tasks
 from domain.membership import create_invite, list_members
@@ -33,17 +34,36 @@ from domain.registry import (
     rule_specs,
     set_rule,
 )
+from domain.units import matches, search_key, vi_sort_key
+from domain.workdays import deadline_calendar
 from locales import t
+
+H = help_text
+KIND_KEYS = {
+    PeriodKind.MONTHLY: "cli.kind.monthly",
+    PeriodKind.QUARTERLY: "cli.kind.quarterly",
+    PeriodKind.SEMIANNUAL: "cli.kind.semiannual",
+    PeriodKind.NINE_MONTHS: "cli.kind.nine_months",
+    PeriodKind.ANNUAL: "cli.kind.annual",
+}
+
+
+def _d(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "-"
+
 
 # Hooks other modules use to add sub-commands under `dondoc plan` (import, export).
 PLAN_COMMAND_HOOKS: list[str] = []
 
 
 def _date(text: str) -> dt.date:
+    from bot.commands.reminders import parse_date
+    from domain.errors import DomainError
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+        return parse_date(text)
+    except DomainError:
+        raise argparse.ArgumentTypeError(H("reminders.bad_date", value=text)) from None
 
 
 def _csv(text: str) -> list[str]:
@@ -52,92 +72,162 @@ def _csv(text: str) -> list[str]:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add plan, unit, task, rule, invite and member commands."""
-    plan = sub.add_parser("plan", help="plans").add_subparsers(
+    plan = sub.add_parser("plan", help=H("cli.help.plan")).add_subparsers(
         dest="plan_cmd", required=True, metavar="ACTION"
     )
-    p = plan.add_parser("create", help="create a plan")
-    p.add_argument("--title", required=True)
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--number")
-    p.add_argument("--issuer")
-    p.add_argument("--parent-body")
-    p.add_argument("--place")
-    p.add_argument("--issued-on", type=_date)
-    p.add_argument("--coordinator", help="coordinating unit's name")
-    p.add_argument("--family", choices=[f.value for f in DocumentFamily], default="administrative")
+    p = plan.add_parser("create", help=H("cli.help.plan_create"))
+    p.add_argument("--title", required=True, help=H("cli.help.title"))
+    p.add_argument("--year", type=int, required=True, help=H("cli.help.year"))
+    p.add_argument("--number", help=H("cli.help.number"))
+    p.add_argument("--issuer", help=H("cli.help.issuer"))
+    p.add_argument("--parent-body", help=H("cli.help.parent_body"))
+    p.add_argument("--place", help=H("cli.help.place"))
+    p.add_argument("--issued-on", type=_date, help=H("cli.help.issued_on"))
+    p.add_argument("--coordinator", help=H("cli.help.coordinator"))
+    p.add_argument(
+        "--family",
+        choices=[f.value for f in DocumentFamily],
+        default="administrative",
+        help=H("cli.help.family"),
+    )
     p.add_argument(
         "--cutoff",
         choices=[c.value for c in CutoffMode],
         default=CutoffMode.DECREE_09.value,
-        help="data cut-off: Decree 09/2019 windows (default) or calendar periods",
+        help=H("cli.help.cutoff"),
     )
     p.set_defaults(func=_plan_create)
-    plan.add_parser("list", help="list plans").set_defaults(func=_plan_list)
-    p = plan.add_parser("show", help="show a plan, its rules and tasks")
-    p.add_argument("plan", help="plan id or number")
+    plan.add_parser("list", help=H("cli.help.plan_list")).set_defaults(func=_plan_list)
+    p = plan.add_parser("show", help=H("cli.help.plan_show"))
+    p.add_argument("plan", help=H("cli.help.plan_ref"))
     p.set_defaults(func=_plan_show)
     for module in PLAN_COMMAND_HOOKS:
         import importlib
 
         importlib.import_module(module).add_plan_commands(plan)
 
-    unit = sub.add_parser("unit", help="units").add_subparsers(
+    unit = sub.add_parser("unit", help=H("cli.help.unit")).add_subparsers(
         dest="unit_cmd", required=True, metavar="ACTION"
     )
-    p = unit.add_parser("add", help="add a unit (or add aliases to an existing one)")
-    p.add_argument("name")
-    p.add_argument("--alias", action="append", default=[], help="another spelling (repeatable)")
+    p = unit.add_parser("add", help=H("cli.help.unit_add"))
+    p.add_argument("name", help=H("cli.help.unit_name"))
+    p.add_argument("--alias", action="append", default=[], help=H("cli.help.alias"))
     p.set_defaults(func=_unit_add)
-    unit.add_parser("list", help="list units").set_defaults(func=_unit_list)
+    unit.add_parser("list", help=H("cli.help.unit_list")).set_defaults(func=_unit_list)
 
-    task = sub.add_parser("task", help="tasks").add_subparsers(
+    task = sub.add_parser("task", help=H("cli.help.task")).add_subparsers(
         dest="task_cmd", required=True, metavar="ACTION"
     )
-    p = task.add_parser("add", help="add a task to a plan")
-    p.add_argument("--plan", required=True)
-    p.add_argument("--ref", required=True, help="STT")
-    p.add_argument("--title", required=True)
-    p.add_argument("--lead", required=True, type=_csv, help="lead units, separated by ';'")
-    p.add_argument("--support", default=[], type=_csv, help="supporting units, ';'-separated")
-    p.add_argument("--timeframe", default="", help="timeframe words as written")
-    p.add_argument("--schedule", choices=[s.value for s in ScheduleKind], default=None)
-    p.add_argument("--due", type=_date)
+    p = task.add_parser("add", help=H("cli.help.task_add"))
+    p.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
+    p.add_argument("--ref", required=True, help=H("cli.help.ref"))
+    p.add_argument("--title", required=True, help=H("cli.help.task_title"))
+    p.add_argument("--lead", required=True, type=_csv, help=H("cli.help.lead"))
+    p.add_argument("--support", default=[], type=_csv, help=H("cli.help.support"))
+    p.add_argument("--timeframe", default="", help=H("cli.help.timeframe"))
+    p.add_argument(
+        "--schedule",
+        choices=[s.value for s in ScheduleKind],
+        default=None,
+        help=H("cli.help.schedule"),
+    )
+    p.add_argument("--due", type=_date, help=H("cli.help.due"))
     p.set_defaults(func=_task_add)
-    p = task.add_parser("list", help="list a plan's tasks")
-    p.add_argument("--plan", required=True)
+    p = task.add_parser("list", help=H("cli.help.task_list"))
+    p.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
     p.set_defaults(func=_task_list)
 
-    rule = sub.add_parser("rule", help="reporting rules").add_subparsers(
+    rule = sub.add_parser("rule", help=H("cli.help.rule")).add_subparsers(
         dest="rule_cmd", required=True, metavar="ACTION"
     )
-    p = rule.add_parser("set", help="set when a kind of periodic report is due")
-    p.add_argument("--plan", required=True)
-    p.add_argument("--period", required=True, choices=[k.value for k in PeriodKind])
-    p.add_argument("--day", required=True, type=int, help="due day of the month")
-    p.add_argument("--month", default="last", help="due month (1-12) or 'last' (of the period)")
+    p = rule.add_parser("set", help=H("cli.help.rule_set"))
+    p.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
+    p.add_argument(
+        "--period", required=True, choices=[k.value for k in PeriodKind], help=H("cli.help.period")
+    )
+    p.add_argument("--day", required=True, type=int, help=H("cli.help.day"))
+    p.add_argument("--month", default="last", help=H("cli.help.month"))
+    p.add_argument(
+        "--deadlines",
+        choices=["next-working-day", "as-written"],
+        help=help_text("cli.help.deadlines"),
+    )
     p.set_defaults(func=_rule_set)
 
-    invite = sub.add_parser("invite", help="invites").add_subparsers(
+    invite = sub.add_parser("invite", help=H("cli.help.invite")).add_subparsers(
         dest="invite_cmd", required=True, metavar="ACTION"
     )
-    p = invite.add_parser("create", help="create a single-use invite code")
-    p.add_argument("--unit", help="unit id or name")
-    p.add_argument("--role", choices=[r.value for r in Role], default="focal")
-    p.add_argument("--days", type=int, help="days the code stays valid")
+    p = invite.add_parser("create", help=H("cli.help.invite_create"))
+    p.add_argument("--unit", help=H("cli.help.unit_ref"))
+    p.add_argument(
+        "--role", choices=[r.value for r in Role], default="focal", help=H("cli.help.role")
+    )
+    p.add_argument("--days", type=int, help=H("cli.help.days"))
     p.set_defaults(func=_invite_create)
 
-    member = sub.add_parser("member", help="members").add_subparsers(
+    member = sub.add_parser("member", help=H("cli.help.member")).add_subparsers(
         dest="member_cmd", required=True, metavar="ACTION"
     )
-    member.add_parser("list", help="list members").set_defaults(func=_member_list)
+    member.add_parser("list", help=H("cli.help.member_list")).set_defaults(func=_member_list)
+
+
+def _loc(runtime: Runtime) -> str:
+    return runtime.settings.default_locale
+
+
+def _pick(found: list[tuple[int, str]], ref: str, what: str, loc: str) -> int:
+    """The one candidate, else a one-line error (none, or several to choose from)."""
+    unique = dict(found)
+    if len(unique) == 1:
+        return next(iter(unique))
+    if not unique:
+        raise CliError(t(f"cli.no_{what}", loc, ref=ref))
+    names = "; ".join(
+        f"{i}: {n}" for i, n in sorted(unique.items(), key=lambda x: vi_sort_key(x[1]))
+    )
+    raise CliError(t(f"cli.many_{what}", loc, ref=ref, names=names))
 
 
 async def _plan(runtime: Runtime, ref: str) -> Plan:
+    """A plan by id, number (with or without tone marks, "27" for "27/KH-UBND") or title words."""
+    loc = _loc(runtime)
     async with runtime.db.read() as s:
         plan = await find_plan(s, ref)
-    if plan is None:
-        raise CliError(f"no plan {ref!r} (see `dondoc plan list`)")
-    return plan
+        if plan is not None:
+            return plan
+        plans = await list_plans(s)
+    wanted = search_key(ref)
+    by_number = [
+        (p.id, p.title)
+        for p in plans
+        if p.number
+        and (search_key(p.number) == wanted or search_key(p.number).split("/")[0] == wanted)
+    ]
+    if by_number:
+        chosen = _pick(by_number, ref, "plan", loc)
+    else:
+        chosen = _pick(
+            [(p.id, p.title) for p in plans if wanted and matches(ref, p.title)], ref, "plan", loc
+        )
+    return next(p for p in plans if p.id == chosen)
+
+
+async def _unit(runtime: Runtime, ref: str) -> Unit:
+    """A unit as the chat finds it: id, name or alias (spelling-insensitive), or part of a name
+    typed without tone marks ("tram y te")."""
+    async with runtime.db.read() as s:
+        unit = await find_unit(s, ref)
+        if unit is not None:
+            return unit
+        units = await list_units(s)
+    found = [
+        (u.id, u.name)
+        for u in units
+        if search_key(ref)
+        and (matches(ref, u.name) or any(matches(ref, a.alias) for a in u.aliases))
+    ]
+    chosen = _pick(found, ref, "unit", _loc(runtime))
+    return next(u for u in units if u.id == chosen)
 
 
 async def _plan_create(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -159,7 +249,7 @@ async def _plan_create(args: argparse.Namespace, runtime: Runtime) -> int:
     emit(
         args,
         {"id": plan.id, "name": plan.title, "number": plan.number},
-        f"plan {plan.id}: {plan.title}",
+        t("cli.plan_created", _loc(runtime), id=plan.id, title=plan.title),
     )
     return 0
 
@@ -170,12 +260,24 @@ async def _plan_list(args: argparse.Namespace, runtime: Runtime) -> int:
     emit(
         args,
         [{"id": p.id, "name": p.title, "number": p.number, "year": p.year} for p in plans],
-        "\n".join(f"{p.id}\t{p.number or '-'}\t{p.title}" for p in plans) or "(no plans)",
+        "\n".join(f"{p.id}\t{p.number or '-'}\t{p.title}" for p in plans)
+        or t("cli.no_plans", _loc(runtime)),
     )
     return 0
 
 
+def rule_text(kind: PeriodKind, day: int, month: int | None, loc: str) -> str:
+    """ "Báo cáo quý: hạn ngày 10 tháng cuối kỳ"."""
+    when = (
+        t("cli.rule_last_month", loc, day=day)
+        if month is None
+        else t("cli.rule_month", loc, day=day, month=month)
+    )
+    return t("cli.rule_line", loc, kind=t(KIND_KEYS[kind], loc), when=when)
+
+
 async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
+    loc = _loc(runtime)
     plan = await _plan(runtime, args.plan)
     async with runtime.db.read() as s:
         rules = await rule_specs(s, plan.id)
@@ -184,7 +286,8 @@ async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
         coordinator = (
             await find_unit(s, str(plan.coordinator_unit_id)) if plan.coordinator_unit_id else None
         )
-    opened = open_period(rules, runtime.deps.today(), plan.cutoff_mode)
+        cal = await deadline_calendar(s, plan.keep_written_deadlines)
+    opened = open_period(rules, runtime.deps.today(), plan.cutoff_mode, cal)
     data = {
         "id": plan.id,
         "name": plan.title,
@@ -193,6 +296,7 @@ async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
         "issued_on": plan.issued_on,
         "coordinator": coordinator.name if coordinator else None,
         "family": plan.family.value,
+        "keep_written_deadlines": plan.keep_written_deadlines,
         "rules": [
             {"period": r.kind.value, "due_day": r.due_day, "due_month": r.due_month or "last"}
             for r in rules
@@ -201,21 +305,25 @@ async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
         "tasks": [_task_json(t) for t in tasks],
     }
     lines = [
-        f"{plan.id}: {plan.title}",
-        f"number: {plan.number or '-'}",
-        f"coordinator: {data['coordinator'] or '-'}",
+        t("cli.plan_title", loc, id=plan.id, title=plan.title),
+        t("cli.plan_number", loc, number=plan.number or "-"),
+        t("cli.plan_coordinator", loc, unit=data["coordinator"] or "-"),
     ]
-    lines += [
-        f"rule: {r.kind.value} due day {r.due_day} month {r.due_month or 'last'}" for r in rules
+    lines += [rule_text(r.kind, r.due_day, r.due_month, loc) for r in rules] or [
+        t("cli.plan_no_rules", loc)
     ]
+    lines.append(
+        t("cli.deadlines_as_written" if plan.keep_written_deadlines else "cli.deadlines_moved", loc)
+    )
     if opened:
-        lines.append(f"open period: {opened.key} due {opened.due.isoformat()}")
-    lines.append(f"tasks: {len(tasks)}")
+        lines.append(
+            t("cli.open_period", loc, period=opened.label(loc), due=_d(opened.due))
+            + (t("cli.moved_from", loc, day=_d(opened.written)) if opened.written else "")
+        )
+    lines.append(t("cli.plan_tasks", loc, count=len(tasks)))
     data["unmapped_group_tasks"] = unmapped
     if unmapped:  # issue 13: tasks of groups with no units yet are shown, never dropped
-        lines.append(
-            t("collectives.unmapped.head", runtime.settings.default_locale, n=len(unmapped))
-        )
+        lines.append(t("collectives.unmapped.head", loc, n=len(unmapped)))
         lines.extend(f"  {line}" for line in unmapped)
     emit(args, data, "\n".join(lines))
     return 0
@@ -243,7 +351,12 @@ async def _unit_add(args: argparse.Namespace, runtime: Runtime) -> int:
     emit(
         args,
         {"id": unit.id, "name": unit.name, "created": created},
-        f"{'created' if created else 'exists'}: unit {unit.id}: {unit.name}",
+        t(
+            "cli.unit_created" if created else "cli.unit_exists",
+            _loc(runtime),
+            id=unit.id,
+            name=unit.name,
+        ),
     )
     return 0
 
@@ -268,7 +381,7 @@ async def _unit_list(args: argparse.Namespace, runtime: Runtime) -> int:
             + (f"\t({', '.join(a.alias for a in u.aliases)})" if u.aliases else "")
             for u in units
         )
-        or "(no units)",
+        or t("cli.no_units", _loc(runtime)),
     )
     return 0
 
@@ -296,37 +409,51 @@ async def _task_add(args: argparse.Namespace, runtime: Runtime) -> int:
     emit(
         args,
         {"id": task.id, "name": task.title, "ref": task.ref},
-        f"task {task.id}: {task.ref}. {task.title}",
+        t("cli.task_added", _loc(runtime), id=task.id, ref=task.ref, title=task.title),
     )
     return 0
+
+
+def _task_lines(task: Task, loc: str) -> str:
+    lead = "; ".join(tu.unit.name for tu in task.units if tu.role is TaskRole.LEAD) or "-"
+    when = _d(task.due_date) if task.due_date else t("cli.no_due", loc)
+    if task.timeframe_text:
+        when += f" ({task.timeframe_text})"
+    return f"{task.ref}. {task.title}\n    " + t("cli.task_detail", loc, lead=lead, due=when)
 
 
 async def _task_list(args: argparse.Namespace, runtime: Runtime) -> int:
     plan = await _plan(runtime, args.plan)
     async with runtime.db.read() as s:
         tasks = await list_tasks(s, plan.id)
+    loc = _loc(runtime)
     emit(
         args,
         [_task_json(t) for t in tasks],
-        "\n".join(f"{t.id}\t{t.ref}\t{t.title}\t[{t.timeframe_text}]" for t in tasks)
-        or "(no tasks)",
+        "\n".join(_task_lines(task, loc) for task in tasks) or t("cli.no_tasks", loc),
     )
     return 0
 
 
 async def _rule_set(args: argparse.Namespace, runtime: Runtime) -> int:
+    loc = _loc(runtime)
     plan = await _plan(runtime, args.plan)
     if args.month == "last":
         month = None
     elif str(args.month).isdigit():
         month = int(args.month)
     else:
-        raise CliError("--month must be 1-12 or 'last'")
+        raise CliError(t("cli.bad_month", loc, value=args.month))
     async with runtime.db.transaction() as s:
         attached = await s.merge(plan)
         rule = await set_rule(
             s, attached, PeriodKind(args.period), args.day, month, runtime.deps.now()
         )
+        if args.deadlines is not None:
+            attached.keep_written_deadlines = args.deadlines == "as-written"
+        keep = attached.keep_written_deadlines
+    text = rule_text(rule.period_kind, rule.due_day, rule.due_month, loc)
+    text += "\n" + t("cli.deadlines_as_written" if keep else "cli.deadlines_moved", loc)
     emit(
         args,
         {
@@ -334,43 +461,54 @@ async def _rule_set(args: argparse.Namespace, runtime: Runtime) -> int:
             "name": rule.period_kind.value,
             "due_day": rule.due_day,
             "due_month": rule.due_month or "last",
+            "keep_written_deadlines": keep,
         },
-        f"rule {rule.id}: {rule.period_kind.value} due day {rule.due_day} "
-        f"month {rule.due_month or 'last'}",
+        t("cli.rule_saved", loc, text=text),
     )
     return 0
 
 
 async def _invite_create(args: argparse.Namespace, runtime: Runtime) -> int:
+    loc = _loc(runtime)
     role = Role(args.role)
+    if args.days is not None and not 1 <= args.days <= 365:
+        raise CliError(t("cli.bad_days", loc, value=args.days))
     ttl = dt.timedelta(days=args.days) if args.days else runtime.deps.invite_ttl
-    if args.days is not None and args.days < 1:
-        raise CliError("--days must be at least 1")
+    unit = await _unit(runtime, args.unit) if args.unit else None
     async with runtime.db.transaction() as s:
-        unit = await find_unit(s, args.unit) if args.unit else None
-        if args.unit and unit is None:
-            raise CliError(f"no unit {args.unit!r} (see `dondoc unit list`)")
-        new = await create_invite(s, runtime.deps.now(), role=role, unit=unit, ttl=ttl, actor="cli")
+        attached = await s.merge(unit) if unit else None
+        new = await create_invite(
+            s, runtime.deps.now(), role=role, unit=attached, ttl=ttl, actor="cli"
+        )
     template = runtime.deps.join_links.get("telegram")
     link = template.format(code=new.code) if template else None
+    expires = new.invite.expires_at.astimezone(runtime.deps.tz)
     data = {
         "code": new.code,
         "link": link,
         "unit": unit.name if unit else None,
         "role": role.value,
-        "expires_at": new.invite.expires_at.isoformat(),
+        "expires_at": expires.isoformat(timespec="seconds"),
     }
-    text = (
-        f"code: {new.code}\nunit: {data['unit'] or '-'}\nrole: {role.value}\n"
-        f"expires: {data['expires_at']}"
-    )
-    if link:
-        text += f"\nlink: {link}"
-    emit(args, data, text)
+    lines = [
+        t("cli.invite_code", loc, code=new.code),
+        t("cli.invite_for", loc, role=t(f"role.{role.value}", loc), unit=data["unit"] or "-"),
+        t("cli.invite_expires", loc, when=expires.strftime("%H:%M %d/%m/%Y")),
+        "",
+        t("cli.invite_how", loc),
+        t("cli.invite_telegram_link", loc, link=link)
+        if link
+        else t("cli.invite_telegram_code", loc, code=new.code),
+        t("cli.invite_zalo", loc, code=new.code),
+        "",
+        t("cli.invite_message", loc, code=new.code, link=link or "", when=_d(expires.date())),
+    ]
+    emit(args, data, "\n".join(lines))
     return 0
 
 
 async def _member_list(args: argparse.Namespace, runtime: Runtime) -> int:
+    loc = _loc(runtime)
     async with runtime.db.read() as s:
         members = await list_members(s)
     rows = [
@@ -392,9 +530,10 @@ async def _member_list(args: argparse.Namespace, runtime: Runtime) -> int:
         for m in members
     ]
     lines = [
-        f"{m.id}\t{m.full_name or '-'}\t{m.role.value}\t{m.unit.name if m.unit else '-'}\t"
+        f"{m.id}\t{m.full_name or '-'}\t{t(f'role.{m.role.value}', loc)}\t"
+        f"{m.unit.name if m.unit else '-'}\t"
         + ", ".join(f"{a.channel}:{a.external_id}" for a in m.accounts)
         for m in members
     ]
-    emit(args, rows, "\n".join(lines) or "(no members)")
+    emit(args, rows, "\n".join(lines) or t("cli.no_members", loc))
     return 0

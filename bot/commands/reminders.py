@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 
 from bot.cli import CliError, emit
+from bot.cli import help_text as H
 from bot.runtime import Runtime
 from db.models import Plan
 from domain.collectives import unmapped_lines, unmapped_tasks
@@ -17,35 +18,33 @@ from locales import t
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `reminders` commands."""
-    rem = sub.add_parser("reminders", help="reminder schedule and policy")
+    rem = sub.add_parser("reminders", help=H("cli.help.reminders"))
     rsub = rem.add_subparsers(dest="reminders_command", metavar="ACTION", required=True)
 
-    prev = rsub.add_parser("preview", help="list every reminder due in a window")
-    prev.add_argument("--plan", required=True, help="plan id or number")
-    prev.add_argument("--from", dest="first", required=True, help="first day, YYYY-MM-DD")
-    prev.add_argument("--to", dest="last", required=True, help="last day, YYYY-MM-DD")
-    prev.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
-    )
+    prev = rsub.add_parser("preview", help=H("cli.help.preview"))
+    prev.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
+    prev.add_argument("--from", dest="first", required=True, help=H("cli.help.first_day"))
+    prev.add_argument("--to", dest="last", required=True, help=H("cli.help.last_day_window"))
     prev.set_defaults(func=_preview)
 
-    pol = rsub.add_parser("policy", help="show or change a plan's reminder policy")
-    pol.add_argument("--plan", required=True, help="plan id or number")
-    pol.add_argument("--days", help="days of the due month, e.g. 10,15,20 (empty: none)")
-    pol.add_argument("--offsets", help="days before the due date, e.g. 7,3,1,0")
-    pol.add_argument("--overdue", help="days after the due date, e.g. 1,3")
-    pol.add_argument("--task-offsets", dest="task_offsets", help="days before task deadlines")
-    pol.add_argument("--time", help="local send time, HH:MM")
-    pol.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
-    )
+    pol = rsub.add_parser("policy", help=H("cli.help.policy"))
+    pol.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
+    pol.add_argument("--days", help=H("cli.help.policy_days"))
+    pol.add_argument("--offsets", help=H("cli.help.policy_offsets"))
+    pol.add_argument("--overdue", help=H("cli.help.policy_overdue"))
+    pol.add_argument("--task-offsets", dest="task_offsets", help=H("cli.help.policy_task_offsets"))
+    pol.add_argument("--time", help=H("cli.help.policy_time"))
     pol.set_defaults(func=_policy)
 
 
 def parse_date(text: str) -> dt.date:
-    """YYYY-MM-DD, else a DomainError naming the value."""
+    """dd/mm/yyyy (as a clerk writes it) or YYYY-MM-DD, else a DomainError naming the value."""
+    value = text.strip()
     try:
-        return dt.date.fromisoformat(text.strip())
+        if "/" in value:
+            day, month, year = (int(p) for p in value.split("/"))
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(value)
     except ValueError:
         raise DomainError("reminders.bad_date", value=text) from None
 
@@ -73,10 +72,10 @@ def _line(rem: Reminder, runtime: Runtime) -> str:
     return t(
         "reminders.preview_line",
         loc,
-        at=rem.slot.at.astimezone(runtime.deps.tz).strftime("%Y-%m-%d %H:%M %z"),
+        at=rem.slot.at.astimezone(runtime.deps.tz).strftime("%d/%m/%Y %H:%M"),
         kind=rem.kind,
         period=rem.slot.period_key or "-",
-        due=rem.slot.due.isoformat(),
+        due=rem.slot.due.strftime("%d/%m/%Y"),
         unit=rem.unit_name or t("reminders.preview_office", loc),
         recipients=who,
     )
@@ -93,7 +92,9 @@ async def _plan(runtime: Runtime, ref: str) -> Plan:
 async def _preview(args: argparse.Namespace, runtime: Runtime) -> int:
     first, last = parse_date(args.first), parse_date(args.last)
     if last < first:
-        raise DomainError("workdays.bad_range", first=first.isoformat(), last=last.isoformat())
+        raise DomainError(
+            "workdays.bad_range", first=first.strftime("%d/%m/%Y"), last=last.strftime("%d/%m/%Y")
+        )
     tz = runtime.deps.tz
     plan = await _plan(runtime, args.plan)
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)

@@ -23,6 +23,7 @@ from domain.periods import (
     period_label,
 )
 from domain.registry import find_plan, rule_specs
+from domain.workdays import deadline_calendar
 
 # A plan with no reporting clause is still exported: by calendar quarter, due its last day.
 FALLBACK_RULES = (RuleSpec(PeriodKind.QUARTERLY, 31),)
@@ -72,8 +73,9 @@ async def resolve_period(
 ) -> Period:
     """The period with this key under the plan's rules; the open one when no key is given."""
     rules = await rule_specs(session, plan.id) or list(FALLBACK_RULES)
+    cal = await deadline_calendar(session, plan.keep_written_deadlines)
     if not key:
-        period = open_period(rules, deps.today(), plan.cutoff_mode)
+        period = open_period(rules, deps.today(), plan.cutoff_mode, cal)
         if period is None:
             raise DomainError("export.error.no_rules", plan=plan_name(plan))
         return period
@@ -81,7 +83,7 @@ async def resolve_period(
         parse_key(key)
     except ValueError:
         raise DomainError("export.error.bad_period", value=key) from None
-    period = period_by_key(rules, key.strip(), plan.cutoff_mode)
+    period = period_by_key(rules, key.strip(), plan.cutoff_mode, cal)
     if period is None:
         raise DomainError(
             "export.error.period_not_in_plan",

@@ -289,38 +289,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_versions')),
     sa.UniqueConstraint('report_id', 'version', name=op.f('uq_report_versions_report_id_version'))
     )
-    _seed_holidays_2026()
-
-
-HOLIDAYS_2026 = [
-    # (first day, last day, name, working): days off, and make-up working Saturdays.
-    ("2026-01-01", "2026-01-04", "Tết Dương lịch", False),
-    ("2026-01-10", "2026-01-10", "Làm bù Tết Dương lịch", True),
-    ("2026-02-14", "2026-02-22", "Tết Nguyên đán", False),
-    ("2026-04-25", "2026-04-27", "Giỗ Tổ Hùng Vương", False),
-    ("2026-04-30", "2026-05-03", "Ngày Chiến thắng và Quốc tế Lao động", False),
-    ("2026-08-22", "2026-08-22", "Làm bù Quốc khánh", True),
-    ("2026-08-29", "2026-09-02", "Quốc khánh", False),
-]
-
-
-def _seed_holidays_2026() -> None:
-    """Preload the 2026 civil-service calendar (DOMAIN.md section 5); editable afterwards."""
-    import datetime as dt
-
-    table = sa.table(
-        "holidays",
-        sa.column("day", sa.Date()),
-        sa.column("name", sa.String()),
-        sa.column("working", sa.Boolean()),
-    )
-    rows = []
-    for first, last, name, working in HOLIDAYS_2026:
-        day = dt.date.fromisoformat(first)
-        while day <= dt.date.fromisoformat(last):
-            rows.append({"day": day, "name": name, "working": working})
-            day += dt.timedelta(days=1)
-    op.bulk_insert(table, rows)
 
 
 def downgrade() -> None:
