@@ -53,6 +53,7 @@ TOP_LEVEL_HELP: dict[str, tuple[tuple[str, str], ...]] = {
     "bot.commands.plan_import": (),
     "bot.commands.export": (("export", "cli.help.export"),),
     "bot.zalo.cli": (("zalo", "cli.help.zalo"),),
+    "bot.commands.admin": (("group", "cli.help.group"),),
 }
 
 # Exit statuses: 1 a command refused (bad input), 2 usage or a bad setting, 3 the database,
