@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 from typing import Any
 
-from bot.cli import CliError, emit
+from bot.cli import CliError, emit, help_text
 from bot.runtime import Runtime
 from db.models import Member, Plan, PlanGroup, Unit, UnitKind
 from domain import admin, collectives
@@ -25,7 +25,7 @@ def _date(text: str) -> dt.date | str:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise argparse.ArgumentTypeError(f"ngày không hợp lệ (dd/mm/yyyy): {text}")
+    raise argparse.ArgumentTypeError(help_text("cli.admin.bad_date", value=text))
 
 
 def _names(text: str) -> list[str]:
@@ -43,66 +43,66 @@ def _actions(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `group` and the administration actions under plan, unit, member and invite."""
-    group = sub.add_parser("group", help="nhóm đơn vị của kế hoạch (các phòng, ban, ngành …)")
+    group = sub.add_parser("group", help=help_text("cli.admin.h01"))
     actions = group.add_subparsers(dest="group_cmd", required=True, metavar="ACTION")
-    p = actions.add_parser("list", help="các nhóm đơn vị và đơn vị thuộc mỗi nhóm")
-    p.add_argument("--plan", required=True, help="mã hoặc số hiệu kế hoạch")
+    p = actions.add_parser("list", help=help_text("cli.admin.h02"))
+    p.add_argument("--plan", required=True, help=help_text("cli.admin.h03"))
     p.set_defaults(func=_group_list)
-    p = actions.add_parser("set", help="chọn các đơn vị thuộc một nhóm")
-    p.add_argument("--plan", required=True, help="mã hoặc số hiệu kế hoạch")
-    p.add_argument("group", help="tên nhóm như trong kế hoạch, hoặc mã nhóm")
+    p = actions.add_parser("set", help=help_text("cli.admin.h04"))
+    p.add_argument("--plan", required=True, help=help_text("cli.admin.h03"))
+    p.add_argument("group", help=help_text("cli.admin.h05"))
     how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--units", type=_names, help="các đơn vị, cách nhau bởi ';'")
-    how.add_argument("--guess", action="store_true", help="dùng gợi ý của hệ thống")
-    how.add_argument("--none", action="store_true", help="bỏ chọn (nhóm chưa xác định đơn vị)")
+    how.add_argument("--units", type=_names, help=help_text("cli.admin.h06"))
+    how.add_argument("--guess", action="store_true", help=help_text("cli.admin.h07"))
+    how.add_argument("--none", action="store_true", help=help_text("cli.admin.h08"))
     p.set_defaults(func=_group_set)
 
     plan = _actions(sub, "plan")
-    p = plan.add_parser("edit", help="sửa thông tin kế hoạch")
-    p.add_argument("plan", help="mã hoặc số hiệu kế hoạch")
+    p = plan.add_parser("edit", help=help_text("cli.admin.h09"))
+    p.add_argument("plan", help=help_text("cli.admin.h03"))
     p.add_argument("--title")
     p.add_argument("--short-title")
     p.add_argument("--number")
-    p.add_argument("--issued-on", type=_date, help="ngày ban hành (dd/mm/yyyy)")
-    p.add_argument("--issuer", help="cơ quan ban hành")
-    p.add_argument("--parent-body", help="cơ quan cấp trên")
-    p.add_argument("--place", help="địa danh")
-    p.add_argument("--coordinator", help="đơn vị đầu mối theo dõi, tổng hợp")
-    p.add_argument("--signer-title", help="chức vụ người ký (KT. CHỦ TỊCH …)")
-    p.add_argument("--signer-name", help="họ tên người ký")
+    p.add_argument("--issued-on", type=_date, help=help_text("cli.admin.h10"))
+    p.add_argument("--issuer", help=help_text("cli.admin.h11"))
+    p.add_argument("--parent-body", help=help_text("cli.admin.h12"))
+    p.add_argument("--place", help=help_text("cli.admin.h13"))
+    p.add_argument("--coordinator", help=help_text("cli.admin.h14"))
+    p.add_argument("--signer-title", help=help_text("cli.admin.h15"))
+    p.add_argument("--signer-name", help=help_text("cli.admin.h16"))
     p.set_defaults(func=_plan_edit)
-    p = plan.add_parser("archive", help="lưu trữ kế hoạch (ngừng nhắc việc)")
+    p = plan.add_parser("archive", help=help_text("cli.admin.h17"))
     p.add_argument("plan")
-    p.add_argument("--restore", action="store_true", help="khôi phục kế hoạch đã lưu trữ")
+    p.add_argument("--restore", action="store_true", help=help_text("cli.admin.h18"))
     p.set_defaults(func=_plan_archive)
-    p = plan.add_parser("delete", help="xóa kế hoạch")
+    p = plan.add_parser("delete", help=help_text("cli.admin.h19"))
     p.add_argument("plan")
-    p.add_argument("--yes", action="store_true", help="không hỏi xác nhận")
-    p.add_argument("--force", action="store_true", help="xóa cả khi đã có báo cáo")
+    p.add_argument("--yes", action="store_true", help=help_text("cli.admin.h20"))
+    p.add_argument("--force", action="store_true", help=help_text("cli.admin.h21"))
     p.set_defaults(func=_plan_delete)
 
     unit = _actions(sub, "unit")
-    p = unit.add_parser("rename", help="đổi tên đơn vị (tên cũ giữ làm tên gọi khác)")
+    p = unit.add_parser("rename", help=help_text("cli.admin.h22"))
     p.add_argument("unit")
     p.add_argument("new_name")
     p.set_defaults(func=_unit_rename)
-    p = unit.add_parser("merge", help="gộp đơn vị A vào đơn vị B")
-    p.add_argument("source", help="đơn vị bị gộp (A)")
-    p.add_argument("target", help="đơn vị giữ lại (B)")
+    p = unit.add_parser("merge", help=help_text("cli.admin.h23"))
+    p.add_argument("source", help=help_text("cli.admin.h24"))
+    p.add_argument("target", help=help_text("cli.admin.h25"))
     p.set_defaults(func=_unit_merge)
-    p = unit.add_parser("remove", help="xóa đơn vị")
+    p = unit.add_parser("remove", help=help_text("cli.admin.h26"))
     p.add_argument("unit")
-    p.add_argument("--force", action="store_true", help="xóa cả khi đơn vị đang được giao việc")
+    p.add_argument("--force", action="store_true", help=help_text("cli.admin.h27"))
     p.set_defaults(func=_unit_remove)
 
     member = _actions(sub, "member")
-    p = member.add_parser("remove", help="cho thành viên thôi tham gia")
-    p.add_argument("member", help="mã thành viên (xem: dondoc member list)")
+    p = member.add_parser("remove", help=help_text("cli.admin.h28"))
+    p.add_argument("member", help=help_text("cli.admin.h29"))
     p.set_defaults(func=_member_remove)
 
     invite = _actions(sub, "invite")
-    p = invite.add_parser("revoke", help="thu hồi mã mời chưa dùng")
-    p.add_argument("invite", help="mã mời, hoặc số thứ tự của mã")
+    p = invite.add_parser("revoke", help=help_text("cli.admin.h30"))
+    p.add_argument("invite", help=help_text("cli.admin.h31"))
     p.set_defaults(func=_invite_revoke)
 
 
