@@ -34,10 +34,15 @@ def register(
     flows[FLOW] = resume
 
 
-async def start(turn: Turn) -> list[Reply]:
-    """Entry: office members only; choose the plan when several are active."""
+async def office_plan_entry(
+    turn: Turn,
+    flow: str,
+    forbidden_key: str,
+    then: Callable[[Turn, int], Awaitable[list[Reply]]],
+) -> list[Reply]:
+    """An office-only form's entry: ask which plan when several are active (step "plan")."""
     if turn.member is None or not is_office(turn.member):
-        return await turn.done(turn.t("collectives.chat.forbidden"))
+        return await turn.done(turn.t(forbidden_key))
     plans = await active_plans(turn.session)
     if not plans:
         return await turn.done(turn.t("status.no_plan"))
@@ -45,8 +50,13 @@ async def start(turn: Turn) -> list[Reply]:
         options = [
             Option(f"plan:{p.id}", short(p.short_title or p.number or p.title)) for p in plans
         ]
-        return await turn.ask(FLOW, "plan", turn.t("report.choose_plan"), options, data={})
-    return await _groups(turn, plans[0].id)
+        return await turn.ask(flow, "plan", turn.t("report.choose_plan"), options, data={})
+    return await then(turn, plans[0].id)
+
+
+async def start(turn: Turn) -> list[Reply]:
+    """Entry: office members only; choose the plan when several are active."""
+    return await office_plan_entry(turn, FLOW, "collectives.chat.forbidden", _groups)
 
 
 async def _groups(turn: Turn, plan_id: int, notice: str = "") -> list[Reply]:

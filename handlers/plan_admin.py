@@ -11,7 +11,8 @@ from db.models import Plan
 from domain import admin
 from domain.errors import DomainError
 from domain.membership import is_office
-from handlers.common import active_plans, fmt_date, short
+from handlers.collectives import office_plan_entry
+from handlers.common import fmt_date, short
 from handlers.messages import Option, Reply
 from handlers.turn import Turn
 
@@ -32,17 +33,7 @@ def register(
 
 async def start(turn: Turn) -> list[Reply]:
     """Entry: office members only; choose the plan when several are active."""
-    if turn.member is None or not is_office(turn.member):
-        return await turn.done(turn.t("collectives.chat.forbidden_plan"))
-    plans = await active_plans(turn.session)
-    if not plans:
-        return await turn.done(turn.t("status.no_plan"))
-    if len(plans) > 1:
-        options = [
-            Option(f"plan:{p.id}", short(p.short_title or p.number or p.title)) for p in plans
-        ]
-        return await turn.ask(FLOW, "plan", turn.t("report.choose_plan"), options, data={})
-    return await _details(turn, plans[0].id)
+    return await office_plan_entry(turn, FLOW, "collectives.chat.forbidden_plan", _details)
 
 
 def _value(plan: Plan, name: str) -> str:
