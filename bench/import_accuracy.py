@@ -51,6 +51,13 @@ TASK_FIELDS = ("ref", "lead", "support", "due", "kind", "recurrence")
 PLAN_FIELDS = ("regime", "coordinator", "number", "date", "issuer", "year")
 
 
+def _shown(value: object) -> str:
+    """A value as printed in a miss; sets sorted, so that two runs compare line by line."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(repr(v) for v in sorted(value)) + "}"
+    return repr(value)
+
+
 def name_key(name: str) -> str:
     """The comparison key of a unit name."""
     text = unicodedata.normalize("NFC", name).strip().strip(";,.:-– ")
@@ -261,7 +268,9 @@ def score(label: Label) -> PlanScore:
             if want[f] == got[f]:
                 right[f] += 1
             else:
-                out.misses.append(f"{gold[i].get('ref')}: {f} want {want[f]!r} got {got[f]!r}")
+                out.misses.append(
+                    f"{gold[i].get('ref')}: {f} want {_shown(want[f])} got {_shown(got[f])}"
+                )
     matched = {i for i, _ in pairs}
     for i, g in enumerate(gold):
         if i not in matched:

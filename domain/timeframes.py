@@ -68,7 +68,11 @@ _YEAR_RE = re.compile(r"(?<![\d/.-])(\d{4})(?![\d/])")
 _SINCE_RE = re.compile(r"^từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?$")
 _BEFORE_YEAR_RE = re.compile(r"trước năm\s*(\d{4})")
 
-_ONGOING = re.compile(r"thường xuyên|liên tục|hằng ngày|hằng tuần|định kỳ|duy trì")
+# "định kỳ hằng năm" is yearly, not ongoing: "định kỳ" alone is.
+_ONGOING = re.compile(
+    r"thường xuyên|liên tục|hằng ngày|hằng tuần|24/24|duy trì"
+    r"|định kỳ(?!,? *(?:hằng |mỗi )?(?:năm|quý|tháng|0?6 tháng|sáu tháng))"
+)
 _YEARLY = re.compile(r"hằng năm|mỗi năm|định kỳ năm|các năm tiếp theo|những năm tiếp theo")
 _QUARTERLY = re.compile(r"hằng quý|mỗi quý|định kỳ quý")
 _MONTHLY = re.compile(r"hằng tháng|mỗi tháng|định kỳ tháng")
@@ -76,9 +80,11 @@ _HALFLY = re.compile(r"6 tháng (?:một|1) lần|định kỳ 6 tháng|hằng 6
 _EVENT = re.compile(
     r"khi có (?:đề nghị|yêu cầu|văn bản|chỉ đạo|hướng dẫn|quyết định|nghị định|phát sinh)"
     r"|đột xuất|theo yêu cầu|khi được yêu cầu|sau khi có|khi phát sinh|theo đề nghị"
+    r"|nếu có nhu cầu|khi phát hiện"
 )
 _INHERITED = re.compile(
-    r"^(?:thực hiện\s+)?theo (?:chương trình|kế hoạch|lịch|lộ trình|hướng dẫn|văn bản|tiến độ)"
+    r"^(?:thực hiện\s+)?theo (?:sự )?(?:chương trình|kế hoạch|lịch|lộ trình|hướng dẫn|văn bản"
+    r"|tiến độ|chỉ đạo)"
 )
 
 

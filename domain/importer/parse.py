@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from db.models import DocumentFamily, ScheduleKind
 from domain.importer.confidence import assess
+from domain.importer.fields import text_timeframe
 from domain.importer.model import (
     Block,
     Document,
@@ -157,10 +158,6 @@ _LEAD_TAIL = re.compile(
     r"\s+(?:là|làm)\s+(?:cơ quan|đơn vị|đầu mối)\b.*$|\s+(?:có trách nhiệm|được giao)$"
 )
 _ROLE_WORDS = re.compile(r"đôn đốc|theo dõi|tổng hợp")
-_CADENCE_WORDS = re.compile(
-    r"thường xuyên|liên tục|h[ằà]ng (?:năm|quý|tháng)|định kỳ (?:hằng |hàng )?(?:năm|quý|tháng)",
-    re.IGNORECASE,
-)
 
 
 def _cut_at_verb(text: str, known: KnownNames) -> str:
@@ -357,14 +354,11 @@ class PlanParser:
                 ref, f.title, f.lead, f.support, f.time, year, f.section or None, f.source
             )
             if not f.time:
-                hidden = find_deadline(f.text, year)
-                if hidden is None and f.source != "section":
-                    # A cadence governs the item only in its first clause ("Thường xuyên rà
-                    # soát …"); in a later clause it qualifies that clause alone.
-                    first = re.split(r";|\.\s|\s[-–]\s", _BULLET_RE.sub("", f.text), maxsplit=1)[0]
-                    word = _CADENCE_WORDS.search(first)
-                    if word is not None:
-                        hidden = parse_timeframe(word.group(0), year)
+                hidden = (
+                    find_deadline(f.text, year)
+                    if f.source == "section"
+                    else text_timeframe(f.text, year)
+                )
                 if hidden is not None:
                     task.timeframe = hidden
             if f.fields_given and f.title != f.text:
@@ -848,13 +842,9 @@ class PlanParser:
     def _prose_task(
         self, ref: str, sentence: str, lead: str, support: str, year: int, source: str
     ) -> ParsedTask:
-        tf = find_deadline(sentence, year)
-        if tf is None:
-            word = _CADENCE_WORDS.search(sentence)
-            if word is not None:
-                tf = parse_timeframe(word.group(0), year)
-            else:
-                tf = Timeframe("", ScheduleKind.UNSPECIFIED)
+        tf = text_timeframe(sentence, year, first_only=source == "duty") or Timeframe(
+            "", ScheduleKind.UNSPECIFIED
+        )
         task = self._task(ref, sentence, lead, support, "", year, None, source)
         task.timeframe = tf
         return task
