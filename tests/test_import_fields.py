@@ -8,7 +8,9 @@ import pytest
 
 from db.models import PeriodKind, ScheduleKind
 from domain.importer.fields import cadence_in, text_timeframe
+from domain.importer.unitnames import split_units
 from domain.timeframes import parse_timeframe
+from domain.units import unit_key
 
 
 @pytest.mark.parametrize(
@@ -95,3 +97,36 @@ def test_periodic_words_with_a_cadence_are_yearly_not_ongoing() -> None:
     )
     assert parse_timeframe("định kỳ", 2026).kind is ScheduleKind.RECURRING
     assert parse_timeframe("theo chỉ đạo của Bộ Y tế", 2026).kind is ScheduleKind.INHERITED
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "Các sở, ban, ngành, Ủy ban nhân dân các xã, phường",
+            ["Các sở, ban, ngành, Ủy ban nhân dân các xã, phường"],
+        ),
+        (
+            "Các sở, ban, ngành, các tổ chức chính trị - xã hội",
+            ["Các sở, ban, ngành, các tổ chức chính trị - xã hội"],
+        ),
+        # "và" splits; so does a list that names a specific unit first.
+        (
+            "các Sở, ban, ngành, Ủy ban nhân dân cấp xã và các cơ quan, đơn vị có liên quan",
+            ["các Sở, ban, ngành", "Ủy ban nhân dân cấp xã", "các cơ quan, đơn vị có liên quan"],
+        ),
+        (
+            "Thường trực Hội đồng Dân tộc, các Ủy ban của Quốc hội, các cơ quan thuộc Ủy ban",
+            ["Thường trực Hội đồng Dân tộc", "các Ủy ban của Quốc hội", "các cơ quan thuộc Ủy ban"],
+        ),
+        ("Các phòng, ban, ngành, các đơn vị", ["Các phòng, ban, ngành", "các đơn vị"]),
+    ],
+)
+def test_comma_joined_collectives(text: str, names: list[str]) -> None:
+    assert split_units(text) == names
+
+
+def test_department_abbreviations_match_their_full_names() -> None:
+    assert unit_key("Sở KH&CN") == unit_key("Sở Khoa học và Công nghệ")
+    assert unit_key("Bộ CHQS tỉnh") == unit_key("Bộ Chỉ huy Quân sự tỉnh")
+    assert unit_key("Sở TN&MT") == unit_key("Sở Tài nguyên và Môi trường")

@@ -305,6 +305,19 @@ def _is_generic(piece: str) -> bool:
     return bool(words) and all(w in _GENERIC for w in words)
 
 
+_COLLECTIVE_TAIL = re.compile(
+    r"^(?:(?:các|những)\s+(?!(?:cơ quan|đơn vị)\b)"
+    r"|(?:ủy ban nhân dân|uỷ ban nhân dân|ubnd) (?:các|cấp)\s)",
+    re.IGNORECASE,
+)
+
+
+def _is_collective_tail(piece: str) -> bool:
+    """A collective that continues a comma-joined group; "các đơn vị", "các cơ quan (liên
+    quan)" stay apart."""
+    return bool(_COLLECTIVE_TAIL.match(piece)) and not re.search(r"liên quan$", piece)
+
+
 def _split_glued(piece: str, known: KnownNames) -> list[str]:
     """Split "Phòng VH-XH Phòng Kinh tế" where the left part is a known unit."""
     words = piece.split()
@@ -354,6 +367,19 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
                     or not starts_with_head(piece)
                 ):
                     glue = True
+            if (
+                not glue
+                and len(current) == 1
+                and sep == ","
+                and not any(x.strip() in ("và", "cùng") for x in seps)
+                and _GROUP_START.match(current[0])
+                and not re.search(r"liên quan$", current[0])
+            ):
+                # "Các sở, ban, ngành, các tổ chức chính trị - xã hội" / "…, Ủy ban nhân dân
+                # các xã, phường": collectives joined by commas only (no "và"), after a
+                # collective that opens the list, are one assignee; a list naming a specific
+                # unit, or joined by "và", splits.
+                glue = _is_collective_tail(piece)
             if glue:
                 joiner = f" {sep} " if sep in ("và", "cùng") else ", "
                 current[-1] = current[-1] + joiner + piece
