@@ -263,9 +263,10 @@ def leading_unit(text: str, known: KnownNames, cut: Callable[[str], str]) -> tup
     return "", text
 
 
-def is_not_task(rest: str) -> bool:
+def is_not_task(rest: str, whole: bool = True) -> bool:
     """The coordinator's own clause, the reporting clause, a funding clause, or a bare
-    "carry out this plan"."""
+    "carry out this plan". `whole`: the text is a body's whole entry (not one of its lettered
+    sub-items, which the document lists as separate pieces of work)."""
     low = rest.strip().lower()
     if not low:
         return False
@@ -275,11 +276,34 @@ def is_not_task(rest: str) -> bool:
         return True
     if _GENERIC_ONLY.match(low) and len(low) < 200:
         return True
+    if whole and _ROLE.search(low) and _only_role(low):
+        return True
     return (
         bool(_ROLE.search(low))
         and len(low) < 300
         and not re.search(r"^(?:chủ trì|tổ chức|xây dựng|triển khai)", low)
     )
+
+
+# A clause of the coordinator's own role: lead the plan's roll-out, monitor, urge, inspect,
+# guide, compile, review, report ("Chủ trì, phối hợp với X theo dõi, đôn đốc …; định kỳ báo cáo").
+_ROLE_CLAUSE = re.compile(
+    r"^(?:đồng thời,?\s+)?(?:có trách nhiệm\s+)?(?:là cơ quan thường trực,?\s+)?(?:chủ trì,?\s*)?"
+    r"(?:(?:và\s+)?phối hợp\b[^;]{0,200}?\s)?"
+    r"(?:(?:tổ chức\s+)?(?:triển khai(?:,)?\s+)?(?:thực hiện\s+)?kế hoạch(?: này)?\b"
+    r"|(?:tổ chức\s+)?(?:triển khai(?:,)?\s+)?thực hiện (?:kế hoạch|có hiệu quả kế hoạch)"
+    r"|theo dõi|đôn đốc|kiểm tra,? (?:đôn đốc|theo dõi|giám sát)|hướng dẫn,? (?:kiểm tra|đôn đốc|theo dõi)"
+    r"|tổng hợp|(?:định kỳ\s+)?báo cáo|(?:tổ chức\s+)?sơ(?: kết)?,? tổng kết)",
+    re.IGNORECASE,
+)
+
+
+def _only_role(low: str) -> bool:
+    """Every clause of the text is the coordinator's own role (monitor, urge, compile, report),
+    or the bare "carry out this plan"."""
+    clauses = [c.strip(" ,.-–/") for c in re.split(r";|\.\s|\.$", low)]
+    clauses = [c for c in clauses if c]
+    return bool(clauses) and len(low) < 400 and all(_ROLE_CLAUSE.match(c) for c in clauses)
 
 
 def _is_field_label_item(node: Node) -> bool:
@@ -526,7 +550,7 @@ def find_tasks(
             for child in subs:
                 text = child.all_text()
                 sub_lead, sub_rest = leading_unit(child.head, known, cut)
-                if is_not_task(sub_rest if sub_lead else text):
+                if is_not_task(sub_rest if sub_lead else text, whole=False):
                     continue
                 support = "; ".join(x for x in (head_partners, partners(text)) if x)
                 add(
