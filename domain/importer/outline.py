@@ -53,7 +53,7 @@ _GENERIC_ONLY = re.compile(
 )
 # Words that begin like a body's name but are verbs or topics ("Tổ chức hội thi", "Các nội dung").
 _NOT_A_BODY = re.compile(
-    r"^(?:tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
+    r"^(?:ban hành\b|tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
     r"|các (?:nội dung|nhiệm vụ|giải pháp|hoạt động|chỉ tiêu|văn bản|chương trình|dự án|đề án)"
     r"|những (?:nội dung|nhiệm vụ)|bảo đảm|đảm bảo|báo cáo|nhà nước|nhà trường|điểm (?!bưu)"
     r"|phòng,? chống|phòng ngừa|phòng cháy|phòng tránh|phòng bệnh|phòng dịch"
@@ -61,6 +61,12 @@ _NOT_A_BODY = re.compile(
     r"hội|đoàn|trường|trạm|doanh nghiệp|cơ sở|lực lượng|ủy ban|uỷ ban|cấp|chi bộ|đảng|chi|"
     r"trung tâm|tập thể|cá nhân|huyện|tỉnh|thôn|ấp|khu phố|tổ|báo|đài|bệnh viện|viện|cục|"
     r"chi cục|công ty|nhà|hợp tác xã|phòng|văn phòng|ubnd|đồng chí|ngân hàng|quỹ|thành viên)\b))",
+    re.IGNORECASE,
+)
+# Words that say what a body does: a heading holding one is not a bare name.
+_ASSIGNING = re.compile(
+    r"\b(?:chủ trì|phối hợp|thực hiện|tham mưu|có trách nhiệm|chịu trách nhiệm|triển khai"
+    r"|chỉ đạo|hướng dẫn|xây dựng|tổ chức thực hiện|bố trí|đảm bảo|bảo đảm)\b",
     re.IGNORECASE,
 )
 _LEAD_PREFIX = re.compile(
@@ -245,12 +251,25 @@ class Found:
     top: int = 0  # id() of the Roman section node it lies in
 
 
-def leading_unit(text: str, known: KnownNames, cut: Callable[[str], str]) -> tuple[str, str]:
-    """The body a text begins with, and the rest: ("Sở Tài chính", "chủ trì, phối hợp …")."""
+def leading_unit(
+    text: str, known: KnownNames, cut: Callable[[str], str], heading: bool = False
+) -> tuple[str, str]:
+    """The body a text begins with, and the rest: ("Sở Tài chính", "chủ trì, phối hợp …").
+
+    `heading`: the text is an item's heading line with its duties below it, so a short heading
+    that says nothing of what is done ("6. Các tổ chức cung cấp dịch vụ chi trả") is all name."""
     body = _LEAD_VERBS.sub("", text.strip()).strip()
     body = _LEAD_PREFIX.sub("", body)
     if not starts_with_head(body) or _NOT_A_BODY.match(body):
         return "", text
+    whole = body.rstrip(" :.;")
+    if (
+        heading
+        and len(whole.split()) <= 12
+        and not re.search(r"[.;:]", whole)
+        and not _ASSIGNING.search(whole)
+    ):
+        return whole, ""
     head, sep, rest = body.partition(":")
     if sep and len(head.split()) <= 35 and starts_with_head(head) and cut(head) == head.strip():
         return head.strip(" ,"), rest.strip()
@@ -261,6 +280,26 @@ def leading_unit(text: str, known: KnownNames, cut: Callable[[str], str]) -> tup
     if name and name != body and starts_with_head(name) and len(name.split()) <= 35:
         return name, body[len(name) :].strip(" ,:")
     return "", text
+
+
+# Sections that state purposes, requirements, targets or criteria: a body named there is the
+# context of the duties that follow, not an assignment.
+_CONTEXT_SECTION = re.compile(
+    r"^(?:\*\*)?(?:mục đích|yêu cầu|quan điểm|mục tiêu|căn cứ|đối tượng|tiêu chí|tiêu chuẩn"
+    r"|nguyên tắc|phạm vi|thời gian|cách thức|hình thức|khen thưởng|kinh phí|nguồn)",
+    re.IGNORECASE,
+)
+# The clause after a body's name goes on with what it does ("… hỗ trợ các địa phương …"), not
+# with what is done to it or what it is ("… được …", "… là …").
+_NOT_ACTING = re.compile(
+    r"(?:được|bị|là|có|đã|sẽ|cần|phải|không|chưa|và|hoặc|của|trong|tại|về|do|với|cho|theo)\b",
+    re.IGNORECASE,
+)
+
+
+def _acts(rest: str) -> bool:
+    rest = rest.strip()
+    return bool(rest) and rest[:1].islower() and not _NOT_ACTING.match(rest)
 
 
 def is_not_task(rest: str, whole: bool = True) -> bool:
@@ -292,7 +331,8 @@ _ROLE_CLAUSE = re.compile(
     r"(?:(?:và\s+)?phối hợp\b[^;]{0,200}?\s)?"
     r"(?:(?:tổ chức\s+)?(?:triển khai(?:,)?\s+)?(?:thực hiện\s+)?kế hoạch(?: này)?\b"
     r"|(?:tổ chức\s+)?(?:triển khai(?:,)?\s+)?thực hiện (?:kế hoạch|có hiệu quả kế hoạch)"
-    r"|theo dõi|đôn đốc|kiểm tra,? (?:đôn đốc|theo dõi|giám sát)|hướng dẫn,? (?:kiểm tra|đôn đốc|theo dõi)"
+    r"|theo dõi|đôn đốc|kiểm tra,? (?:đôn đốc|theo dõi|giám sát)"
+    r"|hướng dẫn,? (?:kiểm tra|đôn đốc|theo dõi)"
     r"|tổng hợp|(?:định kỳ\s+)?báo cáo|(?:tổ chức\s+)?sơ(?: kết)?,? tổng kết)",
     re.IGNORECASE,
 )
@@ -492,20 +532,25 @@ def find_tasks(
                         visit(child)
                 return
             if not any(_has_fields(c, inline) for c in node.children):
-                lead, rest = leading_unit(node.head, known, cut)
+                lead, rest = leading_unit(
+                    node.head, known, cut, heading=bool(node.body or node.children)
+                )
                 if lead:
                     duty(node, lead, rest)
                     return
-        if node.kind in ("roman", "num", "root"):
+        if node.kind in ("roman", "num", "root", "letter"):
             body_duties(node)
         for child in node.children:
             visit(child)
 
     def body_duties(node: Node) -> None:
         """Paragraphs under a heading that each give a body its work ("- Công an xã: …",
-        "- Trạm Y tế chủ trì, phối hợp …", "Đề nghị Ủy ban MTTQ …")."""
-        k = 0
+        "- Trạm Y tế chủ trì, phối hợp …", "Đề nghị Ủy ban MTTQ …"; under an item of the plan's
+        content, also a bullet such as "- Trung tâm Y tế hỗ trợ …"). When only one paragraph of
+        a numbered or lettered item names who acts, that item is the task (its own ref)."""
         base = ref_of(node)
+        context = any(_CONTEXT_SECTION.match(n.head) or n.label == "PL" for n in node.path())
+        found: list[tuple[Para, str, str, str]] = []
         for p in node.body:
             text = _BULLET.sub("", p.text).strip()
             if FIELD_LINE.match(p.text):
@@ -513,11 +558,19 @@ def find_tasks(
             lead, rest = leading_unit(text, known, cut)
             if not lead or not rest:
                 continue
-            asked = _LEAD_VERBS.match(text) is not None
+            # An encouragement ("Khuyến khích doanh nghiệp …") in a paragraph is not an assignment.
+            asked = _LEAD_VERBS.match(text) is not None and not re.match(r"(?i)khuyến khích", text)
             colon = ":" in text[: len(lead) + 25]
+            acts = (
+                not context
+                and node.kind != "root"
+                and re.match(r"^[-–•]\s*", p.text) is not None
+                and _acts(rest)
+            )
             if not (
                 asked
                 or colon
+                or acts
                 or re.match(
                     r"(?:có trách nhiệm |là cơ quan |được giao )?chủ trì", rest, re.IGNORECASE
                 )
@@ -525,8 +578,12 @@ def find_tasks(
                 continue
             if is_not_task(rest):
                 continue
-            k += 1
-            ref = f"{base}.{k}" if base else str(k)
+            found.append((p, text, lead, rest))
+        for k, (p, text, lead, rest) in enumerate(found, 1):
+            if len(found) == 1 and node.kind in ("num", "letter"):
+                ref = base
+            else:
+                ref = f"{base}.{k}" if base else str(k)
             out.append(
                 Found(
                     ref,

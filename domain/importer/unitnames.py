@@ -318,6 +318,22 @@ def _is_collective_tail(piece: str) -> bool:
     return bool(_COLLECTIVE_TAIL.match(piece)) and not re.search(r"liên quan$", piece)
 
 
+_HEAD_TITLE = re.compile(
+    r"^(?:thủ trưởng|chủ tịch|giám đốc|người đứng đầu|lãnh đạo)\s+(?=\S)", re.IGNORECASE
+)
+
+
+def _as_unit(piece: str) -> str:
+    """A head named in a list is read as the unit: "Thủ trưởng sở" -> "Các sở", "Chủ tịch Ủy
+    ban nhân dân xã" -> "Ủy ban nhân dân xã"."""
+    rest = _HEAD_TITLE.sub("", piece)
+    if rest == piece or not rest:
+        return piece
+    if rest[:1].islower():
+        return rest if _GROUP_START.match(rest) else f"Các {rest}"
+    return rest
+
+
 def _split_glued(piece: str, known: KnownNames) -> list[str]:
     """Split "Phòng VH-XH Phòng Kinh tế" where the left part is a known unit."""
     words = piece.split()
@@ -352,7 +368,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
         seps = re.findall(r"\s*,\s*|\s+(?:và|cùng)\s+(?=\S)", segment)
         current: list[str] = []
         for idx, raw_piece in enumerate(pieces):
-            piece = raw_piece.strip(" .:-–")
+            piece = _as_unit(raw_piece.strip(" .:-–")) if idx else raw_piece.strip(" .:-–")
             sep = seps[idx - 1].strip() if idx > 0 else ""
             if not piece:
                 continue

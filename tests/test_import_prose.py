@@ -1,0 +1,68 @@
+# ruff: noqa: E501
+"""Tasks written as prose: bullets naming who acts, the coordinator's own clause, heads read as
+their units. Plans invented for the tests."""
+
+from __future__ import annotations
+
+from domain.importer.model import ParsedPlan
+from domain.importer.parse import parse_document
+from domain.importer.readers import read_document
+
+PLAN = """ỦY BAN NHÂN DÂN XÃ AN BÌNH
+Số: 21/KH-UBND
+An Bình, ngày 05 tháng 3 năm 2026
+
+KẾ HOẠCH
+Phòng, chống sạt lở bờ sông năm 2026
+
+I. MỤC ĐÍCH, YÊU CẦU
+1. Mục đích
+- Ban Chỉ huy Quân sự xã nâng cao khả năng ứng phó của lực lượng tại chỗ.
+
+II. NỘI DUNG
+1. Khảo sát các điểm sạt lở
+a) Lập bản đồ điểm nguy cơ
+- Đo đạc chiều dài bờ sông bị sạt lở.
+- Trạm Y tế xã chuẩn bị cơ số thuốc cho các hộ ở vùng sạt lở.
+b) Cắm biển cảnh báo
+- Cắm biển ở các đoạn bờ nguy hiểm.
+2. Di dời hộ dân
+- Đề nghị Ủy ban Mặt trận Tổ quốc Việt Nam xã và các đoàn thể, Thủ trưởng các ban, ngành xã và Chủ tịch Ủy ban nhân dân các ấp vận động người dân di dời.
+
+III. TỔ CHỨC THỰC HIỆN
+1. Văn phòng Hội đồng nhân dân và Ủy ban nhân dân xã
+Chủ trì, phối hợp với các ban, ngành theo dõi, đôn đốc việc thực hiện Kế hoạch này; định kỳ báo cáo Ủy ban nhân dân xã.
+2. Công an xã
+Chủ trì bảo đảm an ninh trật tự tại các điểm di dời.
+"""
+
+
+def _plan() -> ParsedPlan:
+    return parse_document(read_document(PLAN.encode(), "ke-hoach.txt"), default_year=2026)
+
+
+def test_a_bullet_naming_who_acts_makes_its_item_the_task() -> None:
+    tasks = {t.ref: t for t in _plan().tasks}
+    assert tasks["II.1.a"].lead == ["Trạm Y tế xã"]
+    assert "II.1.b" not in tasks  # no one is named
+
+
+def test_a_body_named_under_purposes_is_context_not_a_task() -> None:
+    assert all(t.lead != ["Ban Chỉ huy Quân sự xã"] for t in _plan().tasks)
+
+
+def test_heads_in_a_list_are_read_as_their_units() -> None:
+    tasks = {t.ref: t for t in _plan().tasks}
+    assert tasks["II.2"].lead == [
+        "Ủy ban Mặt trận Tổ quốc Việt Nam xã",
+        "các đoàn thể",
+        "các ban, ngành xã",
+        "Ủy ban nhân dân các ấp",
+    ]
+
+
+def test_an_entry_that_only_monitors_and_reports_is_the_coordinators_clause() -> None:
+    plan = _plan()
+    refs = [t.ref for t in plan.tasks]
+    assert "III.1" not in refs and "III.2" in refs
+    assert plan.coordinator == "Văn phòng Hội đồng nhân dân và Ủy ban nhân dân xã"
