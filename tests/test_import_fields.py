@@ -130,3 +130,17 @@ def test_department_abbreviations_match_their_full_names() -> None:
     assert unit_key("Sở KH&CN") == unit_key("Sở Khoa học và Công nghệ")
     assert unit_key("Bộ CHQS tỉnh") == unit_key("Bộ Chỉ huy Quân sự tỉnh")
     assert unit_key("Sở TN&MT") == unit_key("Sở Tài nguyên và Môi trường")
+
+
+def test_generic_tail_after_named_units_is_its_own_entry() -> None:
+    assert split_units(
+        "các bộ, cơ quan ngang bộ, Ủy ban nhân dân các tỉnh, cơ quan, tổ chức khác có liên quan"
+    ) == [
+        "các bộ, cơ quan ngang bộ, Ủy ban nhân dân các tỉnh",
+        "cơ quan, tổ chức khác có liên quan",
+    ]
+    assert split_units("Các cơ quan, đơn vị có liên quan") == ["Các cơ quan, đơn vị có liên quan"]
+    assert split_units("Sở Tài chính và cơ quan, địa phương liên quan") == [
+        "Sở Tài chính",
+        "cơ quan, địa phương liên quan",
+    ]

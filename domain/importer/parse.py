@@ -194,8 +194,12 @@ def _cut_at_verb(text: str, known: KnownNames) -> str:
             if text[m.start()].isupper():
                 continue
             if verb == "tổ chức" and (
-                re.match(r"\s*(?:,|;|chính trị|xã hội|thành viên|đoàn thể|$)", low[m.end() :])
-                or re.search(r"(?:các|những|,)\s*$", low[: m.start()])
+                re.match(r"\s*(?:chính trị|xã hội|thành viên|đoàn thể|cá nhân)", low[m.end() :])
+                or re.search(r"(?:các|những|,|\svà)\s*$", low[: m.start()])
+                or (
+                    re.match(r"\s*(?:,|;|$)", low[m.end() :])
+                    and not re.search(r"liên quan\s*$", low[: m.start()])
+                )
             ):
                 continue  # "doanh nghiệp, tổ chức, cá nhân": the noun, not the verb
             # "Ban quản lý chợ": right after a bare head word the verb is part of the name.
@@ -385,6 +389,14 @@ class PlanParser:
                 if "\n" in f.text:
                     task.title = task.title + "\n" + f.text.split("\n", 1)[1]
             if f.source != "section":
+                task.support = drop_generic(task.support)
+            elif any(
+                not is_group(u) and not re.search(r"(?i)\bcấp (?:xã|huyện|tỉnh|cơ sở)\b", u)
+                for u in task.support
+            ):
+                # "Phối hợp: Bộ Tư pháp, Văn phòng Chính phủ và các cơ quan có liên quan": the
+                # generic tail goes when a specific unit is named (kept beside collectives and
+                # "Ủy ban nhân dân cấp xã" only).
                 task.support = drop_generic(task.support)
             task.line = f.line
             task.quote = f.text

@@ -130,6 +130,11 @@ HEADS: tuple[str, ...] = (
     "cảng vụ",
     "ban quản lý",
     "hạt",
+    "chính quyền",
+    "cấp ủy",
+    "cấp uỷ",
+    "tòa soạn",
+    "cổng",
     "trạm y tế",
 )
 _GROUP_START = re.compile(r"^(các|những|mọi|toàn thể)\s", re.IGNORECASE)
@@ -318,6 +323,32 @@ def _is_collective_tail(piece: str) -> bool:
     return bool(_COLLECTIVE_TAIL.match(piece)) and not re.search(r"liên quan$", piece)
 
 
+_GENERIC_TAIL = re.compile(
+    r",\s*((?:các\s+)?(?:cơ quan|đơn vị|tổ chức|địa phương)"
+    r"(?:,\s*(?:cơ quan|đơn vị|tổ chức|cá nhân|địa phương))*(?:\s+khác)?\s+(?:có\s+)?liên quan)$",
+    re.IGNORECASE,
+)
+
+
+def _split_generic_tail(segments: list[str]) -> list[str]:
+    """ "…, Ủy ban nhân dân các tỉnh, cơ quan, tổ chức khác có liên quan": the generic tail after
+    named units is an entry of its own (not part of the last name)."""
+    out: list[str] = []
+    for segment in segments:
+        m = _GENERIC_TAIL.search(segment.strip(" .;"))
+        head = segment.strip(" .;")[: m.start()] if m else ""
+        last = re.split(r",|\svà\s", head)[-1].strip() if m else ""
+        if (
+            m
+            and not _is_generic(re.sub(r"(?i)^(?:các|những)\s+", "", head))
+            and not _is_generic(re.sub(r"(?i)^(?:các|những)\s+", "", last))
+        ):
+            out.extend([head, m.group(1)])
+        else:
+            out.append(segment)
+    return out
+
+
 _HEAD_TITLE = re.compile(
     r"^(?:thủ trưởng|chủ tịch|giám đốc|người đứng đầu|lãnh đạo)\s+(?=\S)", re.IGNORECASE
 )
@@ -360,7 +391,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     text = re.sub(r"\s*\n\s*", "; ", text)
     text = known.protect(text)
     items: list[str] = []
-    for segment in re.split(r"\s*;\s*", text):
+    for segment in _split_generic_tail(re.split(r"\s*;\s*", text)):
         segment = segment.strip(" .:-–•")
         if not segment:
             continue
