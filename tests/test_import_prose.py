@@ -34,6 +34,9 @@ III. TỔ CHỨC THỰC HIỆN
 Chủ trì, phối hợp với các ban, ngành theo dõi, đôn đốc việc thực hiện Kế hoạch này; định kỳ báo cáo Ủy ban nhân dân xã.
 2. Công an xã
 Chủ trì bảo đảm an ninh trật tự tại các điểm di dời.
+3. Căn cứ Kế hoạch này, các ban, ngành xã xây dựng kế hoạch của đơn vị mình.
+4. Trung tâm Dịch vụ tổng hợp xã
+Chuẩn bị phòng họp và loa truyền thanh cho các buổi tuyên truyền; theo dõi, tổng hợp số hộ đã di dời.
 """
 
 
@@ -66,3 +69,13 @@ def test_an_entry_that_only_monitors_and_reports_is_the_coordinators_clause() ->
     refs = [t.ref for t in plan.tasks]
     assert "III.1" not in refs and "III.2" in refs
     assert plan.coordinator == "Văn phòng Hội đồng nhân dân và Ủy ban nhân dân xã"
+
+
+def test_the_body_named_after_an_opening_phrase_is_the_lead() -> None:
+    tasks = {t.ref: t for t in _plan().tasks}
+    assert tasks["III.3"].lead == ["các ban, ngành xã"]
+
+
+def test_an_entry_that_starts_with_its_own_work_stays_a_task_despite_a_compiling_clause() -> None:
+    tasks = {t.ref: t for t in _plan().tasks}
+    assert tasks["III.4"].lead == ["Trung tâm Dịch vụ tổng hợp xã"]

@@ -260,6 +260,9 @@ def leading_unit(
     that says nothing of what is done ("6. Các tổ chức cung cấp dịch vụ chi trả") is all name."""
     body = _LEAD_VERBS.sub("", text.strip()).strip()
     body = _LEAD_PREFIX.sub("", body)
+    opened = _after_opener(body, known, cut)
+    if opened is not None:
+        return opened
     if not starts_with_head(body) or _NOT_A_BODY.match(body):
         return "", text
     whole = body.rstrip(" :.;")
@@ -286,7 +289,7 @@ def leading_unit(
 # context of the duties that follow, not an assignment.
 _CONTEXT_SECTION = re.compile(
     r"^(?:\*\*)?(?:mục đích|yêu cầu|quan điểm|mục tiêu|căn cứ|đối tượng|tiêu chí|tiêu chuẩn"
-    r"|nguyên tắc|phạm vi|thời gian|cách thức|hình thức|khen thưởng|kinh phí|nguồn)",
+    r"|nguyên tắc|phạm vi|thời gian|kinh phí|nguồn)",
     re.IGNORECASE,
 )
 # The clause after a body's name goes on with what it does ("… hỗ trợ các địa phương …"), not
@@ -302,6 +305,37 @@ def _acts(rest: str) -> bool:
     return bool(rest) and rest[:1].islower() and not _NOT_ACTING.match(rest)
 
 
+_OPENER = re.compile(r"^(?:căn cứ|trên cơ sở|sau khi|thực hiện)\s", re.IGNORECASE)
+
+
+def _after_opener(
+    body: str, known: KnownNames, cut: Callable[[str], str]
+) -> tuple[str, str] | None:
+    """ "Căn cứ Kế hoạch này, các sở, ban, ngành … xây dựng …": the body named after an opening
+    phrase (tried at each comma of the first sentence)."""
+    if not _OPENER.match(body):
+        return None
+    sentence = re.split(r"[.;]\s", body, maxsplit=1)[0]
+    for m in re.finditer(r",\s+", sentence):
+        if m.start() > 160 or re.search(
+            r"(?i)\b(?:chủ trì|phối hợp|với|giao|đề nghị)\b", body[: m.start()]
+        ):
+            break  # past the opening phrase: the sentence's own clauses follow
+        tail = body[m.end() :]
+        tail = _LEAD_PREFIX.sub("", tail)
+        # The subject starts a new noun phrase ("các sở …", "Ủy ban nhân dân …"), not a word
+        # that goes on with the opening phrase's own list ("… của các sở, ban, ngành").
+        fresh = tail[:1].isupper() or re.match(r"(?i)(?:các|những)\s", tail)
+        if not fresh or not starts_with_head(tail) or _NOT_A_BODY.match(tail):
+            continue
+        name = cut(tail)
+        if name and name != tail and starts_with_head(name) and len(name.split()) <= 35:
+            rest = tail[len(name) :].strip(" ,:")
+            if _acts(rest):
+                return name, rest
+    return None
+
+
 def is_not_task(rest: str, whole: bool = True) -> bool:
     """The coordinator's own clause, the reporting clause, a funding clause, or a bare
     "carry out this plan". `whole`: the text is a body's whole entry (not one of its lettered
@@ -315,13 +349,17 @@ def is_not_task(rest: str, whole: bool = True) -> bool:
         return True
     if _GENERIC_ONLY.match(low) and len(low) < 200:
         return True
-    if whole and _ROLE.search(low) and _only_role(low):
+    if not _ROLE.search(low):
+        return False
+    if whole and _only_role(low):
         return True
-    return (
-        bool(_ROLE.search(low))
-        and len(low) < 300
-        and not re.search(r"^(?:chủ trì|tổ chức|xây dựng|triển khai)", low)
-    )
+    short = len(low) < 300 and not re.search(r"^(?:chủ trì|tổ chức|xây dựng|triển khai)", low)
+    if whole:
+        # A body's entry that starts with other work ("Bố trí hội trường …; giúp … theo dõi,
+        # tổng hợp") is a task, even if it ends with the coordinator's role.
+        first = re.split(r";|\.\s", low, maxsplit=1)[0].strip(" ,.-–")
+        return short and bool(_ROLE_CLAUSE.match(first) or _ROLE.search(first))
+    return short
 
 
 # A clause of the coordinator's own role: lead the plan's roll-out, monitor, urge, inspect,
@@ -531,7 +569,8 @@ def find_tasks(
                     if not _is_field_label_item(child) and _has_fields(child, inline):
                         visit(child)
                 return
-            if not any(_has_fields(c, inline) for c in node.children):
+            in_context = any(_CONTEXT_SECTION.match(n.head) for n in node.path()[:-1])
+            if not in_context and not any(_has_fields(c, inline) for c in node.children):
                 lead, rest = leading_unit(
                     node.head, known, cut, heading=bool(node.body or node.children)
                 )
@@ -549,6 +588,7 @@ def find_tasks(
         content, also a bullet such as "- Trung tâm Y tế hỗ trợ …"). When only one paragraph of
         a numbered or lettered item names who acts, that item is the task (its own ref)."""
         base = ref_of(node)
+        # The item's own heading counts: its paragraphs lie inside it.
         context = any(_CONTEXT_SECTION.match(n.head) or n.label == "PL" for n in node.path())
         found: list[tuple[Para, str, str, str]] = []
         for p in node.body:

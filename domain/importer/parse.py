@@ -169,6 +169,8 @@ _VERBS = (
     "tuân thủ",
     "chấp hành",
     "đăng ký",
+    "họp",
+    "xác định",
 )
 
 

@@ -399,7 +399,9 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
         seps = re.findall(r"\s*,\s*|\s+(?:và|cùng)\s+(?=\S)", segment)
         current: list[str] = []
         for idx, raw_piece in enumerate(pieces):
-            piece = _as_unit(raw_piece.strip(" .:-–")) if idx else raw_piece.strip(" .:-–")
+            piece = raw_piece.strip(" .:-–")
+            titled = bool(idx) and _HEAD_TITLE.match(piece) is not None
+            piece = _as_unit(piece) if titled else piece
             sep = seps[idx - 1].strip() if idx > 0 else ""
             if not piece:
                 continue
@@ -416,6 +418,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
                     glue = True
             if (
                 not glue
+                and not titled
                 and len(current) == 1
                 and sep == ","
                 and not any(x.strip() in ("và", "cùng") for x in seps)
