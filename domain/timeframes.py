@@ -285,6 +285,13 @@ _OWN_RE = re.compile(
 )
 
 
+# "báo cáo năm trước ngày 10/12/2026": the yearly report's day, though its first year is written.
+_YEARLY_DATED = re.compile(
+    r"(báo cáo (?:năm|hằng năm|định kỳ hằng năm)[^.;]{0,40}?(?:trước|chậm nhất)\s*(?:ngày\s*)?"
+    r"\d{1,2}\s*/\s*\d{1,2})\s*/\s*\d{4}"
+)
+
+
 def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
     """Rules of one sentence, and whether every one was named by its own qualifier.
 
@@ -292,6 +299,7 @@ def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
     else the periods named just before it ("6 tháng (trước ngày 15/6)"), else the sentence's
     subject ("Báo cáo quý, 6 tháng, năm … trước ngày 20 của tháng cuối kỳ").
     """
+    low = _YEARLY_DATED.sub(r"\1", low)
     low = _YEAR_DATED.sub(" ", low)
     deadlines = list(_DEADLINE_RE.finditer(low))
     if not deadlines:
@@ -361,6 +369,10 @@ def _period_only(low: str) -> list[RuleSpec]:
         return []
     before = low[: low.find("báo cáo")]
     if re.search(r"(?<!để )tổng hợp", before) and not re.search(r"gửi|về", before):
+        return []
+    # The units' regime names them or where the report goes ("các cơ quan … báo cáo … gửi về
+    # Sở X"); a duty line "Tổ chức đánh giá, báo cáo kết quả hằng năm" is one body's own work.
+    if not re.search(r"gửi|\svề\s|(?:các|những|mọi)\s", low):
         return []
     word = m.group("p1") or m.group("p2") or ""
     kind = {

@@ -9,7 +9,8 @@ import pytest
 from db.models import PeriodKind, ScheduleKind
 from domain.importer.fields import cadence_in, text_timeframe
 from domain.importer.unitnames import split_units
-from domain.timeframes import parse_timeframe
+from domain.periods import RuleSpec
+from domain.timeframes import parse_reporting, parse_timeframe
 from domain.units import unit_key
 
 
@@ -144,3 +145,21 @@ def test_generic_tail_after_named_units_is_its_own_entry() -> None:
         "Sở Tài chính",
         "cơ quan, địa phương liên quan",
     ]
+
+
+def test_yearly_report_dated_in_its_first_year_is_an_annual_rule() -> None:
+    rules = parse_reporting(
+        "Các đơn vị báo cáo kết quả về Ủy ban nhân dân xã định kỳ hằng quý trước ngày 15 của"
+        " tháng cuối quý và báo cáo năm trước ngày 10/12/2026."
+    )
+    assert rules == [
+        RuleSpec(PeriodKind.QUARTERLY, 15, None),
+        RuleSpec(PeriodKind.ANNUAL, 10, 12),
+    ]
+
+
+def test_one_bodys_own_yearly_report_duty_is_not_the_units_regime() -> None:
+    assert parse_reporting("Tổ chức đánh giá, báo cáo kết quả thực hiện Đề án hàng năm.") == []
+    assert parse_reporting(
+        "Định kỳ 6 tháng các cơ quan báo cáo kết quả thực hiện gửi về Sở Y tế để tổng hợp."
+    ) == [RuleSpec(PeriodKind.SEMIANNUAL, 31, None)]

@@ -79,3 +79,23 @@ def test_the_body_named_after_an_opening_phrase_is_the_lead() -> None:
 def test_an_entry_that_starts_with_its_own_work_stays_a_task_despite_a_compiling_clause() -> None:
     tasks = {t.ref: t for t in _plan().tasks}
     assert tasks["III.4"].lead == ["Trung tâm Dịch vụ tổng hợp xã"]
+
+
+def _coordinator(clause: str) -> str | None:
+    text = PLAN.split("III. TỔ CHỨC THỰC HIỆN")[0] + "III. TỔ CHỨC THỰC HIỆN\n" + clause
+    return parse_document(
+        read_document(text.encode(), "ke-hoach.txt"), default_year=2026
+    ).coordinator
+
+
+def test_coordinator_is_whom_reports_go_to_or_through() -> None:
+    # To the issuer through an office: the office; to a department through its branch: the
+    # department; "gửi X để tổng hợp": X.
+    assert (
+        _coordinator("Các đơn vị báo cáo về Ủy ban nhân dân xã (qua Công an xã).\n") == "Công an xã"
+    )
+    assert (
+        _coordinator("Các ấp báo cáo về Trạm Y tế xã (qua Trung tâm Dịch vụ tổng hợp xã).\n")
+        == "Trạm Y tế xã"
+    )
+    assert _coordinator("Các ấp gửi báo cáo về Trạm Y tế xã để tổng hợp.\n") == "Trạm Y tế xã"

@@ -281,6 +281,13 @@ _CLAUSE_START = re.compile(
 )
 
 
+# Bodies a report goes up to (the issuer, its chair, the Party committee): not the coordinator.
+_ISSUER_LIKE = re.compile(
+    r"(?i)(?:ủy ban nhân dân|uỷ ban nhân dân|ubnd|chủ tịch|thường trực|ban thường vụ|tỉnh ủy"
+    r"|thành ủy|huyện ủy|đảng ủy|thủ tướng|chính phủ|hội đồng nhân dân|hđnd)\b"
+)
+
+
 def trim_unit(name: str) -> str:
     """A unit name without the clause a sentence went on with; "" when it was only a verb."""
     name = name.strip()
@@ -910,8 +917,24 @@ class PlanParser:
             if points:
                 credit(duty.unit, points)
         for line in texts:
+            for m in re.finditer(
+                r"(?:\bvề|\bgửi)\s+([^();,.]{3,80}?)\s*\(qua ([^)]{3,80})\)", line
+            ):
+                # "báo cáo về UBND xã (qua Văn phòng)": the office that receives for the
+                # issuer; "báo cáo về Sở X (qua Chi cục Y)": the department itself.
+                upper = _ISSUER_LIKE.match(m.group(1).strip())
+                credit(m.group(2) if upper else m.group(1), 3)
             for m in re.finditer(r"\(qua ([^)]{3,80})\)", line):
-                credit(m.group(1), 3)
+                if not re.search(r"(?:\bvề|\bgửi)\s+[^();,.]{3,80}?\s*$", line[: m.start()]):
+                    credit(m.group(1), 3)
+            for m in re.finditer(
+                r"gửi\s+(?:báo cáo\s+(?:kết quả\s+)?)?(?:về\s+)?([^();.]{3,80}?),?\s+(?:để\s+)?"
+                r"tổng hợp",
+                line,
+            ):
+                name = m.group(1).strip()
+                if starts_with_head(name) and not _ISSUER_LIKE.match(name):
+                    credit(name, 3)
             low = _low(line)
             if "đôn đốc" in low or ("theo dõi" in low and "tổng hợp" in low):
                 body = _NUM_RE.sub(r"\2", line.strip())

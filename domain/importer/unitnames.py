@@ -131,6 +131,7 @@ HEADS: tuple[str, ...] = (
     "ban quản lý",
     "hạt",
     "chính quyền",
+    "tổng thư ký",
     "cấp ủy",
     "cấp uỷ",
     "tòa soạn",
