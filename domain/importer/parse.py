@@ -471,7 +471,11 @@ class PlanParser:
         issuer, parent = self._issuer(texts, number_idx)
         # The year the plan is for: "… năm 2026" in its title, else the first year of its own
         # term starting no earlier than its issue, else the year it was issued.
-        low_title = _low(title)
+        # A referenced document's date ("Chỉ thị số 27/CT-TTg ngày 15 tháng 8 năm 2024") is
+        # not the year the plan is for.
+        low_title = re.sub(
+            r"ngày\s*\d{1,2}\s*(?:tháng|/)\s*\d{1,2}\s*(?:năm|/)\s*\d{4}", " ", _low(title)
+        )
         own = re.search(r"(?<!đến )(?<!tầm nhìn )năm (20\d\d)(?!\s*[-–])", low_title)
         term = re.search(r"giai đoạn (20\d\d)\s*[-–]", low_title)
         if own:
