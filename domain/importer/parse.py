@@ -4,6 +4,10 @@ Tasks come from appendix tables, else from numbered sections with "Đơn vị ch
 from prose ("X chủ trì, phối hợp Y … trong quý I/2026") and the duties listed under
 "Tổ chức thực hiện". Metadata, the coordinating unit and the reporting clause are read wherever
 they stand.
+
+The stages it assembles: tables.py (task tables), outline.py (numbered items, duties by body),
+prose.py (sentences and duty paragraphs, partners, the coordinator), fields.py (a duty's own
+timeframe words), unitnames.py (unit names), confidence.py (how sure each reading is).
 """
 
 from __future__ import annotations
@@ -28,13 +32,28 @@ from domain.importer.model import (
     Warn,
 )
 from domain.importer.outline import body_entries, build_outline, find_tasks, renumber_romans
+from domain.importer.prose import BULLET_RE as _BULLET_RE
+from domain.importer.prose import LETTER_RE as _LETTER_RE
+from domain.importer.prose import NUM_RE as _NUM_RE
+from domain.importer.prose import ROMAN_HEAD_RE as _ROMAN_HEAD_RE
+from domain.importer.prose import STOP_RE as _STOP_RE
+from domain.importer.prose import (
+    Duty,
+    _low,
+    coordinator,
+    cut_at_verb,
+    drop_generic,
+    organisation,
+    partners,
+    prose_tasks,
+    trim_unit,
+)
 from domain.importer.tables import (
     _append,
     _TableReader,
     _with_detail,
 )
 from domain.importer.unitnames import (
-    HEADS,
     KnownNames,
     loose_key,
     split_units,
@@ -50,6 +69,7 @@ MAX_UNIT_NAME = 200
 # the latter. Measured on the corpus (bench/import_accuracy.py, 2026-12-02): on = tasks 96.8%,
 # refs 88.0%, leads 82.4%, support 76.1%, due 82.4%; off = 86.1%, 80.8%, 76.2%, 70.5%, 75.4%.
 DUTIES_BESIDE_TASK_TABLE = False
+_cut_at_verb = cut_at_verb  # kept under its old name for callers of this module
 _ROMAN_RE = re.compile(
     r"^(?=[IVXLC]+\b)(M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3}))[.)]?$"
 )
@@ -59,15 +79,8 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _low(text: str) -> str:
-    return re.sub(r"\s+", " ", _nfc(text).lower()).strip()
-
-
 # ---------------------------------------------------------------- prose structure
 
-_NUM_RE = re.compile(r"^((?:\d+\.)*\d+)[.)]?\s+(\S.*)$")
-_LETTER_RE = re.compile(r"^([a-zđ])[).]\s+(\S.*)$")
-_ROMAN_HEAD_RE = re.compile(r"^([IVX]{1,5})[.)]\s*(\S.*)$")
 _LABEL = (
     r"(?:(?:đơn vị|cơ quan|bộ phận)(?:,\s*(?:đơn vị|cơ quan))?\s+)?(chủ trì|phối hợp|thực hiện|"
     r"thời gian(?: thực hiện| hoàn thành)?|thời hạn(?: hoàn thành)?|tiến độ(?: thực hiện)?|"
@@ -76,141 +89,6 @@ _LABEL = (
 _FIELD_RE = re.compile(r"^[-–•+*]?\s*" + _LABEL + r"\s*(.*)$", re.IGNORECASE)
 _INLINE_RE = re.compile(_LABEL, re.IGNORECASE)
 _FIELD_KIND = {"chủ trì": "lead", "thực hiện": "lead", "phối hợp": "support"}
-_BULLET_RE = re.compile(r"^[-–•+*]\s*")
-_STOP_RE = re.compile(r"^(nơi nhận|kt\.|tm\.|phụ lục|danh mục)\b", re.IGNORECASE)
-_VERBS = (
-    "tổ chức",
-    "triển khai",
-    "thực hiện",
-    "xây dựng",
-    "tuyên truyền",
-    "hướng dẫn",
-    "kiểm tra",
-    "rà soát",
-    "tham mưu",
-    "đề xuất",
-    "nghiên cứu",
-    "phổ biến",
-    "vận động",
-    "theo dõi",
-    "tổng hợp",
-    "đánh giá",
-    "báo cáo",
-    "ban hành",
-    "trình",
-    "phát động",
-    "duy trì",
-    "nâng cao",
-    "đẩy mạnh",
-    "tăng cường",
-    "bảo đảm",
-    "đảm bảo",
-    "lồng ghép",
-    "quản lý",
-    "giám sát",
-    "chỉ đạo",
-    "khảo sát",
-    "tập huấn",
-    "bồi dưỡng",
-    "cung cấp",
-    "hỗ trợ",
-    "củng cố",
-    "lập",
-    "xử lý",
-    "thống kê",
-    "cập nhật",
-    "có trách nhiệm",
-    "bố trí",
-    "chịu trách nhiệm",
-    "để",
-    "nhằm",
-    "trong",
-    "về",
-    "tại",
-    "đến",
-    "cho",
-    "theo",
-    "trước",
-    "chậm nhất",
-    "khi",
-    "là",
-    "chủ trì",
-    "làm đầu mối",
-    "giúp",
-    "phối hợp",
-    "đôn đốc",
-    "thường xuyên",
-    "thẩm định",
-    "điều tra",
-    "thống nhất",
-    "nhắc nhở",
-    "giải quyết",
-    "thu thập",
-    "cảnh báo",
-    "phát hiện",
-    "kịp thời",
-    "đẩy nhanh",
-    "sẽ",
-    "chuẩn bị",
-    "điều phối",
-    "huy động",
-    "vận hành",
-    "tiếp nhận",
-    "thành lập",
-    "xem xét",
-    "quyết định",
-    "chủ động",
-    "tích cực",
-    "khẩn trương",
-    "tiếp tục",
-    "phân công",
-    "ứng phó",
-    "khắc phục",
-    "tuân thủ",
-    "chấp hành",
-    "đăng ký",
-    "họp",
-    "xác định",
-)
-
-
-# "X là cơ quan chủ trì", "X có trách nhiệm chủ trì": the unit is X.
-_LEAD_TAIL = re.compile(
-    r"\s+(?:là|làm)\s+(?:cơ quan|đơn vị|đầu mối)\b.*$|\s+(?:có trách nhiệm|được giao)$"
-)
-_ROLE_WORDS = re.compile(r"đôn đốc|theo dõi|tổng hợp")
-
-
-def _cut_at_verb(text: str, known: KnownNames) -> str:
-    """The leading unit list of a clause: everything before the first verb outside a name."""
-    low = text.lower()
-    spans = known.covered(text)
-    best = len(text)
-    for verb in _VERBS:
-        for m in re.finditer(r"(?<!\w)" + re.escape(verb) + r"(?!\w)", low):
-            if m.start() == 0 or m.start() >= best:
-                continue
-            # "Trung tâm Dịch vụ tổng hợp": a verb inside a known name is not a verb.
-            if any(s <= m.start() and m.end() <= e for s, e in spans):
-                continue
-            if text[m.start()].isupper():
-                continue
-            if verb == "tổ chức" and (
-                re.match(r"\s*(?:chính trị|xã hội|thành viên|đoàn thể|cá nhân)", low[m.end() :])
-                or re.search(r"(?:các|những|,|\svà)\s*$", low[: m.start()])
-                or (
-                    re.match(r"\s*(?:,|;|$)", low[m.end() :])
-                    and not re.search(r"liên quan\s*$", low[: m.start()])
-                )
-            ):
-                continue  # "doanh nghiệp, tổ chức, cá nhân": the noun, not the verb
-            # "Ban quản lý chợ": right after a bare head word the verb is part of the name.
-            last = re.split(r",|;|\svà\s", text[: m.start()])[-1].strip()
-            if last and last.lower() in HEADS:
-                continue
-            best = m.start()
-            break
-    return text[:best].strip(" ,;:.")
 
 
 def _set_field(fields: dict[str, str], label: str, value: str) -> None:
@@ -252,53 +130,6 @@ class _Block:
     roman: str | None = None
 
 
-@dataclass
-class _Duty:
-    unit: str
-    text: str
-
-
-_GENERIC = re.compile(
-    r"^(?:và\s+)?(?:các|những)?\s*(?:cơ quan|đơn vị|sở|bộ|ban|ngành|địa phương|lực lượng|tổ chức)"
-    r"(?:[,\s]+(?:cơ quan|đơn vị|sở|bộ|ban|ngành|địa phương|tổ chức|cá nhân|khác|có|và))*"
-    r"\s*(?:có\s+)?liên quan$|^(?:các|những)\s+(?:địa phương|lực lượng)$",
-    re.IGNORECASE,
-)
-
-
-def drop_generic(units: list[str]) -> list[str]:
-    """Partners read from prose: "các cơ quan liên quan" goes when a named unit is a partner too."""
-    specific = [u for u in units if not _GENERIC.match(u.strip())]
-    return specific if specific else units
-
-
-# Words that start a clause after a unit's name ("Sở Y tế chủ động …", "UBND xã căn cứ …").
-_CLAUSE_START = re.compile(
-    r"\s+(?:chủ động|căn cứ|thúc đẩy|tiến hành|chủ trì|huy động|tham gia|có trách nhiệm|"
-    r"thực hiện|triển khai|tổ chức thực hiện|ban hành|tới việc|trong phạm vi|"
-    r"hướng dẫn|rà soát|xây dựng|tuyên truyền|phối hợp|là cơ quan|làm đầu mối)\b.*$",
-    re.IGNORECASE,
-)
-
-
-# Bodies a report goes up to (the issuer, its chair, the Party committee): not the coordinator.
-_ISSUER_LIKE = re.compile(
-    r"(?i)(?:ủy ban nhân dân|uỷ ban nhân dân|ubnd|chủ tịch|thường trực|ban thường vụ|tỉnh ủy"
-    r"|thành ủy|huyện ủy|đảng ủy|thủ tướng|chính phủ|hội đồng nhân dân|hđnd)\b"
-)
-
-
-def trim_unit(name: str) -> str:
-    """A unit name without the clause a sentence went on with; "" when it was only a verb."""
-    name = name.strip()
-    if re.match(r"(?i)ban hành\b", name):
-        return ""
-    cut = _CLAUSE_START.sub("", name).strip(" ,;:")
-    if cut != name and len(cut.split()) >= 2 and starts_with_head(cut):
-        return cut
-    return name
-
-
 class PlanParser:
     """Turns a Document into a ParsedPlan; `known` guides unit splitting."""
 
@@ -329,17 +160,19 @@ class PlanParser:
             tasks = [*tasks, *extra]
         for task in tasks:
             self.known.add([*task.lead, *task.support])
-        duties, org_units = self._organisation(texts)
+        duties, org_units = organisation(texts, self.known)
         self.known.add(org_units)
         if not tasks:
-            tasks = self._prose_tasks(texts, duties, year)
+            tasks = prose_tasks(texts, duties, year, self.known, self._prose_task)
         self._clamp(plan, tasks)
         plan.tasks = self._unique_refs(tasks, plan.warnings)
         plan.rules = parse_reporting("\n".join(texts))
         entries = body_entries(
-            build_outline(paras), self.known, lambda t: _cut_at_verb(t, self.known)
+            build_outline(paras), self.known, lambda t: cut_at_verb(t, self.known)
         )
-        plan.coordinator = self._coordinator(texts, [*duties, *(_Duty(u, t) for u, t in entries)])
+        plan.coordinator = coordinator(
+            texts, [*duties, *(Duty(u, t) for u, t in entries)], self.known
+        )
         if plan.coordinator and len(plan.coordinator) > MAX_UNIT_NAME:
             plan.coordinator = None
         org_units = [u for u in org_units if len(u) <= MAX_UNIT_NAME]
@@ -356,21 +189,25 @@ class PlanParser:
     # -- outline: numbered items, duties by body ---------------------------------
 
     def _partners(self, text: str) -> str:
-        """Units a text names as partners ("phối hợp (chặt chẽ) với X …")."""
-        found: list[str] = []
-        for m in re.finditer(
-            r"phối hợp(?:\s+chặt chẽ)?(?:\s+với)?\s+(.+?)(?:[.;:]\s|[.;:]?$)", text, re.IGNORECASE
-        ):
-            name = _cut_at_verb(m.group(1), self.known).strip(" ,")
-            if name and starts_with_head(name) and len(name.split()) <= 30:
-                found.append(name)
-        return "; ".join(found)
+        return partners(text, self.known)
+
+    def _prose_task(
+        self, ref: str, sentence: str, lead: str, support: str, year: int, source: str
+    ) -> ParsedTask:
+        tf = text_timeframe(sentence, year, first_only=source == "duty") or Timeframe(
+            "", ScheduleKind.UNSPECIFIED
+        )
+        task = self._task(ref, sentence, lead, support, "", year, None, source)
+        task.timeframe = tf
+        return task
+
+    # -- coordinator, units, warnings ------------------------------------------------
 
     def _outline_tasks(self, paras: list[Para], year: int) -> list[ParsedTask]:
         root = build_outline(paras)
 
         def cut(text: str) -> str:
-            return _cut_at_verb(text, self.known)
+            return cut_at_verb(text, self.known)
 
         found = find_tasks(root, self.known, cut, self._partners, _take_inline)
         tops = {f.top for f in found}
@@ -749,208 +586,6 @@ class PlanParser:
         return tasks
 
     # -- organisation section and prose ---------------------------------------------
-
-    def _organisation(self, texts: list[str]) -> tuple[list[_Duty], list[str]]:
-        """Duties listed under "Tổ chức thực hiện": (unit, duty) pairs, and the units named."""
-        duties: list[_Duty] = []
-        units: list[str] = []
-        inside = False
-        unit: str | None = None
-        for line in texts:
-            text = line.replace("**", "").strip()
-            rm = _ROMAN_HEAD_RE.match(text)
-            heading = re.sub(r"^(?:[IVX]{1,5}|\d+)[.)]\s*", "", text).strip(" :.")
-            if rm or _low(heading) == "tổ chức thực hiện":
-                inside = _low(heading) == "tổ chức thực hiện"
-                unit = None
-                continue
-            if not inside:
-                continue
-            if _STOP_RE.match(text) or text.startswith("Trên đây"):
-                inside = False
-                continue
-            nm = _NUM_RE.match(text) or _LETTER_RE.match(text)
-            colon = re.match(r"^[-–•+]\s*([^:]{3,120}):\s*(\S.*)$", text)
-            name = (
-                re.sub(r"^(đề nghị|giao)\s+", "", colon.group(1).strip(), flags=re.I)
-                if colon
-                else ""
-            )
-            if (
-                colon
-                and colon.group(2)
-                and not nm
-                and starts_with_head(name)
-                and len(name.split()) <= 14
-            ):
-                units.append(name)
-                duties.append(_Duty(name, colon.group(2).strip()))
-                unit = None
-                continue
-            bare = re.sub(r"^(đề nghị|giao)\s+", "", text, flags=re.IGNORECASE).rstrip(":")
-            if (
-                not nm
-                and not _BULLET_RE.match(text)
-                and starts_with_head(bare)
-                and len(bare.split()) <= 12
-                and not bare.endswith((".", ";"))
-                and _cut_at_verb(bare, self.known) == bare
-            ):
-                # A unit's name on its own line (Word numbered it automatically).
-                unit = bare
-                units.append(bare)
-                continue
-            if nm:
-                body = re.sub(r"^(đề nghị|giao)\s+", "", nm.group(2).strip(), flags=re.IGNORECASE)
-                body = body.rstrip(":")
-                head, sep, rest = body.partition(":")
-                if sep and rest.strip() and starts_with_head(head) and len(head.split()) <= 14:
-                    units.append(head.strip())
-                    duties.append(_Duty(head.strip(), rest.strip()))
-                    unit = head.strip()
-                    continue
-                if starts_with_head(body) and "báo cáo" not in _low(body)[:20]:
-                    words = body.split()
-                    if len(words) <= 14 and not re.search(
-                        r"[.;]\s|\s(chủ trì|tham mưu|có trách nhiệm|thực hiện)\s", f" {body} "
-                    ):
-                        unit = body
-                        units.append(body)
-                        continue
-                    name = _cut_at_verb(body, self.known)
-                    if name and starts_with_head(name) and name != body:
-                        units.append(name)
-                        duties.append(_Duty(name, body[len(name) :].strip(" ,:")))
-                        unit = None
-                        continue
-                unit = None
-                continue
-            if unit is not None:
-                duty = _BULLET_RE.sub("", text)
-                if parse_reporting(duty):
-                    unit = None  # the reporting clause ends the unit's list of duties
-                    continue
-                duties.append(_Duty(unit, duty))
-        return duties, units
-
-    def _prose_tasks(self, texts: list[str], duties: list[_Duty], year: int) -> list[ParsedTask]:
-        tasks: list[ParsedTask] = []
-        org = {d.text for d in duties}
-        for line in texts:
-            text = _BULLET_RE.sub("", line.replace("**", "")).strip()
-            if text in org:
-                continue
-            for sentence in re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ])", text):
-                m = re.search(r"^(.*?)\s+chủ trì\b[,\s]*(?:và\s+)?(.*)$", sentence)
-                if not m:
-                    continue
-                lead_text = re.sub(
-                    r"^(?:\d+(?:\.\d+)*[.)]?\s*|giao\s+|đề nghị\s+)",
-                    "",
-                    m.group(1),
-                    flags=re.IGNORECASE,
-                )
-                lead_text = lead_text.split(":")[-1].strip()
-                lead_text = _LEAD_TAIL.sub("", lead_text)
-                if not starts_with_head(lead_text) or len(lead_text.split()) > 20:
-                    continue
-                rest = m.group(2)
-                support_text = ""
-                sm = re.match(r"phối hợp(?:\s+với)?\s+(.*)$", rest)
-                if sm:
-                    support_text = _cut_at_verb(sm.group(1), self.known)
-                tasks.append(
-                    self._prose_task(
-                        str(len(tasks) + 1), sentence, lead_text, support_text, year, "prose"
-                    )
-                )
-        for duty in duties:
-            # The coordinating office's own role (monitor, urge, compile) is not a task.
-            low = _low(duty.text)
-            clauses = re.split(r"\s*;\s*", duty.text)
-            if "đôn đốc" in low or ("theo dõi" in low and "tổng hợp" in low):
-                clauses = [c for c in clauses if not _ROLE_WORDS.search(_low(c))]
-            text = "; ".join(c for c in clauses if c.strip()).strip(" ;")
-            if not text:
-                continue
-            text = text[:1].upper() + text[1:]
-            support_text = ""
-            sm = re.search(r"phối hợp(?:\s+với)?\s+(.*)$", text, re.IGNORECASE)
-            if sm:
-                support_text = _cut_at_verb(sm.group(1), self.known)
-            tasks.append(
-                self._prose_task(str(len(tasks) + 1), text, duty.unit, support_text, year, "duty")
-            )
-        return tasks
-
-    def _prose_task(
-        self, ref: str, sentence: str, lead: str, support: str, year: int, source: str
-    ) -> ParsedTask:
-        tf = text_timeframe(sentence, year, first_only=source == "duty") or Timeframe(
-            "", ScheduleKind.UNSPECIFIED
-        )
-        task = self._task(ref, sentence, lead, support, "", year, None, source)
-        task.timeframe = tf
-        return task
-
-    # -- coordinator, units, warnings ------------------------------------------------
-
-    def _coordinator(self, texts: list[str], duties: list[_Duty]) -> str | None:
-        scores: Counter[str] = Counter()
-        names: dict[str, str] = {}
-
-        def credit(name: str, points: int) -> None:
-            name = re.sub(
-                r"^(?:thủ trưởng|giám đốc|chủ tịch|lãnh đạo|bộ trưởng|trưởng)\s+(?=\w)",
-                "",
-                name.strip(),
-                flags=re.IGNORECASE,
-            )
-            if is_group(name):
-                return
-            key = loose_key(name)
-            if key:
-                names.setdefault(key, name)
-                scores[key] += points
-
-        for duty in duties:
-            low = _low(duty.text)
-            points = 2 * ("đôn đốc" in low) + ("theo dõi" in low) + ("tổng hợp" in low)
-            if re.search(r"(?:là|làm) (?:cơ quan |đơn vị )?(?:thường trực|đầu mối)", low[:200]):
-                points += 3
-            if points:
-                credit(duty.unit, points)
-        for line in texts:
-            for m in re.finditer(
-                r"(?:\bvề|\bgửi)\s+([^();,.]{3,80}?)\s*\(qua ([^)]{3,80})\)", line
-            ):
-                # "báo cáo về UBND xã (qua Văn phòng)": the office that receives for the
-                # issuer; "báo cáo về Sở X (qua Chi cục Y)": the department itself.
-                upper = _ISSUER_LIKE.match(m.group(1).strip())
-                credit(m.group(2) if upper else m.group(1), 3)
-            for m in re.finditer(r"\(qua ([^)]{3,80})\)", line):
-                if not re.search(r"(?:\bvề|\bgửi)\s+[^();,.]{3,80}?\s*$", line[: m.start()]):
-                    credit(m.group(1), 3)
-            for m in re.finditer(
-                r"gửi\s+(?:báo cáo\s+(?:kết quả\s+)?)?(?:về\s+)?([^();.]{3,80}?),?\s+(?:để\s+)?"
-                r"tổng hợp",
-                line,
-            ):
-                name = m.group(1).strip()
-                if starts_with_head(name) and not _ISSUER_LIKE.match(name):
-                    credit(name, 3)
-            low = _low(line)
-            if "đôn đốc" in low or ("theo dõi" in low and "tổng hợp" in low):
-                body = _NUM_RE.sub(r"\2", line.strip())
-                body = _BULLET_RE.sub("", body)
-                body = re.sub(r"^(?:giao|đề nghị|yêu cầu)\s+", "", body, flags=re.IGNORECASE)
-                name = _cut_at_verb(body, self.known)
-                if name and starts_with_head(name) and name != body and not is_group(name):
-                    credit(name, 2 * ("đôn đốc" in low) + ("theo dõi" in low) + ("tổng hợp" in low))
-        if not scores:
-            return None
-        key, score = scores.most_common(1)[0]
-        return names[key] if score >= 2 else None
 
     def _units(self, plan: ParsedPlan, org_units: list[str]) -> list[ParsedUnit]:
         spellings: list[str] = []
