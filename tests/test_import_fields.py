@@ -163,3 +163,9 @@ def test_one_bodys_own_yearly_report_duty_is_not_the_units_regime() -> None:
     assert parse_reporting(
         "Định kỳ 6 tháng các cơ quan báo cáo kết quả thực hiện gửi về Sở Y tế để tổng hợp."
     ) == [RuleSpec(PeriodKind.SEMIANNUAL, 31, None)]
+
+
+def test_kinds_of_bodies_listed_without_cac_are_one_collective() -> None:
+    assert split_units("sở, ban, ngành, Ủy ban nhân dân xã, phường") == [
+        "sở, ban, ngành, Ủy ban nhân dân xã, phường"
+    ]

@@ -99,3 +99,22 @@ def test_coordinator_is_whom_reports_go_to_or_through() -> None:
         == "Trạm Y tế xã"
     )
     assert _coordinator("Các ấp gửi báo cáo về Trạm Y tế xã để tổng hợp.\n") == "Trạm Y tế xã"
+
+
+def test_partners_in_an_entrys_opening_paragraph_hold_for_its_sub_items() -> None:
+    text = PLAN.split("III. TỔ CHỨC THỰC HIỆN")[0] + (
+        "III. TỔ CHỨC THỰC HIỆN\n1. Trạm Y tế xã\nChủ trì, phối hợp với Công an xã:\n"
+        "a) Phun khử trùng các điểm ngập.\nb) Cấp thuốc cho các hộ.\n"
+    )
+    plan = parse_document(read_document(text.encode(), "ke-hoach.txt"), default_year=2026)
+    tasks = {t.ref: t for t in plan.tasks}
+    assert tasks["III.1.a"].support == ["Công an xã"] == tasks["III.1.b"].support
+    assert tasks["III.1.a"].lead == ["Trạm Y tế xã"]
+
+
+def test_a_business_that_organises_is_not_named_by_the_verb() -> None:
+    from domain.importer.prose import cut_at_verb
+    from domain.importer.unitnames import KnownNames
+
+    text = "các cơ quan, đơn vị, doanh nghiệp tổ chức triển khai kế hoạch"
+    assert cut_at_verb(text, KnownNames()) == "các cơ quan, đơn vị, doanh nghiệp"

@@ -43,7 +43,9 @@ _REPORT_START = re.compile(
     re.IGNORECASE,
 )
 _FUNDING_START = re.compile(
-    r"^(?:bố trí|đảm bảo|bảo đảm|cân đối|cấp)\s+(?:nguồn\s+)?kinh phí", re.IGNORECASE
+    r"^(?:có trách nhiệm\s+)?(?:chủ động\s+)?(?:bố trí|đảm bảo|bảo đảm|cân đối|cấp)\s+"
+    r"(?:đủ\s+)?(?:nguồn\s+)?(?:kinh phí|nguồn lực|ngân sách|vốn)",
+    re.IGNORECASE,
 )
 _FUNDING_SECTION = re.compile(r"^(?:nguồn\s+)?(?:kinh phí|nguồn vốn|vốn)\b", re.IGNORECASE)
 _GENERIC_ONLY = re.compile(
@@ -642,7 +644,10 @@ def find_tasks(
 
     def duty(node: Node, lead: str, rest: str) -> None:
         subs = [c for c in node.children if not _is_field_label_item(c)]
-        head_partners = partners(rest) if rest else ""
+        # Partners named in the entry's own words (its heading's rest, its opening paragraph
+        # "Chủ trì, phối hợp với …") hold for each of its sub-items.
+        intro = " ".join([rest, *(p.text for p in node.body)]).strip()
+        head_partners = partners(intro) if intro else ""
         if subs:
             for child in subs:
                 text = child.all_text()

@@ -128,6 +128,7 @@ VERBS = (
     "đăng ký",
     "họp",
     "xác định",
+    "phát huy",
 )
 
 
@@ -136,6 +137,11 @@ _LEAD_TAIL = re.compile(
     r"\s+(?:là|làm)\s+(?:cơ quan|đơn vị|đầu mối)\b.*$|\s+(?:có trách nhiệm|được giao)$"
 )
 _ROLE_WORDS = re.compile(r"đôn đốc|theo dõi|tổng hợp")
+
+
+# Head words whose units are not named by a function ("doanh nghiệp tổ chức …" is a verb after
+# them, unlike "Ban quản lý", "Tổ kiểm tra").
+_NAMED_BY_WHAT_THEY_DO = {"doanh nghiệp", "các", "những", "mọi", "toàn thể", "cơ quan"}
 
 
 def cut_at_verb(text: str, known: KnownNames) -> str:
@@ -163,7 +169,7 @@ def cut_at_verb(text: str, known: KnownNames) -> str:
                 continue  # "doanh nghiệp, tổ chức, cá nhân": the noun, not the verb
             # "Ban quản lý chợ": right after a bare head word the verb is part of the name.
             last = re.split(r",|;|\svà\s", text[: m.start()])[-1].strip()
-            if last and last.lower() in HEADS:
+            if last and last.lower() in HEADS and last.lower() not in _NAMED_BY_WHAT_THEY_DO:
                 continue
             best = m.start()
             break

@@ -232,7 +232,7 @@ def starts_with_head(text: str) -> bool:
     low = unicodedata.normalize("NFC", text).strip().lower()
     if re.match(r"^[A-ZĐ]{2,}[A-ZĐ&\-.]*\b", unicodedata.normalize("NFC", text).strip()):
         return True
-    return any(low == h or low.startswith(h + " ") or low.startswith(h + "-") for h in HEADS)
+    return any(low == h or low.startswith((h + " ", h + "-", h + ",")) for h in HEADS)
 
 
 class KnownNames:
@@ -313,9 +313,14 @@ def _is_generic(piece: str) -> bool:
 
 _COLLECTIVE_TAIL = re.compile(
     r"^(?:(?:các|những)\s+(?!(?:cơ quan|đơn vị)\b)"
-    r"|(?:ủy ban nhân dân|uỷ ban nhân dân|ubnd) (?:các|cấp)\s)",
+    r"|(?:ủy ban nhân dân|uỷ ban nhân dân|ubnd) (?:các\s|cấp\s|(?:xã|phường|huyện|quận)$))",
     re.IGNORECASE,
 )
+
+
+def _is_plural_list(name: str) -> bool:
+    """ "sở, ban, ngành": kinds of bodies listed by commas, a collective without "các"."""
+    return "," in name and _is_generic(name)
 
 
 def _is_collective_tail(piece: str) -> bool:
@@ -423,7 +428,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
                 and len(current) == 1
                 and sep == ","
                 and not any(x.strip() in ("và", "cùng") for x in seps)
-                and _GROUP_START.match(current[0])
+                and (_GROUP_START.match(current[0]) or _is_plural_list(current[0]))
                 and not re.search(r"liên quan$", current[0])
             ):
                 # "Các sở, ban, ngành, các tổ chức chính trị - xã hội" / "…, Ủy ban nhân dân
