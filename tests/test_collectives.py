@@ -152,6 +152,9 @@ def test_first_guess_from_the_words() -> None:
         "Ủy ban Mặt trận Tổ quốc Việt Nam xã",
     ]
     assert names("Các thôn") == []
+    # "X các Y": the X of each Y, not every unit whose name starts like X.
+    assert names("Ủy ban nhân dân các xã, phường") == ["UBND phường Bình Minh", "UBND xã An Hòa"]
+    assert names("Ban nhân dân các ấp") == []
 
 
 async def test_mapping_derives_assignments_and_keeps_direct_ones(
