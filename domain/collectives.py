@@ -377,7 +377,14 @@ _PLACE_RE = re.compile(
     r"\b(xa|phuong|thi tran|ap|thon|ban|khu pho|to dan pho|huyen|quan|thi xa|tinh|thanh pho"
     r"|dac khu)\b"
 )
-_HEADED_RE = re.compile(r"^(?P<head>(?!cac\b)[a-z ]+?) cac (?P<rest>.+)$")
+_PLACE = (
+    r"(?:xa|phuong|thi tran|ap|thon|ban|khu pho|to dan pho|huyen|quan|thi xa|tinh|thanh pho"
+    r"|dac khu)"
+)
+# "ủy ban nhân dân các xã, phường" or, without "các", "ủy ban nhân dân xã, phường".
+_HEADED_RE = re.compile(
+    rf"^(?P<head>(?!cac\b)[a-z ]+?) (?:cac (?P<rest>.+)|(?P<list>{_PLACE}(?: {_PLACE})+))$"
+)
 _HEAD_ABBREVIATIONS = (("ubnd ", "uy ban nhan dan "), ("bnd ", "ban nhan dan "))
 
 
@@ -427,7 +434,7 @@ def guess_from_words(words: str, units: Sequence[Unit]) -> list[Unit]:
                 chosen[u.id] = u
 
     headed = _HEADED_RE.match(key)
-    if headed and (places := _PLACE_RE.findall(headed["rest"])):
+    if headed and (places := _PLACE_RE.findall(headed["rest"] or headed["list"])):
         # "Ủy ban nhân dân các xã, phường", "Ban nhân dân các ấp": the body of each such place.
         heads = tuple(f"{_head(headed['head'])} {place}" for place in places)
         take(lambda u: _head(search_key(u.name)).startswith(heads))
