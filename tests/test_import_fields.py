@@ -169,3 +169,25 @@ def test_kinds_of_bodies_listed_without_cac_are_one_collective() -> None:
     assert split_units("sở, ban, ngành, Ủy ban nhân dân xã, phường") == [
         "sở, ban, ngành, Ủy ban nhân dân xã, phường"
     ]
+
+
+def test_prepositions_and_verbs_end_a_name_but_not_inside_a_word() -> None:
+    from domain.importer.prose import cut_at_verb
+    from domain.importer.unitnames import KnownNames
+
+    known = KnownNames()
+    assert cut_at_verb("các Đoàn thể tỉnh bằng nhiều hình thức", known) == "các Đoàn thể tỉnh"
+    assert cut_at_verb("UBND các xã dựng nhà bạt", known) == "UBND các xã"
+    assert (
+        cut_at_verb("Viện Lúa đồng bằng sông Cửu Long tuyên truyền", known)
+        == "Viện Lúa đồng bằng sông Cửu Long"
+    )
+
+
+def test_a_name_wrapped_after_mat_tran_is_joined() -> None:
+    from domain.importer.normalise import normalise_text
+
+    blocks = normalise_text("3. Đề nghị Ủy ban Mặt trận\nTổ quốc Việt Nam xã tuyên truyền.\n")
+    assert [b.text for b in blocks] == [
+        "3. Đề nghị Ủy ban Mặt trận Tổ quốc Việt Nam xã tuyên truyền."
+    ]

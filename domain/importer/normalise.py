@@ -46,7 +46,8 @@ _STARTS = re.compile(
 _OPEN_END = re.compile(
     r"(?:\b(?:và|với|của|các|cho|tại|theo|về|trên|số|ngày|tháng|năm|những|để|trong|đến|từ|là|"
     r"có|được|phối hợp|chủ trì|đối với|thuộc|gồm|như|hoặc|nhằm|bằng|giữa|sau|trước|qua|"
-    r"sở|ban|bộ|phòng|ủy ban|uỷ ban|trung tâm|giao|đề nghị|chi cục|cục|hội|công an|văn phòng)"
+    r"sở|ban|bộ|phòng|ủy ban|uỷ ban|trung tâm|giao|đề nghị|chi cục|cục|hội|công an|văn phòng"
+    r"|mặt trận)"
     r"|[,(\-–])$",
     re.IGNORECASE,
 )

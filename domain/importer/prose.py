@@ -129,7 +129,11 @@ VERBS = (
     "họp",
     "xác định",
     "phát huy",
+    "bằng",
+    "dựng",
 )
+# A verb that is the end of another word: "đồng bằng", "xây dựng".
+_PART_OF_WORD = {"bằng": "đồng ", "dựng": "xây "}
 
 
 # "X là cơ quan chủ trì", "X có trách nhiệm chủ trì": the unit is X.
@@ -152,6 +156,8 @@ def cut_at_verb(text: str, known: KnownNames) -> str:
     for verb in VERBS:
         for m in re.finditer(r"(?<!\w)" + re.escape(verb) + r"(?!\w)", low):
             if m.start() == 0 or m.start() >= best:
+                continue
+            if verb in _PART_OF_WORD and low[: m.start()].endswith(_PART_OF_WORD[verb]):
                 continue
             # "Trung tâm Dịch vụ tổng hợp": a verb inside a known name is not a verb.
             if any(s <= m.start() and m.end() <= e for s, e in spans):
