@@ -191,3 +191,14 @@ def test_a_name_wrapped_after_mat_tran_is_joined() -> None:
     assert [b.text for b in blocks] == [
         "3. Đề nghị Ủy ban Mặt trận Tổ quốc Việt Nam xã tuyên truyền."
     ]
+
+
+def test_partners_of_the_issuer_are_not_the_bodys_and_one_catch_all_is_enough() -> None:
+    from domain.importer.prose import drop_generic, partners
+    from domain.importer.unitnames import KnownNames
+
+    text = "Tham mưu Ủy ban nhân dân tỉnh phối hợp các bộ, ngành Trung ương xây dựng Đề án."
+    assert partners(text, KnownNames()) == ""
+    assert drop_generic(["các sở, ngành có liên quan", "các sở, ban, ngành có liên quan"]) == [
+        "các sở, ngành có liên quan"
+    ]

@@ -199,7 +199,9 @@ _GENERIC = re.compile(
 def drop_generic(units: list[str]) -> list[str]:
     """Partners read from prose: "các cơ quan liên quan" goes when a named unit is a partner too."""
     specific = [u for u in units if not _GENERIC.match(u.strip())]
-    return specific if specific else units
+    # Only generic partners: one catch-all ("các sở, ngành, địa phương có liên quan" written
+    # twice in two wordings is one).
+    return specific if specific else units[:1]
 
 
 # Words that start a clause after a unit's name ("Sở Y tế chủ động …", "UBND xã căn cứ …").
@@ -235,10 +237,18 @@ def partners(text: str, known: KnownNames) -> str:
     for m in re.finditer(
         r"phối hợp(?:\s+chặt chẽ)?(?:\s+với)?\s+(.+?)(?:[.;:]\s|[.;:]?$)", text, re.IGNORECASE
     ):
+        if _ISSUERS_PARTNER.search(text[max(0, m.start() - 80) : m.start()]):
+            continue  # "tham mưu UBND tỉnh phối hợp các bộ": the issuer's partner, not the body's
         name = cut_at_verb(m.group(1), known).strip(" ,")
         if name and starts_with_head(name) and len(name.split()) <= 30:
             found.append(name)
     return "; ".join(found)
+
+
+_ISSUERS_PARTNER = re.compile(
+    r"tham mưu\s+(?:cho\s+)?(?:ủy ban nhân dân|uỷ ban nhân dân|ubnd|chủ tịch)[^,.;:]{0,40}\s$",
+    re.IGNORECASE,
+)
 
 
 def organisation(texts: list[str], known: KnownNames) -> tuple[list[Duty], list[str]]:
