@@ -216,6 +216,11 @@ class PlanParser:
         found = find_tasks(root, self.known, cut, self._partners, _take_inline)
         tops = {f.top for f in found}
         renumber_romans(root, lambda node: id(node) in tops)
+        # The bodies named as leads (a heading "6. Các tổ chức cung cấp dịch vụ chi trả") are
+        # known names on the second pass, so "cung cấp" there is not read as a verb elsewhere.
+        for f in found:
+            if f.source in ("duty", "section"):
+                self.known.add(n for n in split_units(f.lead, self.known) if len(n.split()) <= 12)
         found = find_tasks(root, self.known, cut, self._partners, _take_inline)
         one_section = len({f.roman for f in found}) <= 1
         tasks: list[ParsedTask] = []

@@ -313,19 +313,22 @@ def _is_generic(piece: str) -> bool:
 
 _COLLECTIVE_TAIL = re.compile(
     r"^(?:(?:các|những)\s+(?!(?:cơ quan|đơn vị)\b)"
-    r"|(?:ủy ban nhân dân|uỷ ban nhân dân|ubnd) (?:các\s|cấp\s|(?:xã|phường|huyện|quận)$))",
+    r"|(?:ủy ban nhân dân|uỷ ban nhân dân|ubnd) (?:các\s|cấp\s|(?:xã|phường|huyện|quận)"
+    r"(?:,\s*(?:xã|phường|huyện|quận|đặc khu|thị trấn))*$))",
     re.IGNORECASE,
 )
 
 
 def _is_plural_list(name: str) -> bool:
     """ "sở, ban, ngành": kinds of bodies listed by commas, a collective without "các"."""
+    name = _restore(name)
     return "," in name and _is_generic(name)
 
 
 def _is_collective_tail(piece: str) -> bool:
     """A collective that continues a comma-joined group; "các đơn vị", "các cơ quan (liên
     quan)" stay apart."""
+    piece = _restore(piece)
     return bool(_COLLECTIVE_TAIL.match(piece)) and not re.search(r"liên quan$", piece)
 
 
