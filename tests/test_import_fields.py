@@ -202,3 +202,17 @@ def test_partners_of_the_issuer_are_not_the_bodys_and_one_catch_all_is_enough() 
     assert drop_generic(["các sở, ngành có liên quan", "các sở, ban, ngành có liên quan"]) == [
         "các sở, ngành có liên quan"
     ]
+
+
+def test_a_numbered_name_wrapped_before_its_verb_is_joined() -> None:
+    from domain.importer.normalise import normalise_text
+
+    text = (
+        "3. Bộ Tư lệnh\nThành phố chủ trì, phối hợp với Sở Y tế.\n"
+        "4. Sở Tài chính\nChủ trì bố trí.\n"
+    )
+    assert [b.text for b in normalise_text(text)] == [
+        "3. Bộ Tư lệnh Thành phố chủ trì, phối hợp với Sở Y tế.",
+        "4. Sở Tài chính",
+        "Chủ trì bố trí.",
+    ]

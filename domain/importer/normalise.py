@@ -51,6 +51,11 @@ _OPEN_END = re.compile(
     r"|[,(\-–])$",
     re.IGNORECASE,
 )
+# "3. Bộ Tư lệnh" over "Thành phố chủ trì, phối hợp …": the name goes on, then its verb.
+_NAME_GOES_ON = re.compile(
+    r"^(?!Chủ trì|Phối hợp|Tham mưu|Thực hiện|Triển khai|Tổ chức|Xây dựng|Có trách nhiệm)"
+    r"[A-ZĐÀ-Ỹ]\w*(?:\s+[\wÀ-ỹ-]+){0,4}?\s+(?:chủ trì|phối hợp|có trách nhiệm)\b"
+)
 _SENTENCE_END = re.compile(r"[.:;!?…]\)?\*{0,3}$|\./\.$")
 _AFTER_TABLE = re.compile(r"^(?:PHỤ LỤC|Phụ lục\s|KẾ HOẠCH|DANH MỤC|[IVX]{1,5}\.\s+[A-ZĐ]{2})")
 _PAGE_NO = re.compile(r"^\s*(?:-\s*)?(?:trang\s*)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*-)?\s*$", re.I)
@@ -232,6 +237,7 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
                     and _starts_paragraph(p)
                     and len(strip_markup(p)) < 60
                     and not re.search(r"\b(?:chủ trì|phối hợp)\b", p)
+                    and not _NAME_GOES_ON.match(strip_markup(text))
                 )
                 join = not short_heading
         if join and prev is not None:
