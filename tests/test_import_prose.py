@@ -118,3 +118,15 @@ def test_a_business_that_organises_is_not_named_by_the_verb() -> None:
 
     text = "các cơ quan, đơn vị, doanh nghiệp tổ chức triển khai kế hoạch"
     assert cut_at_verb(text, KnownNames()) == "các cơ quan, đơn vị, doanh nghiệp"
+
+
+def test_a_sub_item_restating_its_body_keeps_the_headings_spelling() -> None:
+    text = PLAN.split("III. TỔ CHỨC THỰC HIỆN")[0] + (
+        "III. TỔ CHỨC THỰC HIỆN\n1. Các hợp tác xã trên địa bàn\n"
+        "a) Hợp tác xã trên địa bàn chủ động tham gia khắc phục sạt lở.\n"
+        "b) Liên minh Hợp tác xã, Hội Nông dân xã vận động thành viên.\n"
+    )
+    plan = parse_document(read_document(text.encode(), "ke-hoach.txt"), default_year=2026)
+    tasks = {t.ref: t for t in plan.tasks}
+    assert tasks["III.1.a"].lead == ["Các hợp tác xã trên địa bàn"]
+    assert tasks["III.1.b"].lead == ["Liên minh Hợp tác xã", "Hội Nông dân xã"]

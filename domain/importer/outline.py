@@ -652,6 +652,8 @@ def find_tasks(
             for child in subs:
                 text = child.all_text()
                 sub_lead, sub_rest = leading_unit(child.head, known, cut)
+                if sub_lead and _plural_free(sub_lead) == _plural_free(lead):
+                    sub_lead = lead  # "Doanh nghiệp …" under "Các doanh nghiệp …": the heading's
                 if is_not_task(sub_rest if sub_lead else text, whole=False):
                     continue
                 support = "; ".join(x for x in (head_partners, partners(text)) if x)
@@ -673,6 +675,10 @@ def find_tasks(
 
     visit(root)
     return out
+
+
+def _plural_free(name: str) -> str:
+    return re.sub(r"^(?:các|những)\s+", "", name.strip().lower())
 
 
 def _first_clause(text: str) -> str:

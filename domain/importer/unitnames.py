@@ -132,6 +132,7 @@ HEADS: tuple[str, ...] = (
     "hạt",
     "chính quyền",
     "tổng thư ký",
+    "liên minh",
     "cấp ủy",
     "cấp uỷ",
     "tòa soạn",
