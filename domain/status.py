@@ -33,9 +33,15 @@ class UnitState(StrEnum):
 
     DONE = "done"  # every expected task reported, all on time
     DONE_LATE = "done_late"  # every expected task reported, some after the deadline
-    PARTIAL = "partial"  # some reported
+    PARTIAL = "partial"  # some reported, all on time
+    PARTIAL_LATE = "partial_late"  # some reported, at least one after the deadline
     MISSING = "missing"  # none reported
     NOTHING_DUE = "nothing_due"
+
+
+# Units still owing a report, and units that sent something after the deadline.
+OWING = frozenset({UnitState.PARTIAL, UnitState.PARTIAL_LATE, UnitState.MISSING})
+SENT_LATE = frozenset({UnitState.DONE_LATE, UnitState.PARTIAL_LATE})
 
 
 @dataclass
@@ -82,17 +88,20 @@ class StatusSummary:
     @property
     def missing(self) -> list[UnitStatus]:
         """Units with tasks still unreported."""
-        return [u for u in self.units if u.state in (UnitState.PARTIAL, UnitState.MISSING)]
+        return [u for u in self.units if u.state in OWING]
 
     @property
     def late(self) -> list[UnitStatus]:
-        """Units that reported late, or still owe after the deadline."""
+        """Units that reported late (whatever their completeness), or still owe after the
+        deadline."""
         overdue = self.days_left < 0
-        return [
-            u
-            for u in self.units
-            if u.state is UnitState.DONE_LATE or (overdue and u in self.missing)
-        ]
+        return [u for u in self.units if u.state in SENT_LATE or (overdue and u.state in OWING)]
+
+    @property
+    def sent_late(self) -> list[UnitStatus]:
+        """Units that sent at least one report after the deadline, complete or not: the
+        compiled report's "gửi chậm"."""
+        return [u for u in self.units if u.state in SENT_LATE]
 
 
 async def summary(
@@ -137,7 +146,7 @@ async def summary(
         if got >= total:
             state = UnitState.DONE_LATE if late else UnitState.DONE
         elif got:
-            state = UnitState.PARTIAL
+            state = UnitState.PARTIAL_LATE if late else UnitState.PARTIAL
         else:
             state = UnitState.MISSING
         units.append(

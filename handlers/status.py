@@ -6,10 +6,11 @@ from typing import Any
 
 from db.models import Plan, Task, Unit
 from domain.collectives import unmapped_lines, unmapped_tasks
+from domain.export.data import ExportData, TaskProgress, gather
 from domain.membership import is_office
 from domain.periods import Period
 from domain.registry import task_page
-from domain.status import UnitState, summary, task_detail, unit_detail
+from domain.status import SENT_LATE, UnitState, summary, task_detail, unit_detail
 from domain.units import matches
 from handlers import export, remind
 from handlers.common import PAGE_SIZE, active_plans, fmt_date, plan_periods, short
@@ -21,6 +22,7 @@ STATE_MARK = {
     UnitState.DONE: "✅",
     UnitState.DONE_LATE: "🕘",
     UnitState.PARTIAL: "◐",
+    UnitState.PARTIAL_LATE: "🕘",
     UnitState.MISSING: "❌",
     UnitState.NOTHING_DUE: "·",
 }
@@ -48,8 +50,9 @@ async def _period(turn: Turn, data: dict[str, Any]) -> tuple[Plan, Period] | Non
     return (plan, period) if period else None
 
 
-def summary_text(turn: Turn, s: Any) -> str:
-    """The summary message (shared with the office digest)."""
+def summary_text(turn: Turn, s: Any, tasks: ExportData | None = None) -> str:
+    """The summary message (shared with the office digest); with `tasks`, a line of task
+    totals in the compiled report's classes."""
     days = s.days_left
     left = turn.t("common.days_left", n=days) if days >= 0 else turn.t("common.days_over", n=-days)
     lines = [
@@ -62,19 +65,35 @@ def summary_text(turn: Turn, s: Any) -> str:
         ),
         turn.t("status.counts", done=len(s.complete), total=s.total, late=len(s.late)),
     ]
+    if tasks is not None:
+        lines.append(task_totals(turn, tasks))
     if s.missing:
         lines.append("")
         lines.append(turn.t("status.missing_head", n=len(s.missing)))
         for u in s.missing[:15]:
-            lines.append(f"{STATE_MARK[u.state]} {u.name}: {u.reported}/{u.expected}")
+            line = f"{STATE_MARK[u.state]} {u.name}: {u.reported}/{u.expected}"
+            if u.state is UnitState.PARTIAL_LATE:
+                line += f" ({turn.t('status.late_by', n=u.max_days_late)})"
+            lines.append(line)
         if len(s.missing) > 15:
             lines.append(turn.t("status.more", n=len(s.missing) - 15))
-    late_done = [u for u in s.units if u.state is UnitState.DONE_LATE]
-    if late_done:
+    # Late whatever the completeness, as the compiled report counts it.
+    sent_late = [u for u in s.units if u.state in SENT_LATE]
+    if sent_late:
         lines.append("")
-        lines.append(turn.t("status.late_head", n=len(late_done)))
-        for u in late_done[:15]:
-            lines.append(f"🕘 {u.name}: {turn.t('status.late_by', n=u.max_days_late)}")
+        lines.append(turn.t("status.late_head", n=len(sent_late)))
+        for u in sent_late[:15]:
+            how = (
+                turn.t("status.late_by", n=u.max_days_late)
+                if u.state is UnitState.DONE_LATE
+                else turn.t(
+                    "status.late_partial",
+                    n=u.max_days_late,
+                    reported=u.reported,
+                    expected=u.expected,
+                )
+            )
+            lines.append(f"🕘 {u.name}: {how}")
     if s.unmapped:
         # Tasks nobody owes yet because their group has no units: shown, never dropped.
         items = unmapped_lines(s.unmapped, width=60)
@@ -93,6 +112,7 @@ async def _summary(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         return await turn.done(turn.t("report.no_regime"))
     plan, period = found
     s = await summary(turn.session, plan, period, turn.now, turn.deps.tz)
+    tasks = await gather(turn.session, plan, period, turn.now, turn.deps.tz, locale=turn.locale)
     data = {"plan_id": plan.id, "period": period.key}
     options = [
         Option("units:0", turn.t("status.by_unit")),
@@ -101,7 +121,17 @@ async def _summary(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         Option("period", turn.t("report.other_period")),
         Option("cancel", turn.t("common.close")),
     ]
-    return await turn.ask(FLOW, "summary", summary_text(turn, s), options, data=data)
+    return await turn.ask(FLOW, "summary", summary_text(turn, s, tasks), options, data=data)
+
+
+def task_totals(turn: Turn, data: ExportData) -> str:
+    """Tasks by standing, the compiled report's classes; groups with no units said apart."""
+    counts = data.progress_counts()
+    unassigned = counts.pop(TaskProgress.UNASSIGNED)
+    line = turn.t(
+        "status.tasks", total=len(data.tasks), **{cls.value: n for cls, n in counts.items()}
+    )
+    return line + (turn.t("status.tasks_unassigned", n=unassigned) if unassigned else "")
 
 
 def _pager(turn: Turn, prefix: str, page: int, total: int) -> list[Option]:

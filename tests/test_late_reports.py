@@ -15,10 +15,22 @@ import pytest
 from sqlalchemy import select
 
 from db.database import Database
-from db.models import Plan, Report, ReportStatus, Role, Task, Unit
+from db.models import (
+    Plan,
+    Report,
+    ReportStatus,
+    Role,
+    Task,
+    TaskGroup,
+    TaskRole,
+    TaskUnit,
+    Unit,
+    UnitKind,
+)
 from domain.clock import FrozenClock
 from domain.deps import Deps
 from domain.export import Timeliness, gather_export
+from domain.export.data import TaskProgress
 from domain.importer.service import apply_plan, prepare
 from domain.membership import create_invite, redeem_invite
 from domain.periods import period_by_key
@@ -162,6 +174,10 @@ async def test_quarter_walk_on_time_late_partial_missing(
     assert states[on_time].state is UnitState.DONE
     assert states[late].state is UnitState.DONE_LATE and states[late].max_days_late == 2
     assert states[missing].state is UnitState.MISSING
+    # Late and partial is its own state: late, and still owing the rest.
+    assert states[partial].state is (
+        UnitState.PARTIAL_LATE if len(owed[partial]) > 1 else UnitState.DONE_LATE
+    )
     late_ids = {u.unit_id for u in status.late}
     assert {late, partial} <= late_ids
     # Quarter I/2027 holds no report that nobody wrote for it.
@@ -182,11 +198,64 @@ async def test_quarter_walk_on_time_late_partial_missing(
 
     from domain.export.word import percent, render_docx
 
-    text = "\n".join(p.text for p in Document(io.BytesIO(render_docx(data, "vi", TZ))).paragraphs)
+    docx_text = "\n".join(
+        p.text for p in Document(io.BytesIO(render_docx(data, "vi", TZ))).paragraphs
+    )
     total = len(data.units)
     on, late_n = counts[Timeliness.ON_TIME], counts[Timeliness.LATE]
     assert (
         f"Tổng số {total} đơn vị phải gửi báo cáo: {on} đơn vị gửi đúng hạn, đầy đủ"
         f" ({percent(on, total)}); {late_n} đơn vị gửi chậm ({percent(late_n, total)});"
-    ) in text
+    ) in docx_text
     assert late_n == 2 and on == 1
+
+    # /tinhhinh says the same: the late and partial unit is late (with what it sent), and the
+    # task totals use the compiled report's classes, groups with no units apart.
+    async with db.read() as s:
+        plan = await s.get(Plan, plan_id)
+        assert plan is not None
+        coordinator = await s.get(Unit, plan.coordinator_unit_id)
+        partial_unit = await s.get(Unit, partial)
+        assert coordinator is not None and partial_unit is not None
+        lead_groups = {
+            task_id
+            for (task_id,) in await s.execute(
+                select(TaskGroup.task_id).where(TaskGroup.role == TaskRole.LEAD)
+            )
+        }
+        lead_units = {
+            task_id
+            for (task_id,) in await s.execute(
+                select(TaskUnit.task_id)
+                .join(Unit, Unit.id == TaskUnit.unit_id)
+                .where(TaskUnit.role == TaskRole.LEAD, Unit.kind == UnitKind.UNIT)
+            )
+        }
+    office = Chat(Conversations(deps), "office")
+    await office.send(f"/start {await invite_code(deps, coordinator.name, Role.COORDINATOR)}")
+    await office.send("/tinhhinh")
+    if "Quý IV/2026" not in office.text.split("\n")[1]:
+        await office.press("kỳ báo cáo khác")
+        await office.press("Quý IV/2026")
+    text = office.text
+    assert f"(trễ hạn: {len(status.late)})" in text
+    late_block = text.split("Báo cáo trễ hạn (")[1]
+    assert late_block.startswith(f"{late_n} đơn vị):"), text
+    owed_partial = len(owed[partial])
+    assert owed_partial > 1, owed_partial
+    assert (f"🕘 {partial_unit.name}: trễ 4 ngày, mới gửi 1/{owed_partial}" in late_block) == (
+        owed_partial > 1
+    ), text
+    progress = data.progress_counts()
+    unassigned = progress[TaskProgress.UNASSIGNED]
+    # Tasks led only by groups the office has not mapped: counted apart, never "not due".
+    assert unassigned == len(lead_groups - lead_units) > 0
+    assert (
+        f"Nhiệm vụ ({len(data.tasks)}): {progress[TaskProgress.COMPLETED]} hoàn thành"
+        f" · {progress[TaskProgress.ON_SCHEDULE]} đúng tiến độ"
+    ) in text
+    assert (
+        f"· {progress[TaskProgress.NOT_DUE]} chưa đến kỳ · {progress[TaskProgress.NO_REPORT]}"
+        f" chưa có báo cáo · {unassigned} giao cho nhóm chưa xác định đơn vị"
+    ) in text
+    assert f"; {unassigned} nhiệm vụ giao cho nhóm chưa xác định đơn vị (" in docx_text

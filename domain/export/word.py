@@ -590,6 +590,7 @@ def percent(part: int, whole: int) -> str:
 def _task_totals(doc: Any, data: ExportData, locale: str) -> None:
     """II.2 opens with the task totals and rates, then names the tasks behind schedule."""
     counts = data.progress_counts()
+    unassigned = counts.pop(TaskProgress.UNASSIGNED)
     total = len(data.tasks)
     _para(
         doc,
@@ -599,6 +600,15 @@ def _task_totals(doc: Any, data: ExportData, locale: str) -> None:
             total=total,
             **{state.value: n for state, n in counts.items()},
             **{f"{state.value}_pct": percent(n, total) for state, n in counts.items()},
+            # Tasks nobody owes until the office maps their group: said only when there are some.
+            unassigned=t(
+                "export.doc.task_totals_unassigned",
+                locale,
+                n=unassigned,
+                pct=percent(unassigned, total),
+            )
+            if unassigned
+            else "",
         ),
         indent=True,
     )
@@ -920,6 +930,8 @@ def _appendix_results(task: TaskData, locale: str) -> str:
 
 
 def _appendix_state(task: TaskData, locale: str) -> str:
+    if task.progress_class is TaskProgress.UNASSIGNED:
+        return t("export.xlsx.task_class.unassigned", locale)
     label = status_label(task.state, locale)
     if task.missing:
         return label  # a lead still silent: no progress figure to quote
