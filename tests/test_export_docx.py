@@ -38,12 +38,13 @@ from tests.test_export_data import (
 )
 
 FONT = "Times New Roman"
+# The section headings as written; Word numbers them (I., II. … and 1., 2. under them).
 SECTIONS = (
-    "I. CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO, TỔ CHỨC TRIỂN KHAI THỰC HIỆN",
-    "II. KẾT QUẢ THỰC HIỆN",
-    "III. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN",
-    "IV. NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
-    "V. ĐỀ XUẤT, KIẾN NGHỊ",
+    "CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO, TỔ CHỨC TRIỂN KHAI THỰC HIỆN",
+    "KẾT QUẢ THỰC HIỆN",
+    "TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN",
+    "NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
+    "ĐỀ XUẤT, KIẾN NGHỊ",
 )
 APPENDIX_HEAD = [
     "STT",
@@ -297,7 +298,7 @@ async def test_period_without_reports_is_still_a_draft(db: Database, clock: Froz
     for i, (start, end) in enumerate(
         zip(positions[1:], [*positions[2:], len(flat)], strict=True), 1
     ):
-        if SECTIONS[i].startswith("IV."):
+        if SECTIONS[i] == "NHIỆM VỤ TRỌNG TÂM KỲ TỚI":
             part = flat[start:end]
             assert part[1] == "Các nhiệm vụ đến hạn trong kỳ tới (quý I/2027):"
             assert [line[:13] for line in part[2:4]] == ["- Nhiệm vụ 2:", "- Nhiệm vụ 3:"]
@@ -362,9 +363,30 @@ async def test_real_word_styles_and_repeated_table_headers(
     assert headings == list(SECTIONS)
     subs = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
     assert subs[:2] == [
-        "1. Tình hình gửi báo cáo của các đơn vị",
-        "2. Kết quả thực hiện các nhiệm vụ",
+        "Tình hình gửi báo cáo của các đơn vị",
+        "Kết quả thực hiện các nhiệm vụ",
     ]
+    # Real Word list numbering: Heading 1 is I., II. …, Heading 2 is 1., 2. under it, and no
+    # heading types its own number.
+    numbering = doc.part.numbering_part.element
+    for ilvl, (name, fmt, text) in enumerate(
+        (("Heading 1", "upperRoman", "%1."), ("Heading 2", "decimal", "%2."))
+    ):
+        num_pr = doc.styles[name].element.pPr.find(qn("w:numPr"))
+        assert num_pr is not None
+        assert num_pr.find(qn("w:ilvl")).get(qn("w:val")) == str(ilvl)
+        num_id = num_pr.find(qn("w:numId")).get(qn("w:val"))
+        num = next(n for n in numbering.findall(qn("w:num")) if n.get(qn("w:numId")) == num_id)
+        abstract_id = num.find(qn("w:abstractNumId")).get(qn("w:val"))
+        abstract = next(
+            a
+            for a in numbering.findall(qn("w:abstractNum"))
+            if a.get(qn("w:abstractNumId")) == abstract_id
+        )
+        lvl = abstract.findall(qn("w:lvl"))[ilvl]
+        assert lvl.find(qn("w:numFmt")).get(qn("w:val")) == fmt
+        assert lvl.find(qn("w:lvlText")).get(qn("w:val")) == text
+    assert not any(h[:1].isdigit() or h.split(".")[0] in ("I", "II", "V") for h in headings + subs)
     assert doc.styles["Heading 1"].font.name == FONT
     grids = [b for b in blocks(doc) if isinstance(b, Table) and b.cell(0, 0).text == "STT"]
     assert len(grids) == 2

@@ -461,8 +461,75 @@ def _title(doc: Any, data: ExportData, locale: str) -> None:
         _para(doc, t("export.doc.dear", locale, to=to), align=centre, after=12)
 
 
+# Word list numbering of the section headings: I., II. … then 1., 2. under each.
+HEADING_NUM_ID = "90"
+_HEADING_LEVELS = (("upperRoman", "%1.", False), ("decimal", "%2.", True))
+
+
+def _heading_numbering(doc: Any) -> None:
+    """A multi-level list (I. / 1.) tied to Heading 1 and Heading 2, so Word numbers the
+    sections itself: a clerk who inserts or removes one gets the others renumbered."""
+    numbering = doc.part.numbering_part.element
+    abstract = OxmlElement("w:abstractNum")
+    abstract.set(qn("w:abstractNumId"), HEADING_NUM_ID)
+    kind = OxmlElement("w:multiLevelType")
+    kind.set(qn("w:val"), "multilevel")
+    abstract.append(kind)
+    for ilvl, (fmt, text, italic) in enumerate(_HEADING_LEVELS):
+        lvl = OxmlElement("w:lvl")
+        lvl.set(qn("w:ilvl"), str(ilvl))
+        for tag, value in (
+            ("w:start", "1"),
+            ("w:numFmt", fmt),
+            ("w:pStyle", f"Heading{ilvl + 1}"),
+            ("w:suff", "space"),
+            ("w:lvlText", text),
+            ("w:lvlJc", "left"),
+        ):
+            el = OxmlElement(tag)
+            el.set(qn("w:val"), value)
+            lvl.append(el)
+        ppr = OxmlElement("w:pPr")
+        ind = OxmlElement("w:ind")
+        ind.set(qn("w:left"), "0")
+        ind.set(qn("w:firstLine"), str(round(Cm(1.0).twips)))
+        ppr.append(ind)
+        lvl.append(ppr)
+        lvl.append(copy.deepcopy(_rpr_template(BODY_PT, True, italic, False)))
+        abstract.append(lvl)
+    first_num = numbering.find(qn("w:num"))
+    if first_num is not None:
+        first_num.addprevious(abstract)  # every abstractNum precedes every num
+    else:
+        numbering.append(abstract)
+    num = OxmlElement("w:num")
+    num.set(qn("w:numId"), HEADING_NUM_ID)
+    ref = OxmlElement("w:abstractNumId")
+    ref.set(qn("w:val"), HEADING_NUM_ID)
+    num.append(ref)
+    numbering.append(num)
+    for ilvl, name in enumerate(("Heading 1", "Heading 2")):
+        ppr = doc.styles[name].element.get_or_add_pPr()
+        num_pr = OxmlElement("w:numPr")
+        for tag, value in (("w:ilvl", str(ilvl)), ("w:numId", HEADING_NUM_ID)):
+            el = OxmlElement(tag)
+            el.set(qn("w:val"), value)
+            num_pr.append(el)
+        # Schema order: keepNext, keepLines, pageBreakBefore, …, numPr, …, spacing.
+        later = [
+            ppr.find(qn(f"w:{tag}"))
+            for tag in ("suppressLineNumbers", "pBdr", "shd", "tabs", "spacing", "ind", "jc")
+        ]
+        anchor = next((el for el in later if el is not None), None)
+        if anchor is None:
+            ppr.append(num_pr)
+        else:
+            anchor.addprevious(num_pr)
+
+
 def _heading(doc: Any, text: str, level: int = 1) -> None:
-    """A section heading in Word's own heading style (navigation pane, table of contents)."""
+    """A section heading in Word's own heading style (navigation pane, table of contents),
+    numbered by Word (see `_heading_numbering`)."""
     style = "Heading 1" if level == 1 else "Heading 2"
     p = _para(doc, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, bold=True, italic=level > 1)
     p.style = doc.styles[style]
@@ -1002,6 +1069,7 @@ def render_docx(data: ExportData, locale: str = "vi", tz: zoneinfo.ZoneInfo | No
     zone = tz or zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
     doc = Document()
     _set_base_styles(doc)
+    _heading_numbering(doc)
     first = doc.sections[0]
     _page_setup(first, landscape=False)
     _page_number_header(first)
