@@ -7,6 +7,7 @@ from typing import Any
 from db.models import Plan, Task, Unit
 from domain.collectives import unmapped_lines, unmapped_tasks
 from domain.export.data import ExportData, TaskProgress, gather
+from domain.export.labels import plan_name
 from domain.membership import is_office
 from domain.periods import Period
 from domain.registry import task_page
@@ -56,7 +57,7 @@ def summary_text(turn: Turn, s: Any, tasks: ExportData | None = None) -> str:
     days = s.days_left
     left = turn.t("common.days_left", n=days) if days >= 0 else turn.t("common.days_over", n=-days)
     lines = [
-        turn.t("status.head", plan=s.plan.number or s.plan.title),
+        turn.t("status.head", plan=plan_name(s.plan)),
         turn.t(
             "report.period_line",
             period=s.period.label(turn.locale),

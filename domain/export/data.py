@@ -8,12 +8,13 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
     DocumentFamily,
     Plan,
+    ReminderDelivery,
     Report,
     ReportStatus,
     Task,
@@ -216,6 +217,8 @@ class ExportData:
     unmapped: list[str] = field(default_factory=list)
     next_period_label: str = ""
     next_period_end: dt.date | None = None
+    # Reminders delivered to the units for this period (the office's follow-up, section I).
+    reminders_sent: int = 0
 
     def tasks_due_next(self) -> list[TaskData]:
         """One-off tasks whose deadline falls in the next period (section IV)."""
@@ -368,9 +371,10 @@ async def gather(
 ) -> ExportData:
     """Read the plan, its tasks and every unit's reports for the period.
 
-    In four steps: read what the report needs (`_read`); turn each task into its units'
+    In five steps: read what the report needs (`_read`); turn each task into its units'
     entries and a state (`_task_data`); each unit into its timeliness (`_unit_rows`); find the
-    period after this one (`_following`) for "next period" tasks.
+    period after this one (`_following`) for "next period" tasks; count the reminders the
+    units were sent (`_reminders_sent`).
     """
     inputs = await _read(session, plan, period, now, tz)
     following = await _following(session, plan, period)
@@ -388,7 +392,21 @@ async def gather(
         unmapped=collectives.unmapped_lines(inputs.status.unmapped),
         next_period_label=period_label(following.key, locale) if following else "",
         next_period_end=following.due if following else None,
+        reminders_sent=await _reminders_sent(session, plan.id, period.key),
     )
+
+
+async def _reminders_sent(session: AsyncSession, plan_id: int, period_key: str) -> int:
+    """Step 5: reminders delivered to units for the period (the office's digest left out)."""
+    count = await session.scalar(
+        select(func.count(ReminderDelivery.id)).where(
+            ReminderDelivery.plan_id == plan_id,
+            ReminderDelivery.period_key == period_key,
+            ReminderDelivery.unit_id.is_not(None),
+            ReminderDelivery.state == "sent",
+        )
+    )
+    return int(count or 0)
 
 
 async def _read(
