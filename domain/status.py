@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import HEAVY
@@ -16,11 +16,14 @@ from db.models import (
     ChatAccount,
     Member,
     Plan,
+    PlanGroupMember,
     Report,
     Task,
+    TaskGroup,
     TaskRole,
     TaskUnit,
     Unit,
+    UnitKind,
 )
 from domain.collectives import UnmappedTask, unmapped_tasks
 from domain.periods import Period
@@ -69,6 +72,8 @@ class StatusSummary:
     units: list[UnitStatus]
     # Tasks given to a group the office has not mapped to units yet (nobody owes them).
     unmapped: list[UnmappedTask] = field(default_factory=list)
+    # Ids of the tasks led only by such groups: nobody is in charge of them yet.
+    unassigned: list[int] = field(default_factory=list)
 
     @property
     def days_left(self) -> int:
@@ -169,7 +174,44 @@ async def summary(
         today=local_date(now, tz),
         units=units,
         unmapped=await unmapped_tasks(session, plan.id),
+        unassigned=await unassigned_tasks(session, plan.id),
     )
+
+
+async def unassigned_tasks(session: AsyncSession, plan_id: int) -> list[int]:
+    """Active tasks that no single unit leads, only collectives not mapped to units yet (a
+    plan group with no member, or a lead recorded as a group): the compiled report counts them
+    apart ("giao cho nhóm chưa xác định đơn vị"), never as "not due"."""
+
+    def lead_of_kind(kind: UnitKind) -> Any:
+        return (
+            select(TaskUnit.id)
+            .join(Unit, Unit.id == TaskUnit.unit_id)
+            .where(TaskUnit.task_id == Task.id, TaskUnit.role == TaskRole.LEAD, Unit.kind == kind)
+            .exists()
+        )
+
+    has_members = select(PlanGroupMember.id).where(PlanGroupMember.group_id == TaskGroup.group_id)
+    unmapped_lead = (
+        select(TaskGroup.id)
+        .where(
+            TaskGroup.task_id == Task.id,
+            TaskGroup.role == TaskRole.LEAD,
+            ~has_members.exists(),
+        )
+        .exists()
+    )
+    rows = await session.execute(
+        select(Task.id)
+        .where(
+            Task.plan_id == plan_id,
+            Task.active.is_(True),
+            ~lead_of_kind(UnitKind.UNIT),
+            or_(lead_of_kind(UnitKind.GROUP), unmapped_lead),
+        )
+        .order_by(Task.position, Task.id)
+    )
+    return list(rows.scalars())
 
 
 async def reachable_counts(session: AsyncSession, unit_ids: list[int]) -> dict[int, int]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.models import Plan, Task, Unit
+from db.models import Plan, Task, Unit, UnitKind
 from domain.collectives import unmapped_lines, unmapped_tasks
-from domain.export.data import ExportData, TaskProgress, gather
 from domain.export.labels import plan_name
 from domain.membership import is_office
 from domain.periods import Period
@@ -51,9 +50,8 @@ async def _period(turn: Turn, data: dict[str, Any]) -> tuple[Plan, Period] | Non
     return (plan, period) if period else None
 
 
-def summary_text(turn: Turn, s: Any, tasks: ExportData | None = None) -> str:
-    """The summary message (shared with the office digest); with `tasks`, a line of task
-    totals in the compiled report's classes."""
+def summary_text(turn: Turn, s: Any) -> str:
+    """The summary message (shared with the office digest)."""
     days = s.days_left
     left = turn.t("common.days_left", n=days) if days >= 0 else turn.t("common.days_over", n=-days)
     lines = [
@@ -66,8 +64,9 @@ def summary_text(turn: Turn, s: Any, tasks: ExportData | None = None) -> str:
         ),
         turn.t("status.counts", done=len(s.complete), total=s.total, late=len(s.late)),
     ]
-    if tasks is not None:
-        lines.append(task_totals(turn, tasks))
+    if s.unassigned:
+        # Counted as the compiled report counts them: nobody owes them, they are not "not due".
+        lines.append(turn.t("status.unassigned", n=len(s.unassigned)))
     if s.missing:
         lines.append("")
         lines.append(turn.t("status.missing_head", n=len(s.missing)))
@@ -113,7 +112,6 @@ async def _summary(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         return await turn.done(turn.t("report.no_regime"))
     plan, period = found
     s = await summary(turn.session, plan, period, turn.now, turn.deps.tz)
-    tasks = await gather(turn.session, plan, period, turn.now, turn.deps.tz, locale=turn.locale)
     data = {"plan_id": plan.id, "period": period.key}
     options = [
         Option("units:0", turn.t("status.by_unit")),
@@ -122,17 +120,7 @@ async def _summary(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         Option("period", turn.t("report.other_period")),
         Option("cancel", turn.t("common.close")),
     ]
-    return await turn.ask(FLOW, "summary", summary_text(turn, s, tasks), options, data=data)
-
-
-def task_totals(turn: Turn, data: ExportData) -> str:
-    """Tasks by standing, the compiled report's classes; groups with no units said apart."""
-    counts = data.progress_counts()
-    unassigned = counts.pop(TaskProgress.UNASSIGNED)
-    line = turn.t(
-        "status.tasks", total=len(data.tasks), **{cls.value: n for cls, n in counts.items()}
-    )
-    return line + (turn.t("status.tasks_unassigned", n=unassigned) if unassigned else "")
+    return await turn.ask(FLOW, "summary", summary_text(turn, s), options, data=data)
 
 
 def _pager(turn: Turn, prefix: str, page: int, total: int) -> list[Option]:
@@ -259,6 +247,9 @@ async def _task(turn: Turn, data: dict[str, Any], task_id: int) -> list[Reply]:
     for line in await task_detail(turn.session, plan, period, task_id):
         if line.report is not None:
             lines.append(f"✅ {line.unit.name}: {report_line(turn, line.report, period.due)}")
+        elif line.unit.kind is UnitKind.GROUP:
+            # A lead recorded as a group ("các đơn vị liên quan") owes nothing until mapped.
+            lines.append(f"⚠️ {turn.t('collectives.export.note', name=line.unit.name)}")
         else:
             lines.append(f"❌ {line.unit.name}: {turn.t('status.not_sent')}")
     for item in await unmapped_tasks(turn.session, plan.id, task_id):

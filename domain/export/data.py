@@ -20,7 +20,6 @@ from db.models import (
     Task,
     TaskRole,
     Unit,
-    UnitKind,
 )
 from domain import collectives
 from domain.periods import SPANS, Period, period_by_key, period_key, period_label
@@ -357,6 +356,8 @@ class _Inputs:
     # task id -> its groups (role, words as written); task id -> (role, name) of unmapped ones.
     group_words: dict[int, list[tuple[TaskRole, str]]]
     unmapped: dict[int, list[tuple[TaskRole, str]]]
+    # Tasks led only by collectives not mapped to units yet (one definition: domain.status).
+    unassigned: set[int]
 
 
 async def gather(
@@ -436,6 +437,7 @@ async def _read(
         names=await _unit_names(session, tasks, reports),
         group_words=await collectives.task_group_words(session, plan.id),
         unmapped=unmapped,
+        unassigned=set(status.unassigned),
     )
 
 
@@ -471,7 +473,7 @@ def _task_data(task: Task, inputs: _Inputs) -> TaskData:
         leads=_written(task, groups, TaskRole.LEAD),
         supports=_written(task, groups, TaskRole.SUPPORT),
         unmapped_groups=[name for _role, name in unmapped],
-        unassigned=_unassigned(task, unmapped),
+        unassigned=task.id in inputs.unassigned,
         timeframe_text=task.timeframe_text,
         due_date=task.due_date,
         schedule=task.schedule.value,
@@ -524,15 +526,6 @@ def _entries(task: Task, inputs: _Inputs) -> list[Entry]:
                 )
             )
     return entries
-
-
-def _unassigned(task: Task, unmapped: list[tuple[TaskRole, str]]) -> bool:
-    """True when no single unit leads the task, only collectives not mapped to units yet: a
-    group the office has not mapped, or a lead recorded as a group ("các đơn vị liên quan")."""
-    leads = [tu.unit for tu in task.units if tu.role is TaskRole.LEAD]
-    if any(unit.kind is UnitKind.UNIT for unit in leads):
-        return False
-    return bool(leads) or any(role is TaskRole.LEAD for role, _name in unmapped)
 
 
 def _unit_rows(status: StatusSummary) -> list[UnitTimeliness]:
