@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import HEAVY
@@ -16,6 +16,7 @@ from db.models import (
     ChatAccount,
     Member,
     Plan,
+    PlanGroup,
     PlanGroupMember,
     Report,
     Task,
@@ -183,32 +184,33 @@ async def unassigned_tasks(session: AsyncSession, plan_id: int) -> list[int]:
     plan group with no member, or a lead recorded as a group): the compiled report counts them
     apart ("giao cho nhóm chưa xác định đơn vị"), never as "not due"."""
 
-    def lead_of_kind(kind: UnitKind) -> Any:
-        return (
-            select(TaskUnit.id)
-            .join(Unit, Unit.id == TaskUnit.unit_id)
-            .where(TaskUnit.task_id == Task.id, TaskUnit.role == TaskRole.LEAD, Unit.kind == kind)
-            .exists()
-        )
-
-    has_members = select(PlanGroupMember.id).where(PlanGroupMember.group_id == TaskGroup.group_id)
-    unmapped_lead = (
-        select(TaskGroup.id)
+    # From the few candidates (leads that are groups) rather than every task of the plan.
+    group_units = select(Unit.id).where(Unit.kind == UnitKind.GROUP)
+    led_by_group_unit = select(TaskUnit.task_id).where(
+        TaskUnit.role == TaskRole.LEAD, TaskUnit.unit_id.in_(group_units)
+    )
+    has_members = select(PlanGroupMember.id).where(PlanGroupMember.group_id == PlanGroup.id)
+    unmapped_groups = select(PlanGroup.id).where(
+        PlanGroup.plan_id == plan_id, ~has_members.exists()
+    )
+    led_by_unmapped = select(TaskGroup.task_id).where(
+        TaskGroup.role == TaskRole.LEAD, TaskGroup.group_id.in_(unmapped_groups)
+    )
+    unit_lead = (
+        select(TaskUnit.id)
+        .join(Unit, Unit.id == TaskUnit.unit_id)
         .where(
-            TaskGroup.task_id == Task.id,
-            TaskGroup.role == TaskRole.LEAD,
-            ~has_members.exists(),
+            TaskUnit.task_id == Task.id,
+            TaskUnit.role == TaskRole.LEAD,
+            Unit.kind == UnitKind.UNIT,
         )
         .exists()
     )
+    candidates = union(led_by_group_unit, led_by_unmapped).subquery()
     rows = await session.execute(
         select(Task.id)
-        .where(
-            Task.plan_id == plan_id,
-            Task.active.is_(True),
-            ~lead_of_kind(UnitKind.UNIT),
-            or_(lead_of_kind(UnitKind.GROUP), unmapped_lead),
-        )
+        .join(candidates, candidates.c.task_id == Task.id)
+        .where(Task.plan_id == plan_id, Task.active.is_(True), ~unit_lead)
         .order_by(Task.position, Task.id)
     )
     return list(rows.scalars())
