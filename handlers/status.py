@@ -62,7 +62,14 @@ def summary_text(turn: Turn, s: Any) -> str:
             due=fmt_date(s.period.due),
             left=left,
         ),
-        turn.t("status.counts", done=len(s.complete), total=s.total, late=len(s.late)),
+        # The compiled report's classes: late whatever the completeness, silent apart.
+        turn.t(
+            "status.counts",
+            done=len(s.complete),
+            total=s.total,
+            late=len(s.sent_late),
+            silent=sum(1 for u in s.units if u.state is UnitState.MISSING),
+        ),
     ]
     if s.unassigned:
         # Counted as the compiled report counts them: nobody owes them, they are not "not due".
