@@ -131,6 +131,13 @@ async def test_kien_hai_plan_pages_have_no_blank_page(
     ):
         assert heading in flat, heading
     assert "nhiệm vụ giao cho nhóm chưa xác định đơn vị (" in flat
+    # Nothing left for the clerk to fill in the body: section I closes on the period's records.
+    assert "Văn phòng bổ sung" not in flat
+    assert "đã tiếp nhận" in flat and "báo cáo nhiệm vụ của 3 đơn vị" in flat
+    # The late and partial unit is counted late, and its row says what it sent and how late.
+    late = next(u for u in data.units if u.unit_id == units[2])
+    assert "2 đơn vị gửi chậm (" in flat and late.name in flat.split("gửi báo cáo chậm:")[1]
+    assert f"Đã gửi 1/{late.expected} nhiệm vụ, chậm 4 ngày" in flat
     # The appendix table runs over several pages, its header row repeated on each.
     assert len(landscape) >= 2
     for i in landscape:
