@@ -10,8 +10,8 @@ from bot.zalo.client import (
     ZaloError,
     ZaloForbidden,
     ZaloNetworkError,
+    ZaloOutcomeUnknown,
     ZaloRateLimited,
-    ZaloTimeout,
 )
 from handlers.messages import (
     Option,
@@ -76,8 +76,9 @@ class ZaloOutbound:
             if exc.transient:
                 raise RetryLater(str(exc), retry_after=30.0) from None
             raise SendError(str(exc)) from None
-        except ZaloTimeout as exc:
-            # The request went out and no answer came: it may have been delivered.
+        except ZaloOutcomeUnknown as exc:
+            # The request went out and no answer came: it may have been delivered. Not
+            # repeated here (nor by the client): the reminder engine allows one repeat.
             raise OutcomeUnknown(str(exc)) from None
         except ZaloNetworkError as exc:
             raise RetryLater(str(exc), retry_after=30.0) from None

@@ -13,10 +13,10 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from bot.channels import ChannelRunner
+from bot.retrying import RetryPolicy
 from bot.settings import Settings
 from bot.zalo.binding import Conversations, ZaloBinding
 from bot.zalo.client import (
-    RetryPolicy,
     ZaloClient,
     ZaloError,
     ZaloUnauthorized,
