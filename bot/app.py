@@ -116,7 +116,13 @@ async def serve(runtime: Runtime, runners: list[ChannelRunner], stop: asyncio.Ev
                 raise failure from None
             started.append(runner)
             log.info("%s channel started", runner.name)
-        reminders = start_reminders(runtime.deps, {r.name: r.outbound for r in runners})
+        reminders = start_reminders(
+            runtime.deps,
+            {r.name: r.outbound for r in runners},
+            lease_seconds=settings.reminder_lease_seconds,
+            grace_hours=settings.reminder_grace_hours,
+            tick_seconds=settings.reminder_tick_seconds,
+        )
         log.info("reminder scheduler started")
         await stop.wait()
     finally:

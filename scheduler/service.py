@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -148,32 +147,28 @@ class ReminderScheduler:
             await self.lock.release()
 
 
-def _env_seconds(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 def start_reminders(
-    deps: Deps, outbounds: Mapping[str, Outbound], **engine_options: Any
+    deps: Deps,
+    outbounds: Mapping[str, Outbound],
+    *,
+    lease_seconds: float = 60.0,
+    grace_hours: float = 12.0,
+    tick_seconds: float = 60.0,
+    **engine_options: Any,
 ) -> ReminderScheduler:
     """Composition-root hook for `dondoc run`: start the jobs and enable /remind.
 
     Only the process holding the sender lock runs the reminder ticks. A delivery's lease
-    (`DONDOC_REMINDER_LEASE_SECONDS`, default 60) bounds how long a dead sender's message in
-    flight waits before it is offered again; a tick waits that long (plus a little) for such
-    deliveries rather than leaving them to a later tick. `DONDOC_REMINDER_GRACE_HOURS`
-    (default 12) is how late a missed reminder point is still sent.
+    (`DONDOC_REMINDER_LEASE_SECONDS`, read by `bot.settings`) bounds how long a dead sender's
+    message in flight waits before it is offered again; a tick waits that long (plus a little)
+    for such deliveries rather than leaving them to a later tick. `grace_hours`
+    (`DONDOC_REMINDER_GRACE_HOURS`) is how late a missed reminder point is still sent.
     """
-    lease = _env_seconds("DONDOC_REMINDER_LEASE_SECONDS", 60.0)
-    grace = _env_seconds("DONDOC_REMINDER_GRACE_HOURS", 12.0)
-    engine_options.setdefault("grace", dt.timedelta(hours=grace))
-    engine_options.setdefault("lease", dt.timedelta(seconds=lease))
-    engine_options.setdefault("linger", lease + 5.0)
+    engine_options.setdefault("grace", dt.timedelta(hours=grace_hours))
+    engine_options.setdefault("lease", dt.timedelta(seconds=lease_seconds))
+    engine_options.setdefault("linger", lease_seconds + 5.0)
     engine = ReminderEngine(deps.db, deps.clock, deps.tz, outbounds, **engine_options)
-    interval = dt.timedelta(seconds=_env_seconds("DONDOC_REMINDER_TICK_SECONDS", 60.0))
+    interval = dt.timedelta(seconds=tick_seconds)
     service = ReminderScheduler(engine, interval=interval, lock=SenderLock(deps.db))
     service.start()
     set_nudger(engine)
