@@ -346,10 +346,17 @@ async def unit_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str
 
 
 def outcome_text(
-    locale: str, units: int, sent: int, failed_units: Sequence[str], already: int
+    locale: str,
+    units: int,
+    sent: int,
+    failed_units: Sequence[str],
+    already: int,
+    queued: int = 0,
 ) -> str:
     """What the requester is told once the nudges went out."""
     lines = [t("reminders.remind.done", locale, units=units, sent=sent)]
+    if queued:
+        lines.append(t("reminders.remind.queued", locale, count=queued))
     if already:
         lines.append(t("reminders.remind.already", locale, count=already))
     if failed_units:

@@ -23,7 +23,7 @@ import socket
 import time
 import zoneinfo
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, or_, select, update
@@ -210,6 +210,8 @@ class ReminderEngine:
         max_wait: float = 60.0,
         lease: dt.timedelta = dt.timedelta(seconds=60),
         linger: float = 0.0,
+        hand_over_wait: float = 120.0,
+        hand_over_poll: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db = db
@@ -228,6 +230,10 @@ class ReminderEngine:
         # Seconds a delivery run waits for deliveries leased by a dead sender or retried later
         # (0: leave them to the next tick).
         self.linger = linger
+        # A /remind handled by a process that is not the sender: how long it waits for the
+        # sender's outcomes before answering with what is known.
+        self.hand_over_wait = hand_over_wait
+        self.hand_over_poll = hand_over_poll
         self._sleep = sleep
         # Set on shutdown: senders take no new delivery; the ones in flight are recorded.
         self.stopping = False
@@ -311,7 +317,7 @@ class ReminderEngine:
         report.deliveries = len(by_key)
         if not by_key:
             return report
-        report.claimed = await self._create(list(by_key.values()), now)
+        report.claimed = len(await self._create(list(by_key.values()), now))
         today = self.clock.now().astimezone(self.tz).date()
         started = time.monotonic()
         while not self.stopping:
@@ -329,9 +335,9 @@ class ReminderEngine:
         report.unfinished = len(open_now) + len(waiting)
         return report
 
-    async def _create(self, deliveries: Sequence[Delivery], now: dt.datetime) -> int:
-        """Insert the rows not there yet; returns how many this call created."""
-        created = 0
+    async def _create(self, deliveries: Sequence[Delivery], now: dt.datetime) -> list[str]:
+        """Insert the rows not there yet; returns the keys this call created."""
+        created: list[str] = []
         insert = _insert_for(self.db)
         for i in range(0, len(deliveries), 500):
             rows = [
@@ -360,7 +366,7 @@ class ReminderEngine:
                 .returning(ReminderDelivery.key)
             )
             async with self.db.transaction() as session:
-                created += len((await session.execute(stmt)).scalars().all())
+                created.extend((await session.execute(stmt)).scalars().all())
         return created
 
     async def _open(
@@ -574,10 +580,15 @@ class ReminderEngine:
 
     # ---- on demand (/remind) -----------------------------------------------------------------
 
-    async def nudge(self, request: NudgeRequest) -> None:
-        """Send manual reminders now and tell the requester the outcome."""
+    async def nudge(self, request: NudgeRequest, *, hand_over: bool = False) -> None:
+        """Send manual reminders now and tell the requester the outcome.
+
+        `hand_over`: this process is not the reminder sender; the delivery rows are created
+        `pending` and the sender sends them (`send_handed_over`) within the one flood budget,
+        while this process waits (bounded) to tell the requester what happened.
+        """
         try:
-            text = await self._nudge(request)
+            text = await self._nudge(request, hand_over)
         except Exception:
             log.exception("on-demand reminder failed")
             text = t("reminders.remind.error", request.locale)
@@ -589,33 +600,136 @@ class ReminderEngine:
         except SendError as exc:
             log.warning("could not tell the office how /remind went: %s", exc)
 
-    async def _nudge(self, request: NudgeRequest) -> str:
+    async def _manual_reminders(
+        self,
+        session: AsyncSession,
+        plan_id: int,
+        period_key: str,
+        day: dt.date,
+        at: dt.datetime,
+        units: Sequence[int] | None,
+        now: dt.datetime,
+    ) -> list[Reminder] | None:
+        """The manual reminders of one plan's period to the units (None: every one owing);
+        None when the plan or period no longer exists."""
+        plan = await session.get(Plan, plan_id)
+        if plan is None:
+            return None
+        rules = await rule_specs(session, plan.id)
+        cal = await deadline_calendar(session, plan.keep_written_deadlines)
+        period = period_by_key(rules, period_key, plan.cutoff_mode, cal)
+        if period is None:
+            return None
+        slot = Slot(plan.id, MANUAL, day, at, period.due, period=period)
+        outcome = await build_reminders(session, plan, self.tz, [slot], now, only_units=units)
+        return outcome.reminders
+
+    async def _nudge(self, request: NudgeRequest, hand_over: bool = False) -> str:
         now = self.clock.now()
+        day = now.astimezone(self.tz).date()
         async with self.db.read() as session:
-            plan = await session.get(Plan, request.plan_id)
-            if plan is None:
-                return t("reminders.remind.expired", request.locale)
-            rules = await rule_specs(session, plan.id)
-            cal = await deadline_calendar(session, plan.keep_written_deadlines)
-            period = period_by_key(rules, request.period_key, plan.cutoff_mode, cal)
-            if period is None:
-                return t("reminders.remind.expired", request.locale)
-            day = now.astimezone(self.tz).date()
-            slot = Slot(plan.id, MANUAL, day, now, period.due, period=period)
-            outcome = await build_reminders(
-                session, plan, self.tz, [slot], now, only_units=request.unit_ids
+            reminders = await self._manual_reminders(
+                session, request.plan_id, request.period_key, day, now, request.unit_ids, now
             )
-        report = await self.deliver(outcome.reminders, now)
+        if reminders is None:
+            return t("reminders.remind.expired", request.locale)
+        deliveries = [Delivery(r, rec) for r in reminders for rec in r.recipients]
+        created = set(await self._create(deliveries, now))
+        if hand_over:
+            await self._await_outcomes(sorted(created))
+        else:
+            await self.deliver(reminders, now)
+        states = await self._states(sorted(created))
         failed: list[str] = []
-        for rem in outcome.reminders:
+        for rem in reminders:
             keys = [rem.delivery_key(r) for r in rem.recipients]
-            mine = [report.states[k] for k in keys if k in report.states]
-            if not keys or (len(mine) == len(keys) and SENT not in mine):
+            mine = [states.get(k) for k in keys if k in created]
+            if not keys or (
+                len(mine) == len(keys) and all(s in OUTCOMES for s in mine) and SENT not in mine
+            ):
                 failed.append(rem.unit_name or "")
         return outcome_text(
             request.locale,
-            units=len(outcome.reminders),
-            sent=report.sent,
+            units=len(reminders),
+            sent=sum(1 for k in created if states.get(k) == SENT),
             failed_units=failed,
-            already=report.deliveries - report.claimed,
+            already=len(deliveries) - len(created),
+            queued=sum(1 for k in created if states.get(k) in (PENDING, SENDING)),
         )
+
+    async def _states(self, keys: Sequence[str]) -> dict[str, str]:
+        """The recorded state of each delivery."""
+        states: dict[str, str] = {}
+        async with self.db.read() as session:
+            for i in range(0, len(keys), 500):
+                rows = await session.execute(
+                    select(_C.key, _C.state).where(_C.key.in_(keys[i : i + 500]))
+                )
+                states.update({str(k): str(st) for k, st in rows})
+        return states
+
+    async def _await_outcomes(self, keys: Sequence[str]) -> None:
+        """Wait (up to `hand_over_wait` seconds) until the sender recorded every outcome."""
+        started = time.monotonic()
+        while not self.stopping and time.monotonic() - started < self.hand_over_wait:
+            states = await self._states(keys)
+            if all(st in OUTCOMES for st in states.values()):
+                return
+            await asyncio.sleep(self.hand_over_poll)  # real time, whatever the engine's clock
+
+    async def send_handed_over(self) -> TickReport:
+        """Send the manual reminders other processes left `pending` (run by the sender)."""
+        now = self.clock.now()
+        report = TickReport()
+        async with self.db.read() as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(
+                            _C.key, _C.plan_id, _C.period_key, _C.point, _C.unit_id, _C.scheduled_at
+                        ).where(
+                            _C.kind == MANUAL,
+                            _C.channel != "*",
+                            _C.state.in_((PENDING, SENDING)),
+                            _C.scheduled_at >= now - self.grace,
+                        )
+                    )
+                )
+                .tuples()
+                .all()
+            )
+            groups: dict[tuple[int, str, str], list[tuple[str, int | None, dt.datetime]]] = {}
+            for key, plan_id, period_key, point, unit_id, at in rows:
+                groups.setdefault((plan_id, period_key or "", point), []).append((key, unit_id, at))
+            work: list[Reminder] = []
+            lost: list[str] = []
+            for (plan_id, period_key, point), items in groups.items():
+                keys = {k for k, _, _ in items}
+                try:
+                    day = dt.date.fromisoformat(point.split(":", 1)[1])
+                except (IndexError, ValueError):
+                    lost.extend(keys)
+                    continue
+                units = sorted({u for _, u, _ in items if u is not None})
+                at = items[0][2] if items[0][2].tzinfo else items[0][2].replace(tzinfo=dt.UTC)
+                reminders = await self._manual_reminders(
+                    session, plan_id, period_key, day, at, units, now
+                )
+                found: set[str] = set()
+                for rem in reminders or []:
+                    mine = [r for r in rem.recipients if rem.delivery_key(r) in keys]
+                    if mine:
+                        found.update(rem.delivery_key(r) for r in mine)
+                        work.append(replace(rem, recipients=mine))
+                lost.extend(keys - found)
+        if lost:
+            # The unit reported, or the member or plan went, since the request.
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(_TABLE)
+                    .where(_C.key.in_(lost), _C.state == PENDING)
+                    .values(state=FAILED, error="no longer due when the sender took it")
+                )
+        if work:
+            report = await self.deliver(work, now)
+        return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,71 @@ async def test_remind_one_unit_from_status(
         assert "đã gửi đủ báo cáo" in replies[-1].text
     finally:
         remind.set_nudger(None)
+
+
+async def test_remind_in_a_process_that_is_not_the_sender(
+    db: Database, clock: FrozenClock, tmp_path: Path, hooked: None
+) -> None:
+    """Two processes on one database: /remind handled by the one that does not hold the sender
+    lock is sent by the one that does (one flood budget), once, and the office is told."""
+    from scheduler.lock import SenderLock
+    from scheduler.service import ReminderScheduler
+
+    clock.set(local(2026, 12, 8, 9))
+    world = await build_world(db, local(2026, 11, 1), one_off_due=None)
+    await report_all(db, world, "vhxh", "2026-Q4", clock.now(), "vhxh_focal")
+    other = Database(db.url)
+    sender_outs = {"telegram": RecordingOutbound("telegram"), "zalo": RecordingOutbound("zalo")}
+    asked_outs = {"telegram": RecordingOutbound("telegram"), "zalo": RecordingOutbound("zalo")}
+    sender = ReminderScheduler(ReminderEngine(db, clock, TZ, sender_outs), lock=SenderLock(db))
+    asked = ReminderScheduler(
+        ReminderEngine(other, clock, TZ, asked_outs, hand_over_poll=0.05),
+        lock=SenderLock(other),
+    )
+    assert sender.lock is not None and await sender.lock.acquire()
+
+    async def sender_runs() -> None:
+        while True:
+            await sender.run_handed_over()
+            await asyncio.sleep(0.05)
+
+    running = asyncio.create_task(sender_runs())
+    remind.set_nudger(asked)
+    conv = Conversations(Deps(db=other, clock=clock, tz=TZ, data_dir=tmp_path))
+
+    def units(outs: dict[str, RecordingOutbound]) -> list[str]:
+        return sorted(c for c, _ in outs["telegram"].sent + outs["zalo"].sent if c != "901")
+
+    try:
+        await say(conv, "901", "/remind")
+        await say(conv, "901", choice="yes")
+        await remind.drain()
+        assert units(sender_outs) == ["301", "z201"]  # sent by the sender, once
+        assert units(asked_outs) == []  # nothing outside the sender's budget
+        (outcome,) = [r.text for c, r in asked_outs["telegram"].sent if c == "901"]
+        assert "Đã gửi nhắc tới 3 đơn vị (2 tin nhắn)" in outcome
+        assert "Không gửi được tới: Phòng Kinh tế" in outcome
+        # Asked again the same day: nothing is sent twice.
+        await say(conv, "901", "/remind")
+        await say(conv, "901", choice="yes")
+        await remind.drain()
+        assert "không gửi lại" in asked_outs["telegram"].sent[-1][1].text
+        assert units(sender_outs) == ["301", "z201"] and units(asked_outs) == []
+        # The sender stops: the next /remind is sent by the process that handles it.
+        running.cancel()
+        await sender.stop()
+        remind.set_nudger(asked)  # (stop() unset this test process's one nudger)
+        clock.set(local(2026, 12, 9, 9))
+        await say(conv, "901", "/remind")
+        await say(conv, "901", choice="yes")
+        await remind.drain()
+        assert units(asked_outs) == ["301", "z201"] and units(sender_outs) == ["301", "z201"]
+    finally:
+        running.cancel()
+        remind.set_nudger(None)
+        if asked.lock is not None:
+            await asked.lock.release()
+        await other.dispose()
 
 
 async def test_without_channels_the_office_is_told(
