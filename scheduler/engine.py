@@ -28,7 +28,9 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
+from bot.retrying import RetryPolicy
 from db.database import Database
 from db.models import Plan, ReminderDelivery
 from domain.clock import Clock
@@ -122,6 +124,23 @@ class _Outcome:
     message_id: str | None = None
     unknown: int = 0
     next_at: dt.datetime | None = None  # state PENDING: try again from then
+
+
+@dataclass
+class _Tries:
+    """Counters of one delivery's sends within a lease."""
+
+    attempt: int
+    unknown: int
+    limited: int = 0
+    error: str | None = None
+
+
+def _failure(state: RetryCallState) -> BaseException:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    if exc is None:  # pragma: no cover - tenacity waits only after a failed try
+        raise RuntimeError("no failed try")
+    return exc
 
 
 @dataclass
@@ -226,6 +245,11 @@ class ReminderEngine:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_wait = max_wait
+        # Backoff between tries of one delivery: the shared policy, without jitter (the
+        # flood budget already spreads the senders out).
+        self.policy = RetryPolicy(
+            attempts=max_attempts, base_delay=backoff, max_delay=max_wait, jitter=0.0
+        )
         self.lease = lease
         # Seconds a delivery run waits for deliveries leased by a dead sender or retried later
         # (0: leave them to the next tick).
@@ -496,55 +520,91 @@ class ReminderEngine:
     async def _attempts(
         self, d: Delivery, outbound: Outbound, today: dt.date, attempts: int, unknown: int
     ) -> _Outcome:
+        """Send within the lease, retrying per the shared policy (`bot.retrying`, tenacity).
+
+        A 429 counts less than an error (up to `3 * max_attempts` of them); a try of unknown
+        outcome is recorded before the next one, and a second one ends the delivery; a retry
+        that would fall after the lease (or during shutdown) goes back to `pending`.
+        """
         reply = render(d.reminder, d.recipient.locale, today)
         lease_end = self.clock.now() + self.lease - dt.timedelta(seconds=5)
-        attempt = attempts
-        limited = 0
-        first = True
-        while True:
-            attempt += 1
-            if not first:
+        tries = _Tries(attempts, unknown)
+
+        def wait_for(exc: BaseException) -> float:
+            if isinstance(exc, RetryLater):
+                return min(max(exc.retry_after, 0.0), self.max_wait)
+            return self.policy.delay(tries.attempt)
+
+        def retryable(exc: BaseException) -> bool:
+            return (
+                isinstance(exc, SendError | OSError | TimeoutError)
+                and not isinstance(exc, RecipientUnreachable)
+                and not self._final(tries)
+            )
+
+        def leave(state: RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            wait = wait_for(exc) if exc is not None else 0.0
+            return self.stopping or self.clock.now() + dt.timedelta(seconds=wait) > lease_end
+
+        async def once() -> str | None:
+            tries.attempt += 1
+            if tries.attempt > attempts + 1:
                 reserve = getattr(outbound, "reserve", None)
                 if reserve is not None:
                     await reserve(d.recipient.chat_id)
-            first = False
             try:
                 message_id = await outbound.send(d.recipient.chat_id, reply)
-                mid = None if message_id is None else str(message_id)[:64]
-                return _Outcome(SENT, attempt, message_id=mid, unknown=unknown)
-            except RecipientUnreachable as exc:
-                return _Outcome(
-                    UNREACHABLE, attempt, str(exc)[:500] or "unreachable", None, unknown
-                )
             except (OutcomeUnknown, TimeoutError) as exc:
-                unknown += 1
-                error = f"outcome unknown: {type(exc).__name__}: {exc}"[:500]
-                if unknown >= MAX_UNKNOWN:
-                    return _Outcome(GIVEN_UP, attempt, error, None, unknown)
-                await self._note_unknown(d.key, unknown, attempt)
-                wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
+                tries.unknown += 1
+                tries.error = f"outcome unknown: {type(exc).__name__}: {exc}"[:500]
+                if tries.unknown < MAX_UNKNOWN:
+                    await self._note_unknown(d.key, tries.unknown, tries.attempt)
+                raise
             except RetryLater as exc:
                 # A flood limit is not the message's failure: it gets more tries than errors.
-                error = f"rate limited: {exc}"[:500]
-                wait = min(max(exc.retry_after, 0.0), self.max_wait)
-                limited += 1
-                if limited < 3 * self.max_attempts:
-                    attempt -= 1
+                tries.error = f"rate limited: {exc}"[:500]
+                tries.limited += 1
+                if tries.limited < 3 * self.max_attempts:
+                    tries.attempt -= 1
+                raise
             except (SendError, OSError) as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
-                wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
-            except Exception as exc:
-                log.exception("unexpected error sending reminder %s", d.key)
-                return _Outcome(
-                    FAILED, attempt, f"{type(exc).__name__}: {exc}"[:500], None, unknown
-                )
-            if attempt >= self.max_attempts:
-                return _Outcome(GIVEN_UP, attempt, error, None, unknown)
-            retry_at = self.clock.now() + dt.timedelta(seconds=wait)
-            if self.stopping or retry_at > lease_end:
-                # Not within this lease: back to pending, for this or a later run.
-                return _Outcome(PENDING, attempt, error, None, unknown, next_at=retry_at)
-            await self._sleep(wait)
+                if not isinstance(exc, RecipientUnreachable):
+                    tries.error = f"{type(exc).__name__}: {exc}"[:500]
+                raise
+            return None if message_id is None else str(message_id)[:64]
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(retryable),
+            stop=leave,
+            wait=lambda state: wait_for(_failure(state)),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            mid: str | None = await retrying(once)
+        except RecipientUnreachable as exc:
+            return _Outcome(
+                UNREACHABLE, tries.attempt, str(exc)[:500] or "unreachable", None, tries.unknown
+            )
+        except (SendError, OSError, TimeoutError) as exc:
+            if self._final(tries):
+                return _Outcome(GIVEN_UP, tries.attempt, tries.error, None, tries.unknown)
+            # Not within this lease: back to pending, for this or a later run.
+            retry_at = self.clock.now() + dt.timedelta(seconds=wait_for(exc))
+            return _Outcome(
+                PENDING, tries.attempt, tries.error, None, tries.unknown, next_at=retry_at
+            )
+        except Exception as exc:
+            log.exception("unexpected error sending reminder %s", d.key)
+            return _Outcome(
+                FAILED, tries.attempt, f"{type(exc).__name__}: {exc}"[:500], None, tries.unknown
+            )
+        return _Outcome(SENT, tries.attempt, message_id=mid, unknown=tries.unknown)
+
+    def _final(self, tries: _Tries) -> bool:
+        """No try left: two of unknown outcome, or `max_attempts`."""
+        return tries.unknown >= MAX_UNKNOWN or tries.attempt >= self.max_attempts
 
     async def _note_unknown(self, key: str, unknown: int, attempts: int) -> None:
         params = {"k": key, "owner": self.instance[:64], "unk": unknown, "att": attempts}
