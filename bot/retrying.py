@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
@@ -23,6 +24,7 @@ from tenacity.stop import stop_base
 ExcPredicate = Callable[[BaseException], bool]
 Hint = Callable[[BaseException], float | None]
 BeforeSleep = Callable[[BaseException, int, float], None]
+T = TypeVar("T")
 
 
 def _no_hint(_: BaseException) -> float | None:
@@ -98,3 +100,28 @@ class RetryPolicy:
             sleep=asyncio.sleep,
             reraise=True,
         )
+
+    async def call(
+        self,
+        fn: Callable[[], Awaitable[T]],
+        retryable: ExcPredicate,
+        *,
+        hint: Hint = _no_hint,
+        before_sleep: BeforeSleep | None = None,
+    ) -> T:
+        """Run `fn` under the policy. The first try runs before any tenacity object is built
+        (most calls succeed: a Bot API call then costs nothing extra); its failure is handed
+        to tenacity as the first failed try, so waits and stops are exactly the policy's."""
+        try:
+            return await fn()
+        except Exception as exc:
+            if not retryable(exc) or self.attempts <= 1:
+                raise
+            first: BaseException | None = exc
+        async for attempt in self.retrying(retryable, hint=hint, before_sleep=before_sleep):
+            with attempt:
+                if first is not None:
+                    failed, first = first, None
+                    raise failed
+                return await fn()
+        raise AssertionError("unreachable")  # pragma: no cover - the policy re-raises

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         default=60.0, ge=1, le=3600, validation_alias="DONDOC_REMINDER_LEASE_SECONDS"
     )
     reminder_grace_hours: float = Field(
-        default=12.0, gt=0, le=168, validation_alias="DONDOC_REMINDER_GRACE_HOURS"
+        default=12.0, gt=0, le=720, validation_alias="DONDOC_REMINDER_GRACE_HOURS"
     )
     reminder_tick_seconds: float = Field(
         default=60.0, ge=1, le=3600, validation_alias="DONDOC_REMINDER_TICK_SECONDS"

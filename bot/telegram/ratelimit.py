@@ -62,7 +62,7 @@ def request_not_sent(exc: BaseException) -> bool:
     refused, DNS, no free connection): repeating it cannot deliver a message twice.
 
     PTB's `HTTPXRequest` raises `NetworkError`/`TimedOut` *from* the httpx error
-    (tests/test_private_apis.py checks that this still holds).
+    (tests/test_ratelimit.py checks that this still holds, through a real HTTPXRequest).
     """
     return isinstance(exc, NetworkError) and isinstance(exc.__cause__, _NOT_SENT)
 
@@ -200,14 +200,16 @@ class Limiter(BaseRateLimiter[None]):
             return not counted or not outcome_unknown(exc)
 
         first = True
-        async for attempt in self.policy.retrying(retryable, hint=_hint, before_sleep=self._paused):
-            with attempt:
-                if counted:
-                    if first and prepaid.get():
-                        prepaid.set(False)
-                        await self._acquire(None, self.overall)
-                    else:
-                        await self._acquire(chat_id, self.overall)
-                first = False
-                return await callback(*args, **kwargs)
-        raise AssertionError("unreachable")  # pragma: no cover - the policy re-raises
+
+        async def attempt() -> bool | dict[str, Any] | list[dict[str, Any]]:
+            nonlocal first
+            if counted:
+                if first and prepaid.get():
+                    prepaid.set(False)
+                    await self._acquire(None, self.overall)
+                else:
+                    await self._acquire(chat_id, self.overall)
+            first = False
+            return await callback(*args, **kwargs)
+
+        return await self.policy.call(attempt, retryable, hint=_hint, before_sleep=self._paused)

@@ -149,12 +149,12 @@ def _downloader(bot: Bot, file_id: str, attempts: int = 3) -> Callable[[], Await
     def retryable(exc: BaseException) -> bool:
         return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
 
+    async def once() -> bytes:
+        tg_file = await bot.get_file(file_id)
+        return bytes(await tg_file.download_as_bytearray())
+
     async def fetch() -> bytes:
-        async for attempt in policy.retrying(retryable):
-            with attempt:
-                tg_file = await bot.get_file(file_id)
-                return bytes(await tg_file.download_as_bytearray())
-        raise AssertionError("unreachable")  # pragma: no cover - the policy re-raises
+        return await policy.call(once, retryable)
 
     return fetch
 

@@ -219,17 +219,15 @@ class ZaloClient:
         def before_sleep(exc: BaseException, failures: int, seconds: float) -> None:
             log.warning("zalo %s: %s; retrying in %.1f s", method, exc, seconds)
 
+        async def once() -> Any:
+            return await self._once(method, payload, limit)
+
         try:
-            async for attempt in self.retry.retrying(
-                retryable, hint=hint, before_sleep=before_sleep
-            ):
-                with attempt:
-                    return await self._once(method, payload, limit)
+            return await self.retry.call(once, retryable, hint=hint, before_sleep=before_sleep)
         except ZaloRateLimited as exc:
             # Still limited: tell the caller how long to stay away.
             exc.retry_after = max(exc.retry_after, self.retry.delay(self.retry.attempts))
             raise
-        raise AssertionError("unreachable")  # pragma: no cover - the policy re-raises
 
     # --- methods -------------------------------------------------------------------------
 
