@@ -5,15 +5,16 @@ Telegram's limits are per bot: about 30 messages a second overall, 1 a second pe
 (short bursts tolerated), 20 a minute per group. Each is an `aiolimiter.AsyncLimiter` (a leaky
 bucket: `rate` a second drain out, a message needs room for one in `capacity`).
 
-The overall bucket drains 29 a second and holds 1.4, and is taken right before the HTTP call.
-A leaky bucket lets at most `capacity + rate * T` through in any `T` seconds: never 31 in one
-second, even when requests reach the server 20 ms (0.6 / 29 s) later than others, 34 ms while
-sending steadily; and the 0.4 message of room absorbs a sender woken a few milliseconds late on
-a busy event loop (a bucket of one loses every such delay: 93-94 % of the cap). Reminder
-senders first wait for a second bucket of the same shape (`reserve`, before they take their
-delivery's lease), so few leases wait for the budget. PTB's own `AIORateLimiter` uses the same
-library with a capacity of 30, which lets 30 go at once and nearly 60 within a second (a server
-counting per second answers 429), and has no per-private-chat limit.
+The overall bucket drains 29 a second and holds 1.4. A leaky bucket lets at most
+`capacity + rate * T` through in any `T` seconds: never 31 in one second, even when requests
+reach the server 20 ms (0.6 / 29 s) later than others, 34 ms while sending steadily; and the
+0.4 message of room absorbs a sender woken a few milliseconds late on a busy event loop (a
+bucket of one loses every such delay: 93-94 % of the cap). Reminder senders take their budget
+in `reserve`, before their delivery's lease, so that a lease is held only for the HTTP call
+(a process killed while holding leases makes those deliveries "unknown outcome"). PTB's own
+`AIORateLimiter` uses the same library with a capacity of 30, which lets 30 go at once and
+nearly 60 within a second (a server counting per second answers 429), and has no
+per-private-chat limit.
 """
 
 from __future__ import annotations
@@ -115,13 +116,9 @@ class Limiter(BaseRateLimiter[None]):
         # Room for 1.4 messages: evenly spaced, no saved-up burst (see the module docstring).
         capacity = 1.0 + overall_slack
 
-        def bucket() -> AsyncLimiter | None:
-            if not overall_per_second:
-                return None
-            return AsyncLimiter(capacity, capacity / overall_per_second)
-
-        self.overall = bucket()  # taken right before the HTTP call
-        self.pacer = bucket()  # reminder senders, before their lease
+        self.overall = (
+            AsyncLimiter(capacity, capacity / overall_per_second) if overall_per_second else None
+        )
         self.per_chat_per_second = per_chat_per_second
         self.chat_burst = max(1.0, chat_burst)
         self.group_per_minute = group_per_minute
@@ -155,7 +152,7 @@ class Limiter(BaseRateLimiter[None]):
             self._chats[chat_id] = limiter
         return limiter
 
-    async def _acquire(self, chat_id: str | None, overall: AsyncLimiter | None) -> None:
+    async def _acquire(self, chat_id: str | None) -> None:
         pause = self._paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
@@ -163,13 +160,13 @@ class Limiter(BaseRateLimiter[None]):
             chat = self._chat_limiter(chat_id)
             if chat is not None:
                 await chat.acquire()
-        if overall is not None:
-            await overall.acquire()
+        if self.overall is not None:
+            await self.overall.acquire()
 
     async def reserve(self, chat_id: str | None) -> None:
-        """Wait for the chat's budget and the overall pace of one message to `chat_id`; the
-        sending task's next message call then waits only for the overall budget (`prepaid`)."""
-        await self._acquire(chat_id, self.pacer)
+        """Take the budget of one message to `chat_id` now; the sending task's next message
+        call uses it (see `prepaid`)."""
+        await self._acquire(chat_id)
 
     def _paused(self, exc: BaseException, failures: int, seconds: float) -> None:
         if isinstance(exc, RetryAfter):
@@ -206,9 +203,8 @@ class Limiter(BaseRateLimiter[None]):
             if counted:
                 if first and prepaid.get():
                     prepaid.set(False)
-                    await self._acquire(None, self.overall)
                 else:
-                    await self._acquire(chat_id, self.overall)
+                    await self._acquire(chat_id)
             first = False
             return await callback(*args, **kwargs)
 
