@@ -1,4 +1,4 @@
-"""Joining with an invite, help, cancel and language."""
+"""Joining with an invite, help, cancel and language: three routers (join, language, help)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from domain.errors import DomainError
 from domain.membership import is_office, redeem_invite
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 from locales import SUPPORTED_LOCALES, normalize_locale
 
@@ -63,19 +64,10 @@ async def join(turn: Turn, code: str) -> list[Reply]:
 
 
 def help_replies(turn: Turn) -> list[Reply]:
-    """The command list for this member's role."""
-    lines = [turn.t("help.head"), turn.t("help.report"), turn.t("help.tasks")]
-    if turn.member is not None and is_office(turn.member):
-        lines.append(turn.t("help.status"))
-        lines.extend(turn.t(key) for key in OFFICE_HELP_EXTRA)
-    lines.extend(turn.t(key) for key in HELP_EXTRA)
-    lines += [turn.t("help.language"), turn.t("help.cancel"), turn.t("help.help")]
+    """The command list for this member's role: every router's help lines, in root order."""
+    office = turn.member is not None and is_office(turn.member)
+    lines = [turn.t("help.head"), *(turn.t(key) for key in turn.routes.help_keys(office))]
     return [Reply("\n".join(lines))]
-
-
-# Help lines added by other features (message keys), shown to everyone / to the office.
-HELP_EXTRA: list[str] = []
-OFFICE_HELP_EXTRA: list[str] = []
 
 
 async def on_help(turn: Turn) -> list[Reply]:
@@ -83,6 +75,12 @@ async def on_help(turn: Turn) -> list[Reply]:
     if turn.member is None:
         return [Reply(turn.t("start.how_to_join"))]
     return help_replies(turn)
+
+
+async def on_cancel(turn: Turn) -> list[Reply]:
+    """`/cancel`: end the form in progress, if any."""
+    had_form = turn.in_form
+    return await turn.done(turn.t("form.cancelled" if had_form else "form.nothing_to_cancel"))
 
 
 async def on_language(turn: Turn) -> list[Reply]:
@@ -108,3 +106,23 @@ async def resume_language(turn: Turn, step: str) -> list[Reply]:
     if turn.choice and turn.choice.startswith("lang:") and turn.choice[5:] in SUPPORTED_LOCALES:
         return await set_language(turn, turn.choice[5:])
     return turn.repeat(turn.t("form.choose_listed"))
+
+
+join_router = Router(
+    "join",
+    commands=(Command("start", on_start, vi="start", open=True),),
+)
+language_router = Router(
+    "language",
+    commands=(Command("language", on_language, vi="ngonngu", open=True, menu="all"),),
+    flows=(Flow("language", resume_language, open=True),),
+    help=(HelpLine("help.language"),),
+)
+help_router = Router(
+    "help",
+    commands=(
+        Command("cancel", on_cancel, vi="huy", sees_form=True, open=True, menu="all"),
+        Command("help", on_help, vi="trogiup", keeps_form=True, open=True, menu="all"),
+    ),
+    help=(HelpLine("help.cancel"), HelpLine("help.help")),
+)

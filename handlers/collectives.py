@@ -8,7 +8,7 @@ numbers (Zalo, terminal): every choice is an option of the question.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from db.models import Plan, PlanGroup
@@ -18,20 +18,10 @@ from domain.membership import is_office
 from domain.registry import get_or_create_unit
 from handlers.common import PAGE_SIZE, active_plans, short
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 
 FLOW = "groups"
-COMMAND_WORDS = ("nhom", "groups")
-
-
-def register(
-    commands: MutableMapping[str, Callable[[Turn], Awaitable[list[Reply]]]],
-    flows: MutableMapping[str, Callable[[Turn, str], Awaitable[list[Reply]]]],
-) -> None:
-    """Add `/nhom`, `/groups` and the mapping form to the router's tables."""
-    for word in COMMAND_WORDS:
-        commands[word] = start
-    flows[FLOW] = resume
 
 
 async def office_plan_entry(
@@ -249,3 +239,11 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
     if text and not c:
         return await _typed_unit(turn, data, text)
     return turn.repeat(turn.t("form.choose_listed"))
+
+
+router = Router(
+    "groups",
+    commands=(Command("groups", start, vi="nhom", menu="office"),),
+    flows=(Flow(FLOW, resume),),
+    help=(HelpLine("collectives.help", office=True),),
+)

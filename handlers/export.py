@@ -1,13 +1,6 @@
 """`/export` (`/xuatbaocao`): the coordinating office picks a period and a format, gets the file.
 
 Also the chart the `/status` flow can send on request (`status_chart`).
-
-Hook into the router (handlers/router.py)::
-
-    COMMANDS["export"] = COMMANDS["xuatbaocao"] = export.start
-    FLOWS[export.FLOW] = export.resume
-
-or simply `export.register(COMMANDS, FLOWS)`.
 """
 
 from __future__ import annotations
@@ -16,7 +9,6 @@ import asyncio
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -30,27 +22,17 @@ from domain.membership import is_office
 from domain.periods import Period, parse_key, recent_periods
 from handlers.common import PlanPeriods, active_plans, fmt_date, plan_periods, short
 from handlers.messages import Option, OutgoingFile, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn, clear_form
 
 log = logging.getLogger(__name__)
 
 FLOW = "export"
-COMMAND_WORDS = ("export", "xuatbaocao")
 CHAT_FORMATS = (ExportFormat.DOCX, ExportFormat.XLSX, ExportFormat.PNG)
 # Channels whose bot API cannot send a file (Zalo Bot Platform: text, stickers, photo URLs).
 FILELESS_CHANNELS = frozenset({"zalo"})
 # Files handed to a channel are kept this long under DATA_DIR/exports, then removed.
 KEEP_FILES = dt.timedelta(hours=24)
-
-
-def register(
-    commands: MutableMapping[str, Callable[[Turn], Awaitable[list[Reply]]]],
-    flows: MutableMapping[str, Callable[[Turn, str], Awaitable[list[Reply]]]],
-) -> None:
-    """Add `/export`, `/xuatbaocao` and the export form to the router's tables."""
-    for word in COMMAND_WORDS:
-        commands[word] = start
-    flows[FLOW] = resume
 
 
 async def start(turn: Turn) -> list[Reply]:
@@ -301,3 +283,11 @@ async def status_chart(turn: Turn, plan_id: int, period_key: str | None = None) 
         turn.t("export.chat.chart_caption", period=data.period_label, plan=plan_name(plan)),
         file=file,
     )
+
+
+router = Router(
+    "export",
+    commands=(Command("export", start, vi="xuatbaocao"),),
+    flows=(Flow(FLOW, resume),),
+    help=(HelpLine("export.help", office=True),),
+)

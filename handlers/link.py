@@ -4,9 +4,6 @@ A member asks for a link code (`/lienket`, `/link`) on one channel and types it 
 (`/start CODE` or just the code): `basics.join` redeems it, and `redeem_invite` attaches the new
 chat account to the same member. `/kenh` (`/channel`) chooses where reminders go: Telegram, Zalo
 or both (`Member.preferred_channel`, which the reminder engine honours).
-
-Hook: `install()` adds the commands, the form flow and the help lines to `handlers.router`
-(idempotent); the composition root calls it once.
 """
 
 from __future__ import annotations
@@ -20,6 +17,7 @@ from db.models import ChatAccount, Member
 from domain.membership import create_invite
 from domain.registry import audit
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 
 CHANNELS = ("telegram", "zalo")
@@ -154,18 +152,12 @@ async def _set(turn: Turn, member: Member, value: str) -> list[Reply]:
     return replies
 
 
-COMMAND_WORDS = ("link", "lienket", "channel", "kenh")
-HELP_KEYS = ("zalo.help.link", "zalo.help.channel")
-
-
-def install() -> None:
-    """Register the commands, the `/kenh` form flow and the help lines with the router."""
-    from handlers import basics, router
-
-    router.COMMANDS.update(
-        {"link": on_link, "lienket": on_link, "channel": on_channel, "kenh": on_channel}
-    )
-    router.FLOWS[FLOW] = resume
-    for key in HELP_KEYS:
-        if key not in basics.HELP_EXTRA:
-            basics.HELP_EXTRA.append(key)
+router = Router(
+    "link",
+    commands=(
+        Command("link", on_link, vi="lienket"),
+        Command("channel", on_channel, vi="kenh"),
+    ),
+    flows=(Flow(FLOW, resume),),
+    help=(HelpLine("zalo.help.link"), HelpLine("zalo.help.channel")),
+)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from db.models import Plan
@@ -14,21 +13,11 @@ from domain.membership import is_office
 from handlers.collectives import office_plan_entry
 from handlers.common import fmt_date, short
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 
 FLOW = "plan_edit"
-COMMAND_WORDS = ("kehoach", "plan")
 CLEAR = "-"
-
-
-def register(
-    commands: MutableMapping[str, Callable[[Turn], Awaitable[list[Reply]]]],
-    flows: MutableMapping[str, Callable[[Turn, str], Awaitable[list[Reply]]]],
-) -> None:
-    """Add `/kehoach`, `/plan` and the edit form to the router's tables."""
-    for word in COMMAND_WORDS:
-        commands[word] = start
-    flows[FLOW] = resume
 
 
 async def start(turn: Turn) -> list[Reply]:
@@ -128,3 +117,11 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
     if not text or c:
         return turn.repeat()
     return await _save(turn, data, text)
+
+
+router = Router(
+    "plan",
+    commands=(Command("plan", start, vi="kehoach"),),
+    flows=(Flow(FLOW, resume),),
+    help=(HelpLine("collectives.plan.help", office=True),),
+)

@@ -27,6 +27,7 @@ from domain.importer.service import (
 )
 from domain.membership import is_office
 from handlers.messages import IncomingFile, Option, Reply, split_text
+from handlers.routing import Flow, Router
 from handlers.turn import Turn, clear_form
 
 FLOW = "plan_import"
@@ -191,3 +192,6 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
         option = Option("cmd:nhom", turn.t("collectives.chat.map_now"))
         return await turn.done(result_text(result, turn.locale), [option])
     return await turn.done(result_text(result, turn.locale))
+
+
+router = Router("import", flows=(Flow(FLOW, resume),), files=(on_plan_file,))

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from domain.reminders import (
 from domain.units import vi_sort_key
 from handlers.common import active_plans, plan_periods, short
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 from locales import t
 
@@ -363,13 +364,14 @@ def outcome_text(
     return "\n".join(lines)
 
 
-def register(commands: dict[str, Any], flows: dict[str, Any]) -> None:
-    """Hook /remind (and /nhacviec) into the router's command and flow tables."""
-    commands["remind"] = start
-    commands["nhacviec"] = start
-    flows[FLOW] = resume
-
-
 def unit_option(turn: Turn, unit_id: int) -> Option:
     """The button the /status drill-down shows under a unit: nudge this unit now."""
     return Option(f"remind:{unit_id}", turn.t("reminders.remind.button"))
+
+
+router = Router(
+    "remind",
+    commands=(Command("remind", start, vi="nhacviec"),),
+    flows=(Flow(FLOW, resume),),
+    help=(HelpLine("help.remind", office=True),),
+)

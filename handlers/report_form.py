@@ -21,6 +21,7 @@ from domain.reports import (
 from handlers import files
 from handlers.common import PlanPeriods, fmt_date, plan_periods, plans_of_unit, short
 from handlers.messages import MAX_TEXT, Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 
 FLOW = "report"
@@ -524,3 +525,11 @@ async def unit_has_tasks(turn: Turn) -> bool:
     if turn.member is None or turn.member.unit_id is None:
         return False
     return bool(await plans_of_unit(turn.session, turn.member.unit_id))
+
+
+router = Router(
+    "report",
+    commands=(Command("report", start, vi="baocao", menu="all"),),
+    flows=(Flow(FLOW, resume),),
+    help=(HelpLine("help.report"),),
+)

@@ -14,6 +14,7 @@ from domain.units import matches
 from handlers import export, remind
 from handlers.common import PAGE_SIZE, active_plans, fmt_date, plan_periods, short
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 
 FLOW = "status"
@@ -273,3 +274,11 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
     if step == "units" and typed and not c and turn.msg.command is None:
         return await _search_units(turn, data, typed)
     return turn.repeat(turn.t("form.choose_listed"))
+
+
+router = Router(
+    "status",
+    commands=(Command("status", start, vi="tinhhinh", menu="office"),),
+    flows=(Flow(FLOW, resume),),
+    help=(HelpLine("help.status", office=True),),
+)
