@@ -6,6 +6,7 @@ import re
 
 from domain.errors import DomainError
 from domain.membership import is_office, redeem_invite
+from handlers.forms import checked
 from handlers.messages import Option, Reply
 from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
@@ -115,7 +116,7 @@ join_router = Router(
 language_router = Router(
     "language",
     commands=(Command("language", on_language, vi="ngonngu", open=True, menu="all"),),
-    flows=(Flow("language", resume_language, open=True),),
+    flows=(Flow("language", checked(resume_language), open=True),),
     help=(HelpLine("help.language"),),
 )
 help_router = Router(

@@ -17,6 +17,7 @@ from domain.errors import DomainError
 from domain.membership import is_office
 from domain.registry import get_or_create_unit
 from handlers.common import PAGE_SIZE, active_plans, short
+from handlers.forms import checked
 from handlers.messages import Option, Reply
 from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
@@ -244,6 +245,6 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
 router = Router(
     "groups",
     commands=(Command("groups", start, vi="nhom", menu="office"),),
-    flows=(Flow(FLOW, resume),),
+    flows=(Flow(FLOW, checked(resume)),),
     help=(HelpLine("collectives.help", office=True),),
 )

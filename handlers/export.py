@@ -21,6 +21,7 @@ from domain.export.service import FALLBACK_RULES
 from domain.membership import is_office
 from domain.periods import Period, parse_key, recent_periods
 from handlers.common import PlanPeriods, active_plans, fmt_date, plan_periods, short
+from handlers.forms import checked
 from handlers.messages import Option, OutgoingFile, Reply
 from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn, clear_form
@@ -288,6 +289,6 @@ async def status_chart(turn: Turn, plan_id: int, period_key: str | None = None) 
 router = Router(
     "export",
     commands=(Command("export", start, vi="xuatbaocao"),),
-    flows=(Flow(FLOW, resume),),
+    flows=(Flow(FLOW, checked(resume)),),
     help=(HelpLine("export.help", office=True),),
 )

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from db.models import ChatAccount, Member
 from domain.membership import create_invite
 from domain.registry import audit
+from handlers.forms import checked
 from handlers.messages import Option, Reply
 from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
@@ -158,6 +159,6 @@ router = Router(
         Command("link", on_link, vi="lienket"),
         Command("channel", on_channel, vi="kenh"),
     ),
-    flows=(Flow(FLOW, resume),),
+    flows=(Flow(FLOW, checked(resume)),),
     help=(HelpLine("zalo.help.link"), HelpLine("zalo.help.channel")),
 )

@@ -12,6 +12,7 @@ from domain.errors import DomainError
 from domain.membership import is_office
 from handlers.collectives import office_plan_entry
 from handlers.common import fmt_date, short
+from handlers.forms import checked
 from handlers.messages import Option, Reply
 from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
@@ -122,6 +123,6 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
 router = Router(
     "plan",
     commands=(Command("plan", start, vi="kehoach"),),
-    flows=(Flow(FLOW, resume),),
+    flows=(Flow(FLOW, checked(resume)),),
     help=(HelpLine("collectives.plan.help", office=True),),
 )

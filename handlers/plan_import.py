@@ -26,6 +26,7 @@ from domain.importer.service import (
     resolve_units,
 )
 from domain.membership import is_office
+from handlers.forms import checked
 from handlers.messages import IncomingFile, Option, Reply, split_text
 from handlers.routing import Flow, Router
 from handlers.turn import Turn, clear_form
@@ -194,4 +195,4 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
     return await turn.done(result_text(result, turn.locale))
 
 
-router = Router("import", flows=(Flow(FLOW, resume),), files=(on_plan_file,))
+router = Router("import", flows=(Flow(FLOW, checked(resume)),), files=(on_plan_file,))

@@ -25,6 +25,7 @@ from domain.reminders import (
 )
 from domain.units import vi_sort_key
 from handlers.common import active_plans, plan_periods, short
+from handlers.forms import checked
 from handlers.messages import Option, Reply
 from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
@@ -372,6 +373,6 @@ def unit_option(turn: Turn, unit_id: int) -> Option:
 router = Router(
     "remind",
     commands=(Command("remind", start, vi="nhacviec"),),
-    flows=(Flow(FLOW, resume),),
+    flows=(Flow(FLOW, checked(resume)),),
     help=(HelpLine("help.remind", office=True),),
 )

@@ -133,11 +133,8 @@ class Conversations:
             if flow is None or (turn.member is None and not flow.open):
                 await clear_form(turn.session, msg.channel, msg.user_id)
                 return [Reply(turn.t("form.cancelled"))]
-            if msg.choice and not any(o.value == msg.choice for o in turn.offered()):
-                return turn.repeat(turn.t("form.stale_button"))
-            if turn.answers_an_older_question():
-                # Typed before this question was asked: it answers an earlier one, not this.
-                return turn.repeat()
+            # The flow (a `handlers.forms.Form`, or a hand-written flow behind `forms.checked`)
+            # refuses an answer to another question than the one it asked.
             return await flow.resume(turn, turn.form.step)
         if turn.member is None:
             if msg.text and basics.looks_like_code(msg.text):

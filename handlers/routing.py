@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from handlers.forms import CHECKED
 from handlers.messages import Reply
 from handlers.turn import Turn
 
@@ -63,6 +64,12 @@ class Flow:
     name: str
     resume: FlowHandler
     open: bool = False
+
+    def __post_init__(self) -> None:
+        if not getattr(self.resume, CHECKED, False):
+            raise TypeError(
+                f"flow {self.name!r}: a handlers.forms.Form, or a function behind forms.checked"
+            )
 
 
 @dataclass(frozen=True)

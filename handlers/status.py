@@ -13,6 +13,7 @@ from domain.status import UnitState, summary, task_detail, unit_detail
 from domain.units import matches
 from handlers import export, remind
 from handlers.common import PAGE_SIZE, active_plans, fmt_date, plan_periods, short
+from handlers.forms import checked
 from handlers.messages import Option, Reply
 from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
@@ -279,6 +280,6 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
 router = Router(
     "status",
     commands=(Command("status", start, vi="tinhhinh", menu="office"),),
-    flows=(Flow(FLOW, resume),),
+    flows=(Flow(FLOW, checked(resume)),),
     help=(HelpLine("help.status", office=True),),
 )
