@@ -247,6 +247,7 @@ class Form(Generic[D]):
         *,
         gate: Gate | None = None,
         cancel: str | None = "form.cancelled",
+        choose_listed: str = "form.choose_listed",
     ) -> None:
         self.flow = flow
         self.data_type = data
@@ -255,6 +256,8 @@ class Form(Generic[D]):
         self.gate = gate
         # The "cancel" option ends the form with this message (None: no such option).
         self.cancel = cancel
+        # Said when an answer is none of the listed options.
+        self.choose_listed = choose_listed
         setattr(self, CHECKED, True)
 
     def load(self, turn: Turn) -> D:
@@ -291,6 +294,6 @@ class Form(Generic[D]):
         if value is None:
             value = Refusal(None if turn.offered() else "error.required")
         if isinstance(value, Refusal):
-            key = value.key or "form.choose_listed"
+            key = value.key or self.choose_listed
             return turn.repeat(turn.t(key, **value.params))
         return await current.then(turn, data, value)

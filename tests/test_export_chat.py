@@ -30,7 +30,7 @@ def test_router_offers_export() -> None:
     command, flow = ROUTES.command("export"), ROUTES.flow(export.FLOW)
     assert command is not None and command.handler is export.start
     assert ROUTES.command("xuatbaocao") is command
-    assert flow is not None and getattr(flow.resume, "__wrapped__", None) is export.resume
+    assert flow is not None and flow.resume is export.FORM
 
 
 async def joined(deps: Deps, user: str, unit: str, role: Role) -> Chat:

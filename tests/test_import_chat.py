@@ -27,7 +27,7 @@ from tests.fixtures import plan_fixtures as F
 def chat(db: Database, clock: FrozenClock, tmp_path: Path) -> Conversations:
     """The router as wired on main: a file from the office starts the import review."""
     flow = ROUTES.flow(plan_import.FLOW)
-    assert flow is not None and getattr(flow.resume, "__wrapped__", None) is plan_import.resume
+    assert flow is not None and flow.resume is plan_import.FORM
     assert plan_import.on_plan_file in ROUTES.files
     deps = Deps(db=db, clock=clock, tz=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"), data_dir=tmp_path)
     return Conversations(deps)
