@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import NewType
 
 from domain.errors import DomainError
 from domain.membership import is_office, redeem_invite
-from handlers.forms import checked
+from handlers.forms import Answer, checked
 from handlers.messages import Option, Reply
 from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
@@ -16,9 +17,18 @@ from locales import SUPPORTED_LOCALES, normalize_locale
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
+InviteCode = NewType("InviteCode", str)
+
+
 def looks_like_code(text: str) -> bool:
     """True for text that could be an invite code typed on its own."""
     return bool(CODE_RE.match(text.strip()))
+
+
+def invite_code(answer: Answer) -> InviteCode | None:
+    """A stranger's answer read as an invite (or link) code typed on its own, or None."""
+    typed = answer.typed
+    return InviteCode(typed) if typed is not None and looks_like_code(typed) else None
 
 
 async def on_start(turn: Turn) -> list[Reply]:

@@ -18,6 +18,7 @@ step 1 as well: every flow the routers declare goes through it.
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -164,6 +165,19 @@ def a_file(answer: Answer) -> IncomingFile | None:
 def echo(turn: Turn, shown: str) -> None:
     """Say back in words what was typed ("Đã ghi: 3%", the first 80 characters of a text)."""
     turn.say(turn.t("forms.echo_value", value=short(shown, 80)))
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def one_of(*members: E) -> Callable[[Answer], E | None]:
+    """The option whose value is one of these members' value, as that member."""
+    by_value = {str(m.value): m for m in members}
+
+    def parse(answer: Answer) -> E | None:
+        return by_value.get(answer.choice) if answer.choice is not None else None
+
+    return parse
 
 
 @dataclass(frozen=True)

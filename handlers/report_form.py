@@ -9,7 +9,7 @@ the progress a status settles) are `domain.reports`'.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, cast
 
@@ -39,7 +39,7 @@ from handlers.forms import (
     a_file,
     echo,
     first,
-    option,
+    one_of,
     option_id,
     option_key,
     percent,
@@ -128,20 +128,6 @@ class Pick(enum.Enum):
     SKIP = "skip"
     SEND = "ok"
     REDO = "redo"
-
-
-def _pick(*picks: Pick) -> Callable[[Answer], Pick | None]:
-    """The options with these values, as their `Pick`."""
-    parsers = [option(p.value, p) for p in picks]
-
-    def parse(answer: Answer) -> Pick | None:
-        for parser in parsers:
-            found = parser(answer)
-            if found is not None:
-                return found
-        return None
-
-    return parse
 
 
 def _status(answer: Answer) -> ReportStatus | Refusal | None:
@@ -424,7 +410,7 @@ def _text_step(name: TextField) -> Step[ReportDraft, Any]:
             return await _ask_text(turn, draft, TEXT_STEPS[at + 1])
         return await _ask_evidence(turn, draft)
 
-    return Step(name, first(_pick(*picks), text()), then)
+    return Step(name, first(one_of(*picks), text()), then)
 
 
 async def _ask_evidence(turn: Turn, draft: ReportDraft) -> list[Reply]:
@@ -632,15 +618,15 @@ FORM: Form[ReportDraft] = Form(
     ReportDraft,
     [
         Step("plan", option_id("plan:"), _on_plan),
-        Step("task", first(option_id("t:"), _pick(Pick.OTHER_PERIOD)), _on_task),
+        Step("task", first(option_id("t:"), one_of(Pick.OTHER_PERIOD)), _on_task),
         Step("period", option_key("p:"), _on_period),
-        Step("existing", _pick(Pick.EDIT, Pick.BACK), _on_existing),
-        Step("copy", _pick(Pick.COPY, Pick.FRESH), _on_copy),
-        Step("status", first(_pick(Pick.KEEP), _status), _on_status),
-        Step("progress", first(_pick(Pick.KEEP), percent()), _on_progress),
+        Step("existing", one_of(Pick.EDIT, Pick.BACK), _on_existing),
+        Step("copy", one_of(Pick.COPY, Pick.FRESH), _on_copy),
+        Step("status", first(one_of(Pick.KEEP), _status), _on_status),
+        Step("progress", first(one_of(Pick.KEEP), percent()), _on_progress),
         *(_text_step(name) for name in TEXT_STEPS),
-        Step("evidence", first(_pick(Pick.SKIP), a_file, text(required=False)), _on_evidence),
-        Step("preview", _pick(Pick.SEND, Pick.REDO), _on_preview),
+        Step("evidence", first(one_of(Pick.SKIP), a_file, text(required=False)), _on_evidence),
+        Step("preview", one_of(Pick.SEND, Pick.REDO), _on_preview),
     ],
 )
 

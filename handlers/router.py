@@ -18,6 +18,7 @@ from domain.deps import Deps
 from domain.membership import load_sender, mark_reachable
 from handlers import basics, report_form
 from handlers.common import parse_id
+from handlers.forms import Answer
 from handlers.messages import Incoming, Option, Reply, typed_option
 from handlers.root import ROUTES
 from handlers.routing import Routes
@@ -137,8 +138,9 @@ class Conversations:
             # refuses an answer to another question than the one it asked.
             return await flow.resume(turn, turn.form.step)
         if turn.member is None:
-            if msg.text and basics.looks_like_code(msg.text):
-                return await basics.join(turn, msg.text.strip())
+            code = basics.invite_code(Answer.of(turn))
+            if code is not None:
+                return await basics.join(turn, code)
             return [Reply(turn.t("start.how_to_join"))]
         if msg.file is not None:
             for handler in self.routes.files:
