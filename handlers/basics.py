@@ -7,7 +7,7 @@ from typing import NewType
 
 from domain.errors import DomainError
 from domain.membership import is_office, redeem_invite
-from handlers.forms import Answer, checked
+from handlers.forms import Answer, Form, NoData, Step, option_key
 from handlers.messages import Option, Reply
 from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
@@ -100,7 +100,7 @@ async def on_language(turn: Turn) -> list[Reply]:
     if wanted in SUPPORTED_LOCALES:
         return await set_language(turn, wanted)
     options = [Option(f"lang:{code}", turn.t(f"language.{code}")) for code in SUPPORTED_LOCALES]
-    return await turn.ask("language", "choose", turn.t("language.choose"), options, data={})
+    return await LANGUAGE_FORM.ask(turn, "choose", turn.t("language.choose"), options, NoData())
 
 
 async def set_language(turn: Turn, code: str) -> list[Reply]:
@@ -111,12 +111,17 @@ async def set_language(turn: Turn, code: str) -> list[Reply]:
     return await turn.done(turn.t("language.set"))
 
 
-async def resume_language(turn: Turn, step: str) -> list[Reply]:
-    """The answer to the language question."""
-    del step
-    if turn.choice and turn.choice.startswith("lang:") and turn.choice[5:] in SUPPORTED_LOCALES:
-        return await set_language(turn, turn.choice[5:])
-    return turn.repeat(turn.t("form.choose_listed"))
+async def _on_language(turn: Turn, data: NoData, code: str) -> list[Reply]:
+    del data
+    return await set_language(turn, code)
+
+
+LANGUAGE_FORM: Form[NoData] = Form(
+    "language",
+    NoData,
+    [Step("choose", option_key("lang:", lambda code: code in SUPPORTED_LOCALES), _on_language)],
+    cancel=None,
+)
 
 
 join_router = Router(
@@ -126,7 +131,7 @@ join_router = Router(
 language_router = Router(
     "language",
     commands=(Command("language", on_language, vi="ngonngu", open=True, menu="all"),),
-    flows=(Flow("language", checked(resume_language), open=True),),
+    flows=(Flow("language", LANGUAGE_FORM, open=True),),
     help=(HelpLine("help.language"),),
 )
 help_router = Router(

@@ -48,6 +48,21 @@ class FormData(Protocol):
         ...
 
 
+@dataclass
+class NoData:
+    """The data of a form whose answers are not kept beyond the step (one question)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Nothing to store."""
+        return {}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> NoData:
+        """Nothing stored."""
+        del raw
+        return cls()
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the user gave at a step: the option picked (by a button, its typed marker or its
