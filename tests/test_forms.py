@@ -6,7 +6,17 @@ import pytest
 
 from db.models import ReportStatus, ScheduleKind
 from domain.reports import implied_progress, statuses_for
-from handlers.forms import Answer, Refusal, Typed, first, option, option_id, percent, text
+from handlers.forms import (
+    Answer,
+    Refusal,
+    Typed,
+    checked,
+    first,
+    option,
+    option_id,
+    percent,
+    text,
+)
 from handlers.messages import Reply
 from handlers.root import ROUTES
 from handlers.routing import Flow
@@ -63,4 +73,5 @@ def test_every_flow_checks_that_an_answer_answers_the_question_asked() -> None:
 
     with pytest.raises(TypeError, match=r"forms\.checked"):
         Flow("bare", unchecked)
+    assert Flow("checked", checked(unchecked)).resume.__wrapped__ is unchecked  # type: ignore[attr-defined]
     assert {"report", "status", "export", "plan_import", "groups", "language"} <= set(ROUTES.flows)
