@@ -54,10 +54,6 @@ class Directory(Protocol):
         """The `/help` lines (catalog keys) for an office member or anybody else."""
         ...
 
-    def word(self, name: str, locale: str) -> str | None:
-        """The word to type for a command in a language."""
-        ...
-
 
 class _NoDirectory:
     """A turn built outside the router (tests of one flow): no commands, no help lines."""
@@ -65,10 +61,6 @@ class _NoDirectory:
     def help_keys(self, office: bool) -> list[str]:
         del office
         return []
-
-    def word(self, name: str, locale: str) -> str | None:
-        del name, locale
-        return None
 
 
 @dataclass
