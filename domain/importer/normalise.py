@@ -289,6 +289,15 @@ def normalise_text(text: str) -> list[Block]:
     i = 0
     while i < len(lines):
         line = lines[i]
+        if _is_pipe_row(line.text):
+            end = _pipe_region_end(lines, i)
+            if _broken_pipe_region(lines[i:end]):
+                flush()
+                table = _multiline_pipe_table(lines[i:end])
+                if table is not None:
+                    blocks.append(table)
+                    i = end
+                    continue
         if _is_pipe(line):
             flush()
             rows, i = _vertical_table(lines, i)
@@ -302,6 +311,80 @@ def normalise_text(text: str) -> list[Block]:
         i += 1
     flush()
     return blocks
+
+
+def _is_pipe_row(text: str) -> bool:
+    t = text.strip()
+    return t.startswith("|") and t.count("|") >= 3 and bool(t.strip("| "))
+
+
+def _pipe_region_end(lines: list[Line], i: int) -> int:
+    """The index after a run of non-blank lines starting at the pipe row at `i`."""
+    j = i
+    while j < len(lines) and lines[j].text.strip():
+        j += 1
+    return j
+
+
+def _broken_pipe_region(region: list[Line]) -> bool:
+    """A pipe table whose rows run over several lines (cells with line breaks copied from a web
+    page): some line is not a whole "| a | b |" row."""
+    if len(region) < 3:
+        return False
+    whole = 0
+    for line in region:
+        t = line.text.strip()
+        if t.startswith("|") and t.endswith("|") and t.count("|") >= 3:
+            whole += 1
+    return whole < len(region)
+
+
+_ROW_END = re.compile(r"\|\s*\|\s*$")
+
+
+def _multiline_pipe_table(region: list[Line]) -> Table | None:
+    """Rebuild a pipe table whose rows run over several lines.
+
+    A line break next to a "|" is that cell boundary ("|" at the start of a line opens a cell,
+    one at the end closes it, so "|" then "|" across a break is an empty cell); a break away
+    from any "|" is a wrap inside a cell. A row ends on a line that closes with an empty cell
+    ("| |", "||") or on a line of bare "|".
+    """
+    rows: list[list[str]] = []
+    current = ""
+    for line in region:
+        t = (
+            strip_markup(line.text.strip())
+            if not line.text.strip().startswith("|")
+            else line.text.strip()
+        )
+        t = t.strip()
+        if not current:
+            current = t
+        elif current.endswith("|") or t.startswith("|"):
+            current += t
+        else:
+            current += " " + t
+        if _ROW_END.search(t) or not t.strip("| "):
+            rows.append(_split_pipe_row(current))
+            current = ""
+    if current:
+        rows.append(_split_pipe_row(current))
+    rows = [r for r in rows if any(c for c in r)]
+    if len(rows) < 2:
+        return None
+    width = len(rows[0])
+    rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
+    return Table(rows, line=region[0].no)
+
+
+def _split_pipe_row(text: str) -> list[str]:
+    text = text.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|"):
+        text = text[:-1]
+    return [strip_markup(c) for c in text.split("|")]
 
 
 def _merge_table(blocks: list[Block], table: Table) -> None:

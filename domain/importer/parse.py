@@ -17,21 +17,15 @@ from dataclasses import dataclass, field
 from db.models import DocumentFamily, ScheduleKind
 from domain.importer.confidence import assess
 from domain.importer.model import (
-    Block,
     Document,
     Para,
     ParsedPlan,
     ParsedTask,
     ParsedUnit,
-    Table,
     Warn,
 )
 from domain.importer.outline import body_entries, build_outline, find_tasks, renumber_romans
-from domain.importer.tables import (
-    _append,
-    _TableReader,
-    _with_detail,
-)
+from domain.importer.tables import _append, split_blocks, table_tasks
 from domain.importer.unitnames import (
     HEADS,
     KnownNames,
@@ -279,7 +273,7 @@ class PlanParser:
 
     def parse(self, doc: Document) -> ParsedPlan:
         """Read the whole document."""
-        paras, tables_rows = self._split_blocks(doc.blocks)
+        paras, tables_rows = split_blocks(doc.blocks)
         texts = [p.text for p in paras]
         plan = self._metadata(paras, doc.name)
         year = plan.year
@@ -287,7 +281,10 @@ class PlanParser:
             m = re.search(r"\((?:mã kế hoạch trong hệ thống|plan id in dondoc): (\d+)\)", text)
             if m:
                 plan.target_plan_id = int(m.group(1))
-        tasks = self._table_tasks(tables_rows, year)
+        tasks = table_tasks(
+            tables_rows,
+            lambda r, ti, le, su, tf, se: self._task(r, ti, le, su, tf, year, se, "table"),
+        )
         outlined = self._outline_tasks(paras, year)
         if not tasks and not outlined:
             tasks = self._section_tasks(texts, year, frozenset(p.text for p in paras if p.bold))
@@ -379,26 +376,6 @@ class PlanParser:
         return tasks
 
     # -- blocks -------------------------------------------------------------
-
-    def _split_blocks(self, blocks: list[Block]) -> tuple[list[Para], list[dict[str, str]]]:
-        paras: list[Para] = []
-        reader = _TableReader()
-        # Text met since the last task table: a page's running title or number between two
-        # parts of one table does not end it, real prose does.
-        gap: int | None = None
-        for block in blocks:
-            if isinstance(block, Table):
-                continues = gap is not None and gap < 120
-                is_tasks, prose = reader.feed(block, continues)
-                for row in prose:
-                    for cell in row:
-                        paras.extend(Para(x.strip()) for x in cell.split("\n") if x.strip())
-                gap = 0 if is_tasks else None
-            elif block.text.strip():
-                paras.append(block)
-                if gap is not None:
-                    gap += len(block.text.strip())
-        return paras, reader.rows
 
     # -- metadata -----------------------------------------------------------
 
@@ -568,57 +545,6 @@ class PlanParser:
                 tf = hidden
         title = re.sub(r"[ \t]+", " ", title.replace("**", "")).strip()
         return ParsedTask(ref, title, lead, support, tf, section or None, source)
-
-    def _table_tasks(self, rows: list[dict[str, str]], year: int) -> list[ParsedTask]:
-        # A numbered row without units or time whose children follow ("1" over "1.1", "1.2")
-        # is a heading, not a task.
-        parents: dict[str, str] = {}
-        kept: list[dict[str, str]] = []
-        for i, row in enumerate(rows):
-            ref = row.get("ref", "")
-            nxt = rows[i + 1].get("ref", "") if i + 1 < len(rows) else ""
-            bare = not any(row.get(k) for k in ("lead", "support", "time"))
-            if ref and bare and nxt.startswith(ref + "."):
-                parents[ref] = row.get("title", "")
-                continue
-            parent = ref.rsplit(".", 1)[0] if "." in ref else ""
-            if parent in parents and not row.get("section"):
-                row = {**row, "_section": parents[parent]}
-            kept.append(row)
-        rows = kept
-        refs = [r.get("ref", "") for r in rows if r.get("ref")]
-        if len(refs) != len(set(refs)):
-            # Numbering restarts in each group (A, B … or I, II …): the group is part of the ref,
-            # the outermost group that makes refs unique.
-            # Rows before any group (or after a gap in the text) keep their bare number.
-            for key in ("_top", "_group"):
-                grouped = [r for r in rows if r.get("ref") and r.get(key)]
-                named = [f"{r[key]}.{r['ref']}" for r in grouped]
-                unique = len(set(named)) == len(named) or key == "_group"
-                if len(grouped) * 2 > len(refs) and unique:
-                    rows = [
-                        {**r, "ref": f"{r[key]}.{r['ref']}"} if r.get("ref") and r.get(key) else r
-                        for r in rows
-                    ]
-                    break
-        tasks = []
-        for n, row in enumerate(rows, 1):
-            ref = row.get("ref") or str(n)
-            tasks.append(
-                self._task(
-                    ref,
-                    re.sub(r"[ \t]*\n[ \t]*", "\n", _with_detail(row)).strip(),
-                    row.get("lead", ""),
-                    row.get("support", ""),
-                    row.get("time", ""),
-                    year,
-                    row.get("_section") or None,
-                    "table",
-                )
-            )
-            tasks[-1].group = row.get("_group", "")
-            tasks[-1].line = int(row.get("_line") or 0)
-        return tasks
 
     def _section_tasks(
         self, texts: list[str], year: int, bold: frozenset[str] = frozenset()

@@ -1,13 +1,18 @@
-"""Task tables: which column is which whatever the header's wording, and rows read across page
-breaks (a header repeated, a row continued, section rows, numbered parent rows)."""
+"""Task tables: which column is which whatever the header's wording, rows read across page
+breaks (a header repeated, a row continued, section rows, numbered parent rows), and the
+tasks those rows give (refs within groups, the units each cell names)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from domain.importer.model import Table
+from domain.importer.model import Block, Para, ParsedTask, Table
+
+# Makes a task from (ref, title, lead cell, support cell, time cell, section).
+MakeTask = Callable[[str, str, str, str, str, str | None], ParsedTask]
 
 _ROMAN_RE = re.compile(
     r"^(?=[IVXLC]+\b)(M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3}))[.)]?$"
@@ -23,12 +28,20 @@ def column_role(header: str) -> str | None:
     h = _low(header).replace("\n", " ")
     if not h or len(h) > 60 or len(h.split()) > 8:
         return None  # a header cell is a short label, not a task's text
-    if re.search(r"sản phẩm|kinh phí|nguồn vốn|ghi chú|hình thức|dự toán|kết quả|chỉ tiêu", h):
+    if re.search(
+        r"sản phẩm|kinh phí|nguồn vốn|ghi chú|hình thức|dự toán|kết quả|chỉ tiêu|^hồ sơ", h
+    ):
         return "other"
+    if re.match(r"(?:cơ quan |đơn vị )?trình\b", h):
+        return "other"  # the body that submits a draft, not the one that does the work
     if re.search(r"thời gian|thời hạn|tiến độ|hoàn thành|mốc|timeframe|deadline|due", h):
         return "time"
     if "phối hợp" in h or "support" in h:
         return "support"
+    if re.search(r"thẩm tra|thẩm định|tham gia|(?:cho|chuẩn bị|góp) ý kiến", h):
+        return "support"  # bodies that review or contribute to another's work
+    if "soạn thảo" in h or ("xây dựng" in h and re.match(r"(?:cơ quan|đơn vị)\b", h)):
+        return "lead"
     if re.match(r"(nội dung|tên|nhiệm vụ|công việc|hoạt động|giải pháp)", h) and "chủ trì" not in h:
         return "title"
     if re.search(r"chủ trì|thực hiện|chịu trách nhiệm|đầu mối|giao cho|phụ trách|lead", h):
@@ -164,6 +177,7 @@ class _TableReader:
         st = self.state
         if not any(c.strip() for c in row) or _is_numbering_row(row):
             return
+        row = _missing_number_cell(row, roles)
         if row in self.header_rows or header_roles(row) is not None:
             return  # the header repeated after a page break
         cells = _row_cells(row, roles)
@@ -199,7 +213,10 @@ class _TableReader:
         has_ref_col = "ref" in roles.values()
         # Without a number, a row continues the one above (a page break split it); without a
         # number column, only a row whose text starts in lower case does.
-        continued = not ref if has_ref_col else cells.get("title", "x")[:1].islower()
+        # A table whose number column is left empty throughout numbers no row: each row with a
+        # text is then a row of its own.
+        numbered = st.last is not None and bool(st.last.get("ref"))
+        continued = (not ref and numbered) if has_ref_col else cells.get("title", "x")[:1].islower()
         if continued and st.last is not None:
             for key in ("title", "detail", "lead", "support", "time", "section"):
                 if cells.get(key):
@@ -218,6 +235,20 @@ class _TableReader:
         st.last = entry
 
 
+def _missing_number_cell(row: list[str], roles: dict[int, str]) -> list[str]:
+    """A row copied without its (empty) number cell: text where the number column expects a
+    number, and a spare empty cell at the end, moves one column right."""
+    ref_col = next((i for i, r in roles.items() if r == "ref"), None)
+    if ref_col != 0 or len(row) < 3 or row[-1].strip() or not row[0].strip():
+        return row
+    first = row[0].strip()
+    if _ref_like(first) or re.fullmatch(r"[A-ZĐa-zđ][.)]?|\d+(?:\.\d+)*[.)]?", first):
+        return row
+    if len(first) < 12:
+        return row
+    return ["", *row[:-1]]
+
+
 def _with_detail(row: dict[str, str]) -> str:
     title, detail = row.get("title", ""), row.get("detail", "")
     if title and detail:
@@ -227,3 +258,81 @@ def _with_detail(row: dict[str, str]) -> str:
 
 def _ref_like(cell: str) -> bool:
     return bool(re.fullmatch(r"\d+(\.\d+)*\.?|[IVX]+\.?", cell.strip()))
+
+
+def split_blocks(blocks: list[Block]) -> tuple[list[Para], list[dict[str, str]]]:
+    """Paragraphs, and the rows of the task tables among the blocks (a table that is not a task
+    table gives its cells back as paragraphs)."""
+    paras: list[Para] = []
+    reader = _TableReader()
+    # Text met since the last task table: a page's running title or number between two parts of
+    # one table does not end it, real prose does.
+    gap: int | None = None
+    for block in blocks:
+        if isinstance(block, Table):
+            continues = gap is not None and gap < 120
+            is_tasks, prose = reader.feed(block, continues)
+            for row in prose:
+                for cell in row:
+                    paras.extend(Para(x.strip()) for x in cell.split("\n") if x.strip())
+            gap = 0 if is_tasks else None
+        elif block.text.strip():
+            paras.append(block)
+            if gap is not None:
+                gap += len(block.text.strip())
+    return paras, reader.rows
+
+
+def table_tasks(rows: list[dict[str, str]], make: MakeTask) -> list[ParsedTask]:
+    """The tasks of task-table rows, refs as the table numbers them."""
+    # A numbered row without units or time whose children follow ("1" over "1.1", "1.2") is a
+    # heading, not a task.
+    parents: dict[str, str] = {}
+    kept: list[dict[str, str]] = []
+    for i, row in enumerate(rows):
+        ref = row.get("ref", "")
+        nxt = rows[i + 1].get("ref", "") if i + 1 < len(rows) else ""
+        bare = not any(row.get(k) for k in ("lead", "support", "time"))
+        if ref and bare and nxt.startswith(ref + "."):
+            parents[ref] = row.get("title", "")
+            continue
+        parent = ref.rsplit(".", 1)[0] if "." in ref else ""
+        if parent in parents and not row.get("section"):
+            row = {**row, "_section": parents[parent]}
+        kept.append(row)
+    rows = kept
+    refs = [r.get("ref", "") for r in rows if r.get("ref")]
+    if len(refs) != len(set(refs)):
+        # Numbering restarts in each group (A, B … or I, II …): the group is part of the ref, the
+        # outermost group that makes refs unique. Rows before any group (or after a gap in the
+        # text) keep their bare number.
+        for key in ("_top", "_group"):
+            grouped = [r for r in rows if r.get("ref") and r.get(key)]
+            named = [f"{r[key]}.{r['ref']}" for r in grouped]
+            unique = len(set(named)) == len(named) or key == "_group"
+            if len(grouped) * 2 > len(refs) and unique:
+                rows = [
+                    {**r, "ref": f"{r[key]}.{r['ref']}"} if r.get("ref") and r.get(key) else r
+                    for r in rows
+                ]
+                break
+    tasks = []
+    in_group: dict[str, int] = {}
+    for n, row in enumerate(rows, 1):
+        # A row with no number is numbered in order within its group.
+        group = row.get("_group", "")
+        in_group[group] = in_group.get(group, 0) + 1
+        ref = row.get("ref") or (f"{group}.{in_group[group]}" if group else str(n))
+        lead, support = row.get("lead", ""), row.get("support", "")
+        task = make(
+            ref,
+            re.sub(r"[ \t]*\n[ \t]*", "\n", _with_detail(row)).strip(),
+            lead,
+            support,
+            row.get("time", ""),
+            row.get("_section") or None,
+        )
+        task.group = group
+        task.line = int(row.get("_line") or 0)
+        tasks.append(task)
+    return tasks

@@ -1,0 +1,76 @@
+"""Task tables on their own: the rebuild of pipe tables whose rows run over several lines, the
+column roles, rows without a number, and the units each cell names."""
+
+from __future__ import annotations
+
+from domain.importer.model import Document, Table
+from domain.importer.normalise import normalise_text
+from domain.importer.parse import parse_document
+from domain.importer.tables import column_role
+
+# A pipe table as a web page's text gives it: cells with line breaks run over several lines,
+# the number column is left empty, and rows end on an empty trailing cell.
+MULTILINE = """KẾ HOẠCH
+
+Xây dựng các quy định của xã năm 2026
+
+| TT | Tên văn bản | Cơ quan trình | Cơ quan soạn thảo | Cơ quan thẩm định | Tiến độ | Hồ sơ | |
+|
+| I. Văn bản thuộc thẩm quyền của Hội đồng nhân dân xã |
+| |||||
+| | Nghị quyết về mức hỗ trợ học phí cho học sinh | Ủy ban nhân dân xã | Phòng Văn hóa - Xã hội
+| - Phòng Kinh tế chủ trì thẩm định; - Văn phòng HĐND và UBND xã tham gia.
+| - Trình kỳ họp thứ hai (tháng 7/2026) | - Tờ trình; dự thảo | |
+| Nghị quyết về chợ tạm | Ủy ban nhân dân xã | Phòng Kinh tế (Công an xã phối hợp)
+| Phòng Văn hóa - Xã hội thẩm định
+| Quý III/2026 | - Tờ trình | ||
+| II. Văn bản thuộc thẩm quyền của Ủy ban nhân dân xã | |||||||
+|
+| |||||||
+| | Quyết định về quy chế tiếp công dân | Trạm Y tế xã |
+Trạm Y tế xã |
+| Trước ngày 15/5/2026 | - Dự thảo | |
+| Quyết định về quy chế văn thư | Văn phòng HĐND và UBND xã | Văn phòng HĐND và UBND xã | Phòng Kinh tế thẩm định | Tháng 9/2026 | - Dự thảo
+| ||
+
+Ghi chú: hồ sơ gửi qua hệ thống.
+"""
+
+
+def test_a_pipe_table_whose_rows_run_over_lines_is_rebuilt() -> None:
+    tables = [b for b in normalise_text(MULTILINE) if isinstance(b, Table)]
+    assert len(tables) == 1
+    rows = tables[0].rows
+    assert rows[0][:3] == ["TT", "Tên văn bản", "Cơ quan trình"]
+    # header, two section rows, four task rows; every row as wide as the header
+    assert len(rows) == 7 and {len(r) for r in rows} == {8}
+    first = rows[2]
+    assert first[1] == "Nghị quyết về mức hỗ trợ học phí cho học sinh"
+    assert first[4].startswith("- Phòng Kinh tế chủ trì thẩm định")
+    assert first[5] == "- Trình kỳ họp thứ hai (tháng 7/2026)"
+    # "|" closing one line and "|" opening the next leave an empty cell between them
+    third = rows[5]
+    assert third[3] == "Trạm Y tế xã" and third[4] == "" and third[5].startswith("Trước ngày")
+
+
+def test_a_table_with_an_empty_number_column_gives_one_task_per_row() -> None:
+    doc = Document("ke-hoach.txt", normalise_text(MULTILINE))
+    plan = parse_document(doc, default_year=2026)
+    assert [t.ref for t in plan.tasks] == ["I.1", "I.2", "II.1", "II.2"]
+    one, two, three, four = plan.tasks
+    assert one.title.startswith("Nghị quyết về mức hỗ trợ học phí")
+    assert one.lead == ["Phòng Văn hóa - Xã hội"]
+    assert one.timeframe.due is not None and one.timeframe.due.isoformat() == "2026-07-31"
+    assert two.timeframe.due is not None and two.timeframe.due.isoformat() == "2026-09-30"
+    assert three.lead == ["Trạm Y tế xã"] and three.support == []
+    assert three.timeframe.due is not None and three.timeframe.due.isoformat() == "2026-05-15"
+    assert four.title == "Quyết định về quy chế văn thư"
+
+
+def test_column_roles_of_a_drafting_programme() -> None:
+    assert column_role("Cơ quan soạn thảo") == "lead"
+    assert column_role("Cơ quan chủ trì soạn thảo") == "lead"
+    assert column_role("Cơ quan thẩm tra/chuẩn bị ý kiến") == "support"
+    assert column_role("Cơ quan trình") == "other"
+    assert column_role("Hồ sơ") == "other"
+    assert column_role("Tiến độ") == "time"
