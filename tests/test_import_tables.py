@@ -6,7 +6,7 @@ from __future__ import annotations
 from domain.importer.model import Document, Table
 from domain.importer.normalise import normalise_text
 from domain.importer.parse import parse_document
-from domain.importer.tables import column_role
+from domain.importer.tables import cell_units, collective_kinds, column_role
 
 # A pipe table as a web page's text gives it: cells with line breaks run over several lines,
 # the number column is left empty, and rows end on an empty trailing cell.
@@ -30,7 +30,8 @@ Xây dựng các quy định của xã năm 2026
 | | Quyết định về quy chế tiếp công dân | Trạm Y tế xã |
 Trạm Y tế xã |
 | Trước ngày 15/5/2026 | - Dự thảo | |
-| Quyết định về quy chế văn thư | Văn phòng HĐND và UBND xã | Văn phòng HĐND và UBND xã | Phòng Kinh tế thẩm định | Tháng 9/2026 | - Dự thảo
+| Quyết định về quy chế văn thư | Văn phòng HĐND và UBND xã | Văn phòng HĐND và UBND xã
+| Phòng Kinh tế thẩm định | Tháng 9/2026 | - Dự thảo
 | ||
 
 Ghi chú: hồ sơ gửi qua hệ thống.
@@ -74,3 +75,42 @@ def test_column_roles_of_a_drafting_programme() -> None:
     assert column_role("Cơ quan trình") == "other"
     assert column_role("Hồ sơ") == "other"
     assert column_role("Tiến độ") == "time"
+
+
+def test_cell_units_role_words_and_bracketed_bodies() -> None:
+    lead, support = cell_units(
+        "Ban soạn thảo do xã thành lập (Phòng Kinh tế là cơ quan thường trực của Ban)",
+        "- Phòng Nội vụ chủ trì thẩm định; - Công an xã, Trạm Y tế xã tham gia.",
+    )
+    assert lead == "Ban soạn thảo do xã thành lập; Phòng Kinh tế"
+    assert support == "Phòng Nội vụ; Công an xã, Trạm Y tế xã"
+    lead, support = cell_units("Phòng Tư pháp [2] (Văn phòng xã phối hợp chuẩn bị)", "")
+    assert (lead, support) == ("Phòng Tư pháp", "Văn phòng xã")
+    # A qualifier in brackets stays with its unit; a collective keeps its own words.
+    assert cell_units(
+        "Phòng Văn hóa - Xã hội (lĩnh vực y tế)", "Các đơn vị phối hợp thực hiện"
+    ) == (
+        "Phòng Văn hóa - Xã hội (lĩnh vực y tế)",
+        "Các đơn vị phối hợp thực hiện",
+    )
+
+
+def test_collective_kinds_stay_one_entry() -> None:
+    assert collective_kinds("Viện, Trường; Doanh nghiệp") == ["Viện, Trường"]
+    assert collective_kinds("Các sở, ban, ngành, Ủy ban nhân dân xã, phường") == [
+        "Các sở, ban, ngành, Ủy ban nhân dân xã, phường"
+    ]
+    # A list that names a unit, or a further "các …" entry, is not one collective.
+    assert collective_kinds("Hội đồng nhân dân, các Ban của Hội đồng") == []
+    assert collective_kinds("Các phòng, ban, ngành, các đơn vị") == []
+    assert collective_kinds("Sở Tài chính và Sở Nội vụ, Công an") == []
+
+
+def test_generic_partner_dropped_beside_named_ones_in_a_table() -> None:
+    rows = [
+        ["STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Thời gian"],
+        ["1", "Khảo sát nhu cầu", "Phòng Kinh tế", "Viện, Trường; Các cơ quan liên quan", "2026"],
+        ["2", "Tổng hợp kết quả", "Phòng Nội vụ", "Các cơ quan liên quan", "Quý IV/2026"],
+    ]
+    plan = parse_document(Document("x.txt", [Table(rows)]), default_year=2026)
+    assert [t.support for t in plan.tasks] == [["Viện, Trường"], ["Các cơ quan liên quan"]]

@@ -109,6 +109,22 @@ def drop_boilerplate(lines: list[Line]) -> list[Line]:
     return out
 
 
+def _drop_elisions(lines: list[Line]) -> list[Line]:
+    """Drop a cell that only marks text left out ("…......") between two "|" lines of a
+    vertical table: it is no cell of the table, and kept it would shift every later cell."""
+    out: list[Line] = []
+    for i, line in enumerate(lines):
+        if (
+            0 < i < len(lines) - 1
+            and re.fullmatch(r"[….·\s]{3,}", line.text)
+            and _is_pipe(lines[i - 1])
+            and _is_pipe(lines[i + 1])
+        ):
+            continue
+        out.append(line)
+    return out
+
+
 def _is_pipe(line: Line) -> bool:
     return line.text.strip() == "|"
 
@@ -255,7 +271,7 @@ def normalise_text(text: str) -> list[Block]:
     from domain.importer.readers import lines_to_blocks
 
     lines = [Line(i + 1, clean_line(t)) for i, t in enumerate(text.splitlines())]
-    lines = drop_boilerplate(lines)
+    lines = _drop_elisions(drop_boilerplate(lines))
     blocks: list[Block] = []
     pending: list[Line] = []
 

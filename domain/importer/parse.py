@@ -284,7 +284,13 @@ class PlanParser:
         tasks = table_tasks(
             tables_rows,
             lambda r, ti, le, su, tf, se: self._task(r, ti, le, su, tf, year, se, "table"),
+            self.known,
         )
+        if plan.target_plan_id is None:
+            # A generic partner beside named ones goes (LABELS.md); a sheet dondoc exported
+            # holds what was reviewed and saved, read back as it is.
+            for task in tasks:
+                task.support = drop_generic(task.support)
         outlined = self._outline_tasks(paras, year)
         if not tasks and not outlined:
             tasks = self._section_tasks(texts, year, frozenset(p.text for p in paras if p.bold))

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from domain.importer.model import Block, Para, ParsedTask, Table
+from domain.importer.unitnames import KnownNames
+from domain.units import is_group
 
 # Makes a task from (ref, title, lead cell, support cell, time cell, section).
 MakeTask = Callable[[str, str, str, str, str, str | None], ParsedTask]
@@ -249,6 +251,93 @@ def _missing_number_cell(row: list[str], roles: dict[int, str]) -> list[str]:
     return ["", *row[:-1]]
 
 
+# "(Y phối hợp chuẩn bị)" after a lead: Y is a partner. "(Y là cơ quan thường trực …)": Y leads
+# too (a different unit, not a qualifier).
+_BRACKET_PARTNER = re.compile(r"\(\s*([^()]+?)\s+(?:phối hợp|tham gia)\b[^()]*\)", re.IGNORECASE)
+_BRACKET_STANDING = re.compile(
+    r"\(\s*([^()]+?)\s+là\s+(?:cơ quan|đơn vị)\s+(?:thường trực|đầu mối)\b[^()]*\)",
+    re.IGNORECASE,
+)
+# What a unit does, written after its name in a cell: "X chủ trì thẩm tra", "Y tham gia".
+_ROLE_TAIL = re.compile(
+    r"\s+(?:chủ trì|phối hợp|tham gia|thực hiện|thẩm tra|thẩm định)"
+    r"(?:\s+(?:thẩm tra|thẩm định|chuẩn bị ý kiến|chuẩn bị|soạn thảo|thực hiện|dự thảo))*"
+    r"\s*[.;,]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _cell_parts(text: str) -> list[str]:
+    """A cell's entries: ";" and bullets (at the cell's or a line's start) separate them;
+    footnote marks go. Line breaks stay (a name may wrap inside a cell)."""
+    text = re.sub(r"\s*\[\d{1,2}\]", "", text)
+    parts = re.split(r";|(?:^|\n)\s*[-–•+]\s+", text)
+    parts = [re.sub(r"^[-–•+]\s+", "", p.strip(" .,;\n")) for p in parts]
+    return [p for p in parts if p.strip(" -–")]
+
+
+def _drop_role(name: str) -> str:
+    """"Ủy ban Pháp luật chủ trì thẩm tra" -> the unit; a collective keeps its words ("Các đơn
+    vị phối hợp thực hiện" names who it is)."""
+    name = name.strip()
+    return name if is_group(name) else _ROLE_TAIL.sub("", name).strip()
+
+
+def cell_units(lead_cell: str, support_cell: str) -> tuple[str, str]:
+    """The lead and support unit lists ("; "-joined) that a row's two unit cells name: role
+    words after a name dropped, partners and standing bodies named in brackets moved to their
+    place."""
+    lead: list[str] = []
+    support: list[str] = []
+    for part in _cell_parts(lead_cell):
+        standing = [m.group(1) for m in _BRACKET_STANDING.finditer(part)]
+        part = _BRACKET_STANDING.sub("", part)
+        support.extend(m.group(1) for m in _BRACKET_PARTNER.finditer(part))
+        lead.extend([_BRACKET_PARTNER.sub("", part), *standing])
+    for part in _cell_parts(support_cell):
+        support.extend(m.group(1) for m in _BRACKET_PARTNER.finditer(part))
+        support.append(_BRACKET_PARTNER.sub("", part))
+    lead = [_drop_role(x) for x in lead]
+    support = [_drop_role(x) for x in support]
+    return "; ".join(x for x in lead if x), "; ".join(x for x in support if x)
+
+
+def _is_kind(piece: str) -> bool:
+    """A kind of body, not one named unit: "Trường", "các tổ chức chính trị - xã hội", "Ủy ban
+    nhân dân xã" (no capitalised proper name after the head word)."""
+    words = re.sub(r"^(?:các|những)\s+", "", piece.strip(), flags=re.IGNORECASE).split()
+    if not words:
+        return False
+    if re.match(r"(?:các|những)\s", piece.strip(), flags=re.IGNORECASE) or len(words) == 1:
+        return True
+    return not any(w[:1].isupper() for w in words[1:])
+
+
+def collective_kinds(text: str) -> list[str]:
+    """Entries of a unit cell that list kinds of body with commas and no "và" ("Viện, Trường",
+    "Các sở, ban, ngành, các tổ chức chính trị - xã hội"): one collective entry, not one unit
+    per piece. A list that names a unit ("Hội đồng Dân tộc, các Ủy ban …") is no such entry."""
+    out = []
+    for part in re.split(r";|\n", text):
+        part = part.strip(" .")
+        pieces = [p.strip() for p in part.split(",")]
+        if len(pieces) < 2 or re.search(r"\s(?:và|cùng)\s", part) or not pieces[0]:
+            continue
+        single = (
+            all(len(p.split()) == 1 for p in pieces[1:])
+            and len(re.sub(r"^(?:các|những)\s+", "", pieces[0], flags=re.IGNORECASE).split()) == 1
+        )
+        # "Các sở, ban, ngành, Ủy ban nhân dân xã, phường"; a further "các …" piece is an
+        # entry of its own ("Các phòng, ban, ngành, các đơn vị").
+        collective = re.match(r"(?:các|những)\s", pieces[0], flags=re.IGNORECASE) and all(
+            _is_kind(p) and not re.match(r"(?:các|những)\s", p, flags=re.IGNORECASE)
+            for p in pieces[1:]
+        )
+        if single or collective:
+            out.append(part)
+    return out
+
+
 def _with_detail(row: dict[str, str]) -> str:
     title, detail = row.get("title", ""), row.get("detail", "")
     if title and detail:
@@ -283,8 +372,11 @@ def split_blocks(blocks: list[Block]) -> tuple[list[Para], list[dict[str, str]]]
     return paras, reader.rows
 
 
-def table_tasks(rows: list[dict[str, str]], make: MakeTask) -> list[ParsedTask]:
-    """The tasks of task-table rows, refs as the table numbers them."""
+def table_tasks(
+    rows: list[dict[str, str]], make: MakeTask, known: KnownNames | None = None
+) -> list[ParsedTask]:
+    """The tasks of task-table rows, refs as the table numbers them; `known` learns the
+    collective kinds the unit cells name ("Viện, Trường")."""
     # A numbered row without units or time whose children follow ("1" over "1.1", "1.2") is a
     # heading, not a task.
     parents: dict[str, str] = {}
@@ -323,7 +415,9 @@ def table_tasks(rows: list[dict[str, str]], make: MakeTask) -> list[ParsedTask]:
         group = row.get("_group", "")
         in_group[group] = in_group.get(group, 0) + 1
         ref = row.get("ref") or (f"{group}.{in_group[group]}" if group else str(n))
-        lead, support = row.get("lead", ""), row.get("support", "")
+        lead, support = cell_units(row.get("lead", ""), row.get("support", ""))
+        if known is not None:
+            known.add(collective_kinds(f"{lead}; {support}"))
         task = make(
             ref,
             re.sub(r"[ \t]*\n[ \t]*", "\n", _with_detail(row)).strip(),
