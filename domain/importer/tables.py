@@ -217,8 +217,10 @@ class _TableReader:
         # number column, only a row whose text starts in lower case does.
         # A table whose number column is left empty throughout numbers no row: each row with a
         # text is then a row of its own.
-        numbered = st.last is not None and bool(st.last.get("ref"))
-        continued = (not ref and numbered) if has_ref_col else cells.get("title", "x")[:1].islower()
+        last_numbered = st.last is not None and bool(st.last.get("ref"))
+        continued = (
+            (not ref and last_numbered) if has_ref_col else cells.get("title", "x")[:1].islower()
+        )
         if continued and st.last is not None:
             for key in ("title", "detail", "lead", "support", "time", "section"):
                 if cells.get(key):
@@ -277,7 +279,7 @@ def _cell_parts(text: str) -> list[str]:
 
 
 def _drop_role(name: str) -> str:
-    """"Ủy ban Pháp luật chủ trì thẩm tra" -> the unit; a collective keeps its words ("Các đơn
+    """ "Ủy ban Pháp luật chủ trì thẩm tra" -> the unit; a collective keeps its words ("Các đơn
     vị phối hợp thực hiện" names who it is)."""
     name = name.strip()
     return name if is_group(name) else _ROLE_TAIL.sub("", name).strip()
