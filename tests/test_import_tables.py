@@ -114,3 +114,21 @@ def test_generic_partner_dropped_beside_named_ones_in_a_table() -> None:
     ]
     plan = parse_document(Document("x.txt", [Table(rows)]), default_year=2026)
     assert [t.support for t in plan.tasks] == [["Viện, Trường"], ["Các cơ quan liên quan"]]
+
+
+def test_a_table_of_targets_takes_its_time_from_the_heading() -> None:
+    blocks = normalise_text(
+        "PHỤ LỤC\n\nPHÂN CÔNG CÁC CHỈ TIÊU CHUYỂN ĐỔI SỐ CỦA XÃ ĐẾN NĂM 2030\n\n"
+        "(Kèm theo Kế hoạch số 5/KH-UBND ngày 02 tháng 3 năm 2026)\n\n"
+        "|\nTT\n|\nChỉ tiêu\n|\nChủ trì\n|\n|\n1\n|\nTỷ lệ hộ dùng thanh toán số đạt 80%\n|\n"
+        "Phòng Kinh tế thúc đẩy, theo dõi, báo cáo chỉ tiêu\n|\n|\n2\n|\n"
+        "Mỗi năm công bố 02 bộ dữ liệu mở\n|\nVăn phòng xã chủ trì hướng dẫn; Các thôn, tổ dân phố"
+        " thực hiện công bố\n|\n"
+    )
+    plan = parse_document(Document("x.txt", blocks), default_year=2026)
+    assert [t.ref for t in plan.tasks] == ["1", "2"]
+    assert plan.tasks[0].lead == ["Phòng Kinh tế"]
+    assert plan.tasks[1].lead == ["Văn phòng xã"]
+    assert plan.tasks[1].support == ["Các thôn, tổ dân phố"]
+    for task in plan.tasks:
+        assert task.timeframe.due is not None and task.timeframe.due.isoformat() == "2030-12-31"

@@ -264,6 +264,17 @@ def trim_unit(name: str) -> str:
     return name
 
 
+def _trim_cell_unit(name: str) -> str:
+    """A name in a table cell: a clause after it goes ("Sở X thúc đẩy, theo dõi …"); a
+    collective keeps its words ("Các đơn vị phối hợp thực hiện")."""
+    name = re.sub(r"\s+", " ", name).strip()
+    cut = trim_unit(name)
+    tail = name[len(cut) :] if name.startswith(cut) else ""
+    if is_group(name) and re.fullmatch(r"(?:\s+(?:phối hợp|thực hiện|chủ trì|tham gia))+", tail):
+        return name  # the collective is named by its role
+    return cut
+
+
 class PlanParser:
     """Turns a Document into a ParsedPlan; `known` guides unit splitting."""
 
@@ -537,7 +548,7 @@ class PlanParser:
         source: str,
     ) -> ParsedTask:
         # A table cell holds names only; text read from sentences may run on into a clause.
-        trim = trim_unit if source != "table" else str.strip
+        trim = trim_unit if source != "table" else _trim_cell_unit
         lead = [u for u in (trim(x) for x in split_units(lead_text, self.known)) if u]
         support = [
             u

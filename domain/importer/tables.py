@@ -127,6 +127,9 @@ class _TableReader:
         self.rows: list[dict[str, str]] = []
         self.header_rows: list[list[str]] = []
         self.line = 0  # the source line of the table being read
+        # The time a table's heading gives its rows ("… chỉ tiêu … đến năm 2030") when the
+        # table has no time column.
+        self.heading_time = ""
 
     def feed(self, table: Table, continues: bool) -> tuple[bool, list[list[str]]]:
         """Read a table: (is a task table, rows above its header that are prose)."""
@@ -235,6 +238,8 @@ class _TableReader:
         entry["_top"] = st.top_group or ""
         entry["_line"] = str(self.line)
         entry["_target"] = "1" if "target" in roles.values() else ""
+        if "time" not in roles.values() and self.heading_time:
+            entry["time"] = self.heading_time
         self.rows.append(entry)
         st.last = entry
 
@@ -291,7 +296,13 @@ def cell_units(lead_cell: str, support_cell: str) -> tuple[str, str]:
     place."""
     lead: list[str] = []
     support: list[str] = []
-    for part in _cell_parts(lead_cell):
+    parts = _cell_parts(lead_cell)
+    leads = [p for p in parts if re.search(r"\bchủ trì\b", p, re.IGNORECASE)]
+    if leads and len(leads) < len(parts):
+        # "Sở X chủ trì hướng dẫn; các sở, UBND cấp xã thực hiện …": the others take part.
+        support.extend(p for p in parts if p not in leads)
+        parts = leads
+    for part in parts:
         standing = [m.group(1) for m in _BRACKET_STANDING.finditer(part)]
         part = _BRACKET_STANDING.sub("", part)
         support.extend(m.group(1) for m in _BRACKET_PARTNER.finditer(part))
@@ -351,24 +362,46 @@ def _ref_like(cell: str) -> bool:
     return bool(re.fullmatch(r"\d+(\.\d+)*\.?|[IVX]+\.?", cell.strip()))
 
 
+_HEADING_TIME = re.compile(
+    r"(?:đến|tới)\s+năm\s+\d{4}|giai đoạn\s+\d{4}\s*[-–]\s*\d{4}|\bnăm\s+\d{4}", re.IGNORECASE
+)
+
+
+def heading_time(paras: list[str]) -> str:
+    """The time words of a table's heading: the last heading line above it (upper case, not
+    the "(Kèm theo Kế hoạch số … ngày …)" line) that names a year or a term."""
+    for text in reversed(paras):
+        if text.startswith("(") or text.upper() != text:
+            continue
+        m = _HEADING_TIME.search(text)
+        if m:
+            return m.group(0).lower()
+    return ""
+
+
 def split_blocks(blocks: list[Block]) -> tuple[list[Para], list[dict[str, str]]]:
     """Paragraphs, and the rows of the task tables among the blocks (a table that is not a task
     table gives its cells back as paragraphs)."""
     paras: list[Para] = []
     reader = _TableReader()
+    heading: list[str] = []  # paragraphs since the last table, for a table without a time column
     # Text met since the last task table: a page's running title or number between two parts of
     # one table does not end it, real prose does.
     gap: int | None = None
     for block in blocks:
         if isinstance(block, Table):
             continues = gap is not None and gap < 120
+            if not continues:
+                reader.heading_time = heading_time(heading[-6:])
             is_tasks, prose = reader.feed(block, continues)
+            heading = []
             for row in prose:
                 for cell in row:
                     paras.extend(Para(x.strip()) for x in cell.split("\n") if x.strip())
             gap = 0 if is_tasks else None
         elif block.text.strip():
             paras.append(block)
+            heading.append(block.text.strip())
             if gap is not None:
                 gap += len(block.text.strip())
     return paras, reader.rows
