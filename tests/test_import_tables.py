@@ -132,3 +132,17 @@ def test_a_table_of_targets_takes_its_time_from_the_heading() -> None:
     assert plan.tasks[1].support == ["Các thôn, tổ dân phố"]
     for task in plan.tasks:
         assert task.timeframe.due is not None and task.timeframe.due.isoformat() == "2030-12-31"
+
+
+def test_a_whole_pipe_table_and_the_prose_after_it() -> None:
+    blocks = normalise_text(
+        "| STT | Nhiệm vụ | Chủ trì | Thời gian |\n|---|---|---|---|\n"
+        "| 1 | Rà soát hồ sơ | Sở Sở Tư pháp | Quý I/2026 |\n"
+        "Các đơn vị triển khai nghiêm túc.\n"
+    )
+    assert isinstance(blocks[0], Table) and len(blocks[0].rows) == 2
+    assert [b.text for b in blocks[1:] if not isinstance(b, Table)] == [
+        "Các đơn vị triển khai nghiêm túc."
+    ]
+    plan = parse_document(Document("x.txt", blocks), default_year=2026)
+    assert [t.lead for t in plan.tasks] == [["Sở Tư pháp"]]

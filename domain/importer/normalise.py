@@ -229,7 +229,9 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
             p = prev.text
             open_bold = p.count("**") % 2 == 1
             open_italic = _single_stars(p) % 2 == 1
-            if open_bold or open_italic:
+            if text.startswith("|") or p.lstrip().startswith("|"):
+                join = False  # a pipe row is a line of its own
+            elif open_bold or open_italic:
                 join = True
             elif _bold_whole(p) or (p.startswith("**") and p.rstrip().endswith("**")):
                 join = False
@@ -335,9 +337,10 @@ def _is_pipe_row(text: str) -> bool:
 
 
 def _pipe_region_end(lines: list[Line], i: int) -> int:
-    """The index after a run of non-blank lines starting at the pipe row at `i`."""
+    """The index after the run of lines with a "|" starting at the pipe row at `i` (a blank
+    line or a line of prose ends it)."""
     j = i
-    while j < len(lines) and lines[j].text.strip():
+    while j < len(lines) and "|" in lines[j].text:
         j += 1
     return j
 

@@ -278,6 +278,8 @@ def _cell_parts(text: str) -> list[str]:
     """A cell's entries: ";" and bullets (at the cell's or a line's start) separate them;
     footnote marks go. Line breaks stay (a name may wrap inside a cell)."""
     text = re.sub(r"\s*\[\d{1,2}\]", "", text)
+    # A head word typed twice ("Sở Sở Công Thương").
+    text = re.sub(r"\b(Sở|Bộ|Ban|Phòng|Cục|Chi cục|UBND|Ủy ban)\s+\1\b", r"\1", text)
     parts = re.split(r";|(?:^|\n)\s*[-–•+]\s+", text)
     parts = [re.sub(r"^[-–•+]\s+", "", p.strip(" .,;\n")) for p in parts]
     return [p for p in parts if p.strip(" -–")]
