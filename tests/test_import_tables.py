@@ -146,3 +146,37 @@ def test_a_whole_pipe_table_and_the_prose_after_it() -> None:
     ]
     plan = parse_document(Document("x.txt", blocks), default_year=2026)
     assert [t.lead for t in plan.tasks] == [["Sở Tư pháp"]]
+
+
+def test_one_cell_for_both_lead_and_partners() -> None:
+    assert cell_units("- Chủ trì: Phòng Kinh tế\n- Phối hợp: Công an xã; Trạm Y tế xã", "") == (
+        "Phòng Kinh tế",
+        "Công an xã; Trạm Y tế xã",
+    )
+    assert cell_units("Phòng Nội vụ chủ trì, Văn phòng xã phối hợp", "") == (
+        "Phòng Nội vụ",
+        "Văn phòng xã",
+    )
+    assert cell_units("Phòng Nội vụ (chủ trì); Văn phòng xã (phối hợp)", "") == (
+        "Phòng Nội vụ",
+        "Văn phòng xã",
+    )
+
+
+def test_start_and_end_columns_the_end_is_the_due() -> None:
+    rows = [
+        ["STT", "Nhiệm vụ", "Đơn vị thực hiện", "Thời gian", "Thời gian"],
+        ["", "", "", "Bắt đầu", "Hoàn thành"],
+        ["1", "Lập danh sách hộ nghèo", "Phòng Văn hóa - Xã hội", "Tháng 1/2026", "Quý II/2026"],
+    ]
+    plan = parse_document(Document("x.txt", [Table(rows)]), default_year=2026)
+    [task] = plan.tasks
+    assert task.lead == ["Phòng Văn hóa - Xã hội"]
+    assert task.timeframe.due is not None and task.timeframe.due.isoformat() == "2026-06-30"
+    rows = [
+        ["STT", "Nhiệm vụ", "Chủ trì", "Thời gian bắt đầu", "Thời gian hoàn thành"],
+        ["1", "Lập danh sách hộ nghèo", "Phòng Kinh tế", "Tháng 1/2026", "Tháng 9/2026"],
+    ]
+    plan = parse_document(Document("x.txt", [Table(rows)]), default_year=2026)
+    [task] = plan.tasks
+    assert task.timeframe.due is not None and task.timeframe.due.isoformat() == "2026-09-30"

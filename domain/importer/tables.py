@@ -36,7 +36,11 @@ def column_role(header: str) -> str | None:
         return "other"
     if re.match(r"(?:cơ quan |đơn vị )?trình\b", h):
         return "other"  # the body that submits a draft, not the one that does the work
-    if re.search(r"thời gian|thời hạn|tiến độ|hoàn thành|mốc|timeframe|deadline|due", h):
+    if re.search(r"bắt đầu|khởi công|khởi động|^từ\b", h) and not re.search(
+        r"hoàn thành|kết thúc|thời hạn", h
+    ):
+        return "other"  # when the work starts; the due is when it ends
+    if re.search(r"thời gian|thời hạn|tiến độ|hoàn thành|kết thúc|mốc|timeframe|deadline|due", h):
         return "time"
     if "phối hợp" in h or "support" in h:
         return "support"
@@ -168,6 +172,13 @@ class _TableReader:
                     for i, role in sub_roles.items():
                         if role in ("lead", "support"):
                             st.roles[i] = role
+                        elif role == "time":
+                            # "Thời gian" over "Bắt đầu" | "Hoàn thành": the end is the due.
+                            for j in [j for j, r in st.roles.items() if r == "time"]:
+                                st.roles[j] = "other"
+                            st.roles[i] = "time"
+                        elif role == "other" and st.roles.get(i) == "time":
+                            st.roles[i] = "other"
                     start += 1
                     self.header_rows.append(sub)
         assert st.roles is not None
@@ -298,7 +309,25 @@ def cell_units(lead_cell: str, support_cell: str) -> tuple[str, str]:
     place."""
     lead: list[str] = []
     support: list[str] = []
-    parts = _cell_parts(lead_cell)
+    # One cell for both: "- Chủ trì: Sở X - Phối hợp: Sở Y".
+    label = re.search(r"(?:(?:đơn vị|cơ quan)\s+)?phối hợp\s*:", lead_cell, re.IGNORECASE)
+    if label:
+        support_cell = f"{lead_cell[label.end() :]}; {support_cell}"
+        lead_cell = lead_cell[: label.start()]
+    lead_cell = re.sub(
+        r"^[\s\-–•+]*(?:(?:đơn vị|cơ quan)\s+)?chủ trì\s*:", "", lead_cell, flags=re.IGNORECASE
+    )
+    parts: list[str] = []
+    for part in _cell_parts(lead_cell):
+        # "Sở X chủ trì, Sở Y phối hợp"; "Sở X (chủ trì); Sở Y (phối hợp)".
+        both = re.match(r"(.+?)\s+\(?chủ trì\)?\s*[,;]\s*(.+?)\s+\(?phối hợp\)?$", part)
+        if both:
+            parts.append(both.group(1))
+            support.append(both.group(2))
+        elif re.search(r"\s\(phối hợp\)$", part):
+            support.append(part[: part.rindex("(")])
+        else:
+            parts.append(re.sub(r"\s*\(chủ trì\)$", "", part))
     leads = [p for p in parts if re.search(r"\bchủ trì\b", p, re.IGNORECASE)]
     if leads and len(leads) < len(parts):
         # "Sở X chủ trì hướng dẫn; các sở, UBND cấp xã thực hiện …": the others take part.
