@@ -180,3 +180,21 @@ def test_start_and_end_columns_the_end_is_the_due() -> None:
     plan = parse_document(Document("x.txt", [Table(rows)]), default_year=2026)
     [task] = plan.tasks
     assert task.timeframe.due is not None and task.timeframe.due.isoformat() == "2026-09-30"
+
+
+def test_lettered_rows_under_a_numbered_heading_row_and_numbering_restarting_per_group() -> None:
+    rows = [
+        ["STT", "Nội dung", "Cơ quan chủ trì", "Cơ quan phối hợp", "Lộ trình"],
+        ["I", "CÔNG TÁC TUYÊN TRUYỀN", "", "", ""],
+        ["1", "Tuyên truyền về chuyển đổi số", "", "", ""],
+        ["a", "Tổ chức hội nghị", "Phòng Tư pháp", "Phòng Nội vụ", "Quý I/2026"],
+        ["b", "In tờ rơi", "Phòng Tư pháp", "", "Quý II/2026"],
+        ["2", "Kiểm tra", "Phòng Nội vụ", "", "Năm 2026"],
+        ["II", "KIỂM TRA", "", "", ""],
+        ["1", "Kiểm tra định kỳ", "Công an xã", "", "Hằng năm"],
+    ]
+    plan = parse_document(Document("x.txt", [Table(rows)]), default_year=2026)
+    assert [t.ref for t in plan.tasks] == ["I.1.a", "I.1.b", "I.2", "II.1"]
+    assert plan.tasks[0].section == "Tuyên truyền về chuyển đổi số"
+    dues = [t.timeframe.due.isoformat() if t.timeframe.due else None for t in plan.tasks]
+    assert dues == ["2026-03-31", "2026-06-30", "2026-12-31", "2026-12-31"]

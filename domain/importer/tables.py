@@ -40,7 +40,11 @@ def column_role(header: str) -> str | None:
         r"hoàn thành|kết thúc|thời hạn", h
     ):
         return "other"  # when the work starts; the due is when it ends
-    if re.search(r"thời gian|thời hạn|tiến độ|hoàn thành|kết thúc|mốc|timeframe|deadline|due", h):
+    if re.search(
+        r"thời gian|thời hạn|tiến độ|hoàn thành|kết thúc|mốc|lộ trình|thời điểm|^năm\b"
+        r"|timeframe|deadline|due",
+        h,
+    ):
         return "time"
     if "phối hợp" in h or "support" in h:
         return "support"
@@ -100,6 +104,7 @@ class _TableState:
     section: str | None = None
     group_label: str | None = None
     top_group: str | None = None  # a lettered group (A, B …) above Roman ones
+    number: str = ""  # the last numbered row's number, the parent of lettered rows
 
 
 def _row_cells(row: list[str], roles: dict[int, str]) -> dict[str, str]:
@@ -197,7 +202,11 @@ class _TableReader:
         if row in self.header_rows or header_roles(row) is not None:
             return  # the header repeated after a page break
         cells = _row_cells(row, roles)
-        ref = cells.get("ref", "").strip().rstrip(".")
+        ref = cells.get("ref", "").strip().rstrip(".)")
+        if re.fullmatch(r"[a-zđ]", ref) and st.number:
+            ref = f"{st.number}.{ref}"  # "a", "b" under row "2" are "2.a", "2.b"
+        elif re.fullmatch(r"\d+(?:\.\d+)*", ref):
+            st.number = ref
         filled = [c for c in row if c.strip()]
         if (
             _ROMAN_RE.match(ref)
@@ -225,6 +234,7 @@ class _TableReader:
             if re.fullmatch(r"[A-HĐ]", ref):
                 st.top_group = ref
             st.last = None
+            st.number = ""
             return
         has_ref_col = "ref" in roles.values()
         # Without a number, a row continues the one above (a page break split it); without a
@@ -458,9 +468,11 @@ def table_tasks(
         if parent in parents and not row.get("section"):
             row = {**row, "_section": parents[parent]}
         kept.append(row)
+    # Heading rows count too: "1" heading group I and "1" a task of group II is a restart.
+    all_refs = [r.get("ref", "") for r in rows if r.get("ref")]
     rows = kept
     refs = [r.get("ref", "") for r in rows if r.get("ref")]
-    if len(refs) != len(set(refs)):
+    if len(all_refs) != len(set(all_refs)):
         # Numbering restarts in each group (A, B … or I, II …): the group is part of the ref, the
         # outermost group that makes refs unique. Rows before any group (or after a gap in the
         # text) keep their bare number.
