@@ -27,8 +27,8 @@ FLOORS: dict[str, float] = {
     "recurrence": 0.82,
     "regime": 0.90,
     "coordinator": 0.80,
-    "number": 0.95,
-    "date": 0.95,
+    "number": 1.00,
+    "date": 1.00,
     "issuer": 1.00,
     "year": 0.95,
 }

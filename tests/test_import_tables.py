@@ -198,3 +198,20 @@ def test_lettered_rows_under_a_numbered_heading_row_and_numbering_restarting_per
     assert plan.tasks[0].section == "Tuyên truyền về chuyển đổi số"
     dues = [t.timeframe.due.isoformat() if t.timeframe.due else None for t in plan.tasks]
     assert dues == ["2026-03-31", "2026-06-30", "2026-12-31", "2026-12-31"]
+
+
+def test_a_text_without_a_header_takes_number_and_date_from_its_annex_line() -> None:
+    text = MULTILINE.replace(
+        "Xây dựng các quy định của xã năm 2026\n",
+        "Xây dựng các quy định của xã năm 2026\n\n"
+        "(Ban hành kèm theo Nghị quyết số 12/NQ-HĐND ngày 05 tháng 01 năm 2026 của Hội đồng"
+        " nhân dân xã)\n",
+    )
+    plan = parse_document(Document("x.txt", normalise_text(text)), default_year=2026)
+    assert plan.number == "12/NQ-HĐND"
+    assert plan.issued_on is not None and plan.issued_on.isoformat() == "2026-01-05"
+    # With a "Số:" header the header wins.
+    plan = parse_document(
+        Document("x.txt", normalise_text("Số: 7/KH-UBND\n\n" + text)), default_year=2026
+    )
+    assert plan.number == "7/KH-UBND"

@@ -425,6 +425,24 @@ class PlanParser:
                         issued_on = None
             if "ĐẢNG CỘNG SẢN VIỆT NAM" in line.upper():
                 family = DocumentFamily.PARTY
+        if number is None:
+            # No "Số:" header (a text that starts at the subject): the annex line of the plan
+            # names its instrument, "(Ban hành kèm theo Nghị quyết số 12/NQ-X ngày 2 tháng 3 …)".
+            for line in texts[:120]:
+                m = re.search(
+                    r"kèm theo\s+\w+(?:\s+\w+)?\s+số\s+(\d+[-/][\wĐđ./-]+)"
+                    r"(?:\s+ngày\s+(\d{1,2})\s*(?:/|tháng)\s*(\d{1,2})\s*(?:/|năm)\s*(\d{4}))?",
+                    line,
+                    re.IGNORECASE,
+                )
+                if m:
+                    number = m.group(1).rstrip(".")
+                    if m.group(4) and issued_on is None:
+                        try:
+                            issued_on = dt.date(int(m.group(4)), int(m.group(3)), int(m.group(2)))
+                        except ValueError:
+                            issued_on = None
+                    break
         if number and re.search(r"-KH/|-CTr/", number):
             family = DocumentFamily.PARTY
         title = self._title(texts, filename)
