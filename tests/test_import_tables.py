@@ -215,3 +215,19 @@ def test_a_text_without_a_header_takes_number_and_date_from_its_annex_line() -> 
         Document("x.txt", normalise_text("Số: 7/KH-UBND\n\n" + text)), default_year=2026
     )
     assert plan.number == "7/KH-UBND"
+
+
+def test_a_markdown_table_with_a_cell_wrapped_onto_the_next_line() -> None:
+    blocks = normalise_text(
+        "| STT | Nhiệm vụ | Chủ trì | Thời gian |\n|---|---|---|---|\n"
+        "| 1 | Tổ chức hội nghị triển khai\nkế hoạch tới các thôn | Văn phòng xã | Quý I/2026 |\n"
+        "| 2 | Kiểm tra việc thực hiện | Phòng Nội vụ | Quý IV/2026 |\n"
+    )
+    [table] = [b for b in blocks if isinstance(b, Table)]
+    assert table.rows[1] == [
+        "1",
+        "Tổ chức hội nghị triển khai kế hoạch tới các thôn",
+        "Văn phòng xã",
+        "Quý I/2026",
+    ]
+    assert table.rows[2][1] == "Kiểm tra việc thực hiện" and len(table.rows) == 3

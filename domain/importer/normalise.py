@@ -366,26 +366,37 @@ def _multiline_pipe_table(region: list[Line]) -> Table | None:
 
     A line break next to a "|" is that cell boundary ("|" at the start of a line opens a cell,
     one at the end closes it, so "|" then "|" across a break is an empty cell); a break away
-    from any "|" is a wrap inside a cell. A row ends on a line that closes with an empty cell
-    ("| |", "||") or on a line of bare "|".
+    from any "|" is a wrap inside a cell. A row ends on a line that closes it once it has as
+    many cells as the header, on a line that closes with an empty cell ("| |", "||"), or on a
+    line of bare "|" or of "|---|" rules.
     """
     rows: list[list[str]] = []
     current = ""
+    width = 0
     for line in region:
-        t = (
-            strip_markup(line.text.strip())
-            if not line.text.strip().startswith("|")
-            else line.text.strip()
-        )
-        t = t.strip()
+        t = line.text.strip()
+        if not t.startswith("|"):
+            t = strip_markup(t)
+        rule = bool(re.fullmatch(r"[|\s:\-–]+", t)) and "-" in t
+        if rule or not t.strip("| "):
+            if current:
+                rows.append(_split_pipe_row(current))
+                current = ""
+            continue
         if not current:
             current = t
         elif current.endswith("|") or t.startswith("|"):
             current += t
         else:
             current += " " + t
-        if _ROW_END.search(t) or not t.strip("| "):
+        cells = len(_split_pipe_row(current))
+        if _ROW_END.search(t) or (width and t.endswith("|") and cells >= width):
             rows.append(_split_pipe_row(current))
+            width = width or len(rows[0])
+            current = ""
+        elif not rows and t.endswith("|") and cells >= 3:
+            rows.append(_split_pipe_row(current))  # the header row, on one line
+            width = len(rows[0])
             current = ""
     if current:
         rows.append(_split_pipe_row(current))
