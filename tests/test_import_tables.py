@@ -231,3 +231,23 @@ def test_a_markdown_table_with_a_cell_wrapped_onto_the_next_line() -> None:
         "Quý I/2026",
     ]
     assert table.rows[2][1] == "Kiểm tra việc thực hiện" and len(table.rows) == 3
+
+
+def test_rows_one_cell_short_of_the_header_lack_their_number() -> None:
+    # One cell per line from a web page: the empty number cells of the rows are left out.
+    rows = [
+        ["STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Thời gian"],
+        ["Rà soát danh sách hộ nghèo", "Phòng Văn hóa - Xã hội", "Các thôn", "Quý I/2026"],
+        [
+            "Cập nhật phần mềm quản lý hộ nghèo",
+            "Phòng Văn hóa - Xã hội",
+            "Văn phòng xã",
+            "Quý II/2026",
+        ],
+    ]
+    plan = parse_document(Document("x.txt", [Table(rows)]), default_year=2026)
+    assert [t.ref for t in plan.tasks] == ["1", "2"]
+    assert plan.tasks[1].title == "Cập nhật phần mềm quản lý hộ nghèo"
+    assert plan.tasks[1].lead == ["Phòng Văn hóa - Xã hội"]
+    assert plan.tasks[1].support == ["Văn phòng xã"]
+    assert plan.tasks[1].timeframe.due is not None

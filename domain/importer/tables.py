@@ -198,7 +198,7 @@ class _TableReader:
         st = self.state
         if not any(c.strip() for c in row) or _is_numbering_row(row):
             return
-        row = _missing_number_cell(row, roles)
+        row = _missing_number_cell(row, roles, len(st.header))
         if row in self.header_rows or header_roles(row) is not None:
             return  # the header repeated after a page break
         cells = _row_cells(row, roles)
@@ -265,18 +265,22 @@ class _TableReader:
         st.last = entry
 
 
-def _missing_number_cell(row: list[str], roles: dict[int, str]) -> list[str]:
+def _missing_number_cell(row: list[str], roles: dict[int, str], width: int = 0) -> list[str]:
     """A row copied without its (empty) number cell: text where the number column expects a
-    number, and a spare empty cell at the end, moves one column right."""
+    number, and a spare empty cell at the end (or one cell fewer than the header), moves one
+    column right."""
     ref_col = next((i for i, r in roles.items() if r == "ref"), None)
-    if ref_col != 0 or len(row) < 3 or row[-1].strip() or not row[0].strip():
+    short = width > 3 and len(row) == width - 1
+    if ref_col != 0 or len(row) < 3 or not row[0].strip():
+        return row
+    if row[-1].strip() and not short:
         return row
     first = row[0].strip()
     if _ref_like(first) or re.fullmatch(r"[A-ZĐa-zđ][.)]?|\d+(?:\.\d+)*[.)]?", first):
         return row
     if len(first) < 12:
         return row
-    return ["", *row[:-1]]
+    return ["", *row] if short else ["", *row[:-1]]
 
 
 # "(Y phối hợp chuẩn bị)" after a lead: Y is a partner. "(Y là cơ quan thường trực …)": Y leads
