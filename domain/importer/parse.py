@@ -955,7 +955,8 @@ class PlanParser:
         for task in tasks:
             ref = task.ref
             if ref in seen:
-                candidate = f"{task.group}.{ref}" if task.group else ref
+                grouped = task.group and not ref.startswith(f"{task.group}.")
+                candidate = f"{task.group}.{ref}" if grouped else ref
                 n = 2
                 while candidate in seen:
                     candidate = f"{ref}-{n}"
