@@ -251,3 +251,25 @@ def test_rows_one_cell_short_of_the_header_lack_their_number() -> None:
     assert plan.tasks[1].lead == ["Phòng Văn hóa - Xã hội"]
     assert plan.tasks[1].support == ["Văn phòng xã"]
     assert plan.tasks[1].timeframe.due is not None
+
+
+def test_rows_after_a_left_out_part_belong_to_the_group_before_the_next() -> None:
+    def row(n: str, text: str) -> list[str]:
+        return [n, text, "Phòng Kinh tế", "", "Năm 2026"]
+
+    rows = [
+        ["STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Thời gian"],
+        ["I", "KIỆN TOÀN TỔ CHỨC"],
+        row("1", "Kiện toàn ban chỉ đạo"),
+        row("2", "Ban hành quy chế"),
+        ["II", "TUYÊN TRUYỀN"],
+        row("1", "Tổ chức hội nghị"),
+        row("2", "In tờ rơi"),
+        # the copy leaves out the end of II, all of III and the start of IV
+        row("2", "Lập quỹ phòng chống thiên tai"),
+        row("3", "Mua sắm trang thiết bị"),
+        ["V", "DIỄN TẬP"],
+        row("1", "Diễn tập cấp xã"),
+    ]
+    plan = parse_document(Document("x.txt", [Table(rows)]), default_year=2026)
+    assert [t.ref for t in plan.tasks] == ["I.1", "I.2", "II.1", "II.2", "IV.2", "IV.3", "V.1"]

@@ -452,11 +452,46 @@ def split_blocks(blocks: list[Block]) -> tuple[list[Para], list[dict[str, str]]]
     return paras, reader.rows
 
 
+_ROMANS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII"]
+
+
+def _hidden_groups(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Rows whose numbering starts again inside a Roman group, with no group row between, belong
+    to a group the copy left out: the one just before the next group row ("2" … "6" after "II.8"
+    and before "VII" are "VI.2" … "VI.6"). Without a next group to go by they stay."""
+    out = [dict(r) for r in rows]
+    i = 1
+    while i < len(out):
+        prev, row = out[i - 1], out[i]
+        a, b = prev.get("ref", "").split(".")[0], row.get("ref", "").split(".")[0]
+        group = row.get("_group", "")
+        if not (
+            group
+            and group == prev.get("_group")
+            and a.isdigit()
+            and b.isdigit()
+            and int(b) <= int(a)
+        ):
+            i += 1
+            continue
+        j = i
+        while j < len(out) and out[j].get("_group") == group:
+            j += 1
+        nxt = out[j].get("_group", "") if j < len(out) else ""
+        if group in _ROMANS and nxt in _ROMANS and _ROMANS.index(nxt) - _ROMANS.index(group) > 1:
+            hidden = _ROMANS[_ROMANS.index(nxt) - 1]
+            for k in range(i, j):
+                out[k]["_group"] = hidden
+        i = j
+    return out
+
+
 def table_tasks(
     rows: list[dict[str, str]], make: MakeTask, known: KnownNames | None = None
 ) -> list[ParsedTask]:
     """The tasks of task-table rows, refs as the table numbers them; `known` learns the
     collective kinds the unit cells name ("Viện, Trường")."""
+    rows = _hidden_groups(rows)
     # A numbered row without units or time whose children follow ("1" over "1.1", "1.2") is a
     # heading, not a task.
     parents: dict[str, str] = {}
