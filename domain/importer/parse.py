@@ -42,8 +42,8 @@ MAX_UNIT_NAME = 200
 # values for ../shared/plans/dac-khu-kien-hai-2026.txt do not (37 table rows only); off keeps
 # the latter. No structural rule tells the two apart (dong-thap-552's "V. Tổ chức thực hiện" is
 # laid out as Kiên Hải's). Measured on the corpus after the table work (bench/import_accuracy.py,
-# 2026-12-02, tasks/ref/lead/support/due/kind): on = 99.4/90.1/85.3/82.2/88.8/85.9, off =
-# 88.1/83.2/79.2/76.8/81.9/78.9. On also reads Kiên Hải's body duties, whose partners still
+# 2026-12-02, tasks/ref/lead/support/due/kind): on = 99.4/91.1/85.3/82.2/88.8/85.9, off =
+# 88.1/84.2/79.2/76.8/81.9/78.9. On also reads Kiên Hải's body duties, whose partners still
 # include sentence fragments ("Trạm Y tế đặc khu làm sạch dữ liệu dân cư") proposed as units.
 DUTIES_BESIDE_TASK_TABLE = False
 _ROMAN_RE = re.compile(
