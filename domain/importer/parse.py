@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 
 from db.models import DocumentFamily, ScheduleKind
 from domain.importer.confidence import assess
@@ -25,7 +26,7 @@ from domain.importer.model import (
     Warn,
 )
 from domain.importer.outline import body_entries, build_outline, find_tasks, renumber_romans
-from domain.importer.tables import _append, split_blocks, table_tasks
+from domain.importer.tables import _append, split_blocks, table_tasks, trim_cell_unit
 from domain.importer.unitnames import (
     HEADS,
     KnownNames,
@@ -265,17 +266,6 @@ def trim_unit(name: str) -> str:
     if cut != name and len(cut.split()) >= 2 and starts_with_head(cut):
         return cut
     return name
-
-
-def _trim_cell_unit(name: str) -> str:
-    """A name in a table cell: a clause after it goes ("Sở X thúc đẩy, theo dõi …"); a
-    collective keeps its words ("Các đơn vị phối hợp thực hiện")."""
-    name = re.sub(r"\s+", " ", name).strip()
-    cut = trim_unit(name)
-    tail = name[len(cut) :] if name.startswith(cut) else ""
-    if is_group(name) and re.fullmatch(r"(?:\s+(?:phối hợp|thực hiện|chủ trì|tham gia))+", tail):
-        return name  # the collective is named by its role
-    return cut
 
 
 class PlanParser:
@@ -569,7 +559,7 @@ class PlanParser:
         source: str,
     ) -> ParsedTask:
         # A table cell holds names only; text read from sentences may run on into a clause.
-        trim = trim_unit if source != "table" else _trim_cell_unit
+        trim = trim_unit if source != "table" else partial(trim_cell_unit, trim=trim_unit)
         lead = [u for u in (trim(x) for x in split_units(lead_text, self.known)) if u]
         support = [
             u

@@ -310,6 +310,17 @@ def _cell_parts(text: str) -> list[str]:
     return [p for p in parts if p.strip(" -–")]
 
 
+def trim_cell_unit(name: str, trim: Callable[[str], str]) -> str:
+    """A name in a table cell: `trim` cuts the clause after it ("Sở X thúc đẩy, theo dõi …");
+    a collective named by its role keeps its words ("Các đơn vị phối hợp thực hiện")."""
+    name = re.sub(r"\s+", " ", name).strip()
+    cut = trim(name)
+    tail = name[len(cut) :] if name.startswith(cut) else ""
+    if is_group(name) and re.fullmatch(r"(?:\s+(?:phối hợp|thực hiện|chủ trì|tham gia))+", tail):
+        return name
+    return cut
+
+
 def _drop_role(name: str) -> str:
     """ "Ủy ban Pháp luật chủ trì thẩm tra" -> the unit; a collective keeps its words ("Các đơn
     vị phối hợp thực hiện" names who it is)."""
