@@ -268,6 +268,71 @@ def trim_unit(name: str) -> str:
     return name
 
 
+_DOC_TYPE_LINE = re.compile(
+    r"NGHỊ QUYẾT|QUYẾT ĐỊNH|CHỈ THỊ|THÔNG BÁO|CHƯƠNG TRÌNH(?: HÀNH ĐỘNG)?|ĐỀ ÁN|BÁO CÁO"
+    r"|TỜ TRÌNH|HƯỚNG DẪN|KẾT LUẬN|CÔNG VĂN"
+)
+# A body below the province: a commune-level People's Committee or a provincial department.
+_LOWER_BODY = re.compile(
+    r"^(?:(?:ủy|uỷ) ban nhân dân\s+(?:xã|phường|thị trấn|đặc khu|huyện|quận|thị xã)\b"
+    r"|sở\s|ban quản lý\s)",
+    re.IGNORECASE,
+)
+# "… của Ủy ban nhân dân tỉnh An Giang", "… của UBND thành phố" (the name may be left out).
+_PROVINCE_BODY = re.compile(
+    r"của\s+(?:(?:Ủy|Uỷ) ban [Nn]hân dân|UBND)\s+(tỉnh|[Tt]hành phố)"
+    r"((?:\s+(?!Nhân\b)[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
+    r"[\wÀ-ỹ]*){0,4})"
+)
+_ANNEX_DATE = re.compile(
+    r"\(\s*(?:Ban hành\s+)?[Kk]èm theo (?:Kế hoạch|Quyết định)[^)]*?"
+    r"ngày\s+(\d{1,2})\s*(?:/|tháng)\s*(\d{1,2})\s*(?:/|năm)\s*(\d{4})"
+)
+
+
+def _body_case(name: str | None) -> str | None:
+    """ "Ủy ban Nhân dân đặc khu X" as a sentence wrote it -> "Ủy ban nhân dân đặc khu X"."""
+    if not name or name.isupper():
+        return name
+    return re.sub(r"^((?:Ủy|Uỷ) ban) Nhân dân\b", r"\1 nhân dân", name)
+
+
+def _superior_body(texts: list[str], issuer: str, place: str | None) -> str | None:
+    """The People's Committee above a commune or a department, from the plan's preamble.
+
+    A commune-level committee or a provincial department implements its province's plan and
+    says so ("Thực hiện Kế hoạch số … của Ủy ban nhân dân tỉnh An Giang"); a city named
+    only as "thành phố" takes the name of the place in the header (Decree 30/2020: the parent
+    body in capitals above the issuing body).
+    """
+    if not _LOWER_BODY.match(issuer.strip()):
+        return None
+    for line in texts:
+        m = _PROVINCE_BODY.search(_nfc(line))
+        if m is None:
+            continue
+        level = m.group(1).lower()
+        name = " ".join(m.group(2).split())
+        if not name:
+            if not place or not place[:1].isupper() or len(place.split()) > 4:
+                continue
+            name = re.sub(r"^(?:tỉnh|thành phố)\s+", "", place, flags=re.IGNORECASE)
+        return f"Ủy ban nhân dân {level} {name}"
+    return None
+
+
+def _date_from_annex(texts: list[str]) -> dt.date | None:
+    """The plan's date as its annex heading quotes it ("Kèm theo Kế hoạch số … ngày …")."""
+    for line in texts:
+        m = _ANNEX_DATE.search(line)
+        if m:
+            try:
+                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            except ValueError:
+                continue
+    return None
+
+
 class PlanParser:
     """Turns a Document into a ParsedPlan; `known` guides unit splitting."""
 
@@ -440,6 +505,11 @@ class PlanParser:
             family = DocumentFamily.PARTY
         title = self._title(texts, filename)
         issuer, parent = self._issuer(texts, number_idx)
+        issuer = _body_case(issuer)
+        if parent is None and issuer:
+            parent = _superior_body(texts[:60], issuer, place)
+        if issued_on is None:
+            issued_on = _date_from_annex(texts)
         # The year the plan is for: "… năm 2026" in its title, else the first year of its own
         # term starting no earlier than its issue, else the year it was issued.
         low_title = _low(title)
@@ -507,6 +577,9 @@ class PlanParser:
             for t in texts[: max(limit, 0) + 1]
             if t.isupper()
             and not re.search(r"CỘNG HÒA|CỘNG HOÀ|ĐỘC LẬP|ĐẢNG CỘNG SẢN|^SỐ\b|KẾ HOẠCH", t.upper())
+            # The document's type on a line of its own ("NGHỊ QUYẾT") names no body.
+            and not _DOC_TYPE_LINE.fullmatch(t.strip(" *_"))
+            and not _ROMAN_HEAD_RE.match(t.strip())  # "II. NHIỆM VỤ" is a section
         ]
         caps = [c for c in caps if len(c) > 3 and not c.endswith(":")]
         merged: list[str] = []
