@@ -208,6 +208,8 @@ class UnmappedTask:
     ref: str
     title: str
     group: str
+    # The role the plan gives the group: a task led only by unmapped groups has nobody in charge.
+    role: TaskRole = TaskRole.LEAD
 
 
 async def unmapped_tasks(
@@ -216,7 +218,7 @@ async def unmapped_tasks(
     """Active tasks (or one task) assigned to a group with no member unit yet, in plan order."""
     has_members = select(PlanGroupMember.id).where(PlanGroupMember.group_id == PlanGroup.id)
     query = (
-        select(Task.id, Task.ref, Task.title, PlanGroup.name)
+        select(Task.id, Task.ref, Task.title, PlanGroup.name, TaskGroup.role)
         .join(TaskGroup, TaskGroup.task_id == Task.id)
         .join(PlanGroup, PlanGroup.id == TaskGroup.group_id)
         .where(Task.plan_id == plan_id, Task.active.is_(True), ~has_members.exists())
@@ -373,6 +375,30 @@ _PREFIX_KINDS: tuple[tuple[str, str], ...] = (
 )
 _COMMUNE_RE = re.compile(r"\b(xa|phuong|thi tran)\b")
 _COMMUNE_UNIT_RE = re.compile(r"^(ubnd|uy ban nhan dan) (xa|phuong|thi tran|dac khu)\b")
+_PLACE_RE = re.compile(
+    r"\b(xa|phuong|thi tran|ap|thon|ban|khu pho|to dan pho|huyen|quan|thi xa|tinh|thanh pho"
+    r"|dac khu)\b"
+)
+_PLACE = (
+    r"(?:xa|phuong|thi tran|ap|thon|ban|khu pho|to dan pho|huyen|quan|thi xa|tinh|thanh pho"
+    r"|dac khu)"
+)
+# "ủy ban nhân dân các xã, phường" or, without "các", "ủy ban nhân dân xã, phường".
+_HEADED_RE = re.compile(
+    rf"^(?P<head>(?!cac\b)[a-z ]+?) (?:cac (?P<rest>.+)|(?P<list>{_PLACE}(?: {_PLACE})+))$"
+)
+_HEAD_ABBREVIATIONS = (("ubnd ", "uy ban nhan dan "), ("bnd ", "ban nhan dan "))
+
+
+def _head(key: str) -> str:
+    """ "UBND xã" and "Ủy ban nhân dân xã" compared alike."""
+    spaced = key + " "
+    for short, full in _HEAD_ABBREVIATIONS:
+        if spaced.startswith(short):
+            return (full + spaced[len(short) :]).strip()
+    return key
+
+
 _ALL_WORDS = re.compile(r"\b(co quan|nganh|don vi|dia phuong)\b|lien quan")
 _INDEPENDENT_WORDS = re.compile(r"\b(doan the|to chuc chinh tri|hoi|mat tran)\b")
 
@@ -409,6 +435,12 @@ def guess_from_words(words: str, units: Sequence[Unit]) -> list[Unit]:
             if pred(u):
                 chosen[u.id] = u
 
+    headed = _HEADED_RE.match(key)
+    if headed and (places := _PLACE_RE.findall(headed["rest"] or headed["list"])):
+        # "Ủy ban nhân dân các xã, phường", "Ban nhân dân các ấp": the body of each such place.
+        heads = tuple(f"{_head(headed['head'])} {place}" for place in places)
+        take(lambda u: _head(search_key(u.name)).startswith(heads))
+        return sorted(chosen.values(), key=lambda u: u.name)
     if _ALL_WORDS.search(key):
         take(lambda u: not u.independent)
     for word, prefix in _PREFIX_KINDS:
