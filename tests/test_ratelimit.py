@@ -124,7 +124,8 @@ async def test_overall_budget_never_exceeds_30_in_any_second() -> None:
 
     await asyncio.gather(*(send(i) for i in range(75)))
     stamps.sort()
-    worst = max(sum(1 for t in stamps if start <= t < start + 1.0) for start in stamps)
+    # Counted when the calls go out: never 31 within 1.04 s, so never within a second.
+    worst = max(sum(1 for t in stamps if start <= t < start + 1.04) for start in stamps)
     assert worst <= 30, worst
     rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
-    assert rate >= 27.0, rate  # evenly spaced at 29/s, not throttled far below the cap
+    assert rate >= 26.0, rate  # about 28.8/s, not throttled far below the cap
