@@ -9,8 +9,8 @@
    with retry_after when more than 30 messages arrive within one second, and lets the engine
    send that tick's reminders the way `dondoc run` does (TelegramOutbound on DondocBot behind
    bot.telegram.ratelimit.Limiter, the reminder service with its sender lock); with
-   `--processes 2` two such services tick at once. Prints the rate achieved as a fraction of
-   the cap and the number of 429 answers.
+   `--processes 2` two such services tick at once (on SQLite, and on PostgreSQL when given).
+   Prints the rate achieved as a fraction of the cap and the number of 429 answers.
 """
 
 from __future__ import annotations
@@ -375,6 +375,17 @@ async def measure_sending(
     }
 
 
+async def reset_stats(port: int) -> None:
+    """Clear the fake server's counters and window (between backends)."""
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/bot{TOKEN}/reset") as resp,
+    ):
+        await resp.read()
+
+
 async def fetch_stats(port: int) -> dict[str, Any]:
     """Read the fake server's counters."""
     import aiohttp
@@ -410,6 +421,7 @@ async def bench_backend(
             "idle_tick_s": idle,
         }
         if port is not None:
+            await reset_stats(port)
             sent = await measure_sending(db, port, args.concurrency, args.processes)
             stats = await fetch_stats(port)
             span = stats["last"] - stats["first"]
@@ -451,7 +463,7 @@ async def amain(args: argparse.Namespace) -> None:
                 await conn.execute(text(f'CREATE DATABASE "{name}"'))
             url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
             try:
-                results.append(await bench_backend("postgresql", url, args, None))
+                results.append(await bench_backend("postgresql", url, args, port))
             finally:
                 async with admin.connect() as conn:
                     await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -116,7 +116,13 @@ async def serve(runtime: Runtime, runners: list[ChannelRunner], stop: asyncio.Ev
                 raise failure from None
             started.append(runner)
             log.info("%s channel started", runner.name)
-        reminders = start_reminders(runtime.deps, {r.name: r.outbound for r in runners})
+        reminders = start_reminders(
+            runtime.deps,
+            {r.name: r.outbound for r in runners},
+            lease_seconds=settings.reminder_lease_seconds,
+            grace_hours=settings.reminder_grace_hours,
+            tick_seconds=settings.reminder_tick_seconds,
+        )
         log.info("reminder scheduler started")
         await stop.wait()
     finally:
@@ -143,12 +149,12 @@ def start_failure(channel: str, exc: BaseException, locale: str) -> CliError | N
     """One line for a channel that cannot start: token refused, or the API unreachable."""
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.zalo.client import ZaloNetworkError, ZaloTimeout, ZaloUnauthorized
+    from bot.zalo.client import ZaloNetworkError, ZaloOutcomeUnknown, ZaloUnauthorized
 
     name = channel.capitalize()
     if isinstance(exc, InvalidToken | ZaloUnauthorized):
         return CliError(t("cli.token_rejected", locale, channel=name), EXIT_CHANNEL)
-    if isinstance(exc, NetworkError | ZaloNetworkError | ZaloTimeout | OSError):
+    if isinstance(exc, NetworkError | ZaloNetworkError | ZaloOutcomeUnknown | OSError):
         cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return CliError(t("cli.api_unreachable", locale, channel=name, cause=cause), EXIT_CHANNEL)
     return None

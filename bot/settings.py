@@ -21,7 +21,9 @@ _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 class Settings(BaseSettings):
     """Every variable is documented in `.env.example`."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     database_url: str = "sqlite+aiosqlite:///./dondoc.db"
     telegram_bot_token: SecretStr | None = None
@@ -41,6 +43,16 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Reminder delivery (rarely changed; see README "Reminders").
+    reminder_lease_seconds: float = Field(
+        default=60.0, ge=1, le=3600, validation_alias="DONDOC_REMINDER_LEASE_SECONDS"
+    )
+    reminder_grace_hours: float = Field(
+        default=12.0, gt=0, le=720, validation_alias="DONDOC_REMINDER_GRACE_HOURS"
+    )
+    reminder_tick_seconds: float = Field(
+        default=60.0, ge=1, le=3600, validation_alias="DONDOC_REMINDER_TICK_SECONDS"
+    )
 
     @field_validator(
         "telegram_bot_token",

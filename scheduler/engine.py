@@ -23,12 +23,14 @@ import socket
 import time
 import zoneinfo
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
+from bot.retrying import RetryPolicy
 from db.database import Database
 from db.models import Plan, ReminderDelivery
 from domain.clock import Clock
@@ -125,6 +127,23 @@ class _Outcome:
 
 
 @dataclass
+class _Tries:
+    """Counters of one delivery's sends within a lease."""
+
+    attempt: int
+    unknown: int
+    limited: int = 0
+    error: str | None = None
+
+
+def _failure(state: RetryCallState) -> BaseException:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    if exc is None:  # pragma: no cover - tenacity waits only after a failed try
+        raise RuntimeError("no failed try")
+    return exc
+
+
+@dataclass
 class DueWork:
     """What a tick found: reminders within the grace window, and points too old to send."""
 
@@ -210,6 +229,8 @@ class ReminderEngine:
         max_wait: float = 60.0,
         lease: dt.timedelta = dt.timedelta(seconds=60),
         linger: float = 0.0,
+        hand_over_wait: float = 120.0,
+        hand_over_poll: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db = db
@@ -224,10 +245,19 @@ class ReminderEngine:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_wait = max_wait
+        # Backoff between tries of one delivery: the shared policy, without jitter (the
+        # flood budget already spreads the senders out).
+        self.policy = RetryPolicy(
+            attempts=max_attempts, base_delay=backoff, max_delay=max_wait, jitter=0.0
+        )
         self.lease = lease
         # Seconds a delivery run waits for deliveries leased by a dead sender or retried later
         # (0: leave them to the next tick).
         self.linger = linger
+        # A /remind handled by a process that is not the sender: how long it waits for the
+        # sender's outcomes before answering with what is known.
+        self.hand_over_wait = hand_over_wait
+        self.hand_over_poll = hand_over_poll
         self._sleep = sleep
         # Set on shutdown: senders take no new delivery; the ones in flight are recorded.
         self.stopping = False
@@ -311,7 +341,7 @@ class ReminderEngine:
         report.deliveries = len(by_key)
         if not by_key:
             return report
-        report.claimed = await self._create(list(by_key.values()), now)
+        report.claimed = len(await self._create(list(by_key.values()), now))
         today = self.clock.now().astimezone(self.tz).date()
         started = time.monotonic()
         while not self.stopping:
@@ -329,9 +359,9 @@ class ReminderEngine:
         report.unfinished = len(open_now) + len(waiting)
         return report
 
-    async def _create(self, deliveries: Sequence[Delivery], now: dt.datetime) -> int:
-        """Insert the rows not there yet; returns how many this call created."""
-        created = 0
+    async def _create(self, deliveries: Sequence[Delivery], now: dt.datetime) -> list[str]:
+        """Insert the rows not there yet; returns the keys this call created."""
+        created: list[str] = []
         insert = _insert_for(self.db)
         for i in range(0, len(deliveries), 500):
             rows = [
@@ -360,7 +390,7 @@ class ReminderEngine:
                 .returning(ReminderDelivery.key)
             )
             async with self.db.transaction() as session:
-                created += len((await session.execute(stmt)).scalars().all())
+                created.extend((await session.execute(stmt)).scalars().all())
         return created
 
     async def _open(
@@ -490,55 +520,91 @@ class ReminderEngine:
     async def _attempts(
         self, d: Delivery, outbound: Outbound, today: dt.date, attempts: int, unknown: int
     ) -> _Outcome:
+        """Send within the lease, retrying per the shared policy (`bot.retrying`, tenacity).
+
+        A 429 counts less than an error (up to `3 * max_attempts` of them); a try of unknown
+        outcome is recorded before the next one, and a second one ends the delivery; a retry
+        that would fall after the lease (or during shutdown) goes back to `pending`.
+        """
         reply = render(d.reminder, d.recipient.locale, today)
         lease_end = self.clock.now() + self.lease - dt.timedelta(seconds=5)
-        attempt = attempts
-        limited = 0
-        first = True
-        while True:
-            attempt += 1
-            if not first:
+        tries = _Tries(attempts, unknown)
+
+        def wait_for(exc: BaseException) -> float:
+            if isinstance(exc, RetryLater):
+                return min(max(exc.retry_after, 0.0), self.max_wait)
+            return self.policy.delay(tries.attempt)
+
+        def retryable(exc: BaseException) -> bool:
+            return (
+                isinstance(exc, SendError | OSError | TimeoutError)
+                and not isinstance(exc, RecipientUnreachable)
+                and not self._final(tries)
+            )
+
+        def leave(state: RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            wait = wait_for(exc) if exc is not None else 0.0
+            return self.stopping or self.clock.now() + dt.timedelta(seconds=wait) > lease_end
+
+        async def once() -> str | None:
+            tries.attempt += 1
+            if tries.attempt > attempts + 1:
                 reserve = getattr(outbound, "reserve", None)
                 if reserve is not None:
                     await reserve(d.recipient.chat_id)
-            first = False
             try:
                 message_id = await outbound.send(d.recipient.chat_id, reply)
-                mid = None if message_id is None else str(message_id)[:64]
-                return _Outcome(SENT, attempt, message_id=mid, unknown=unknown)
-            except RecipientUnreachable as exc:
-                return _Outcome(
-                    UNREACHABLE, attempt, str(exc)[:500] or "unreachable", None, unknown
-                )
             except (OutcomeUnknown, TimeoutError) as exc:
-                unknown += 1
-                error = f"outcome unknown: {type(exc).__name__}: {exc}"[:500]
-                if unknown >= MAX_UNKNOWN:
-                    return _Outcome(GIVEN_UP, attempt, error, None, unknown)
-                await self._note_unknown(d.key, unknown, attempt)
-                wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
+                tries.unknown += 1
+                tries.error = f"outcome unknown: {type(exc).__name__}: {exc}"[:500]
+                if tries.unknown < MAX_UNKNOWN:
+                    await self._note_unknown(d.key, tries.unknown, tries.attempt)
+                raise
             except RetryLater as exc:
                 # A flood limit is not the message's failure: it gets more tries than errors.
-                error = f"rate limited: {exc}"[:500]
-                wait = min(max(exc.retry_after, 0.0), self.max_wait)
-                limited += 1
-                if limited < 3 * self.max_attempts:
-                    attempt -= 1
+                tries.error = f"rate limited: {exc}"[:500]
+                tries.limited += 1
+                if tries.limited < 3 * self.max_attempts:
+                    tries.attempt -= 1
+                raise
             except (SendError, OSError) as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
-                wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
-            except Exception as exc:
-                log.exception("unexpected error sending reminder %s", d.key)
-                return _Outcome(
-                    FAILED, attempt, f"{type(exc).__name__}: {exc}"[:500], None, unknown
-                )
-            if attempt >= self.max_attempts:
-                return _Outcome(GIVEN_UP, attempt, error, None, unknown)
-            retry_at = self.clock.now() + dt.timedelta(seconds=wait)
-            if self.stopping or retry_at > lease_end:
-                # Not within this lease: back to pending, for this or a later run.
-                return _Outcome(PENDING, attempt, error, None, unknown, next_at=retry_at)
-            await self._sleep(wait)
+                if not isinstance(exc, RecipientUnreachable):
+                    tries.error = f"{type(exc).__name__}: {exc}"[:500]
+                raise
+            return None if message_id is None else str(message_id)[:64]
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(retryable),
+            stop=leave,
+            wait=lambda state: wait_for(_failure(state)),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            mid: str | None = await retrying(once)
+        except RecipientUnreachable as exc:
+            return _Outcome(
+                UNREACHABLE, tries.attempt, str(exc)[:500] or "unreachable", None, tries.unknown
+            )
+        except (SendError, OSError, TimeoutError) as exc:
+            if self._final(tries):
+                return _Outcome(GIVEN_UP, tries.attempt, tries.error, None, tries.unknown)
+            # Not within this lease: back to pending, for this or a later run.
+            retry_at = self.clock.now() + dt.timedelta(seconds=wait_for(exc))
+            return _Outcome(
+                PENDING, tries.attempt, tries.error, None, tries.unknown, next_at=retry_at
+            )
+        except Exception as exc:
+            log.exception("unexpected error sending reminder %s", d.key)
+            return _Outcome(
+                FAILED, tries.attempt, f"{type(exc).__name__}: {exc}"[:500], None, tries.unknown
+            )
+        return _Outcome(SENT, tries.attempt, message_id=mid, unknown=tries.unknown)
+
+    def _final(self, tries: _Tries) -> bool:
+        """No try left: two of unknown outcome, or `max_attempts`."""
+        return tries.unknown >= MAX_UNKNOWN or tries.attempt >= self.max_attempts
 
     async def _note_unknown(self, key: str, unknown: int, attempts: int) -> None:
         params = {"k": key, "owner": self.instance[:64], "unk": unknown, "att": attempts}
@@ -574,10 +640,15 @@ class ReminderEngine:
 
     # ---- on demand (/remind) -----------------------------------------------------------------
 
-    async def nudge(self, request: NudgeRequest) -> None:
-        """Send manual reminders now and tell the requester the outcome."""
+    async def nudge(self, request: NudgeRequest, *, hand_over: bool = False) -> None:
+        """Send manual reminders now and tell the requester the outcome.
+
+        `hand_over`: this process is not the reminder sender; the delivery rows are created
+        `pending` and the sender sends them (`send_handed_over`) within the one flood budget,
+        while this process waits (bounded) to tell the requester what happened.
+        """
         try:
-            text = await self._nudge(request)
+            text = await self._nudge(request, hand_over)
         except Exception:
             log.exception("on-demand reminder failed")
             text = t("reminders.remind.error", request.locale)
@@ -589,33 +660,136 @@ class ReminderEngine:
         except SendError as exc:
             log.warning("could not tell the office how /remind went: %s", exc)
 
-    async def _nudge(self, request: NudgeRequest) -> str:
+    async def _manual_reminders(
+        self,
+        session: AsyncSession,
+        plan_id: int,
+        period_key: str,
+        day: dt.date,
+        at: dt.datetime,
+        units: Sequence[int] | None,
+        now: dt.datetime,
+    ) -> list[Reminder] | None:
+        """The manual reminders of one plan's period to the units (None: every one owing);
+        None when the plan or period no longer exists."""
+        plan = await session.get(Plan, plan_id)
+        if plan is None:
+            return None
+        rules = await rule_specs(session, plan.id)
+        cal = await deadline_calendar(session, plan.keep_written_deadlines)
+        period = period_by_key(rules, period_key, plan.cutoff_mode, cal)
+        if period is None:
+            return None
+        slot = Slot(plan.id, MANUAL, day, at, period.due, period=period)
+        outcome = await build_reminders(session, plan, self.tz, [slot], now, only_units=units)
+        return outcome.reminders
+
+    async def _nudge(self, request: NudgeRequest, hand_over: bool = False) -> str:
         now = self.clock.now()
+        day = now.astimezone(self.tz).date()
         async with self.db.read() as session:
-            plan = await session.get(Plan, request.plan_id)
-            if plan is None:
-                return t("reminders.remind.expired", request.locale)
-            rules = await rule_specs(session, plan.id)
-            cal = await deadline_calendar(session, plan.keep_written_deadlines)
-            period = period_by_key(rules, request.period_key, plan.cutoff_mode, cal)
-            if period is None:
-                return t("reminders.remind.expired", request.locale)
-            day = now.astimezone(self.tz).date()
-            slot = Slot(plan.id, MANUAL, day, now, period.due, period=period)
-            outcome = await build_reminders(
-                session, plan, self.tz, [slot], now, only_units=request.unit_ids
+            reminders = await self._manual_reminders(
+                session, request.plan_id, request.period_key, day, now, request.unit_ids, now
             )
-        report = await self.deliver(outcome.reminders, now)
+        if reminders is None:
+            return t("reminders.remind.expired", request.locale)
+        deliveries = [Delivery(r, rec) for r in reminders for rec in r.recipients]
+        created = set(await self._create(deliveries, now))
+        if hand_over:
+            await self._await_outcomes(sorted(created))
+        else:
+            await self.deliver(reminders, now)
+        states = await self._states(sorted(created))
         failed: list[str] = []
-        for rem in outcome.reminders:
+        for rem in reminders:
             keys = [rem.delivery_key(r) for r in rem.recipients]
-            mine = [report.states[k] for k in keys if k in report.states]
-            if not keys or (len(mine) == len(keys) and SENT not in mine):
+            mine = [states.get(k) for k in keys if k in created]
+            if not keys or (
+                len(mine) == len(keys) and all(s in OUTCOMES for s in mine) and SENT not in mine
+            ):
                 failed.append(rem.unit_name or "")
         return outcome_text(
             request.locale,
-            units=len(outcome.reminders),
-            sent=report.sent,
+            units=len(reminders),
+            sent=sum(1 for k in created if states.get(k) == SENT),
             failed_units=failed,
-            already=report.deliveries - report.claimed,
+            already=len(deliveries) - len(created),
+            queued=sum(1 for k in created if states.get(k) in (PENDING, SENDING)),
         )
+
+    async def _states(self, keys: Sequence[str]) -> dict[str, str]:
+        """The recorded state of each delivery."""
+        states: dict[str, str] = {}
+        async with self.db.read() as session:
+            for i in range(0, len(keys), 500):
+                rows = await session.execute(
+                    select(_C.key, _C.state).where(_C.key.in_(keys[i : i + 500]))
+                )
+                states.update({str(k): str(st) for k, st in rows})
+        return states
+
+    async def _await_outcomes(self, keys: Sequence[str]) -> None:
+        """Wait (up to `hand_over_wait` seconds) until the sender recorded every outcome."""
+        started = time.monotonic()
+        while not self.stopping and time.monotonic() - started < self.hand_over_wait:
+            states = await self._states(keys)
+            if all(st in OUTCOMES for st in states.values()):
+                return
+            await asyncio.sleep(self.hand_over_poll)  # real time, whatever the engine's clock
+
+    async def send_handed_over(self) -> TickReport:
+        """Send the manual reminders other processes left `pending` (run by the sender)."""
+        now = self.clock.now()
+        report = TickReport()
+        async with self.db.read() as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(
+                            _C.key, _C.plan_id, _C.period_key, _C.point, _C.unit_id, _C.scheduled_at
+                        ).where(
+                            _C.kind == MANUAL,
+                            _C.channel != "*",
+                            _C.state.in_((PENDING, SENDING)),
+                            _C.scheduled_at >= now - self.grace,
+                        )
+                    )
+                )
+                .tuples()
+                .all()
+            )
+            groups: dict[tuple[int, str, str], list[tuple[str, int | None, dt.datetime]]] = {}
+            for key, plan_id, period_key, point, unit_id, at in rows:
+                groups.setdefault((plan_id, period_key or "", point), []).append((key, unit_id, at))
+            work: list[Reminder] = []
+            lost: list[str] = []
+            for (plan_id, period_key, point), items in groups.items():
+                keys = {k for k, _, _ in items}
+                try:
+                    day = dt.date.fromisoformat(point.split(":", 1)[1])
+                except (IndexError, ValueError):
+                    lost.extend(keys)
+                    continue
+                units = sorted({u for _, u, _ in items if u is not None})
+                at = items[0][2] if items[0][2].tzinfo else items[0][2].replace(tzinfo=dt.UTC)
+                reminders = await self._manual_reminders(
+                    session, plan_id, period_key, day, at, units, now
+                )
+                found: set[str] = set()
+                for rem in reminders or []:
+                    mine = [r for r in rem.recipients if rem.delivery_key(r) in keys]
+                    if mine:
+                        found.update(rem.delivery_key(r) for r in mine)
+                        work.append(replace(rem, recipients=mine))
+                lost.extend(keys - found)
+        if lost:
+            # The unit reported, or the member or plan went, since the request.
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(_TABLE)
+                    .where(_C.key.in_(lost), _C.state == PENDING)
+                    .values(state=FAILED, error="no longer due when the sender took it")
+                )
+        if work:
+            report = await self.deliver(work, now)
+        return report

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,13 +18,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from domain.deps import Deps
 from domain.workdays import load_calendar, years_missing_holidays
 from handlers.outbound import Outbound
-from handlers.remind import set_nudger
+from handlers.remind import NudgeRequest, set_nudger
 from scheduler.engine import ReminderEngine, TickReport
 from scheduler.lock import SenderLock
 
 log = logging.getLogger("dondoc.scheduler")
 
 TICK_JOB = "dondoc.reminders.tick"
+HANDED_OVER_JOB = "dondoc.reminders.handed_over"
 CALENDAR_JOB = "dondoc.workdays.check"
 
 
@@ -38,11 +38,14 @@ class ReminderScheduler:
         *,
         interval: dt.timedelta | None = None,
         lock: SenderLock | None = None,
+        hand_over_interval: dt.timedelta = dt.timedelta(seconds=2),
     ) -> None:
         self.engine = engine
         self.lock = lock
         self.interval = interval or dt.timedelta(minutes=1)
+        self.hand_over_interval = hand_over_interval
         self._tick_task: asyncio.Task[bool] | None = None
+        self._handed_task: asyncio.Task[None] | None = None
         self.scheduler = AsyncIOScheduler(
             jobstores={"default": MemoryJobStore()},
             executors={"default": AsyncIOExecutor()},
@@ -83,6 +86,31 @@ class ReminderScheduler:
             )
         return True
 
+    async def nudge(self, request: NudgeRequest) -> None:
+        """/remind: sent from here if this process is the sender, else handed over to it, so
+        that every process's sends share the one per-bot flood budget."""
+        sender = self.lock is None or await self.lock.acquire()
+        await self.engine.nudge(request, hand_over=not sender)
+
+    async def run_handed_over(self) -> None:
+        """Send what other processes' /remind left pending (the sender only); a task of its
+        own, like the tick."""
+        if self.engine.stopping:
+            return
+        self._handed_task = asyncio.create_task(self._handed_over())
+        await asyncio.shield(self._handed_task)
+
+    async def _handed_over(self) -> None:
+        try:
+            if self.lock is not None and not await self.lock.acquire():
+                return
+            report = await self.engine.send_handed_over()
+        except Exception:
+            log.exception("sending handed-over reminders failed; the next run retries")
+            return
+        if report.states:
+            log.info("/remind from another process: %d sent", report.sent)
+
     async def check_calendar(self) -> list[int]:
         """Warn when this or next year's holidays are missing (from October on)."""
         try:
@@ -112,6 +140,15 @@ class ReminderScheduler:
             next_run_time=dt.datetime.now(self.engine.tz),
         )
         self.scheduler.add_job(
+            self.run_handed_over,
+            IntervalTrigger(seconds=max(0.5, self.hand_over_interval.total_seconds())),
+            id=HANDED_OVER_JOB,
+            name="reminders handed over by other processes",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.add_job(
             self.check_calendar,
             CronTrigger(hour=7, minute=0, timezone=self.engine.tz),
             id=CALENDAR_JOB,
@@ -134,47 +171,45 @@ class ReminderScheduler:
         """Graceful stop: no new delivery is taken, the sends in flight finish and are recorded
         (within `grace` seconds), then the sender lock is released for another process."""
         self.shutdown()
-        task = self._tick_task
-        if task is not None and not task.done():
+        tasks = [t for t in (self._tick_task, self._handed_task) if t is not None and not t.done()]
+        if tasks:
             try:
                 async with asyncio.timeout(grace):
-                    await asyncio.shield(task)
+                    await asyncio.shield(asyncio.gather(*tasks, return_exceptions=True))
             except TimeoutError:
                 log.warning("reminder sends still in flight after %.0fs: cancelled", grace)
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(BaseException):
+                        await task
         if self.lock is not None:
             await self.lock.release()
 
 
-def _env_seconds(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 def start_reminders(
-    deps: Deps, outbounds: Mapping[str, Outbound], **engine_options: Any
+    deps: Deps,
+    outbounds: Mapping[str, Outbound],
+    *,
+    lease_seconds: float = 60.0,
+    grace_hours: float = 12.0,
+    tick_seconds: float = 60.0,
+    **engine_options: Any,
 ) -> ReminderScheduler:
     """Composition-root hook for `dondoc run`: start the jobs and enable /remind.
 
     Only the process holding the sender lock runs the reminder ticks. A delivery's lease
-    (`DONDOC_REMINDER_LEASE_SECONDS`, default 60) bounds how long a dead sender's message in
-    flight waits before it is offered again; a tick waits that long (plus a little) for such
-    deliveries rather than leaving them to a later tick. `DONDOC_REMINDER_GRACE_HOURS`
-    (default 12) is how late a missed reminder point is still sent.
+    (`DONDOC_REMINDER_LEASE_SECONDS`, read by `bot.settings`) bounds how long a dead sender's
+    message in flight waits before it is offered again; a tick waits that long (plus a little)
+    for such deliveries rather than leaving them to a later tick. `grace_hours`
+    (`DONDOC_REMINDER_GRACE_HOURS`) is how late a missed reminder point is still sent.
     """
-    lease = _env_seconds("DONDOC_REMINDER_LEASE_SECONDS", 60.0)
-    grace = _env_seconds("DONDOC_REMINDER_GRACE_HOURS", 12.0)
-    engine_options.setdefault("grace", dt.timedelta(hours=grace))
-    engine_options.setdefault("lease", dt.timedelta(seconds=lease))
-    engine_options.setdefault("linger", lease + 5.0)
+    engine_options.setdefault("grace", dt.timedelta(hours=grace_hours))
+    engine_options.setdefault("lease", dt.timedelta(seconds=lease_seconds))
+    engine_options.setdefault("linger", lease_seconds + 5.0)
     engine = ReminderEngine(deps.db, deps.clock, deps.tz, outbounds, **engine_options)
-    interval = dt.timedelta(seconds=_env_seconds("DONDOC_REMINDER_TICK_SECONDS", 60.0))
+    interval = dt.timedelta(seconds=tick_seconds)
     service = ReminderScheduler(engine, interval=interval, lock=SenderLock(deps.db))
     service.start()
-    set_nudger(engine)
+    set_nudger(service)
     return service

@@ -53,6 +53,33 @@ def test_bad_setting_stops_with_one_line(tmp_path: Path) -> None:
     assert out.returncode == 2 and "DATABASE_URL" in out.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DONDOC_REMINDER_LEASE_SECONDS", "0"),
+        ("DONDOC_REMINDER_LEASE_SECONDS", "sixty"),
+        ("DONDOC_REMINDER_GRACE_HOURS", "-3"),
+        ("DONDOC_REMINDER_TICK_SECONDS", "99999"),
+    ],
+)
+def test_bad_reminder_setting_stops_with_one_line(tmp_path: Path, name: str, value: str) -> None:
+    out = dondoc("plan", "list", env={name: value}, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "Traceback" not in out.stderr
+    assert name in out.stderr
+
+
+def test_reminder_settings_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import Settings
+
+    monkeypatch.setenv("DONDOC_REMINDER_LEASE_SECONDS", "3")
+    monkeypatch.setenv("DONDOC_REMINDER_GRACE_HOURS", "1.5")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.reminder_lease_seconds == 3.0
+    assert settings.reminder_grace_hours == 1.5
+    assert settings.reminder_tick_seconds == 60.0  # the default
+
+
 def test_secrets_are_never_printed(tmp_path: Path) -> None:
     secret = "123456:SECRET-TOKEN-VALUE"
     out = dondoc(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,12 @@ import pytest
 from db.database import Database
 from domain.clock import FrozenClock
 from domain.deps import Deps
-from handlers import remind, router
+from handlers import remind
 from handlers.messages import Incoming, Reply
+from handlers.root import ROOT, ROUTES
 from handlers.router import Conversations
+from handlers.routing import Command, Router, Routes
+from handlers.turn import Turn
 from scheduler.engine import ReminderEngine
 from tests.test_reminders_support import (
     TZ,
@@ -24,13 +28,10 @@ from tests.test_reminders_support import (
 
 
 @pytest.fixture
-def hooked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What router.py needs to carry /remind: `remind.register(COMMANDS, FLOWS)`."""
-    commands = dict(router.COMMANDS)
-    flows = dict(router.FLOWS)
-    remind.register(commands, flows)
-    monkeypatch.setattr(router, "COMMANDS", commands)
-    monkeypatch.setattr(router, "FLOWS", flows)
+def hooked() -> None:
+    """The root carries /remind (and /nhacviec) and its form: `remind.router`."""
+    assert ROUTES.command("remind") is ROUTES.command("nhacviec") is remind.router.commands[0]
+    assert ROUTES.flow(remind.FLOW) is remind.router.flows[0]
 
 
 async def say(
@@ -42,7 +43,7 @@ async def say(
 
 
 async def setup(
-    db: Database, clock: FrozenClock, tmp_path: Path
+    db: Database, clock: FrozenClock, tmp_path: Path, routes: Routes = ROUTES
 ) -> tuple[World, Conversations, dict[str, RecordingOutbound], ReminderEngine]:
     clock.set(local(2026, 12, 8, 9))
     world = await build_world(db, local(2026, 11, 1), one_off_due=None)
@@ -50,7 +51,7 @@ async def setup(
     outs = {"telegram": RecordingOutbound("telegram"), "zalo": RecordingOutbound("zalo")}
     engine = ReminderEngine(db, clock, TZ, outs)
     remind.set_nudger(engine)
-    return world, Conversations(deps), outs, engine
+    return world, Conversations(deps, routes), outs, engine
 
 
 async def test_remind_every_missing_unit(
@@ -101,15 +102,19 @@ async def test_remind_every_missing_unit(
 
 
 async def test_remind_one_unit_from_status(
-    db: Database, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hooked: None
+    db: Database, clock: FrozenClock, tmp_path: Path, hooked: None
 ) -> None:
-    world, conv, outs, _engine = await setup(db, clock, tmp_path)
+    plan: dict[str, int] = {}
 
-    async def from_status(turn: object) -> list[Reply]:
+    async def from_status(turn: Turn) -> list[Reply]:
         # What status.resume does on the unit's "remind:<id>" button.
-        return await remind.start_unit(turn, world.plan_id, "2026-Q4", world.units["tyt"])  # type: ignore[arg-type]
+        return await remind.start_unit(turn, plan["id"], "2026-Q4", plan["tyt"])
 
-    monkeypatch.setitem(router.COMMANDS, "nhacdonvi", from_status)
+    # A test-only command, in a router composed beside the root's.
+    extra = Router("test", commands=(Command("nhacdonvi", from_status, vi="nhacdonvi"),))
+    routes = Routes(Router("test-root", routers=(ROOT, extra)))
+    world, conv, outs, _engine = await setup(db, clock, tmp_path, routes)
+    plan.update(id=world.plan_id, tyt=world.units["tyt"])
     try:
         replies = await say(conv, "901", "/nhacdonvi")
         assert "Trạm Y tế xã" in replies[-1].text
@@ -124,6 +129,71 @@ async def test_remind_one_unit_from_status(
         assert "đã gửi đủ báo cáo" in replies[-1].text
     finally:
         remind.set_nudger(None)
+
+
+async def test_remind_in_a_process_that_is_not_the_sender(
+    db: Database, clock: FrozenClock, tmp_path: Path, hooked: None
+) -> None:
+    """Two processes on one database: /remind handled by the one that does not hold the sender
+    lock is sent by the one that does (one flood budget), once, and the office is told."""
+    from scheduler.lock import SenderLock
+    from scheduler.service import ReminderScheduler
+
+    clock.set(local(2026, 12, 8, 9))
+    world = await build_world(db, local(2026, 11, 1), one_off_due=None)
+    await report_all(db, world, "vhxh", "2026-Q4", clock.now(), "vhxh_focal")
+    other = Database(db.url)
+    sender_outs = {"telegram": RecordingOutbound("telegram"), "zalo": RecordingOutbound("zalo")}
+    asked_outs = {"telegram": RecordingOutbound("telegram"), "zalo": RecordingOutbound("zalo")}
+    sender = ReminderScheduler(ReminderEngine(db, clock, TZ, sender_outs), lock=SenderLock(db))
+    asked = ReminderScheduler(
+        ReminderEngine(other, clock, TZ, asked_outs, hand_over_poll=0.05),
+        lock=SenderLock(other),
+    )
+    assert sender.lock is not None and await sender.lock.acquire()
+
+    async def sender_runs() -> None:
+        while True:
+            await sender.run_handed_over()
+            await asyncio.sleep(0.05)
+
+    running = asyncio.create_task(sender_runs())
+    remind.set_nudger(asked)
+    conv = Conversations(Deps(db=other, clock=clock, tz=TZ, data_dir=tmp_path))
+
+    def units(outs: dict[str, RecordingOutbound]) -> list[str]:
+        return sorted(c for c, _ in outs["telegram"].sent + outs["zalo"].sent if c != "901")
+
+    try:
+        await say(conv, "901", "/remind")
+        await say(conv, "901", choice="yes")
+        await remind.drain()
+        assert units(sender_outs) == ["301", "z201"]  # sent by the sender, once
+        assert units(asked_outs) == []  # nothing outside the sender's budget
+        (outcome,) = [r.text for c, r in asked_outs["telegram"].sent if c == "901"]
+        assert "Đã gửi nhắc tới 3 đơn vị (2 tin nhắn)" in outcome
+        assert "Không gửi được tới: Phòng Kinh tế" in outcome
+        # Asked again the same day: nothing is sent twice.
+        await say(conv, "901", "/remind")
+        await say(conv, "901", choice="yes")
+        await remind.drain()
+        assert "không gửi lại" in asked_outs["telegram"].sent[-1][1].text
+        assert units(sender_outs) == ["301", "z201"] and units(asked_outs) == []
+        # The sender stops: the next /remind is sent by the process that handles it.
+        running.cancel()
+        await sender.stop()
+        remind.set_nudger(asked)  # (stop() unset this test process's one nudger)
+        clock.set(local(2026, 12, 9, 9))
+        await say(conv, "901", "/remind")
+        await say(conv, "901", choice="yes")
+        await remind.drain()
+        assert units(asked_outs) == ["301", "z201"] and units(sender_outs) == ["301", "z201"]
+    finally:
+        running.cancel()
+        remind.set_nudger(None)
+        if asked.lock is not None:
+            await asked.lock.release()
+        await other.dispose()
 
 
 async def test_without_channels_the_office_is_told(

@@ -17,7 +17,7 @@ from domain.reminders import DIGEST, plan_window
 from handlers.messages import Reply
 from scheduler.engine import ReminderEngine
 from scheduler.lock import SenderLock
-from scheduler.service import CALENDAR_JOB, TICK_JOB, ReminderScheduler
+from scheduler.service import CALENDAR_JOB, HANDED_OVER_JOB, TICK_JOB, ReminderScheduler
 from tests.test_reminders_support import (
     TZ,
     RecordingOutbound,
@@ -504,11 +504,11 @@ async def test_jobs_are_fixed(db: Database, clock: FrozenClock) -> None:
     service.start()
     try:
         jobs = {j.id: j for j in service.scheduler.get_jobs()}
-        assert set(jobs) == {TICK_JOB, CALENDAR_JOB}
+        assert set(jobs) == {TICK_JOB, CALENDAR_JOB, HANDED_OVER_JOB}
         for job in jobs.values():
             assert job.coalesce is True and job.max_instances == 1
-        service.start()  # replace_existing: starting twice keeps two jobs
-        assert len(service.scheduler.get_jobs()) == 2
+        service.start()  # replace_existing: starting twice keeps three jobs
+        assert len(service.scheduler.get_jobs()) == 3
     finally:
         service.shutdown()
     assert await service.check_calendar() == [2027]  # November 2026 and no 2027 holidays

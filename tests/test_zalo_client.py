@@ -8,20 +8,28 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.retrying import RetryPolicy
 from bot.zalo.client import (
     MAX_TEXT,
-    RetryPolicy,
     ZaloApiError,
     ZaloClient,
     ZaloError,
     ZaloForbidden,
     ZaloNetworkError,
+    ZaloOutcomeUnknown,
     ZaloRateLimited,
     ZaloTimeout,
     ZaloUnauthorized,
 )
 from bot.zalo.outbound import ZaloOutbound
-from handlers.messages import Option, RecipientUnreachable, Reply, RetryLater, SendError
+from handlers.messages import (
+    Option,
+    OutcomeUnknown,
+    RecipientUnreachable,
+    Reply,
+    RetryLater,
+    SendError,
+)
 from tests.fakes.zalo_api import FakeZaloApi
 
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, max_wait=5.0)
@@ -195,3 +203,30 @@ def test_errors_are_one_family() -> None:
     assert issubclass(ZaloForbidden, ZaloApiError) and issubclass(ZaloApiError, ZaloError)
     with pytest.raises(ValueError):
         ZaloClient("bad/token")
+
+
+async def test_a_send_cut_off_after_it_left_is_not_repeated(
+    fake: FakeZaloApi, client: ZaloClient
+) -> None:
+    fake.drops["sendMessage"] = 5
+    with pytest.raises(ZaloOutcomeUnknown):
+        await client.send_message("u1", "Nhắc việc")
+    assert len(fake.calls_to("sendMessage")) == 1  # the client itself never repeats it
+    assert fake.sent("u1") == ["Nhắc việc"]  # and it did arrive
+    fake.drops["getMe"] = 1  # a call that changes nothing is repeated
+    assert (await client.get_me())["id"]
+    assert len(fake.calls_to("getMe")) == 2
+
+
+async def test_outbound_reports_an_unknown_outcome(fake: FakeZaloApi, client: ZaloClient) -> None:
+    fake.drops["sendMessage"] = 1
+    with pytest.raises(OutcomeUnknown):
+        await ZaloOutbound(client).send("u1", Reply("x"))
+    fake.delays["sendMessage"] = 1.0
+    slow = ZaloClient(fake.token, fake.base_url, request_timeout=0.2, retry=FAST)
+    try:
+        with pytest.raises(OutcomeUnknown):
+            await ZaloOutbound(slow).send("u1", Reply("y"))
+    finally:
+        await slow.close()
+    assert len(fake.calls_to("sendMessage")) == 2

@@ -22,7 +22,6 @@ from domain.demo import load_demo
 from domain.deps import Deps
 from domain.membership import create_invite
 from domain.registry import find_unit
-from handlers import link
 from handlers.messages import Incoming, Reply
 from handlers.router import Conversations
 from tests.fakes.zalo_api import FakeZaloApi
@@ -106,7 +105,6 @@ class Recorder:
 async def test_engine_follows_the_preferred_channel_of_a_linked_member(
     fake: FakeZaloApi, db: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    link.install()
     deps = Deps(db=db, clock=clock, tz=TZ, data_dir=tmp_path)
     code = await demo_with_invite(deps)
     conv = Conversations(deps)
@@ -143,3 +141,34 @@ async def test_engine_follows_the_preferred_channel_of_a_linked_member(
         assert len(fake.sent("z-both")) > before and "55" in tg.sent  # both channels
     finally:
         await runner.stop()
+
+
+@pytest.mark.parametrize("cut_off", [1, 50])
+async def test_a_reminder_of_unknown_outcome_reaches_zalo_at_most_twice(
+    fake: FakeZaloApi, db: Database, clock: FrozenClock, tmp_path: Path, cut_off: int
+) -> None:
+    """Accepted by Zalo, then the answer lost: one more send at most, from the engine (the
+    client's own retries never repeat a message)."""
+    deps = Deps(db=db, clock=clock, tz=TZ, data_dir=tmp_path)
+    code = await demo_with_invite(deps)
+    client = ZaloClient(fake.token, fake.base_url, request_timeout=3, retry=FAST)
+    runner = ZaloRunner(client, Conversations(deps), deps, poll_timeout=1, backoff_base=0.01)
+    await runner.start()
+    try:
+        fake.text("z-dup", code)
+        await fake.wait_sent("z-dup", 2)
+        joined = len(fake.sent("z-dup"))
+        eng = engine_module.ReminderEngine(db, clock, TZ, {"zalo": runner.outbound}, sleep=no_sleep)
+        clock.set(dt.datetime(2026, 12, 14, 8, 0, tzinfo=TZ))
+        fake.drops["sendMessage"] = cut_off
+        report = await eng.tick()
+        for _ in range(3):  # later ticks change nothing
+            await eng.tick()
+    finally:
+        await runner.stop()
+    reminders = fake.sent("z-dup")[joined:]
+    assert len(reminders) == 2 and reminders[0] == reminders[1]
+    if cut_off == 1:
+        assert report.sent == 1 and report.given_up == 0
+    else:
+        assert report.given_up == 1 and report.sent == 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.error import Forbidden, RetryAfter, TelegramError
 
-from bot.telegram.ratelimit import Limiter, prepaid, retry_after_seconds
+from bot.telegram.ratelimit import Limiter, outcome_unknown, prepaid, retry_after_seconds
 from bot.telegram.render import CHANNEL, DondocBot, send_reply_ids
 from domain.deps import Deps
 from domain.membership import mark_unreachable
@@ -22,7 +22,8 @@ class TelegramOutbound:
     (`bot.telegram.ratelimit.Limiter`); what is still failing after that is raised as
     `RetryLater` or `SendError`. A 403 (blocked, never started) marks the chat's accounts
     unreachable and raises `RecipientUnreachable`. A message send that timed out is not
-    repeated here: it may have arrived, so it is raised as `OutcomeUnknown` for the caller
+    repeated here, nor one whose connection broke after the request left: it may have
+    arrived, so it is raised as `OutcomeUnknown` for the caller
     (the reminder engine records it) to decide.
     """
 
@@ -55,9 +56,10 @@ class TelegramOutbound:
             raise RecipientUnreachable(str(exc)) from exc
         except RetryAfter as exc:
             raise RetryLater(str(exc), retry_after_seconds(exc)) from exc
-        except TimedOut as exc:
-            raise OutcomeUnknown(f"{type(exc).__name__}: {exc}") from exc
         except TelegramError as exc:
+            if outcome_unknown(exc):
+                # Timed out or cut off after the request left: it may have arrived.
+                raise OutcomeUnknown(f"{type(exc).__name__}: {exc}") from exc
             raise SendError(f"{type(exc).__name__}: {exc}") from exc
         finally:
             prepaid.set(False)

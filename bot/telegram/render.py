@@ -17,6 +17,7 @@ from telegram import (
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import ExtBot
 
+from bot.retrying import RetryPolicy
 from handlers.messages import Incoming, IncomingFile, Option, Reply, split_text
 
 log = logging.getLogger(__name__)
@@ -143,18 +144,17 @@ async def send_reply_ids(bot: DondocBot, chat_id: str, reply: Reply) -> tuple[in
 
 
 def _downloader(bot: Bot, file_id: str, attempts: int = 3) -> Callable[[], Awaitable[bytes]]:
+    policy = RetryPolicy(attempts=attempts, base_delay=0.5, max_delay=5.0)
+
+    def retryable(exc: BaseException) -> bool:
+        return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
+
+    async def once() -> bytes:
+        tg_file = await bot.get_file(file_id)
+        return bytes(await tg_file.download_as_bytearray())
+
     async def fetch() -> bytes:
-        for attempt in range(1, attempts + 1):
-            try:
-                tg_file = await bot.get_file(file_id)
-                return bytes(await tg_file.download_as_bytearray())
-            except BadRequest:
-                raise
-            except NetworkError:
-                if attempt == attempts:
-                    raise
-                await asyncio.sleep(0.5 * attempt)
-        raise AssertionError("unreachable")
+        return await policy.call(once, retryable)
 
     return fetch
 

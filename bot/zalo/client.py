@@ -7,15 +7,14 @@ exceptions are replaced by ours (raised `from None`).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
+from bot.retrying import RetryPolicy
 from handlers.messages import split_text
 
 log = logging.getLogger("dondoc.zalo")
@@ -75,12 +74,22 @@ class ZaloRateLimited(ZaloApiError):
         self.retry_after = retry_after or 1.0
 
 
-class ZaloTimeout(ZaloError):
+class ZaloOutcomeUnknown(ZaloError):
+    """The request left and no answer came (the connection dropped): it may have been carried
+    out. A message send is never repeated by the client after this."""
+
+
+class ZaloTimeout(ZaloOutcomeUnknown):
     """No answer within the bounded timeout."""
 
 
 class ZaloNetworkError(ZaloError):
-    """The connection failed (DNS, refused, reset)."""
+    """The connection could not be made (DNS, refused): the request never left."""
+
+
+# Methods that put a message in a chat: repeating one whose outcome is unknown could deliver
+# it twice, so the client leaves that decision to the caller (the reminder engine).
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendSticker"})
 
 
 def redact(text: str, token: str) -> str:
@@ -111,24 +120,6 @@ def _api_error(
             method, code, description, retry_after=retry_after, http_status=http_status
         )
     return ZaloApiError(method, code, description, http_status=http_status)
-
-
-@dataclass
-class RetryPolicy:
-    """How the client waits out 429 and transient (5xx, network) failures."""
-
-    attempts: int = 4  # total tries per call, first one included
-    base_delay: float = 1.0  # backoff: base * 2**n, with jitter, capped
-    max_delay: float = 30.0
-    # A server-announced retry_after longer than this is not waited for here; the caller
-    # (reminder engine) gets RetryLater and comes back later instead of blocking a worker.
-    max_wait: float = 60.0
-
-    def delay(self, attempt: int, hinted: float | None = None) -> float:
-        """Seconds to wait before try number `attempt + 1`."""
-        backoff = min(self.max_delay, self.base_delay * (2.0**attempt))
-        backoff *= 1 + random.random() * 0.25
-        return max(hinted, backoff) if hinted is not None else backoff
 
 
 @dataclass
@@ -183,9 +174,13 @@ class ZaloClient:
                     body = None
         except TimeoutError:
             raise ZaloTimeout(f"{method}: no answer within {limit:g} s", method=method) from None
-        except aiohttp.ClientError as exc:
+        except aiohttp.ClientConnectorError as exc:
             detail = redact(f"{type(exc).__name__}: {exc}", self.token)
             raise ZaloNetworkError(f"{method}: {detail}", method=method) from None
+        except aiohttp.ClientError as exc:
+            # Disconnected or reset once the request was (perhaps) written.
+            detail = redact(f"{type(exc).__name__}: {exc}", self.token)
+            raise ZaloOutcomeUnknown(f"{method}: {detail}", method=method) from None
 
         if not isinstance(body, Mapping):
             if status >= 400:
@@ -203,28 +198,36 @@ class ZaloClient:
     async def call(
         self, method: str, payload: Mapping[str, Any] | None = None, *, limit: float | None = None
     ) -> Any:
-        """Call a method; 429 and transient failures are retried with backoff, within bounds."""
+        """Call a method; 429 and failures before the request left (or a 5xx answer) are
+        retried per the shared policy (`bot.retrying`). A timeout is never repeated, nor any
+        unknown outcome of a message send."""
         payload = payload or {}
         limit = limit or self.request_timeout
-        attempt = 0
-        while True:
-            try:
-                return await self._once(method, payload, limit)
-            except ZaloRateLimited as exc:
-                wait = self.retry.delay(attempt, exc.hinted)
-                if attempt + 1 >= self.retry.attempts or wait > self.retry.max_wait:
-                    exc.retry_after = max(exc.retry_after, wait)
-                    raise
-                log.warning("zalo %s: rate limited, retrying in %.1f s", method, wait)
-            except (ZaloNetworkError, ZaloApiError) as exc:
-                if isinstance(exc, ZaloApiError) and not exc.transient:
-                    raise
-                if attempt + 1 >= self.retry.attempts:
-                    raise
-                wait = self.retry.delay(attempt)
-                log.warning("zalo %s: %s; retrying in %.1f s", method, exc, wait)
-            attempt += 1
-            await asyncio.sleep(wait)
+
+        def retryable(exc: BaseException) -> bool:
+            if isinstance(exc, ZaloRateLimited | ZaloNetworkError):
+                return True
+            if isinstance(exc, ZaloApiError):
+                return exc.transient
+            if isinstance(exc, ZaloTimeout):
+                return False
+            return isinstance(exc, ZaloOutcomeUnknown) and method not in SEND_METHODS
+
+        def hint(exc: BaseException) -> float | None:
+            return exc.hinted if isinstance(exc, ZaloRateLimited) else None
+
+        def before_sleep(exc: BaseException, failures: int, seconds: float) -> None:
+            log.warning("zalo %s: %s; retrying in %.1f s", method, exc, seconds)
+
+        async def once() -> Any:
+            return await self._once(method, payload, limit)
+
+        try:
+            return await self.retry.call(once, retryable, hint=hint, before_sleep=before_sleep)
+        except ZaloRateLimited as exc:
+            # Still limited: tell the caller how long to stay away.
+            exc.retry_after = max(exc.retry_after, self.retry.delay(self.retry.attempts))
+            raise
 
     # --- methods -------------------------------------------------------------------------
 

@@ -13,10 +13,10 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from bot.channels import ChannelRunner
+from bot.retrying import RetryPolicy
 from bot.settings import Settings
 from bot.zalo.binding import Conversations, ZaloBinding
 from bot.zalo.client import (
-    RetryPolicy,
     ZaloClient,
     ZaloError,
     ZaloUnauthorized,
@@ -24,7 +24,6 @@ from bot.zalo.client import (
 from bot.zalo.events import unwrap
 from bot.zalo.outbound import ZaloOutbound
 from domain.deps import Deps
-from handlers import link
 from handlers.outbound import Outbound
 
 log = logging.getLogger("dondoc.zalo")
@@ -186,7 +185,6 @@ def build_zalo(settings: Settings, deps: Deps, conversations: Conversations) -> 
     """The Zalo channel from settings (ZALO_BOT_TOKEN must be set)."""
     if settings.zalo_bot_token is None or not settings.zalo_bot_token.get_secret_value():
         raise ZaloConfigError("ZALO_BOT_TOKEN is not set")
-    link.install()  # /lienket and /kenh (idempotent; the composition root may call it too)
     try:
         client = ZaloClient(
             settings.zalo_bot_token.get_secret_value(),

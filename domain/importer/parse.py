@@ -17,18 +17,17 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 
 from db.models import DocumentFamily, ScheduleKind
 from domain.importer.confidence import assess
 from domain.importer.fields import text_timeframe
 from domain.importer.model import (
-    Block,
     Document,
     Para,
     ParsedPlan,
     ParsedTask,
     ParsedUnit,
-    Table,
     Warn,
 )
 from domain.importer.outline import body_entries, build_outline, find_tasks, renumber_romans
@@ -48,11 +47,7 @@ from domain.importer.prose import (
     prose_tasks,
     trim_unit,
 )
-from domain.importer.tables import (
-    _append,
-    _TableReader,
-    _with_detail,
-)
+from domain.importer.tables import _append, split_blocks, table_tasks, trim_cell_unit
 from domain.importer.unitnames import (
     KnownNames,
     loose_key,
@@ -68,10 +63,10 @@ MAX_UNIT_NAME = 200
 # body"); the expected reading of ../shared/plans/dac-khu-kien-hai-2026.txt (DOMAIN.md, its
 # tests) is its 37 table rows only. No rule found tells the two apart (the corpus plans' duties
 # restate their tables as much as Kiên Hải's do), so this stays off until that choice is made.
-# Measured on the corpus (bench/import_accuracy.py, 2026-12-02, branch imptext): on = tasks
-# 98.5%, refs 91.0%, leads 88.8%, support 84.2%, due 86.5%, kind 86.0%, recurrence 91.0% and
-# 39 Kiên Hải tests fail (11 duty tasks V.1-V.11 added); off = 88.1%, 83.6%, 82.1%, 78.3%,
-# 79.2%, 78.7%, 83.8%.
+# Measured on the corpus (bench/import_accuracy.py, 2026-12-02, tables and prose work merged):
+# on = tasks 98.9%, refs 94.2%, leads 91.9%, support 90.2%, due 92.9%, kind 91.3%, recurrence
+# 93.3% and 39 Kiên Hải tests fail (its 11 duty entries V.1-V.11 added); off = 90.0%, 86.9%,
+# 85.3%, 84.6%, 85.7%, 84.0%, 86.1%.
 DUTIES_BESIDE_TASK_TABLE = False
 _cut_at_verb = cut_at_verb  # kept under its old name for callers of this module
 _ROMAN_RE = re.compile(
@@ -208,7 +203,7 @@ class PlanParser:
 
     def parse(self, doc: Document) -> ParsedPlan:
         """Read the whole document."""
-        paras, tables_rows = self._split_blocks(doc.blocks)
+        paras, tables_rows = split_blocks(doc.blocks)
         texts = [p.text for p in paras]
         plan = self._metadata(paras, doc.name)
         year = plan.year
@@ -216,7 +211,16 @@ class PlanParser:
             m = re.search(r"\((?:mã kế hoạch trong hệ thống|plan id in dondoc): (\d+)\)", text)
             if m:
                 plan.target_plan_id = int(m.group(1))
-        tasks = self._table_tasks(tables_rows, year)
+        tasks = table_tasks(
+            tables_rows,
+            lambda r, ti, le, su, tf, se: self._task(r, ti, le, su, tf, year, se, "table"),
+            self.known,
+        )
+        if plan.target_plan_id is None:
+            # A generic partner beside named ones goes (LABELS.md); a sheet dondoc exported
+            # holds what was reviewed and saved, read back as it is.
+            for task in tasks:
+                task.support = drop_generic(task.support)
         outlined = self._outline_tasks(paras, year)
         if not tasks and not outlined:
             tasks = self._section_tasks(texts, year, frozenset(p.text for p in paras if p.bold))
@@ -325,26 +329,6 @@ class PlanParser:
 
     # -- blocks -------------------------------------------------------------
 
-    def _split_blocks(self, blocks: list[Block]) -> tuple[list[Para], list[dict[str, str]]]:
-        paras: list[Para] = []
-        reader = _TableReader()
-        # Text met since the last task table: a page's running title or number between two
-        # parts of one table does not end it, real prose does.
-        gap: int | None = None
-        for block in blocks:
-            if isinstance(block, Table):
-                continues = gap is not None and gap < 120
-                is_tasks, prose = reader.feed(block, continues)
-                for row in prose:
-                    for cell in row:
-                        paras.extend(Para(x.strip()) for x in cell.split("\n") if x.strip())
-                gap = 0 if is_tasks else None
-            elif block.text.strip():
-                paras.append(block)
-                if gap is not None:
-                    gap += len(block.text.strip())
-        return paras, reader.rows
-
     # -- metadata -----------------------------------------------------------
 
     def _metadata(self, paras: list[Para], filename: str) -> ParsedPlan:
@@ -376,6 +360,24 @@ class PlanParser:
                         issued_on = None
             if "ĐẢNG CỘNG SẢN VIỆT NAM" in line.upper():
                 family = DocumentFamily.PARTY
+        if number is None:
+            # No "Số:" header (a text that starts at the subject): the annex line of the plan
+            # names its instrument, "(Ban hành kèm theo Nghị quyết số 12/NQ-X ngày 2 tháng 3 …)".
+            for line in texts[:120]:
+                m = re.search(
+                    r"kèm theo\s+\w+(?:\s+\w+)?\s+số\s+(\d+[-/][\wĐđ./-]+)"
+                    r"(?:\s+ngày\s+(\d{1,2})\s*(?:/|tháng)\s*(\d{1,2})\s*(?:/|năm)\s*(\d{4}))?",
+                    line,
+                    re.IGNORECASE,
+                )
+                if m:
+                    number = m.group(1).rstrip(".")
+                    if m.group(4) and issued_on is None:
+                        try:
+                            issued_on = dt.date(int(m.group(4)), int(m.group(3)), int(m.group(2)))
+                        except ValueError:
+                            issued_on = None
+                    break
         if number and re.search(r"-KH/|-CTr/", number):
             family = DocumentFamily.PARTY
         title = self._title(texts, filename)
@@ -511,7 +513,7 @@ class PlanParser:
         source: str,
     ) -> ParsedTask:
         # A table cell holds names only; text read from sentences may run on into a clause.
-        trim = trim_unit if source != "table" else str.strip
+        trim = trim_unit if source != "table" else partial(trim_cell_unit, trim=trim_unit)
         lead = [u for u in (trim(x) for x in split_units(lead_text, self.known)) if u]
         support = [
             u
@@ -525,57 +527,6 @@ class PlanParser:
                 tf = hidden
         title = re.sub(r"[ \t]+", " ", title.replace("**", "")).strip()
         return ParsedTask(ref, title, lead, support, tf, section or None, source)
-
-    def _table_tasks(self, rows: list[dict[str, str]], year: int) -> list[ParsedTask]:
-        # A numbered row without units or time whose children follow ("1" over "1.1", "1.2")
-        # is a heading, not a task.
-        parents: dict[str, str] = {}
-        kept: list[dict[str, str]] = []
-        for i, row in enumerate(rows):
-            ref = row.get("ref", "")
-            nxt = rows[i + 1].get("ref", "") if i + 1 < len(rows) else ""
-            bare = not any(row.get(k) for k in ("lead", "support", "time"))
-            if ref and bare and nxt.startswith(ref + "."):
-                parents[ref] = row.get("title", "")
-                continue
-            parent = ref.rsplit(".", 1)[0] if "." in ref else ""
-            if parent in parents and not row.get("section"):
-                row = {**row, "_section": parents[parent]}
-            kept.append(row)
-        rows = kept
-        refs = [r.get("ref", "") for r in rows if r.get("ref")]
-        if len(refs) != len(set(refs)):
-            # Numbering restarts in each group (A, B … or I, II …): the group is part of the ref,
-            # the outermost group that makes refs unique.
-            # Rows before any group (or after a gap in the text) keep their bare number.
-            for key in ("_top", "_group"):
-                grouped = [r for r in rows if r.get("ref") and r.get(key)]
-                named = [f"{r[key]}.{r['ref']}" for r in grouped]
-                unique = len(set(named)) == len(named) or key == "_group"
-                if len(grouped) * 2 > len(refs) and unique:
-                    rows = [
-                        {**r, "ref": f"{r[key]}.{r['ref']}"} if r.get("ref") and r.get(key) else r
-                        for r in rows
-                    ]
-                    break
-        tasks = []
-        for n, row in enumerate(rows, 1):
-            ref = row.get("ref") or str(n)
-            tasks.append(
-                self._task(
-                    ref,
-                    re.sub(r"[ \t]*\n[ \t]*", "\n", _with_detail(row)).strip(),
-                    row.get("lead", ""),
-                    row.get("support", ""),
-                    row.get("time", ""),
-                    year,
-                    row.get("_section") or None,
-                    "table",
-                )
-            )
-            tasks[-1].group = row.get("_group", "")
-            tasks[-1].line = int(row.get("_line") or 0)
-        return tasks
 
     def _section_tasks(
         self, texts: list[str], year: int, bold: frozenset[str] = frozenset()
@@ -758,7 +709,8 @@ class PlanParser:
         for task in tasks:
             ref = task.ref
             if ref in seen:
-                candidate = f"{task.group}.{ref}" if task.group else ref
+                grouped = task.group and not ref.startswith(f"{task.group}.")
+                candidate = f"{task.group}.{ref}" if grouped else ref
                 n = 2
                 while candidate in seen:
                     candidate = f"{ref}-{n}"

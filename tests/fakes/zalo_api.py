@@ -67,6 +67,8 @@ class FakeZaloApi:
         self.webhook: dict[str, Any] = {"url": "", "secret_token": ""}
         self.files: dict[str, bytes] = {"photo.png": PNG}
         self.delays: dict[str, float] = {}  # method -> seconds to stall before answering
+        # method -> how many more calls to carry out and then cut off before answering
+        self.drops: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._new_update = asyncio.Event()
         self._sent = asyncio.Condition()
@@ -242,6 +244,16 @@ class FakeZaloApi:
         self.calls.append(call)
         if method in self.delays:
             await asyncio.sleep(self.delays[method])
+        if self.drops.get(method, 0) > 0:
+            # Carried out (a message counts as delivered), but the answer never leaves.
+            self.drops[method] -= 1
+            if method in ("sendMessage", "sendPhoto"):
+                await self._m_sendMessage(call.payload)
+                async with self._sent:
+                    self._sent.notify_all()
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=200)
 
         queue = self.failures.get(method)
         if queue:
