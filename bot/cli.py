@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -113,13 +115,63 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+# argparse's own error messages (Python 3.11 wording) and their catalog keys; `%s`, `%r` and
+# `%(name)s` become `{a0}`, `{a1}`… and `{name}` in the catalog.
+ARGPARSE_MESSAGES: tuple[tuple[str, str], ...] = (
+    ("argument %(argument_name)s: %(message)s", "cli.argparse.argument"),
+    ("the following arguments are required: %s", "cli.argparse.required"),
+    ("invalid choice: %(value)r (choose from %(choices)s)", "cli.argparse.choice"),
+    ("invalid %(type)s value: %(value)r", "cli.argparse.invalid_value"),
+    ("expected one argument", "cli.argparse.expected_one"),
+    ("expected at least one argument", "cli.argparse.expected_at_least_one"),
+    ("expected at most one argument", "cli.argparse.expected_at_most_one"),
+    ("expected %s argument", "cli.argparse.expected_n"),
+    ("expected %s arguments", "cli.argparse.expected_n"),
+    ("unrecognized arguments: %s", "cli.argparse.unrecognized"),
+    ("ambiguous option: %(option)s could match %(matches)s", "cli.argparse.ambiguous"),
+    ("not allowed with argument %s", "cli.argparse.not_allowed_with"),
+    ("one of the arguments %s is required", "cli.argparse.one_required"),
+    ("ignored explicit argument %r", "cli.argparse.ignored_explicit"),
+)
+
+
+@functools.cache
+def _argparse_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for english, key in ARGPARSE_MESSAGES:
+        pattern, n = "", 0
+        for part in re.split(r"(%\(\w+\)[sr]|%[sr])", english):
+            if part.startswith("%(") and part[-1] in "sr":
+                pattern += f"(?P<{part[2:-2]}>.+?)"
+            elif part in ("%s", "%r"):
+                pattern += f"(?P<a{n}>.+?)"
+                n += 1
+            else:
+                pattern += re.escape(part)
+        out.append((re.compile(f"^{pattern}$", re.S), key))
+    return tuple(out)
+
+
+def translate_argparse(message: str, loc: str) -> str:
+    """argparse's English error message in the configured language (unknown ones unchanged)."""
+    for pattern, key in _argparse_patterns():
+        found = pattern.match(message)
+        if found is None:
+            continue
+        params = found.groupdict()
+        if "message" in params:  # "argument --day: invalid int value: 'x'"
+            params["message"] = translate_argparse(params["message"], loc)
+        return t(key, loc, **params)
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with its own words in the configured language and one-line errors."""
 
     def error(self, message: str) -> Any:
-        print(
-            f"{self.prog}: {t('cli.usage_error', cli_locale(), message=message)}", file=sys.stderr
-        )
+        loc = cli_locale()
+        text = t("cli.usage_error", loc, message=translate_argparse(message, loc))
+        print(f"{self.prog}: {text}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
     def format_help(self) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import emit
+from bot.cli import help_text as H
 from bot.runtime import Runtime
 from db.models import Plan
 from domain import registry
@@ -31,17 +32,19 @@ MODULE = "bot.commands.plan_import"
 def add_plan_commands(plan_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `import` and `export` under the `plan` command."""
     p = plan_sub.add_parser(
-        "import", help="import a plan document (.docx .xlsx .csv .txt .md .pdf)"
+        "import", help=H("cli.help.import"), description=H("cli.help.import_description")
     )
-    p.add_argument("file", type=Path)
-    p.add_argument("--plan", help="update this existing plan (re-import of its task sheet)")
-    p.add_argument(
-        "--dry-run", action="store_true", help="show what would be created; save nothing"
-    )
+    p.add_argument("file", type=Path, help=H("cli.help.import_file"))
+    p.add_argument("--plan", help=H("cli.help.import_plan"))
+    p.add_argument("--dry-run", action="store_true", help=H("cli.help.import_dry_run"))
     p.set_defaults(func=_import)
-    p = plan_sub.add_parser("export", help="export a plan's canonical task sheet")
-    p.add_argument("plan", help="plan id or number")
-    p.add_argument("--xlsx", type=Path, required=True, metavar="FILE")
+    p = plan_sub.add_parser(
+        "export", help=H("cli.help.plan_export"), description=H("cli.help.plan_export_description")
+    )
+    p.add_argument("plan", help=H("cli.help.plan_ref"))
+    p.add_argument(
+        "--xlsx", type=Path, required=True, metavar="FILE", help=H("cli.help.plan_export_xlsx")
+    )
     p.set_defaults(func=_export)
 
 
@@ -61,7 +64,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Attach to the `plan` group the registry made (unless its hook list already did)."""
     plan_sub = _plan_subparsers(sub)
     if plan_sub is None:
-        plan = sub.add_parser("plan", help="plans").add_subparsers(
+        plan = sub.add_parser("plan", help=H("cli.help.plan")).add_subparsers(
             dest="plan_cmd", required=True, metavar="ACTION"
         )
         add_plan_commands(plan)
