@@ -31,7 +31,7 @@ def _client(runtime: Runtime) -> ZaloClient:
         raise CliError(t("cli.zalo.no_token", loc), EXIT_USAGE)
     try:
         return ZaloClient(token.get_secret_value(), runtime.settings.zalo_api_base_url)
-    except ValueError as exc:
+    except ValueError:
         raise CliError(t("cli.zalo.bad_token", loc), EXIT_USAGE) from None
 
 
