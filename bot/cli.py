@@ -113,6 +113,8 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "httpx", "httpcore", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if level != "DEBUG":  # PTB's English "Application started/stopping": our own lines say it
+        logging.getLogger("telegram.ext").setLevel(logging.WARNING)
 
 
 # argparse's own error messages (Python 3.11 wording) and their catalog keys; `%s`, `%r` and

@@ -130,3 +130,128 @@ def test_one_spelling_and_one_form_of_address() -> None:
     assert sum("anh/chị" in text.lower() for _, text in messages) >= 20
     # The old style is what the catalogs use: the check above is not vacuous.
     assert any(re.search(r"\b(hóa|Hủy|hủy|xóa)\b", text) for _, text in messages)
+
+
+BAD_SETTINGS = [
+    ({"TELEGRAM_BOT_TOKEN": "abc"}, "TELEGRAM_BOT_TOKEN", "không phải token của bot"),
+    ({"ZALO_BOT_TOKEN": "abc"}, "ZALO_BOT_TOKEN", "không phải token của bot"),
+    ({"DATABASE_URL": "postgresql+asyncpg://u@h:abc/db"}, "DATABASE_URL", "viết sai"),
+    ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL", "sqlite+aiosqlite://"),
+    ({"DATABASE_URL": "postgresql+asyncpg://"}, "DATABASE_URL", "tên máy chủ"),
+    ({"HTTP_PORT": "99999"}, "HTTP_PORT", "nhỏ hơn hoặc bằng 65535"),
+    ({"HTTP_PORT": "x"}, "HTTP_PORT", "số nguyên"),
+    ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE", "không có múi giờ «Mars/Olympus»"),
+    ({"DEFAULT_LOCALE": "fr"}, "DEFAULT_LOCALE", "vi, en"),
+    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", "'DEBUG', 'INFO', 'WARNING', 'ERROR'"),
+    ({"TELEGRAM_API_BASE_URL": "ftp://x"}, "TELEGRAM_API_BASE_URL", "http(s)"),
+    ({"TELEGRAM_API_BASE_URL": "http://h:port"}, "TELEGRAM_API_BASE_URL", "không phải là số"),
+    ({"INVITE_TTL_DAYS": "0"}, "INVITE_TTL_DAYS", "lớn hơn hoặc bằng 1"),
+    (
+        {"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_SECRET": "bad secret!"},
+        "TELEGRAM_WEBHOOK_SECRET",
+        "A-Z a-z 0-9 _ -",
+    ),
+    (
+        {"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_MODE": "webhook"},
+        "TELEGRAM_WEBHOOK_URL",
+        "https://",
+    ),
+    (
+        {
+            "TELEGRAM_BOT_TOKEN": "1:a",
+            "TELEGRAM_MODE": "webhook",
+            "TELEGRAM_WEBHOOK_URL": "https://a/b",
+        },
+        "TELEGRAM_WEBHOOK_SECRET",
+        "chuỗi bí mật",
+    ),
+    (
+        {"ZALO_BOT_TOKEN": "1:a", "ZALO_MODE": "webhook", "ZALO_WEBHOOK_URL": "https://a/b"},
+        "ZALO_WEBHOOK_SECRET",
+        "8-256",
+    ),
+]
+
+
+@pytest.mark.parametrize(("env", "name", "fragment"), BAD_SETTINGS)
+def test_bad_settings_answer_in_one_vietnamese_line(
+    env: dict[str, str],
+    name: str,
+    fragment: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from bot.settings import load_settings
+
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.delenv("DEFAULT_LOCALE", raising=False)
+    for key in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "DATABASE_URL", "TELEGRAM_MODE"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SystemExit) as stop:
+        load_settings()
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"dondoc: cấu hình {name} không hợp lệ: "), err
+    assert fragment in err
+    for english in ("must", "not a", "Input should", "expected", " or "):
+        assert english not in err, err
+    if name == "DEFAULT_LOCALE":
+        return
+    monkeypatch.setenv("DEFAULT_LOCALE", "en")
+    with pytest.raises(SystemExit):
+        load_settings()
+    assert capsys.readouterr().err.startswith(f"dondoc: invalid setting {name}: ")
+
+
+async def test_run_start_and_stop_lines_are_vietnamese(tmp_path: Path) -> None:
+    import asyncio
+    import os
+    import signal
+    import socket
+    import sys
+
+    from tests.fakes.telegram_api import FakeTelegram
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with FakeTelegram() as fake:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(LOCALES.parent),
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/dondoc.db",
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "ZALO_BOT_TOKEN": "",
+            "HTTP_PORT": str(port),
+        }
+        env.pop("DEFAULT_LOCALE", None)
+        proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "bot", "run"),
+            env=env,
+            cwd=tmp_path,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert proc.stderr is not None
+        seen: list[str] = []
+        async with asyncio.timeout(90):
+            while not any("dondoc đang chạy" in line for line in seen):
+                line = (await proc.stderr.readline()).decode()
+                assert line, "".join(seen)
+                seen.append(line)
+            proc.send_signal(signal.SIGTERM)
+            _out, tail = await proc.communicate()
+        seen += tail.decode().splitlines(keepends=True)
+    assert proc.returncode == 0, "".join(seen)
+    text = "".join(seen)
+    assert "Telegram: đã kết nối bot @" in text and "(nhận tin bằng polling)" in text
+    assert f"tình trạng: http://127.0.0.1:{port}/healthz" in text
+    assert "Đang dừng dondoc…" in text and "dondoc đã dừng." in text
+    for english in ("started", "stopping", "running", "Application", "http server", "process"):
+        assert english not in text, text

@@ -59,9 +59,10 @@ async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
         )
         for d in days
     ]
-    if not any(d.source != "law" for d in days):
-        print(t("cli.holiday.only_computed", loc, year=year), file=sys.stderr)
     emit(args, data, "\n".join(lines) or t("workdays.list_empty", loc))
+    if not any(d.source != "law" for d in days):
+        sys.stdout.flush()  # the note follows the list, also when both go to one terminal
+        print(t("cli.holiday.only_computed", loc, year=year), file=sys.stderr)
     return 0
 
 

@@ -35,7 +35,7 @@ from domain.registry import (
     set_rule,
 )
 from domain.units import matches, search_key, vi_sort_key
-from domain.workdays import deadline_calendar
+from domain.workdays import WorkCalendar, deadline_calendar, task_deadline
 from locales import t
 
 H = help_text
@@ -302,7 +302,7 @@ async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
             for r in rules
         ],
         "open_period": {"key": opened.key, "due": opened.due} if opened else None,
-        "tasks": [_task_json(t) for t in tasks],
+        "tasks": [_task_json(t, cal) for t in tasks],
     }
     lines = [
         t("cli.plan_title", loc, id=plan.id, title=plan.title),
@@ -329,8 +329,10 @@ async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def _task_json(task: Task) -> dict[str, object]:
-    """A task as JSON."""
+def _task_json(task: Task, cal: WorkCalendar | None) -> dict[str, object]:
+    """A task as JSON: `due` when the deadline ends (moved off a day off), `due_written` as the
+    plan wrote it."""
+    due = task_deadline(task.due_date, cal)
     return {
         "id": task.id,
         "name": task.title,
@@ -339,7 +341,8 @@ def _task_json(task: Task) -> dict[str, object]:
         "support": [tu.unit.name for tu in task.units if tu.role is TaskRole.SUPPORT],
         "timeframe": task.timeframe_text,
         "schedule": task.schedule.value,
-        "due": task.due_date.isoformat() if task.due_date else None,
+        "due": due.isoformat() if due else None,
+        "due_written": task.due_date.isoformat() if task.due_date else None,
     }
 
 
@@ -414,9 +417,12 @@ async def _task_add(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def _task_lines(task: Task, loc: str) -> str:
+def _task_lines(task: Task, loc: str, cal: WorkCalendar | None) -> str:
     lead = "; ".join(tu.unit.name for tu in task.units if tu.role is TaskRole.LEAD) or "-"
-    when = _d(task.due_date) if task.due_date else t("cli.no_due", loc)
+    due = task_deadline(task.due_date, cal)
+    when = _d(due) if due else t("cli.no_due", loc)
+    if due != task.due_date:
+        when += t("cli.moved_from", loc, day=_d(task.due_date))
     if task.timeframe_text:
         when += f" ({task.timeframe_text})"
     return f"{task.ref}. {task.title}\n    " + t("cli.task_detail", loc, lead=lead, due=when)
@@ -426,11 +432,12 @@ async def _task_list(args: argparse.Namespace, runtime: Runtime) -> int:
     plan = await _plan(runtime, args.plan)
     async with runtime.db.read() as s:
         tasks = await list_tasks(s, plan.id)
+        cal = await deadline_calendar(s, plan.keep_written_deadlines)
     loc = _loc(runtime)
     emit(
         args,
-        [_task_json(t) for t in tasks],
-        "\n".join(_task_lines(task, loc) for task in tasks) or t("cli.no_tasks", loc),
+        [_task_json(t, cal) for t in tasks],
+        "\n".join(_task_lines(task, loc, cal) for task in tasks) or t("cli.no_tasks", loc),
     )
     return 0
 

@@ -17,6 +17,7 @@ from domain.periods import SPANS, Period, period_by_key, period_key, period_labe
 from domain.registry import list_tasks, rule_specs
 from domain.reports import days_late, done_before, expected_pairs, local_date, reports_for
 from domain.status import UnitState, summary
+from domain.workdays import deadline_calendar, task_deadline
 
 
 class Timeliness(StrEnum):
@@ -356,6 +357,7 @@ async def gather(
             names[uid] = name
 
     today = local_date(now, tz)
+    deadlines = await deadline_calendar(session, plan.keep_written_deadlines)
     task_rows: list[TaskData] = []
     for task in tasks:
         entries: list[Entry] = []
@@ -398,8 +400,10 @@ async def gather(
                 )
         state = _task_state(entries)
         overdue: int | None = None
-        if task.due_date and state is not TaskState.DONE and today > task.due_date:
-            overdue = (today - task.due_date).days
+        # A deadline on a day off ends with the next working day (unless kept as written).
+        due = task_deadline(task.due_date, deadlines)
+        if due and state is not TaskState.DONE and today > due:
+            overdue = (today - due).days
         task_rows.append(
             TaskData(
                 task_id=task.id,
@@ -411,7 +415,7 @@ async def gather(
                 supports=_written(task, group_words.get(task.id, []), TaskRole.SUPPORT),
                 unmapped_groups=unmapped_by_task.get(task.id, []),
                 timeframe_text=task.timeframe_text,
-                due_date=task.due_date,
+                due_date=due,
                 schedule=task.schedule.value,
                 state=state,
                 overdue_days=overdue,
