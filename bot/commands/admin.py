@@ -13,7 +13,7 @@ from bot.runtime import Runtime
 from db.models import Member, Plan, PlanGroup, Unit, UnitKind
 from domain import admin, collectives
 from domain.errors import DomainError
-from domain.registry import find_plan, find_unit
+from domain.registry import find_unit
 from locales import t
 
 
@@ -111,11 +111,10 @@ def _loc(runtime: Runtime) -> str:
 
 
 async def _plan(runtime: Runtime, ref: str) -> Plan:
-    async with runtime.db.read() as s:
-        plan = await find_plan(s, ref)
-    if plan is None:
-        raise CliError(t("admin.error.no_plan", _loc(runtime), plan=ref))
-    return plan
+    """The plan as the other commands find it: id, number ("27"), or words of its title."""
+    from bot.commands.registry import resolve_plan
+
+    return await resolve_plan(runtime, ref)
 
 
 # ---------------------------------------------------------------- groups

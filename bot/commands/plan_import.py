@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import emit
 from bot.cli import help_text as H
+from bot.commands.registry import resolve_plan
 from bot.runtime import Runtime
 from db.models import Plan
 from domain import registry
@@ -115,9 +116,11 @@ async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
     if looks_binary(data, path.name):
         raise DomainError("cli.import_binary", file=path.name)
     deps = runtime.deps
+    # --plan as the other commands take it: id, number ("27"), or words of the title.
+    ref = str((await resolve_plan(runtime, args.plan)).id) if args.plan else None
     async with deps.db.transaction() as s:
         parsed = await prepare(s, data, path.name, deps.today().year)
-        target = await _target(s, parsed, args.plan)
+        target = await _target(s, parsed, ref)
         if target is not None:
             for_target(parsed)
         if args.dry_run:
@@ -135,10 +138,10 @@ async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
 
 async def _export(args: argparse.Namespace, runtime: Runtime) -> int:
     locale = runtime.settings.default_locale
+    found = await resolve_plan(runtime, args.plan)
     async with runtime.deps.db.read() as s:
-        plan = await registry.find_plan(s, args.plan)
-        if plan is None:
-            raise DomainError("importer.error.plan_not_found", ref=args.plan)
+        plan = await s.get(Plan, found.id)
+        assert plan is not None
         count = await export_xlsx(s, plan, args.xlsx, locale)
     emit(
         args,

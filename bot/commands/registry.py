@@ -188,7 +188,7 @@ def _pick(found: list[tuple[int, str]], ref: str, what: str, loc: str) -> int:
     raise CliError(t(f"cli.many_{what}", loc, ref=ref, names=names))
 
 
-async def _plan(runtime: Runtime, ref: str) -> Plan:
+async def resolve_plan(runtime: Runtime, ref: str) -> Plan:
     """A plan by id, number (with or without tone marks, "27" for "27/KH-UBND") or title words."""
     loc = _loc(runtime)
     async with runtime.db.read() as s:
@@ -278,7 +278,7 @@ def rule_text(kind: PeriodKind, day: int, month: int | None, loc: str) -> str:
 
 async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
     loc = _loc(runtime)
-    plan = await _plan(runtime, args.plan)
+    plan = await resolve_plan(runtime, args.plan)
     async with runtime.db.read() as s:
         rules = await rule_specs(s, plan.id)
         tasks = await list_tasks(s, plan.id)
@@ -390,7 +390,7 @@ async def _unit_list(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 async def _task_add(args: argparse.Namespace, runtime: Runtime) -> int:
-    plan = await _plan(runtime, args.plan)
+    plan = await resolve_plan(runtime, args.plan)
     schedule = (
         ScheduleKind(args.schedule)
         if args.schedule
@@ -429,7 +429,7 @@ def _task_lines(task: Task, loc: str, cal: WorkCalendar | None) -> str:
 
 
 async def _task_list(args: argparse.Namespace, runtime: Runtime) -> int:
-    plan = await _plan(runtime, args.plan)
+    plan = await resolve_plan(runtime, args.plan)
     async with runtime.db.read() as s:
         tasks = await list_tasks(s, plan.id)
         cal = await deadline_calendar(s, plan.keep_written_deadlines)
@@ -444,7 +444,7 @@ async def _task_list(args: argparse.Namespace, runtime: Runtime) -> int:
 
 async def _rule_set(args: argparse.Namespace, runtime: Runtime) -> int:
     loc = _loc(runtime)
-    plan = await _plan(runtime, args.plan)
+    plan = await resolve_plan(runtime, args.plan)
     if args.month == "last":
         month = None
     elif str(args.month).isdigit():
@@ -508,7 +508,13 @@ async def _invite_create(args: argparse.Namespace, runtime: Runtime) -> int:
         else t("cli.invite_telegram_code", loc, code=new.code),
         t("cli.invite_zalo", loc, code=new.code),
         "",
-        t("cli.invite_message", loc, code=new.code, link=link or "", when=_d(expires.date())),
+        t(
+            "cli.invite_message",
+            loc,
+            code=new.code,
+            link=f"{link} " if link else "",
+            when=_d(expires.date()),
+        ),
     ]
     emit(args, data, "\n".join(lines))
     return 0

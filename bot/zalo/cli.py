@@ -58,7 +58,7 @@ async def _info(args: argparse.Namespace, runtime: Runtime) -> int:
         "account_type": me.get("account_type"),
         "webhook_url": hook.get("url") or "",
     }
-    hook = (
+    hook_line = (
         t("cli.zalo.webhook", loc, url=data["webhook_url"])
         if data["webhook_url"]
         else t("cli.zalo.no_webhook", loc)
@@ -68,7 +68,7 @@ async def _info(args: argparse.Namespace, runtime: Runtime) -> int:
         data,
         t("cli.zalo.info", loc, name=data["account_name"], id=data["id"], kind=data["account_type"])
         + "\n"
-        + hook,
+        + hook_line,
     )
     return 0
 
