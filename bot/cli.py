@@ -281,7 +281,11 @@ def _main(argv: list[str]) -> int:
         print(f"dondoc: {exc}", file=sys.stderr)
         return exc.status
     except DatabaseUnavailable as exc:
-        print(f"dondoc: {t('cli.db_unavailable', loc, cause=str(exc))}", file=sys.stderr)
+        cause = str(exc)
+        hint = getattr(exc, "hint_key", None)
+        if hint:  # the driver's words, then what they mean
+            cause += f" ({t(hint, loc)})"
+        print(f"dondoc: {t('cli.db_unavailable', loc, cause=cause)}", file=sys.stderr)
         return EXIT_DATABASE
     except KeyboardInterrupt:
         return 130

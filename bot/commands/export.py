@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.cli import emit
 from bot.cli import help_text as H
+from bot.commands.registry import resolve_plan
 from bot.runtime import Runtime
 from domain.errors import DomainError
 from domain.export import ExportFormat, export
@@ -67,8 +68,10 @@ async def _export(args: argparse.Namespace, runtime: Runtime) -> int:
     fmt = _format(args)
     if args.output and args.output != "-":
         _check_folder(Path(args.output))
+    # --plan as the other commands take it: id, number ("27"), or words of the title.
+    plan_ref = str((await resolve_plan(runtime, args.plan)).id) if args.plan else None
     result = await export(
-        runtime.deps, plan_ref=args.plan, period_key=args.period, fmt=fmt, locale=locale
+        runtime.deps, plan_ref=plan_ref, period_key=args.period, fmt=fmt, locale=locale
     )
     if args.output == "-":
         sys.stdout.buffer.write(result.content)
