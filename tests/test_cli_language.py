@@ -255,3 +255,91 @@ async def test_run_start_and_stop_lines_are_vietnamese(tmp_path: Path) -> None:
     assert "Đang dừng dondoc…" in text and "dondoc đã dừng." in text
     for english in ("started", "stopping", "running", "Application", "http server", "process"):
         assert english not in text, text
+
+
+def test_walk_outputs_are_vietnamese(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Reminders preview, invite, export and plan export: words, not identifiers; --plan by
+    words of the title everywhere; units in Vietnamese alphabetical order."""
+    from bot.cli import main
+    from tests.test_reminders_cli import seeded
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("TIMEZONE", "Asia/Ho_Chi_Minh")
+    monkeypatch.delenv("DEFAULT_LOCALE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    seeded(database_url)
+    plan = "nghi quyet 72"  # words of the title, without tone marks
+    argv = ["reminders", "preview", "--plan", plan, "--from", "2026-12-01", "--to", "2026-12-31"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    for english in ("before_due", "due_day", "overdue", "task_deadline", "digest", "2026-Q4"):
+        assert english not in text
+    assert "trước hạn  Quý IV/2026  hạn 10/12/2026" in text
+    assert "tổng hợp cho văn phòng" in text and "hạn nhiệm vụ  nhiệm vụ 5" in text
+    dec7 = [line.split("  ")[4] for line in text.splitlines() if line.startswith("07/12/2026")]
+    assert dec7 == [
+        "Phòng Kinh tế",
+        "Phòng Văn hóa - Xã hội",
+        "Trạm Y tế xã",
+        "Ủy ban Mặt trận Tổ quốc Việt Nam xã",
+    ]
+    assert main(["invite", "create", "--unit", "tram y te"]) == 0
+    sample = next(line for line in capsys.readouterr().out.splitlines() if "Tin nhắn mẫu" in line)
+    assert " (hiệu lực đến " in sample
+    assert main(["export", "--plan", plan, "--period", "2026-Q4", "-o", "q4.xlsx"]) == 0
+    assert capsys.readouterr().out.startswith("Đã ghi q4.xlsx (")
+    assert main(["plan", "export", plan, "--xlsx", "tasks.xlsx"]) == 0
+    assert "Đã xuất 5 nhiệm vụ" in capsys.readouterr().out
+    assert main(["group", "list", "--plan", plan]) == 0
+    capsys.readouterr()
+    assert main(["export", "--plan", "khong co ke hoach nay", "--period", "2026-Q4"]) == 1
+    assert "không tìm thấy kế hoạch «khong co ke hoach nay»" in capsys.readouterr().err
+
+
+def test_task_list_into_a_closed_pipe_is_silent(database_url: str, tmp_path: Path) -> None:
+    """`dondoc task list | head`: the reader left; no BrokenPipeError, status 141."""
+    import os
+    import subprocess
+    import sys
+
+    from bot.cli import EXIT_PIPE
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(LOCALES.parent),
+        "DATABASE_URL": database_url,
+        "TELEGRAM_BOT_TOKEN": "",
+        "ZALO_BOT_TOKEN": "",
+    }
+
+    def run(*argv: str, stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *argv],
+            env=env,
+            cwd=tmp_path,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+
+    assert run("plan", "create", "--title", "Kế hoạch ống", "--year", "2027").returncode == 0
+    for ref in range(1, 4):
+        title = f"Nhiệm vụ số {ref} " + "rất dài " * 400
+        out = run(
+            "task", "add", "--plan", "ong", "--ref", str(ref), "--title", title, "--lead", "A"
+        )
+        assert out.returncode == 0, out.stderr
+    read, write = os.pipe()
+    os.close(read)  # `head` already exited
+    try:
+        out = run("task", "list", "--plan", "ong", stdout=write)
+    finally:
+        os.close(write)
+    assert out.returncode == EXIT_PIPE, out.stderr
+    assert out.stderr == ""

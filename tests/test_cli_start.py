@@ -259,6 +259,7 @@ def test_top_level_help_is_light_and_complete(tmp_path: Path) -> None:
         assert f"'{heavy}'" not in loaded
 
 
+@pytest.mark.timeout(300)  # some 20 processes; slow on a loaded machine
 def test_vietnamese_registry_output(env_db: dict[str, str], tmp_path: Path) -> None:
     def ok(*argv: str) -> str:
         out = dondoc(tmp_path, *argv, **env_db, DEFAULT_LOCALE="vi")
