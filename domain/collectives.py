@@ -373,6 +373,30 @@ _PREFIX_KINDS: tuple[tuple[str, str], ...] = (
 )
 _COMMUNE_RE = re.compile(r"\b(xa|phuong|thi tran)\b")
 _COMMUNE_UNIT_RE = re.compile(r"^(ubnd|uy ban nhan dan) (xa|phuong|thi tran|dac khu)\b")
+_PLACE_RE = re.compile(
+    r"\b(xa|phuong|thi tran|ap|thon|ban|khu pho|to dan pho|huyen|quan|thi xa|tinh|thanh pho"
+    r"|dac khu)\b"
+)
+_PLACE = (
+    r"(?:xa|phuong|thi tran|ap|thon|ban|khu pho|to dan pho|huyen|quan|thi xa|tinh|thanh pho"
+    r"|dac khu)"
+)
+# "ủy ban nhân dân các xã, phường" or, without "các", "ủy ban nhân dân xã, phường".
+_HEADED_RE = re.compile(
+    rf"^(?P<head>(?!cac\b)[a-z ]+?) (?:cac (?P<rest>.+)|(?P<list>{_PLACE}(?: {_PLACE})+))$"
+)
+_HEAD_ABBREVIATIONS = (("ubnd ", "uy ban nhan dan "), ("bnd ", "ban nhan dan "))
+
+
+def _head(key: str) -> str:
+    """ "UBND xã" and "Ủy ban nhân dân xã" compared alike."""
+    spaced = key + " "
+    for short, full in _HEAD_ABBREVIATIONS:
+        if spaced.startswith(short):
+            return (full + spaced[len(short) :]).strip()
+    return key
+
+
 _ALL_WORDS = re.compile(r"\b(co quan|nganh|don vi|dia phuong)\b|lien quan")
 _INDEPENDENT_WORDS = re.compile(r"\b(doan the|to chuc chinh tri|hoi|mat tran)\b")
 
@@ -409,6 +433,12 @@ def guess_from_words(words: str, units: Sequence[Unit]) -> list[Unit]:
             if pred(u):
                 chosen[u.id] = u
 
+    headed = _HEADED_RE.match(key)
+    if headed and (places := _PLACE_RE.findall(headed["rest"] or headed["list"])):
+        # "Ủy ban nhân dân các xã, phường", "Ban nhân dân các ấp": the body of each such place.
+        heads = tuple(f"{_head(headed['head'])} {place}" for place in places)
+        take(lambda u: _head(search_key(u.name)).startswith(heads))
+        return sorted(chosen.values(), key=lambda u: u.name)
     if _ALL_WORDS.search(key):
         take(lambda u: not u.independent)
     for word, prefix in _PREFIX_KINDS:

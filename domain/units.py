@@ -33,7 +33,15 @@ ABBREVIATIONS: dict[str, str] = {
 }
 
 _GROUP_RE = re.compile(
-    r"^(các|những|toàn thể|mọi)\s|\bliên quan\b|\bcác (cơ quan|đơn vị|phòng|ban|ngành|địa phương)",
+    r"^(các|những|toàn thể|mọi)\s|\bliên quan\b"
+    # "UBND các xã, phường", "Ban nhân dân các ấp": a body of every place or office of a kind.
+    # Not "Liên hiệp các Hội ..." or "Ban Quản lý các Khu công nghiệp", which are one body each.
+    r"|\bcác (cơ quan|đơn vị|phòng|ban|ngành|địa phương|sở|trường|trạm|xã|phường|thị trấn|ấp"
+    r"|thôn|bản|khu phố|tổ dân phố|huyện|quận|thị xã|tỉnh|thành phố|đặc khu|chi bộ|đảng bộ"
+    r"|doanh nghiệp)\b"
+    # "UBND xã, phường", "Công an phường, xã, đặc khu": every place of those kinds.
+    r"|\b(xã|phường|thị trấn|đặc khu|huyện|quận|thị xã)(\s*,\s*|\s+và\s+)"
+    r"(xã|phường|thị trấn|đặc khu|huyện|quận|thị xã)\s*$",
     re.IGNORECASE,
 )
 _INDEPENDENT_RE = re.compile(

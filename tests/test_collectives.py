@@ -39,6 +39,7 @@ from domain.deps import Deps
 from domain.membership import create_invite
 from domain.periods import period_by_key
 from domain.reports import ReportAnswers, expected_pairs, submit_report
+from domain.units import is_group
 from handlers import plan_import
 from handlers.router import Conversations
 from tests.fixtures import plan_fixtures as F
@@ -152,6 +153,28 @@ def test_first_guess_from_the_words() -> None:
         "Ủy ban Mặt trận Tổ quốc Việt Nam xã",
     ]
     assert names("Các thôn") == []
+    # "X các Y": the X of each Y, not every unit whose name starts like X.
+    assert names("Ủy ban nhân dân các xã, phường") == ["UBND phường Bình Minh", "UBND xã An Hòa"]
+    assert names("Ban nhân dân các ấp") == []
+    assert names("Ủy ban nhân dân phường, xã") == ["UBND phường Bình Minh", "UBND xã An Hòa"]
+
+
+@pytest.mark.parametrize(
+    ("name", "group"),
+    [
+        ("Ủy ban nhân dân các xã, phường", True),
+        ("UBND xã, phường", True),
+        ("Công an phường, xã, đặc khu", True),
+        ("Ban nhân dân các ấp", True),
+        ("Ủy ban nhân dân xã An Hòa", False),
+        ("Ủy ban nhân dân xã", False),
+        ("Liên hiệp các Hội Khoa học và Kỹ thuật", False),
+        ("Ban Quản lý các Khu công nghiệp", False),
+        ("Phòng Kinh tế, Hạ tầng và Đô thị", False),
+    ],
+)
+def test_collective_names(name: str, group: bool) -> None:
+    assert is_group(name) is group
 
 
 async def test_mapping_derives_assignments_and_keeps_direct_ones(
