@@ -193,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
     parser = _Parser(prog="dondoc", description=help_text("cli.help.description"))
     parser.add_argument("--json", action="store_true", help=help_text("cli.help.json"))
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar=help_text("cli.metavar.command"), parser_class=_Parser
+    )
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
@@ -203,7 +205,9 @@ def build_top_parser() -> argparse.ArgumentParser:
     """The parser `dondoc --help` prints: top-level commands only, without heavy imports."""
     parser = _Parser(prog="dondoc", description=help_text("cli.help.description"))
     parser.add_argument("--json", action="store_true", help=help_text("cli.help.json"))
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar=help_text("cli.metavar.command"), parser_class=_Parser
+    )
     for name in COMMAND_MODULES:
         known = TOP_LEVEL_HELP.get(name)
         if known is None:

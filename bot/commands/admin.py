@@ -44,7 +44,9 @@ def _actions(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `group` and the administration actions under plan, unit, member and invite."""
     group = sub.add_parser("group", help=help_text("cli.admin.h01"))
-    actions = group.add_subparsers(dest="group_cmd", required=True, metavar="ACTION")
+    actions = group.add_subparsers(
+        dest="group_cmd", required=True, metavar=help_text("cli.metavar.action")
+    )
     p = actions.add_parser("list", help=help_text("cli.admin.h02"))
     p.add_argument("--plan", required=True, help=help_text("cli.admin.h03"))
     p.set_defaults(func=_group_list)

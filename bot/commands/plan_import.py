@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     plan_sub = _plan_subparsers(sub)
     if plan_sub is None:
         plan = sub.add_parser("plan", help=H("cli.help.plan")).add_subparsers(
-            dest="plan_cmd", required=True, metavar="ACTION"
+            dest="plan_cmd", required=True, metavar=H("cli.metavar.action")
         )
         add_plan_commands(plan)
     elif "import" not in plan_sub.choices:

@@ -73,7 +73,7 @@ def _csv(text: str) -> list[str]:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add plan, unit, task, rule, invite and member commands."""
     plan = sub.add_parser("plan", help=H("cli.help.plan")).add_subparsers(
-        dest="plan_cmd", required=True, metavar="ACTION"
+        dest="plan_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     p = plan.add_parser("create", help=H("cli.help.plan_create"))
     p.add_argument("--title", required=True, help=H("cli.help.title"))
@@ -107,7 +107,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         importlib.import_module(module).add_plan_commands(plan)
 
     unit = sub.add_parser("unit", help=H("cli.help.unit")).add_subparsers(
-        dest="unit_cmd", required=True, metavar="ACTION"
+        dest="unit_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     p = unit.add_parser("add", help=H("cli.help.unit_add"))
     p.add_argument("name", help=H("cli.help.unit_name"))
@@ -116,7 +116,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     unit.add_parser("list", help=H("cli.help.unit_list")).set_defaults(func=_unit_list)
 
     task = sub.add_parser("task", help=H("cli.help.task")).add_subparsers(
-        dest="task_cmd", required=True, metavar="ACTION"
+        dest="task_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     p = task.add_parser("add", help=H("cli.help.task_add"))
     p.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
@@ -138,7 +138,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_task_list)
 
     rule = sub.add_parser("rule", help=H("cli.help.rule")).add_subparsers(
-        dest="rule_cmd", required=True, metavar="ACTION"
+        dest="rule_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     p = rule.add_parser("set", help=H("cli.help.rule_set"))
     p.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
@@ -155,7 +155,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_rule_set)
 
     invite = sub.add_parser("invite", help=H("cli.help.invite")).add_subparsers(
-        dest="invite_cmd", required=True, metavar="ACTION"
+        dest="invite_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     p = invite.add_parser("create", help=H("cli.help.invite_create"))
     p.add_argument("--unit", help=H("cli.help.unit_ref"))
@@ -166,7 +166,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_invite_create)
 
     member = sub.add_parser("member", help=H("cli.help.member")).add_subparsers(
-        dest="member_cmd", required=True, metavar="ACTION"
+        dest="member_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     member.add_parser("list", help=H("cli.help.member_list")).set_defaults(func=_member_list)
 

@@ -19,7 +19,9 @@ from locales import t
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `reminders` commands."""
     rem = sub.add_parser("reminders", help=H("cli.help.reminders"))
-    rsub = rem.add_subparsers(dest="reminders_command", metavar="ACTION", required=True)
+    rsub = rem.add_subparsers(
+        dest="reminders_command", metavar=H("cli.metavar.action"), required=True
+    )
 
     prev = rsub.add_parser("preview", help=H("cli.help.preview"))
     prev.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))

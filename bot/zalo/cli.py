@@ -17,7 +17,7 @@ from locales import t
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `dondoc zalo …`."""
     p = sub.add_parser("zalo", help=H("cli.help.zalo"))
-    zsub = p.add_subparsers(dest="zalo_command", metavar="ACTION", required=True)
+    zsub = p.add_subparsers(dest="zalo_command", metavar=H("cli.metavar.action"), required=True)
     info = zsub.add_parser("info", help=H("cli.help.zalo_info"))
     info.set_defaults(func=_info, needs_db=False)
     delete = zsub.add_parser("delete-webhook", help=H("cli.help.zalo_delete_webhook"))
