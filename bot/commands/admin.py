@@ -116,7 +116,7 @@ async def _plan(runtime: Runtime, ref: str) -> Plan:
     """The plan as the other commands find it: id, number ("27"), or words of its title."""
     from bot.commands.registry import resolve_plan
 
-    return await resolve_plan(runtime, ref)
+    return await resolve_plan(runtime, ref, t("admin.error.no_plan", _loc(runtime), plan=ref))
 
 
 # ---------------------------------------------------------------- groups

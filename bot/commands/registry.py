@@ -188,8 +188,9 @@ def _pick(found: list[tuple[int, str]], ref: str, what: str, loc: str) -> int:
     raise CliError(t(f"cli.many_{what}", loc, ref=ref, names=names))
 
 
-async def resolve_plan(runtime: Runtime, ref: str) -> Plan:
-    """A plan by id, number (with or without tone marks, "27" for "27/KH-UBND") or title words."""
+async def resolve_plan(runtime: Runtime, ref: str, missing: str | None = None) -> Plan:
+    """A plan by id, number (with or without tone marks, "27" for "27/KH-UBND") or title words;
+    `missing` is the line to print when nothing matches (default: cli.no_plan)."""
     loc = _loc(runtime)
     async with runtime.db.read() as s:
         plan = await find_plan(s, ref)
@@ -203,12 +204,10 @@ async def resolve_plan(runtime: Runtime, ref: str) -> Plan:
         if p.number
         and (search_key(p.number) == wanted or search_key(p.number).split("/")[0] == wanted)
     ]
-    if by_number:
-        chosen = _pick(by_number, ref, "plan", loc)
-    else:
-        chosen = _pick(
-            [(p.id, p.title) for p in plans if wanted and matches(ref, p.title)], ref, "plan", loc
-        )
+    found = by_number or [(p.id, p.title) for p in plans if wanted and matches(ref, p.title)]
+    if not found and missing is not None:
+        raise CliError(missing)
+    chosen = _pick(found, ref, "plan", loc)
     return next(p for p in plans if p.id == chosen)
 
 
