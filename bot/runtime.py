@@ -54,9 +54,15 @@ def db_unavailable(exc: BaseException, url: str) -> DatabaseUnavailable:
         shown = make_url(url).render_as_string(hide_password=True)
     except Exception:  # the URL was validated at start; never show a password if it was not
         shown = "?"
-    error = DatabaseUnavailable(f"DATABASE_URL={shown}: {cause}")
-    error.hint_key = _hint_key(exc)  # type: ignore[attr-defined]
-    return error
+    return DatabaseStartError(f"DATABASE_URL={shown}: {cause}", _hint_key(exc))
+
+
+class DatabaseStartError(DatabaseUnavailable):
+    """The database cannot be used at start; `hint_key` names the likely cause in words."""
+
+    def __init__(self, message: str, hint_key: str | None) -> None:
+        super().__init__(message)
+        self.hint_key = hint_key
 
 
 # The likely cause in words, by the driver's exception class (asyncpg, OSError).
