@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from locales import t
+from locales import has, t
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -169,6 +169,14 @@ def translate_argparse(message: str, loc: str) -> str:
 
 class _Parser(argparse.ArgumentParser):
     """argparse with its own words in the configured language and one-line errors."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        """Placeholders in the configured language ("--plan KẾ_HOẠCH"): `cli.metavar.<dest>`."""
+        action = super().add_argument(*args, **kwargs)
+        key = f"cli.metavar.{action.dest}"
+        if action.metavar is None and action.choices is None and action.nargs != 0 and has(key):
+            action.metavar = help_text(key)
+        return action
 
     def error(self, message: str) -> Any:
         loc = cli_locale()

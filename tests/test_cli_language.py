@@ -92,6 +92,9 @@ def test_help_output_of_every_sub_command_differs_by_language(
         assert text.startswith("cách dùng: dondoc"), text
         for english in ("usage:", "options:", "positional", "show this help", "COMMAND", "ACTION"):
             assert english not in text, text
+        # Placeholders too: "--plan KẾ_HOẠCH", not "--plan PLAN" ("STT" is Vietnamese).
+        placeholders = set(re.findall(r"--[a-z-]+ ([A-Z_]+)\b", text))
+        assert placeholders <= {"STT"}, (placeholders, text)
 
 
 def test_argparse_errors_are_translated() -> None:

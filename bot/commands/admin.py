@@ -54,7 +54,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--plan", required=True, help=help_text("cli.admin.h03"))
     p.add_argument("group", help=help_text("cli.admin.h05"))
     how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--units", type=_names, help=help_text("cli.admin.h06"))
+    how.add_argument(
+        "--units",
+        type=_names,
+        metavar=help_text("cli.metavar.units"),
+        help=help_text("cli.admin.h06"),
+    )
     how.add_argument("--guess", action="store_true", help=help_text("cli.admin.h07"))
     how.add_argument("--none", action="store_true", help=help_text("cli.admin.h08"))
     p.set_defaults(func=_group_set)

@@ -43,9 +43,7 @@ def add_plan_commands(plan_sub: argparse._SubParsersAction[argparse.ArgumentPars
         "export", help=H("cli.help.plan_export"), description=H("cli.help.plan_export_description")
     )
     p.add_argument("plan", help=H("cli.help.plan_ref"))
-    p.add_argument(
-        "--xlsx", type=Path, required=True, metavar="FILE", help=H("cli.help.plan_export_xlsx")
-    )
+    p.add_argument("--xlsx", type=Path, required=True, help=H("cli.help.plan_export_xlsx"))
     p.set_defaults(func=_export)
 
 

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     pol = rsub.add_parser("policy", help=H("cli.help.policy"))
     pol.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
-    pol.add_argument("--days", help=H("cli.help.policy_days"))
+    pol.add_argument("--days", metavar=H("cli.metavar.day_list"), help=H("cli.help.policy_days"))
     pol.add_argument("--offsets", help=H("cli.help.policy_offsets"))
     pol.add_argument("--overdue", help=H("cli.help.policy_overdue"))
     pol.add_argument("--task-offsets", dest="task_offsets", help=H("cli.help.policy_task_offsets"))
