@@ -208,6 +208,8 @@ class UnmappedTask:
     ref: str
     title: str
     group: str
+    # The role the plan gives the group: a task led only by unmapped groups has nobody in charge.
+    role: TaskRole = TaskRole.LEAD
 
 
 async def unmapped_tasks(
@@ -216,7 +218,7 @@ async def unmapped_tasks(
     """Active tasks (or one task) assigned to a group with no member unit yet, in plan order."""
     has_members = select(PlanGroupMember.id).where(PlanGroupMember.group_id == PlanGroup.id)
     query = (
-        select(Task.id, Task.ref, Task.title, PlanGroup.name)
+        select(Task.id, Task.ref, Task.title, PlanGroup.name, TaskGroup.role)
         .join(TaskGroup, TaskGroup.task_id == Task.id)
         .join(PlanGroup, PlanGroup.id == TaskGroup.group_id)
         .where(Task.plan_id == plan_id, Task.active.is_(True), ~has_members.exists())

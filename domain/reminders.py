@@ -40,7 +40,7 @@ from domain.errors import DomainError
 from domain.periods import Period, periods_between
 from domain.registry import audit, rule_specs
 from domain.reports import owed_conditions
-from domain.status import UnitState, summary
+from domain.status import OWING, SENT_LATE, UnitState, summary
 from domain.workdays import WorkCalendar, load_calendar, task_deadline, years_missing_holidays
 
 BEFORE_DUE = "before_due"
@@ -649,9 +649,10 @@ async def build_reminders(
             for st in summ.units:
                 if st.state is UnitState.DONE:
                     digest.on_time.append(st.name)
-                elif st.state is UnitState.DONE_LATE:
+                # A unit that sent part of its reports late is late and still owes the rest.
+                if st.state in SENT_LATE:
                     digest.late.append((st.name, st.max_days_late))
-                elif st.state in (UnitState.PARTIAL, UnitState.MISSING):
+                if st.state in OWING:
                     digest.missing.append((st.name, st.reported, st.expected))
                 if st.state is not UnitState.NOTHING_DUE:
                     digest.unreachable.extend(_unreachable(contacts, st.unit_id, st.name))

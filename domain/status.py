@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import HEAVY
@@ -16,11 +16,15 @@ from db.models import (
     ChatAccount,
     Member,
     Plan,
+    PlanGroup,
+    PlanGroupMember,
     Report,
     Task,
+    TaskGroup,
     TaskRole,
     TaskUnit,
     Unit,
+    UnitKind,
 )
 from domain.collectives import UnmappedTask, unmapped_tasks
 from domain.periods import Period
@@ -33,9 +37,15 @@ class UnitState(StrEnum):
 
     DONE = "done"  # every expected task reported, all on time
     DONE_LATE = "done_late"  # every expected task reported, some after the deadline
-    PARTIAL = "partial"  # some reported
+    PARTIAL = "partial"  # some reported, all on time
+    PARTIAL_LATE = "partial_late"  # some reported, at least one after the deadline
     MISSING = "missing"  # none reported
     NOTHING_DUE = "nothing_due"
+
+
+# Units still owing a report, and units that sent something after the deadline.
+OWING = frozenset({UnitState.PARTIAL, UnitState.PARTIAL_LATE, UnitState.MISSING})
+SENT_LATE = frozenset({UnitState.DONE_LATE, UnitState.PARTIAL_LATE})
 
 
 @dataclass
@@ -63,6 +73,8 @@ class StatusSummary:
     units: list[UnitStatus]
     # Tasks given to a group the office has not mapped to units yet (nobody owes them).
     unmapped: list[UnmappedTask] = field(default_factory=list)
+    # Ids of the tasks led only by such groups: nobody is in charge of them yet.
+    unassigned: list[int] = field(default_factory=list)
 
     @property
     def days_left(self) -> int:
@@ -82,17 +94,20 @@ class StatusSummary:
     @property
     def missing(self) -> list[UnitStatus]:
         """Units with tasks still unreported."""
-        return [u for u in self.units if u.state in (UnitState.PARTIAL, UnitState.MISSING)]
+        return [u for u in self.units if u.state in OWING]
 
     @property
     def late(self) -> list[UnitStatus]:
-        """Units that reported late, or still owe after the deadline."""
+        """Units that reported late (whatever their completeness), or still owe after the
+        deadline."""
         overdue = self.days_left < 0
-        return [
-            u
-            for u in self.units
-            if u.state is UnitState.DONE_LATE or (overdue and u in self.missing)
-        ]
+        return [u for u in self.units if u.state in SENT_LATE or (overdue and u.state in OWING)]
+
+    @property
+    def sent_late(self) -> list[UnitStatus]:
+        """Units that sent at least one report after the deadline, complete or not: the
+        compiled report's "gửi chậm"."""
+        return [u for u in self.units if u.state in SENT_LATE]
 
 
 async def summary(
@@ -137,7 +152,7 @@ async def summary(
         if got >= total:
             state = UnitState.DONE_LATE if late else UnitState.DONE
         elif got:
-            state = UnitState.PARTIAL
+            state = UnitState.PARTIAL_LATE if late else UnitState.PARTIAL
         else:
             state = UnitState.MISSING
         units.append(
@@ -160,7 +175,45 @@ async def summary(
         today=local_date(now, tz),
         units=units,
         unmapped=await unmapped_tasks(session, plan.id),
+        unassigned=await unassigned_tasks(session, plan.id),
     )
+
+
+async def unassigned_tasks(session: AsyncSession, plan_id: int) -> list[int]:
+    """Active tasks that no single unit leads, only collectives not mapped to units yet (a
+    plan group with no member, or a lead recorded as a group): the compiled report counts them
+    apart ("giao cho nhóm chưa xác định đơn vị"), never as "not due"."""
+
+    # From the few candidates (leads that are groups) rather than every task of the plan.
+    group_units = select(Unit.id).where(Unit.kind == UnitKind.GROUP)
+    led_by_group_unit = select(TaskUnit.task_id).where(
+        TaskUnit.role == TaskRole.LEAD, TaskUnit.unit_id.in_(group_units)
+    )
+    has_members = select(PlanGroupMember.id).where(PlanGroupMember.group_id == PlanGroup.id)
+    unmapped_groups = select(PlanGroup.id).where(
+        PlanGroup.plan_id == plan_id, ~has_members.exists()
+    )
+    led_by_unmapped = select(TaskGroup.task_id).where(
+        TaskGroup.role == TaskRole.LEAD, TaskGroup.group_id.in_(unmapped_groups)
+    )
+    unit_lead = (
+        select(TaskUnit.id)
+        .join(Unit, Unit.id == TaskUnit.unit_id)
+        .where(
+            TaskUnit.task_id == Task.id,
+            TaskUnit.role == TaskRole.LEAD,
+            Unit.kind == UnitKind.UNIT,
+        )
+        .exists()
+    )
+    candidates = union(led_by_group_unit, led_by_unmapped).subquery()
+    rows = await session.execute(
+        select(Task.id)
+        .join(candidates, candidates.c.task_id == Task.id)
+        .where(Task.plan_id == plan_id, Task.active.is_(True), ~unit_lead)
+        .order_by(Task.position, Task.id)
+    )
+    return list(rows.scalars())
 
 
 async def reachable_counts(session: AsyncSession, unit_ids: list[int]) -> dict[int, int]:

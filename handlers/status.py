@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.models import Plan, Task, Unit
+from db.models import Plan, Task, Unit, UnitKind
 from domain.collectives import unmapped_lines, unmapped_tasks
+from domain.export.labels import plan_name
 from domain.membership import is_office
 from domain.periods import Period
 from domain.registry import task_page
-from domain.status import UnitState, summary, task_detail, unit_detail
+from domain.status import SENT_LATE, UnitState, summary, task_detail, unit_detail
 from domain.units import matches
 from handlers import export, remind
 from handlers.common import PAGE_SIZE, active_plans, fmt_date, plan_periods, short
@@ -21,6 +22,7 @@ STATE_MARK = {
     UnitState.DONE: "✅",
     UnitState.DONE_LATE: "🕘",
     UnitState.PARTIAL: "◐",
+    UnitState.PARTIAL_LATE: "🕘",
     UnitState.MISSING: "❌",
     UnitState.NOTHING_DUE: "·",
 }
@@ -53,28 +55,52 @@ def summary_text(turn: Turn, s: Any) -> str:
     days = s.days_left
     left = turn.t("common.days_left", n=days) if days >= 0 else turn.t("common.days_over", n=-days)
     lines = [
-        turn.t("status.head", plan=s.plan.number or s.plan.title),
+        turn.t("status.head", plan=plan_name(s.plan)),
         turn.t(
             "report.period_line",
             period=s.period.label(turn.locale),
             due=fmt_date(s.period.due),
             left=left,
         ),
-        turn.t("status.counts", done=len(s.complete), total=s.total, late=len(s.late)),
+        # The compiled report's classes: late whatever the completeness, silent apart.
+        turn.t(
+            "status.counts",
+            done=len(s.complete),
+            total=s.total,
+            late=len(s.sent_late),
+            silent=sum(1 for u in s.units if u.state is UnitState.MISSING),
+        ),
     ]
+    if s.unassigned:
+        # Counted as the compiled report counts them: nobody owes them, they are not "not due".
+        lines.append(turn.t("status.unassigned", n=len(s.unassigned)))
     if s.missing:
         lines.append("")
         lines.append(turn.t("status.missing_head", n=len(s.missing)))
         for u in s.missing[:15]:
-            lines.append(f"{STATE_MARK[u.state]} {u.name}: {u.reported}/{u.expected}")
+            line = f"{STATE_MARK[u.state]} {u.name}: {u.reported}/{u.expected}"
+            if u.state is UnitState.PARTIAL_LATE:
+                line += f" ({turn.t('status.late_by', n=u.max_days_late)})"
+            lines.append(line)
         if len(s.missing) > 15:
             lines.append(turn.t("status.more", n=len(s.missing) - 15))
-    late_done = [u for u in s.units if u.state is UnitState.DONE_LATE]
-    if late_done:
+    # Late whatever the completeness, as the compiled report counts it.
+    sent_late = [u for u in s.units if u.state in SENT_LATE]
+    if sent_late:
         lines.append("")
-        lines.append(turn.t("status.late_head", n=len(late_done)))
-        for u in late_done[:15]:
-            lines.append(f"🕘 {u.name}: {turn.t('status.late_by', n=u.max_days_late)}")
+        lines.append(turn.t("status.late_head", n=len(sent_late)))
+        for u in sent_late[:15]:
+            how = (
+                turn.t("status.late_by", n=u.max_days_late)
+                if u.state is UnitState.DONE_LATE
+                else turn.t(
+                    "status.late_partial",
+                    n=u.max_days_late,
+                    reported=u.reported,
+                    expected=u.expected,
+                )
+            )
+            lines.append(f"🕘 {u.name}: {how}")
     if s.unmapped:
         # Tasks nobody owes yet because their group has no units: shown, never dropped.
         items = unmapped_lines(s.unmapped, width=60)
@@ -228,6 +254,9 @@ async def _task(turn: Turn, data: dict[str, Any], task_id: int) -> list[Reply]:
     for line in await task_detail(turn.session, plan, period, task_id):
         if line.report is not None:
             lines.append(f"✅ {line.unit.name}: {report_line(turn, line.report, period.due)}")
+        elif line.unit.kind is UnitKind.GROUP:
+            # A lead recorded as a group ("các đơn vị liên quan") owes nothing until mapped.
+            lines.append(f"⚠️ {turn.t('collectives.export.note', name=line.unit.name)}")
         else:
             lines.append(f"❌ {line.unit.name}: {turn.t('status.not_sent')}")
     for item in await unmapped_tasks(turn.session, plan.id, task_id):

@@ -38,12 +38,13 @@ from tests.test_export_data import (
 )
 
 FONT = "Times New Roman"
+# The section headings as written; Word numbers them (I., II. … and 1., 2. under them).
 SECTIONS = (
-    "I. CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO, TỔ CHỨC TRIỂN KHAI THỰC HIỆN",
-    "II. KẾT QUẢ THỰC HIỆN",
-    "III. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN",
-    "IV. NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
-    "V. ĐỀ XUẤT, KIẾN NGHỊ",
+    "CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO, TỔ CHỨC TRIỂN KHAI THỰC HIỆN",
+    "KẾT QUẢ THỰC HIỆN",
+    "TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN",
+    "NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
+    "ĐỀ XUẤT, KIẾN NGHỊ",
 )
 APPENDIX_HEAD = [
     "STT",
@@ -297,9 +298,9 @@ async def test_period_without_reports_is_still_a_draft(db: Database, clock: Froz
     for i, (start, end) in enumerate(
         zip(positions[1:], [*positions[2:], len(flat)], strict=True), 1
     ):
-        if SECTIONS[i].startswith("IV."):
+        if SECTIONS[i] == "NHIỆM VỤ TRỌNG TÂM KỲ TỚI":
             part = flat[start:end]
-            assert part[1] == "Các nhiệm vụ đến hạn trong kỳ tới (quý I/2027):"
+            assert part[1] == "Các nhiệm vụ cần hoàn thành trước kỳ báo cáo tới (quý I/2027):"
             assert [line[:13] for line in part[2:4]] == ["- Nhiệm vụ 2:", "- Nhiệm vụ 3:"]
             assert "hạn 31/12/2026; chủ trì: Phòng Kinh tế; Công an đặc khu" in part[3]
             assert part[4] == "- Tiếp tục thực hiện 3 nhiệm vụ thường xuyên."
@@ -311,7 +312,10 @@ async def test_period_without_reports_is_still_a_draft(db: Database, clock: Froz
     assert {r.cells[5].text for r in table.rows[1:]} == {"Chưa gửi"}
     appendix = [b for b in blocks(doc) if isinstance(b, Table)][-1]
     assert len(appendix.rows) == 1 + 6
-    assert {r.cells[6].text for r in appendix.rows[1:]} == {"Chưa có báo cáo"}
+    states = [r.cells[6].text for r in appendix.rows[1:]]
+    # Task 5 is led by a group with no units: nobody owes it, and it says so.
+    assert states[4] == "Giao cho nhóm chưa xác định đơn vị"
+    assert set(states[:4] + states[5:]) == {"Chưa có báo cáo"}
 
 
 async def test_english_labels_and_unsafe_characters(db: Database, clock: FrozenClock) -> None:
@@ -341,12 +345,20 @@ async def test_every_count_in_the_text(db: Database, clock: FrozenClock) -> None
         "Tổng số 5 đơn vị phải gửi báo cáo: 1 đơn vị gửi đúng hạn, đầy đủ (20%); 1 đơn vị gửi"
         " chậm (20%); 1 đơn vị gửi đúng hạn nhưng chưa đầy đủ (20%); 2 đơn vị chưa gửi (40%)."
     ) in flat
+    # Task 5, led by a group with no units yet, is counted as such, never as "not due"; a
+    # class with no task is left out, except the first.
     assert (
         "Trong tổng số 6 nhiệm vụ: 0 nhiệm vụ đã hoàn thành (0%); 3 nhiệm vụ đang triển khai"
-        " đúng tiến độ (50%); 1 nhiệm vụ chậm tiến độ hoặc gặp vướng mắc (16,7%); 0 nhiệm vụ"
-        " chưa triển khai (0%); 1 nhiệm vụ chưa đến kỳ báo cáo (16,7%); 1 nhiệm vụ chưa có"
-        " báo cáo (16,7%)."
+        " đúng tiến độ (50%); 1 nhiệm vụ chậm tiến độ hoặc gặp vướng mắc (16,7%); 1 nhiệm vụ"
+        " chưa có báo cáo (16,7%); 1 nhiệm vụ giao cho nhóm chưa xác định đơn vị (16,7%)."
     ) in flat
+    assert not any("0 nhiệm vụ chưa đến kỳ" in p or "0 nhiệm vụ chưa triển khai" in p for p in flat)
+    # Section I from the system's records: 3 task reports from 3 units, no reminder sent.
+    assert (
+        "Trong kỳ, Phòng Văn hóa\u00a0-\u00a0Xã hội đã tiếp nhận 3 báo cáo nhiệm vụ của 3 đơn vị."
+        in flat
+    )
+    assert not any(p.startswith("(Văn phòng bổ sung") for p in flat)
     assert "Các nhiệm vụ chậm tiến độ: nhiệm vụ 6 (hạn 30/06/2026)." in flat
 
 
@@ -358,9 +370,30 @@ async def test_real_word_styles_and_repeated_table_headers(
     assert headings == list(SECTIONS)
     subs = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
     assert subs[:2] == [
-        "1. Tình hình gửi báo cáo của các đơn vị",
-        "2. Kết quả thực hiện các nhiệm vụ",
+        "Tình hình gửi báo cáo của các đơn vị",
+        "Kết quả thực hiện các nhiệm vụ",
     ]
+    # Real Word list numbering: Heading 1 is I., II. …, Heading 2 is 1., 2. under it, and no
+    # heading types its own number.
+    numbering = doc.part.numbering_part.element
+    for ilvl, (name, fmt, text) in enumerate(
+        (("Heading 1", "upperRoman", "%1."), ("Heading 2", "decimal", "%2."))
+    ):
+        num_pr = doc.styles[name].element.pPr.find(qn("w:numPr"))
+        assert num_pr is not None
+        assert num_pr.find(qn("w:ilvl")).get(qn("w:val")) == str(ilvl)
+        num_id = num_pr.find(qn("w:numId")).get(qn("w:val"))
+        num = next(n for n in numbering.findall(qn("w:num")) if n.get(qn("w:numId")) == num_id)
+        abstract_id = num.find(qn("w:abstractNumId")).get(qn("w:val"))
+        abstract = next(
+            a
+            for a in numbering.findall(qn("w:abstractNum"))
+            if a.get(qn("w:abstractNumId")) == abstract_id
+        )
+        lvl = abstract.findall(qn("w:lvl"))[ilvl]
+        assert lvl.find(qn("w:numFmt")).get(qn("w:val")) == fmt
+        assert lvl.find(qn("w:lvlText")).get(qn("w:val")) == text
+    assert not any(h[:1].isdigit() or h.split(".")[0] in ("I", "II", "V") for h in headings + subs)
     assert doc.styles["Heading 1"].font.name == FONT
     grids = [b for b in blocks(doc) if isinstance(b, Table) and b.cell(0, 0).text == "STT"]
     assert len(grids) == 2
@@ -371,3 +404,66 @@ async def test_real_word_styles_and_repeated_table_headers(
     assert props.author == "Ủy ban nhân dân đặc khu Kiên Hải" and props.language == "vi-VN"
     assert props.title.startswith("Kết quả thực hiện Kế hoạch số 125/KH-UBND")
     assert props.created is not None and props.created.year == 2026
+
+
+async def test_difficulties_and_proposals_unit_by_unit(db: Database, clock: FrozenClock) -> None:
+    """III and V list each unit's text once, with the tasks it was given for, units in
+    Vietnamese order; the task headings are not repeated there."""
+    import dataclasses
+
+    sc = await build_plan(db, clock)
+    data = await gather_export(sc.deps, str(sc.plan_id), "2026-Q4", "vi")
+    kt = next(e for e in data.tasks[2].entries if e.unit_name == KT)
+    # Phòng Kinh tế gives the same proposal for task 6 too, as units often do.
+    data.tasks[5].entries = [dataclasses.replace(kt)]
+    doc = Document(io.BytesIO(render_docx(data, "vi", TZ)))
+    flat = [p.text for p in doc.paragraphs]
+    start = flat.index("ĐỀ XUẤT, KIẾN NGHỊ")
+    section = flat[start + 1 : start + 3]
+    assert section == [
+        f"- {KT} (nhiệm vụ 3, 6): {PROPOSAL_KT}",
+        f"- Phòng Văn hóa\u00a0-\u00a0Xã hội (nhiệm vụ 1): {PROPOSAL_VHXH}",
+    ]
+    assert sum(PROPOSAL_KT in p for p in flat) == 1
+    difficulties = flat[flat.index("TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN") + 1]
+    assert difficulties == f"- Phòng Văn hóa\u00a0-\u00a0Xã hội (nhiệm vụ 1): {DIFF_VHXH}"
+
+
+async def test_section_one_counts_the_reminders_sent(db: Database, clock: FrozenClock) -> None:
+    """Section I says how many reminders the units were sent for the period (the office's
+    digest and failed or other periods' deliveries are not counted)."""
+    from db.models import ReminderDelivery
+
+    sc = await build_plan(db, clock)
+    now = clock.now()
+    async with db.transaction() as s:
+        for i, (period, unit, state) in enumerate(
+            [
+                ("2026-Q4", sc.unit_ids[KT], "sent"),
+                ("2026-Q4", sc.unit_ids[CA], "sent"),
+                ("2026-Q4", sc.unit_ids[CA], "failed"),
+                ("2026-Q4", None, "sent"),  # the office's digest
+                ("2026-Q3", sc.unit_ids[KT], "sent"),
+            ]
+        ):
+            s.add(
+                ReminderDelivery(
+                    key=f"k{i}",
+                    plan_id=sc.plan_id,
+                    period_key=period,
+                    unit_id=unit,
+                    channel="telegram",
+                    kind="before_due" if unit else "digest",
+                    point="x",
+                    scheduled_at=now,
+                    state=state,
+                    claimed_at=now,
+                )
+            )
+    data = await gather_export(sc.deps, str(sc.plan_id), "2026-Q4", "vi")
+    assert data.reminders_sent == 2
+    doc = Document(io.BytesIO(render_docx(data, "vi", TZ)))
+    assert (
+        "Trong kỳ, Phòng Văn hóa\u00a0-\u00a0Xã hội đã đôn đốc các đơn vị 2 lượt qua hệ thống nhắc"
+        " việc; đã tiếp nhận 3 báo cáo nhiệm vụ của 3 đơn vị."
+    ) in [p.text for p in doc.paragraphs]

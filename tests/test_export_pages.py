@@ -115,4 +115,31 @@ async def test_kien_hai_plan_pages_have_no_blank_page(
         assert len(words) > 5, f"page {number} is blank"
     landscape = [i for i, (w, h) in enumerate(sizes) if w > h]
     assert landscape and "Phụ lục" in pages[landscape[0]]
-    assert "Kính gửi: Ủy ban Nhân dân tỉnh An Giang." in pages[0]
+    # The parent body the importer read from the preamble is the addressee.
+    assert "Kính gửi: Ủy ban nhân dân tỉnh An Giang." in pages[0]
+    body = "\n".join(pages[: landscape[0]])
+    flat = " ".join(body.split())
+    # Word numbers the headings itself, and LibreOffice prints the numbers.
+    for heading in (
+        "I. CÔNG TÁC LÃNH ĐẠO",
+        "II. KẾT QUẢ THỰC HIỆN",
+        "1. Tình hình gửi báo cáo",
+        "2. Kết quả thực hiện các nhiệm vụ",
+        "III. TỒN TẠI, HẠN CHẾ",
+        "IV. NHIỆM VỤ TRỌNG TÂM",
+        "V. ĐỀ XUẤT, KIẾN NGHỊ",
+    ):
+        assert heading in flat, heading
+    assert "nhiệm vụ giao cho nhóm chưa xác định đơn vị (" in flat
+    # Nothing left for the clerk to fill in the body: section I closes on the period's records.
+    assert "Văn phòng bổ sung" not in flat
+    assert "đã tiếp nhận" in flat and "báo cáo nhiệm vụ của 3 đơn vị" in flat
+    # The late and partial unit is counted late, and its row says what it sent and how late.
+    late = next(u for u in data.units if u.unit_id == units[2])
+    assert "2 đơn vị gửi chậm (" in flat and late.name in flat.split("gửi báo cáo chậm:")[1]
+    assert f"Đã gửi 1/{late.expected} nhiệm vụ, chậm 4 ngày" in flat
+    # The appendix table runs over several pages, its header row repeated on each.
+    assert len(landscape) >= 2
+    for i in landscape:
+        lines = [" ".join(line.split()) for line in pages[i].splitlines()]
+        assert any(line.startswith("STT Nhiệm vụ Chủ trì Phối hợp") for line in lines), i

@@ -97,7 +97,9 @@ async def test_matrix_one_row_per_task_and_unit(db: Database, clock: FrozenClock
     assert ca[col["Đúng hạn / chậm / chưa gửi"]] == "Chưa gửi"
     # The same words as the Word draft for a report owed and not sent.
     assert ca[col["Tình trạng"]] == "Chưa có báo cáo" and ca[col["Thời điểm gửi"]] is None
-    assert by[("5", GROUP)][col["Đúng hạn / chậm / chưa gửi"]] == "Không phải báo cáo kỳ này"
+    # A lead recorded as a group owes nothing until mapped, and the matrix says why.
+    assert by[("5", GROUP)][col["Đúng hạn / chậm / chưa gửi"]] == "Nhóm chưa xác định đơn vị"
+    assert by[("5", GROUP)][col["Tình trạng"]] == "Nhóm chưa xác định đơn vị"
 
     units = wb.worksheets[3]
     assert units.title == "Đơn vị" and units.freeze_panes == "A2"
@@ -199,6 +201,10 @@ async def test_summary_and_unit_task_grid(db: Database, clock: FrozenClock) -> N
     assert summary["Gửi đúng hạn nhưng chưa đầy đủ"] == (1, 0.2)
     assert summary["Chưa gửi"] == (2, 0.4)
     assert summary["Đang triển khai đúng tiến độ"] == (3, 0.5)
+    # The same classes as the Word text: task 5's group has no units, it is not "not due".
+    unassigned = summary["Giao cho nhóm chưa xác định đơn vị"]
+    assert unassigned[0] == 1 and abs(unassigned[1] - 1 / 6) < 1e-9
+    assert summary["Chưa đến kỳ báo cáo"] == (0, 0)
     grid = wb.worksheets[1]
     rows = list(grid.iter_rows(values_only=True))
     assert rows[1][:7] == ("Đơn vị \\ Nhiệm vụ", "1", "2", "3", "4", "5", "6")

@@ -424,7 +424,8 @@ def test_kien_hai_reporting_regime_exactly() -> None:
 def test_kien_hai_metadata_and_units() -> None:
     plan = _parse(KIEN_HAI)
     assert plan.number == "/KH-UBND"
-    assert plan.issuer == "Ủy ban Nhân dân đặc khu Kiên Hải"
+    assert plan.issuer == "Ủy ban nhân dân đặc khu Kiên Hải"
+    assert plan.parent_body == "Ủy ban nhân dân tỉnh An Giang"
     assert plan.place == "Kiên Hải" and plan.year == 2026 and plan.issued_on is None
     assert plan.coordinator == "Phòng Văn hoá - Xã hội"
     by_name = {u.name: u for u in plan.units}

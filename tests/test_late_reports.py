@@ -15,10 +15,22 @@ import pytest
 from sqlalchemy import select
 
 from db.database import Database
-from db.models import Plan, Report, ReportStatus, Role, Task, Unit
+from db.models import (
+    Plan,
+    Report,
+    ReportStatus,
+    Role,
+    Task,
+    TaskGroup,
+    TaskRole,
+    TaskUnit,
+    Unit,
+    UnitKind,
+)
 from domain.clock import FrozenClock
 from domain.deps import Deps
 from domain.export import Timeliness, gather_export
+from domain.export.data import TaskProgress
 from domain.importer.service import apply_plan, prepare
 from domain.membership import create_invite, redeem_invite
 from domain.periods import period_by_key
@@ -162,6 +174,10 @@ async def test_quarter_walk_on_time_late_partial_missing(
     assert states[on_time].state is UnitState.DONE
     assert states[late].state is UnitState.DONE_LATE and states[late].max_days_late == 2
     assert states[missing].state is UnitState.MISSING
+    # Late and partial is its own state: late, and still owing the rest.
+    assert states[partial].state is (
+        UnitState.PARTIAL_LATE if len(owed[partial]) > 1 else UnitState.DONE_LATE
+    )
     late_ids = {u.unit_id for u in status.late}
     assert {late, partial} <= late_ids
     # Quarter I/2027 holds no report that nobody wrote for it.
@@ -179,14 +195,67 @@ async def test_quarter_walk_on_time_late_partial_missing(
 
     # The Word draft says the same in words: late counts whatever the completeness.
     from docx import Document
+    from openpyxl import load_workbook
 
+    from domain.export.excel import render_xlsx
     from domain.export.word import percent, render_docx
 
-    text = "\n".join(p.text for p in Document(io.BytesIO(render_docx(data, "vi", TZ))).paragraphs)
+    docx_text = "\n".join(
+        p.text for p in Document(io.BytesIO(render_docx(data, "vi", TZ))).paragraphs
+    )
     total = len(data.units)
     on, late_n = counts[Timeliness.ON_TIME], counts[Timeliness.LATE]
     assert (
         f"Tổng số {total} đơn vị phải gửi báo cáo: {on} đơn vị gửi đúng hạn, đầy đủ"
         f" ({percent(on, total)}); {late_n} đơn vị gửi chậm ({percent(late_n, total)});"
-    ) in text
+    ) in docx_text
     assert late_n == 2 and on == 1
+
+    # /tinhhinh says the same: the late and partial unit is late (with what it sent), and the
+    # task totals use the compiled report's classes, groups with no units apart.
+    async with db.read() as s:
+        plan = await s.get(Plan, plan_id)
+        assert plan is not None
+        coordinator = await s.get(Unit, plan.coordinator_unit_id)
+        partial_unit = await s.get(Unit, partial)
+        assert coordinator is not None and partial_unit is not None
+        lead_groups = {
+            task_id
+            for (task_id,) in await s.execute(
+                select(TaskGroup.task_id).where(TaskGroup.role == TaskRole.LEAD)
+            )
+        }
+        lead_units = {
+            task_id
+            for (task_id,) in await s.execute(
+                select(TaskUnit.task_id)
+                .join(Unit, Unit.id == TaskUnit.unit_id)
+                .where(TaskUnit.role == TaskRole.LEAD, Unit.kind == UnitKind.UNIT)
+            )
+        }
+    office = Chat(Conversations(deps), "office")
+    await office.send(f"/start {await invite_code(deps, coordinator.name, Role.COORDINATOR)}")
+    await office.send("/tinhhinh")
+    if "Quý IV/2026" not in office.text.split("\n")[1]:
+        await office.press("kỳ báo cáo khác")
+        await office.press("Quý IV/2026")
+    text = office.text
+    # The same classes as the export: late whatever the completeness, silent units apart.
+    silent = counts[Timeliness.NOT_SENT]
+    assert f"· gửi chậm: {late_n} · chưa gửi: {silent}" in text
+    late_block = text.split("Báo cáo trễ hạn (")[1]
+    assert late_block.startswith(f"{late_n} đơn vị):"), text
+    owed_partial = len(owed[partial])
+    assert owed_partial > 1, owed_partial
+    assert f"🕘 {partial_unit.name}: trễ 4 ngày, mới gửi 1/{owed_partial}" in late_block, text
+    assert f"🕘 {partial_unit.name}: 1/{owed_partial} (trễ 4 ngày)" in text
+    progress = data.progress_counts()
+    unassigned = progress[TaskProgress.UNASSIGNED]
+    # Tasks led only by groups the office has not mapped: counted apart, never "not due", and
+    # the same number in /tinhhinh, the Word text and the Excel summary.
+    assert unassigned == len(lead_groups - lead_units) > 0
+    assert f"(giao cho nhóm chưa xác định đơn vị): {unassigned}" in text
+    assert f"; {unassigned} nhiệm vụ giao cho nhóm chưa xác định đơn vị (" in docx_text
+    summary_sheet = load_workbook(io.BytesIO(render_xlsx(data, "vi", TZ))).worksheets[0]
+    rows = {r[0]: r[1] for r in summary_sheet.iter_rows(values_only=True) if r[0]}
+    assert rows["Giao cho nhóm chưa xác định đơn vị"] == unassigned

@@ -35,6 +35,7 @@ PROGRESS_COLOURS = {
     TaskProgress.NOT_STARTED: "#9e9e9e",
     TaskProgress.NOT_DUE: "#cfd8dc",
     TaskProgress.NO_REPORT: "#ef9a9a",
+    TaskProgress.UNASSIGNED: "#b39ddb",
 }
 FONT_PT = 15
 

@@ -8,16 +8,25 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import DocumentFamily, Plan, Report, ReportStatus, Task, TaskRole, Unit
+from db.models import (
+    DocumentFamily,
+    Plan,
+    ReminderDelivery,
+    Report,
+    ReportStatus,
+    Task,
+    TaskRole,
+    Unit,
+)
 from domain import collectives
 from domain.periods import SPANS, Period, period_by_key, period_key, period_label
 from domain.registry import list_tasks, rule_specs
 from domain.reports import days_late, done_before, expected_pairs, local_date, reports_for
-from domain.status import UnitState, summary
-from domain.workdays import deadline_calendar, task_deadline
+from domain.status import StatusSummary, UnitState, summary
+from domain.workdays import WorkCalendar, deadline_calendar, task_deadline
 
 
 class Timeliness(StrEnum):
@@ -51,6 +60,7 @@ class TaskProgress(StrEnum):
     NOT_STARTED = "not_started"  # reported not started, deadline not passed
     NOT_DUE = "not_due"  # no report owed on it this period
     NO_REPORT = "no_report"  # a report was owed and none came
+    UNASSIGNED = "unassigned"  # led only by a collective not mapped to units yet: nobody owes
 
 
 TASK_PROGRESS_ORDER = tuple(TaskProgress)
@@ -152,12 +162,16 @@ class TaskData:
     entries: list[Entry] = field(default_factory=list)
     # Groups of this task the office has not mapped to units yet (their words as written).
     unmapped_groups: list[str] = field(default_factory=list)
+    # No single unit leads it, only such groups: nobody is in charge until the office maps them.
+    unassigned: bool = False
 
     @property
     def progress_class(self) -> TaskProgress:
         """The task's standing for the totals: completed, on schedule, behind…"""
         if self.state is TaskState.DONE:
             return TaskProgress.COMPLETED
+        if self.unassigned and self.state is TaskState.NO_REPORT:
+            return TaskProgress.UNASSIGNED
         if self.state is TaskState.BLOCKED or self.overdue_days:
             return TaskProgress.BEHIND
         if self.state is TaskState.NOT_STARTED:
@@ -203,6 +217,8 @@ class ExportData:
     unmapped: list[str] = field(default_factory=list)
     next_period_label: str = ""
     next_period_end: dt.date | None = None
+    # Reminders delivered to the units for this period (the office's follow-up, section I).
+    reminders_sent: int = 0
 
     def tasks_due_next(self) -> list[TaskData]:
         """One-off tasks whose deadline falls in the next period (section IV)."""
@@ -261,6 +277,8 @@ def _jsonable(value: Any) -> Any:
 _UNIT_TIMELINESS = {
     UnitState.DONE: Timeliness.ON_TIME,
     UnitState.DONE_LATE: Timeliness.LATE,
+    # Late whatever its completeness: a unit that sent anything after the deadline.
+    UnitState.PARTIAL_LATE: Timeliness.LATE,
     UnitState.PARTIAL: Timeliness.PARTIAL,
     UnitState.MISSING: Timeliness.NOT_SENT,
 }
@@ -320,6 +338,31 @@ def _next_key(period: Period) -> str:
     return period_key(period.kind, period.year + 1, 1)
 
 
+@dataclass
+class _Inputs:
+    """Everything `gather` reads from the database for one plan and period."""
+
+    period: Period
+    today: dt.date
+    tz: zoneinfo.ZoneInfo
+    coordinator: str | None
+    status: StatusSummary
+    tasks: list[Task]
+    # (task id, unit id) pairs owed a report this period / reported done in an earlier one.
+    owed: set[tuple[int, int]]
+    finished: set[tuple[int, int]]
+    reports: dict[tuple[int, int], Report]
+    # unit id -> name, for every unit on a task or with a report.
+    names: dict[int, str]
+    # task id -> its groups (role, words as written); task id -> (role, name) of unmapped ones.
+    group_words: dict[int, list[tuple[TaskRole, str]]]
+    unmapped: dict[int, list[tuple[TaskRole, str]]]
+    # Tasks led only by collectives not mapped to units yet (one definition: domain.status).
+    unassigned: set[int]
+    # Moves a task's deadline off a day off (None: the plan keeps deadlines as written).
+    deadlines: WorkCalendar | None
+
+
 async def gather(
     session: AsyncSession,
     plan: Plan,
@@ -330,99 +373,169 @@ async def gather(
     label: str | None = None,
     locale: str | None = None,
 ) -> ExportData:
-    """Read the plan, its tasks and every unit's reports for the period."""
+    """Read the plan, its tasks and every unit's reports for the period.
+
+    In five steps: read what the report needs (`_read`); turn each task into its units'
+    entries and a state (`_task_data`); each unit into its timeliness (`_unit_rows`); find the
+    period after this one (`_following`) for "next period" tasks; count the reminders the
+    units were sent (`_reminders_sent`).
+    """
+    inputs = await _read(session, plan, period, now, tz)
+    following = await _following(session, plan, period)
+    return ExportData(
+        plan=_plan_info(plan, inputs.coordinator),
+        period_key=period.key,
+        period_label=label or period.label(),
+        period_start=period.start,
+        period_end=period.end,
+        period_due=period.due,
+        generated_at=now,
+        today=inputs.today,
+        units=_unit_rows(inputs.status),
+        tasks=[_task_data(task, inputs) for task in inputs.tasks],
+        unmapped=collectives.unmapped_lines(inputs.status.unmapped),
+        next_period_label=period_label(following.key, locale) if following else "",
+        next_period_end=following.due if following else None,
+        reminders_sent=await _reminders_sent(session, plan.id, period.key),
+    )
+
+
+async def _reminders_sent(session: AsyncSession, plan_id: int, period_key: str) -> int:
+    """Step 5: reminders delivered to units for the period (the office's digest left out)."""
+    count = await session.scalar(
+        select(func.count(ReminderDelivery.id)).where(
+            ReminderDelivery.plan_id == plan_id,
+            ReminderDelivery.period_key == period_key,
+            ReminderDelivery.unit_id.is_not(None),
+            ReminderDelivery.state == "sent",
+        )
+    )
+    return int(count or 0)
+
+
+async def _read(
+    session: AsyncSession, plan: Plan, period: Period, now: dt.datetime, tz: zoneinfo.ZoneInfo
+) -> _Inputs:
+    """Step 1: the plan's active tasks, who owes what, the reports, unit names and groups."""
     coordinator = (
         await session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
     )
     status = await summary(session, plan, period, now, tz)
     expected = await expected_pairs(session, plan.id, period)
-    expected_set = {(task_id, uid) for uid, tasks in expected.items() for task_id in tasks}
-    finished = await done_before(session, plan.id, period)
     reports = await reports_for(session, plan.id, period.key)
     tasks = [t for t in await list_tasks(session, plan.id) if t.active]
-    group_words = await collectives.task_group_words(session, plan.id)
-    unmapped_by_task: dict[int, list[str]] = {}
+    unmapped: dict[int, list[tuple[TaskRole, str]]] = {}
     for item in status.unmapped:
-        unmapped_by_task.setdefault(item.task_id, []).append(item.group)
+        unmapped.setdefault(item.task_id, []).append((item.role, item.group))
+    return _Inputs(
+        period=period,
+        today=local_date(now, tz),
+        tz=tz,
+        coordinator=coordinator.name if coordinator else None,
+        status=status,
+        tasks=tasks,
+        owed={(task_id, uid) for uid, owed in expected.items() for task_id in owed},
+        finished=await done_before(session, plan.id, period),
+        reports=reports,
+        names=await _unit_names(session, tasks, reports),
+        group_words=await collectives.task_group_words(session, plan.id),
+        unmapped=unmapped,
+        unassigned=set(status.unassigned),
+        deadlines=await deadline_calendar(session, plan.keep_written_deadlines),
+    )
 
-    names: dict[int, str] = {}
-    for task in tasks:
-        for tu in task.units:
-            names[tu.unit_id] = tu.unit.name
+
+async def _unit_names(
+    session: AsyncSession, tasks: list[Task], reports: dict[tuple[int, int], Report]
+) -> dict[int, str]:
+    """unit id -> name for the tasks' units and for units that reported on a task since left."""
+    names = {tu.unit_id: tu.unit.name for task in tasks for tu in task.units}
     strangers = sorted({uid for _task, uid in reports} - names.keys())
     if strangers:
         for uid, name in await session.execute(
             select(Unit.id, Unit.name).where(Unit.id.in_(strangers))
         ):
             names[uid] = name
+    return names
 
-    today = local_date(now, tz)
-    deadlines = await deadline_calendar(session, plan.keep_written_deadlines)
-    task_rows: list[TaskData] = []
-    for task in tasks:
-        entries: list[Entry] = []
-        seen: set[int] = set()
-        for tu in task.units:
-            if tu.unit_id in seen:
-                continue
-            report = reports.get((task.id, tu.unit_id))
-            is_expected = (task.id, tu.unit_id) in expected_set
-            if report is not None:
-                entries.append(
-                    _entry_from_report(
-                        report, names[tu.unit_id], tu.role, is_expected, period.due, tz
-                    )
-                )
-            elif tu.role is TaskRole.LEAD:
-                if is_expected:
-                    standing = Timeliness.NOT_SENT
-                elif (task.id, tu.unit_id) in finished:
-                    standing = Timeliness.DONE_EARLIER
-                else:
-                    standing = Timeliness.NOT_REQUIRED
-                entries.append(
-                    Entry(
-                        unit_id=tu.unit_id,
-                        unit_name=names[tu.unit_id],
-                        role=tu.role,
-                        expected=is_expected,
-                        timeliness=standing,
-                    )
-                )
-            else:
-                continue
-            seen.add(tu.unit_id)
-        # Reports from units no longer attached to the task are still shown, never dropped.
-        for (task_id, uid), report in sorted(reports.items()):
-            if task_id == task.id and uid not in seen:
-                entries.append(
-                    _entry_from_report(report, names[uid], TaskRole.SUPPORT, False, period.due, tz)
-                )
-        state = _task_state(entries)
-        overdue: int | None = None
-        # A deadline on a day off ends with the next working day (unless kept as written).
-        due = task_deadline(task.due_date, deadlines)
-        if due and state is not TaskState.DONE and today > due:
-            overdue = (today - due).days
-        task_rows.append(
-            TaskData(
-                task_id=task.id,
-                ref=task.ref,
-                section=task.section,
-                title=task.title,
-                # As the plan wrote them: its units, then its groups' words.
-                leads=_written(task, group_words.get(task.id, []), TaskRole.LEAD),
-                supports=_written(task, group_words.get(task.id, []), TaskRole.SUPPORT),
-                unmapped_groups=unmapped_by_task.get(task.id, []),
-                timeframe_text=task.timeframe_text,
-                due_date=due,
-                schedule=task.schedule.value,
-                state=state,
-                overdue_days=overdue,
-                entries=entries,
+
+def _task_data(task: Task, inputs: _Inputs) -> TaskData:
+    """Step 2: one task with its entries, its state and how many days it is overdue."""
+    entries = _entries(task, inputs)
+    state = _task_state(entries)
+    overdue: int | None = None
+    # A deadline on a day off ends with the next working day (unless kept as written).
+    due = task_deadline(task.due_date, inputs.deadlines)
+    if due and state is not TaskState.DONE and inputs.today > due:
+        overdue = (inputs.today - due).days
+    groups = inputs.group_words.get(task.id, [])
+    unmapped = inputs.unmapped.get(task.id, [])
+    return TaskData(
+        task_id=task.id,
+        ref=task.ref,
+        section=task.section,
+        title=task.title,
+        # As the plan wrote them: its units, then its groups' words.
+        leads=_written(task, groups, TaskRole.LEAD),
+        supports=_written(task, groups, TaskRole.SUPPORT),
+        unmapped_groups=[name for _role, name in unmapped],
+        unassigned=task.id in inputs.unassigned,
+        timeframe_text=task.timeframe_text,
+        due_date=due,
+        schedule=task.schedule.value,
+        state=state,
+        overdue_days=overdue,
+        entries=entries,
+    )
+
+
+def _entries(task: Task, inputs: _Inputs) -> list[Entry]:
+    """Each lead unit's report or why there is none, each supporting unit that reported, then
+    reports from units no longer attached to the task (shown, never dropped)."""
+    period, reports = inputs.period, inputs.reports
+    entries: list[Entry] = []
+    seen: set[int] = set()
+    for tu in task.units:
+        if tu.unit_id in seen:
+            continue
+        report = reports.get((task.id, tu.unit_id))
+        is_expected = (task.id, tu.unit_id) in inputs.owed
+        name = inputs.names[tu.unit_id]
+        if report is not None:
+            entries.append(
+                _entry_from_report(report, name, tu.role, is_expected, period.due, inputs.tz)
             )
-        )
+        elif tu.role is TaskRole.LEAD:
+            if is_expected:
+                standing = Timeliness.NOT_SENT
+            elif (task.id, tu.unit_id) in inputs.finished:
+                standing = Timeliness.DONE_EARLIER
+            else:
+                standing = Timeliness.NOT_REQUIRED
+            entries.append(
+                Entry(
+                    unit_id=tu.unit_id,
+                    unit_name=name,
+                    role=tu.role,
+                    expected=is_expected,
+                    timeliness=standing,
+                )
+            )
+        else:
+            continue
+        seen.add(tu.unit_id)
+    for (task_id, uid), report in sorted(reports.items()):
+        if task_id == task.id and uid not in seen:
+            entries.append(
+                _entry_from_report(
+                    report, inputs.names[uid], TaskRole.SUPPORT, False, period.due, inputs.tz
+                )
+            )
+    return entries
 
+
+def _unit_rows(status: StatusSummary) -> list[UnitTimeliness]:
+    """Step 3: every unit owing a report, with its timeliness, best first."""
     units = [
         UnitTimeliness(
             unit_id=u.unit_id,
@@ -431,46 +544,38 @@ async def gather(
             reported=u.reported,
             late_reports=u.late,
             days_late=u.max_days_late,
-            # Late whatever its completeness: a unit that sent anything after the deadline.
-            timeliness=Timeliness.LATE
-            if u.state is UnitState.PARTIAL and u.late
-            else _UNIT_TIMELINESS[u.state],
+            timeliness=_UNIT_TIMELINESS[u.state],
             last_submitted_at=u.last_submitted_at,
         )
         for u in status.units
         if u.state in _UNIT_TIMELINESS
     ]
     units.sort(key=lambda u: (TIMELINESS_ORDER.index(u.timeliness), u.name.casefold()))
+    return units
+
+
+async def _following(session: AsyncSession, plan: Plan, period: Period) -> Period | None:
+    """Step 4: the period after this one under the plan's rules (None without rules)."""
     rules = await rule_specs(session, plan.id)
-    following = period_by_key(rules, _next_key(period), plan.cutoff_mode) if rules else None
-    return ExportData(
-        plan=PlanInfo(
-            id=plan.id,
-            number=plan.number,
-            title=plan.title,
-            issuer=plan.issuer,
-            parent_body=plan.parent_body,
-            place=plan.place,
-            issued_on=plan.issued_on,
-            year=plan.year,
-            family=plan.family,
-            coordinator=coordinator.name if coordinator else None,
-            short_title=plan.short_title,
-            signer_title=plan.signer_title,
-            signer_name=plan.signer_name,
-        ),
-        period_key=period.key,
-        period_label=label or period.label(),
-        period_start=period.start,
-        period_end=period.end,
-        period_due=period.due,
-        generated_at=now,
-        today=today,
-        units=units,
-        tasks=task_rows,
-        unmapped=collectives.unmapped_lines(status.unmapped),
-        next_period_label=period_label(following.key, locale) if following else "",
-        next_period_end=following.due if following else None,
+    return period_by_key(rules, _next_key(period), plan.cutoff_mode) if rules else None
+
+
+def _plan_info(plan: Plan, coordinator: str | None) -> PlanInfo:
+    """The plan's identity as the header, subject and signature need it."""
+    return PlanInfo(
+        id=plan.id,
+        number=plan.number,
+        title=plan.title,
+        issuer=plan.issuer,
+        parent_body=plan.parent_body,
+        place=plan.place,
+        issued_on=plan.issued_on,
+        year=plan.year,
+        family=plan.family,
+        coordinator=coordinator,
+        short_title=plan.short_title,
+        signer_title=plan.signer_title,
+        signer_name=plan.signer_name,
     )
 
 

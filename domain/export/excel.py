@@ -140,13 +140,17 @@ def matrix_rows(data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> list[li
             )
             continue
         for e in task.entries:
+            # A lead recorded as a group ("các đơn vị liên quan") owes nothing until mapped.
+            group = task.unassigned and not e.has_report
             rows.append(
                 [
                     *_task_cells(task),
                     e.unit_name,
                     t(f"export.role.{e.role.value}", locale),
                     # Same words as the Word draft: no report is "Chưa có báo cáo".
-                    status_label(e.status or TaskState.NO_REPORT, locale),
+                    t("collectives.export.cell", locale)
+                    if group
+                    else status_label(e.status or TaskState.NO_REPORT, locale),
                     e.progress,
                     xml_safe(e.results),
                     xml_safe(e.difficulties),
@@ -154,7 +158,9 @@ def matrix_rows(data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> list[li
                     xml_safe(e.next_plan),
                     xml_safe(e.evidence_ref),
                     _local(e.submitted_at, tz),
-                    entry_timeliness_label(e, locale),
+                    t("collectives.export.cell", locale)
+                    if group
+                    else entry_timeliness_label(e, locale),
                     e.days_late if e.has_report else None,
                 ]
             )

@@ -36,6 +36,7 @@ from domain.export.labels import (
     unit_timeliness_label,
     xml_safe,
 )
+from domain.units import vi_sort_key
 from locales import t
 
 FONT = "Times New Roman"
@@ -461,10 +462,78 @@ def _title(doc: Any, data: ExportData, locale: str) -> None:
         _para(doc, t("export.doc.dear", locale, to=to), align=centre, after=12)
 
 
+# Word list numbering of the section headings: I., II. … then 1., 2. under each.
+HEADING_NUM_ID = "90"
+_HEADING_LEVELS = (("upperRoman", "%1.", False), ("decimal", "%2.", True))
+
+
+def _heading_numbering(doc: Any) -> None:
+    """A multi-level list (I. / 1.) tied to Heading 1 and Heading 2, so Word numbers the
+    sections itself: a clerk who inserts or removes one gets the others renumbered."""
+    numbering = doc.part.numbering_part.element
+    abstract = OxmlElement("w:abstractNum")
+    abstract.set(qn("w:abstractNumId"), HEADING_NUM_ID)
+    kind = OxmlElement("w:multiLevelType")
+    kind.set(qn("w:val"), "multilevel")
+    abstract.append(kind)
+    for ilvl, (fmt, text, italic) in enumerate(_HEADING_LEVELS):
+        lvl = OxmlElement("w:lvl")
+        lvl.set(qn("w:ilvl"), str(ilvl))
+        for tag, value in (
+            ("w:start", "1"),
+            ("w:numFmt", fmt),
+            ("w:pStyle", f"Heading{ilvl + 1}"),
+            ("w:suff", "space"),
+            ("w:lvlText", text),
+            ("w:lvlJc", "left"),
+        ):
+            el = OxmlElement(tag)
+            el.set(qn("w:val"), value)
+            lvl.append(el)
+        ppr = OxmlElement("w:pPr")
+        ind = OxmlElement("w:ind")
+        ind.set(qn("w:left"), "0")
+        ind.set(qn("w:firstLine"), str(round(Cm(1.0).twips)))
+        ppr.append(ind)
+        lvl.append(ppr)
+        lvl.append(copy.deepcopy(_rpr_template(BODY_PT, True, italic, False)))
+        abstract.append(lvl)
+    first_num = numbering.find(qn("w:num"))
+    if first_num is not None:
+        first_num.addprevious(abstract)  # every abstractNum precedes every num
+    else:
+        numbering.append(abstract)
+    num = OxmlElement("w:num")
+    num.set(qn("w:numId"), HEADING_NUM_ID)
+    ref = OxmlElement("w:abstractNumId")
+    ref.set(qn("w:val"), HEADING_NUM_ID)
+    num.append(ref)
+    numbering.append(num)
+    for ilvl, name in enumerate(("Heading 1", "Heading 2")):
+        ppr = doc.styles[name].element.get_or_add_pPr()
+        num_pr = OxmlElement("w:numPr")
+        for tag, value in (("w:ilvl", str(ilvl)), ("w:numId", HEADING_NUM_ID)):
+            el = OxmlElement(tag)
+            el.set(qn("w:val"), value)
+            num_pr.append(el)
+        # Schema order: keepNext, keepLines, pageBreakBefore, …, numPr, …, spacing.
+        later = [
+            ppr.find(qn(f"w:{tag}"))
+            for tag in ("suppressLineNumbers", "pBdr", "shd", "tabs", "spacing", "ind", "jc")
+        ]
+        anchor = next((el for el in later if el is not None), None)
+        if anchor is None:
+            ppr.append(num_pr)
+        else:
+            anchor.addprevious(num_pr)
+
+
 def _heading(doc: Any, text: str, level: int = 1) -> None:
-    """A section heading in Word's own heading style (navigation pane, table of contents)."""
+    """A section heading in Word's own heading style (navigation pane, table of contents),
+    numbered by Word (see `_heading_numbering`)."""
     style = "Heading 1" if level == 1 else "Heading 2"
-    p = _para(doc, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, bold=True, italic=level > 1)
+    # Left-aligned: a justified line of capitals is stretched across the page.
+    p = _para(doc, text, align=WD_ALIGN_PARAGRAPH.LEFT, indent=True, bold=True, italic=level > 1)
     p.style = doc.styles[style]
 
 
@@ -510,7 +579,48 @@ def _section_one(doc: Any, data: ExportData, locale: str) -> None:
         ),
         indent=True,
     )
-    _para(doc, t("export.doc.rollout_hint", locale), indent=True, italic=True)
+    _followup(doc, data, locale)
+
+
+def _followup(doc: Any, data: ExportData, locale: str) -> None:
+    """What the office did in the period, from the system's own records: the reminders the
+    units were sent and the reports received."""
+    reports = sum(len(task.reported) for task in data.tasks)
+    units = len({e.unit_id for task in data.tasks for e in task.reported})
+    office = data.plan.coordinator or data.plan.issuer or t("export.doc.issuer_unknown", locale)
+    if data.reminders_sent:
+        text = t(
+            "export.doc.followup",
+            locale,
+            office=keep_together(office),
+            n=data.reminders_sent,
+            reports=reports,
+            units=units,
+        )
+    elif reports:
+        text = t(
+            "export.doc.received",
+            locale,
+            office=keep_together(office),
+            reports=reports,
+            units=units,
+        )
+    else:
+        return
+    _para(doc, text, indent=True)
+
+
+def counts_sentence(
+    locale: str, sentence: str, prefix: str, counts: dict[Any, int], total: int
+) -> str:
+    """ "Tổng số 7 đơn vị …: 1 đơn vị gửi đúng hạn (14,3%); 2 …": the first class always, the
+    others only when some fall in them, each with its rate."""
+    parts = [
+        t(f"{prefix}.{state.value}", locale, n=n, pct=percent(n, total))
+        for i, (state, n) in enumerate(counts.items())
+        if n or i == 0
+    ]
+    return t(sentence, locale, total=total, parts="; ".join(parts))
 
 
 def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> None:
@@ -520,16 +630,14 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
         _para(doc, t("export.doc.nobody_due", locale), indent=True)
         _unmapped(doc, data, locale)
         return
-    counts = data.unit_counts()
-    total = len(data.units)
     _para(
         doc,
-        t(
-            "export.doc.timeliness_summary",
+        counts_sentence(
             locale,
-            total=total,
-            **{state.value: n for state, n in counts.items()},
-            **{f"{state.value}_pct": percent(n, total) for state, n in counts.items()},
+            "export.doc.units_sentence",
+            "export.doc.units_part",
+            dict(data.unit_counts()),
+            len(data.units),
         ),
         indent=True,
     )
@@ -542,7 +650,7 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
         if names:
             _para(doc, t(key, locale, units="; ".join(map(keep_together, names))), indent=True)
     _unmapped(doc, data, locale)
-    widths = (12, 62, 19, 19, 25, 28)
+    widths = (14, 60, 19, 19, 25, 28)
     table = _grid(
         doc,
         [
@@ -570,12 +678,15 @@ def _timeliness(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) 
 
 
 def _unmapped(doc: Any, data: ExportData, locale: str) -> None:
-    """Tasks given to a group with no units yet: listed, never silently left out."""
-    if not data.unmapped:
-        return
-    _para(doc, t("collectives.unmapped.head", locale, n=len(data.unmapped)), indent=True)
-    for line in data.unmapped:
-        _para(doc, f"- {line}", indent=True)
+    """Tasks given (in part) to a group with no units yet: said in one sentence with their
+    numbers, never silently left out (the appendix notes each group)."""
+    refs = [task.ref for task in data.tasks if task.unmapped_groups]
+    if refs:
+        _para(
+            doc,
+            t("export.doc.unmapped_sentence", locale, n=len(refs), refs=", ".join(refs)),
+            indent=True,
+        )
 
 
 def percent(part: int, whole: int) -> str:
@@ -589,16 +700,14 @@ def percent(part: int, whole: int) -> str:
 
 def _task_totals(doc: Any, data: ExportData, locale: str) -> None:
     """II.2 opens with the task totals and rates, then names the tasks behind schedule."""
-    counts = data.progress_counts()
-    total = len(data.tasks)
     _para(
         doc,
-        t(
-            "export.doc.task_totals",
+        counts_sentence(
             locale,
-            total=total,
-            **{state.value: n for state, n in counts.items()},
-            **{f"{state.value}_pct": percent(n, total) for state, n in counts.items()},
+            "export.doc.tasks_sentence",
+            "export.doc.tasks_part",
+            dict(data.progress_counts()),
+            len(data.tasks),
         ),
         indent=True,
     )
@@ -717,15 +826,40 @@ def _body(doc: Any, data: ExportData, locale: str, tz: zoneinfo.ZoneInfo) -> Non
         doc, data, locale, lambda e: e.results, with_status=True, show_missing=True
     ):
         _empty(doc, locale)
-    for heading, pick in (
-        ("export.doc.section3", lambda e: e.difficulties),
-        ("export.doc.section4", lambda e: e.next_plan),
-        ("export.doc.section5", lambda e: e.proposals),
-    ):
-        _heading(doc, t(heading, locale))
-        planned = heading == "export.doc.section4" and _next_period(doc, data, locale)
-        if not _task_texts(doc, data, locale, pick) and not planned:
-            _empty(doc, locale)
+    _heading(doc, t("export.doc.section3", locale))
+    if not _unit_texts(doc, data, locale, lambda e: e.difficulties):
+        _empty(doc, locale)
+    _heading(doc, t("export.doc.section4", locale))
+    planned = _next_period(doc, data, locale)
+    if not _task_texts(doc, data, locale, lambda e: e.next_plan) and not planned:
+        _empty(doc, locale)
+    _heading(doc, t("export.doc.section5", locale))
+    if not _unit_texts(doc, data, locale, lambda e: e.proposals):
+        _empty(doc, locale)
+
+
+def _unit_texts(doc: Any, data: ExportData, locale: str, pick: Callable[[Entry], str]) -> bool:
+    """III and V: difficulties or proposals unit by unit, each text as written once with the
+    tasks it was given for (a unit often gives the same one for several). False if none."""
+    found: dict[tuple[int, str], tuple[str, str, list[str]]] = {}
+    for task in data.tasks:
+        for e in task.reported:
+            text = pick(e).strip()
+            if not text:
+                continue
+            key = (e.unit_id, " ".join(text.split()).casefold())
+            refs = found.setdefault(key, (e.unit_name, text, []))[2]
+            if task.ref not in refs:
+                refs.append(task.ref)
+    for name, text, refs in sorted(found.values(), key=lambda item: vi_sort_key(item[0])):
+        p = _para(doc, "", indent=True)
+        head = t(
+            "export.doc.unit_text_head", locale, unit=keep_together(name), tasks=", ".join(refs)
+        )
+        _add_text(p, head, BODY_PT, italic=True)
+        _add_text(p, " ", BODY_PT)
+        _add_text(p, text, BODY_PT)
+    return bool(found)
 
 
 def _signature(doc: Any, data: ExportData, locale: str) -> None:
@@ -920,6 +1054,8 @@ def _appendix_results(task: TaskData, locale: str) -> str:
 
 
 def _appendix_state(task: TaskData, locale: str) -> str:
+    if task.progress_class is TaskProgress.UNASSIGNED:
+        return t("export.xlsx.task_class.unassigned", locale)
     label = status_label(task.state, locale)
     if task.missing:
         return label  # a lead still silent: no progress figure to quote
@@ -990,6 +1126,7 @@ def render_docx(data: ExportData, locale: str = "vi", tz: zoneinfo.ZoneInfo | No
     zone = tz or zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
     doc = Document()
     _set_base_styles(doc)
+    _heading_numbering(doc)
     first = doc.sections[0]
     _page_setup(first, landscape=False)
     _page_number_header(first)

@@ -109,6 +109,22 @@ def drop_boilerplate(lines: list[Line]) -> list[Line]:
     return out
 
 
+def _drop_elisions(lines: list[Line]) -> list[Line]:
+    """Drop a cell that only marks text left out ("…......") between two "|" lines of a
+    vertical table: it is no cell of the table, and kept it would shift every later cell."""
+    out: list[Line] = []
+    for i, line in enumerate(lines):
+        if (
+            0 < i < len(lines) - 1
+            and re.fullmatch(r"[….·\s]{3,}", line.text)
+            and _is_pipe(lines[i - 1])
+            and _is_pipe(lines[i + 1])
+        ):
+            continue
+        out.append(line)
+    return out
+
+
 def _is_pipe(line: Line) -> bool:
     return line.text.strip() == "|"
 
@@ -213,7 +229,9 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
             p = prev.text
             open_bold = p.count("**") % 2 == 1
             open_italic = _single_stars(p) % 2 == 1
-            if open_bold or open_italic:
+            if text.startswith("|") or p.lstrip().startswith("|"):
+                join = False  # a pipe row is a line of its own
+            elif open_bold or open_italic:
                 join = True
             elif _bold_whole(p) or (p.startswith("**") and p.rstrip().endswith("**")):
                 join = False
@@ -255,7 +273,7 @@ def normalise_text(text: str) -> list[Block]:
     from domain.importer.readers import lines_to_blocks
 
     lines = [Line(i + 1, clean_line(t)) for i, t in enumerate(text.splitlines())]
-    lines = drop_boilerplate(lines)
+    lines = _drop_elisions(drop_boilerplate(lines))
     blocks: list[Block] = []
     pending: list[Line] = []
 
@@ -289,6 +307,15 @@ def normalise_text(text: str) -> list[Block]:
     i = 0
     while i < len(lines):
         line = lines[i]
+        if _is_pipe_row(line.text):
+            end = _pipe_region_end(lines, i)
+            if _broken_pipe_region(lines[i:end]):
+                flush()
+                table = _multiline_pipe_table(lines[i:end])
+                if table is not None:
+                    blocks.append(table)
+                    i = end
+                    continue
         if _is_pipe(line):
             flush()
             rows, i = _vertical_table(lines, i)
@@ -302,6 +329,92 @@ def normalise_text(text: str) -> list[Block]:
         i += 1
     flush()
     return blocks
+
+
+def _is_pipe_row(text: str) -> bool:
+    t = text.strip()
+    return t.startswith("|") and t.count("|") >= 3 and bool(t.strip("| "))
+
+
+def _pipe_region_end(lines: list[Line], i: int) -> int:
+    """The index after the run of lines with a "|" starting at the pipe row at `i` (a blank
+    line or a line of prose ends it)."""
+    j = i
+    while j < len(lines) and "|" in lines[j].text:
+        j += 1
+    return j
+
+
+def _broken_pipe_region(region: list[Line]) -> bool:
+    """A pipe table whose rows run over several lines (cells with line breaks copied from a web
+    page): some line is not a whole "| a | b |" row."""
+    if len(region) < 3:
+        return False
+    whole = 0
+    for line in region:
+        t = line.text.strip()
+        if t.startswith("|") and t.endswith("|") and t.count("|") >= 3:
+            whole += 1
+    return whole < len(region)
+
+
+_ROW_END = re.compile(r"\|\s*\|\s*$")
+
+
+def _multiline_pipe_table(region: list[Line]) -> Table | None:
+    """Rebuild a pipe table whose rows run over several lines.
+
+    A line break next to a "|" is that cell boundary ("|" at the start of a line opens a cell,
+    one at the end closes it, so "|" then "|" across a break is an empty cell); a break away
+    from any "|" is a wrap inside a cell. A row ends on a line that closes it once it has as
+    many cells as the header, on a line that closes with an empty cell ("| |", "||"), or on a
+    line of bare "|" or of "|---|" rules.
+    """
+    rows: list[list[str]] = []
+    current = ""
+    width = 0
+    for line in region:
+        t = line.text.strip()
+        if not t.startswith("|"):
+            t = strip_markup(t)
+        rule = bool(re.fullmatch(r"[|\s:\-–]+", t)) and "-" in t
+        if rule or not t.strip("| "):
+            if current:
+                rows.append(_split_pipe_row(current))
+                current = ""
+            continue
+        if not current:
+            current = t
+        elif current.endswith("|") or t.startswith("|"):
+            current += t
+        else:
+            current += " " + t
+        cells = len(_split_pipe_row(current))
+        if _ROW_END.search(t) or (width and t.endswith("|") and cells >= width):
+            rows.append(_split_pipe_row(current))
+            width = width or len(rows[0])
+            current = ""
+        elif not rows and t.endswith("|") and cells >= 3:
+            rows.append(_split_pipe_row(current))  # the header row, on one line
+            width = len(rows[0])
+            current = ""
+    if current:
+        rows.append(_split_pipe_row(current))
+    rows = [r for r in rows if any(c for c in r)]
+    if len(rows) < 2:
+        return None
+    width = len(rows[0])
+    rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
+    return Table(rows, line=region[0].no)
+
+
+def _split_pipe_row(text: str) -> list[str]:
+    text = text.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|"):
+        text = text[:-1]
+    return [strip_markup(c) for c in text.split("|")]
 
 
 def _merge_table(blocks: list[Block], table: Table) -> None:

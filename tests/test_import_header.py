@@ -1,0 +1,98 @@
+"""The importer's header fields: issuing body, the body above it, the plan's date.
+
+Made-up documents for each rule, then the two sample plans in ../shared/plans when present.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain.importer.service import parse_bytes
+from tests.test_import_shared_plans import KIEN_HAI, SO_TU_PHAP
+
+TASKS = (
+    "II. NHIỆM VỤ\n\n"
+    "1. Tuyên truyền về an toàn giao thông cho người dân\n\n"
+    "Phòng Văn hóa - Xã hội chủ trì, thực hiện trong Quý I/2027.\n\n"
+    "2. Kiểm tra hành lang an toàn đường bộ\n\n"
+    "Phòng Kinh tế chủ trì, thực hiện trong năm 2027.\n"
+)
+
+
+def parse(text: str, name: str = "ke-hoach.txt") -> object:
+    return parse_bytes(text.encode(), name, None, 2027)
+
+
+def test_commune_committee_gets_its_province_from_the_preamble() -> None:
+    plan = parse(
+        "\n\nSố: /KH-UBND\n\nHòa Bình, ngày tháng năm 2027\n\nKẾ HOẠCH\n\n"
+        "Bảo đảm trật tự an toàn giao thông năm 2027\n\n"
+        "Thực hiện Kế hoạch số 12/KH-UBND ngày 05/01/2027 của Ủy ban Nhân dân tỉnh Phú Thọ"
+        " về bảo đảm trật tự an toàn giao thông;\n\n"
+        "Ủy ban Nhân dân xã Hòa Bình ban hành Kế hoạch thực hiện như sau:\n\n" + TASKS
+    )
+    assert plan.issuer == "Ủy ban nhân dân xã Hòa Bình"  # type: ignore[attr-defined]
+    assert plan.parent_body == "Ủy ban nhân dân tỉnh Phú Thọ"  # type: ignore[attr-defined]
+    assert plan.issued_on is None  # type: ignore[attr-defined]  # the document leaves it blank
+
+
+def test_department_takes_the_city_named_in_its_header() -> None:
+    plan = parse(
+        "Số: /KH-SGTVT\n\nĐà Nẵng, ngày 03 tháng 02 năm 2027\n\nKẾ HOẠCH\n\n"
+        "Bảo đảm trật tự an toàn giao thông năm 2027\n\n"
+        "Thực hiện Kế hoạch số 40/KH-UBND ngày 10/01/2027 của Ủy ban nhân dân thành phố"
+        " về an toàn giao thông; Sở Giao thông vận tải ban hành Kế hoạch như sau:\n\n" + TASKS
+    )
+    assert plan.issuer == "Sở Giao thông vận tải"  # type: ignore[attr-defined]
+    assert plan.parent_body == "Ủy ban nhân dân thành phố Đà Nẵng"  # type: ignore[attr-defined]
+    assert plan.issued_on == dt.date(2027, 2, 3)  # type: ignore[attr-defined]
+
+
+def test_provincial_committee_has_no_parent_and_a_doc_type_is_no_body() -> None:
+    plan = parse(
+        "ỦY BAN NHÂN DÂN\nTỈNH PHÚ THỌ\n\nSố: 12/KH-UBND\n\nPhú Thọ, ngày 05 tháng 01 năm 2027\n\n"
+        "KẾ HOẠCH\n\nBảo đảm trật tự an toàn giao thông năm 2027\n\n"
+        "Thực hiện Chỉ thị số 10/CT-TTg của Thủ tướng Chính phủ; Kế hoạch số 3/KH-UBND của"
+        " Ủy ban nhân dân tỉnh Phú Thọ năm 2026.\n\n" + TASKS
+    )
+    assert plan.issuer == "ỦY BAN NHÂN DÂN TỈNH PHÚ THỌ"  # type: ignore[attr-defined]
+    assert plan.parent_body is None  # type: ignore[attr-defined]
+    resolution = parse(
+        "**NGHỊ QUYẾT**\n\nBan hành Kế hoạch bảo đảm an toàn giao thông\n\n"
+        "**HỘI ĐỒNG NHÂN DÂN TỈNH PHÚ THỌ**\n\nQUYẾT NGHỊ:\n\n" + TASKS
+    )
+    assert resolution.issuer == "HỘI ĐỒNG NHÂN DÂN TỈNH PHÚ THỌ"  # type: ignore[attr-defined]
+    assert resolution.parent_body is None  # type: ignore[attr-defined]
+
+
+def test_blank_header_date_is_read_from_the_annex_heading() -> None:
+    plan = parse(
+        "Số: 7/KH-UBND\n\nHòa Bình, ngày tháng năm 2027\n\nKẾ HOẠCH\n\n"
+        "Bảo đảm trật tự an toàn giao thông năm 2027\n\n"
+        "Ủy ban nhân dân xã Hòa Bình ban hành Kế hoạch thực hiện như sau:\n\n"
+        + TASKS
+        + "\n(Kèm theo Kế hoạch số 7/KH-UBND ngày 14/01/2027 của Ủy ban nhân dân xã)\n"
+    )
+    assert plan.issued_on == dt.date(2027, 1, 14)  # type: ignore[attr-defined]
+    # A placeholder date ("ngày .././2027") is no date.
+    blank = parse(
+        "Số: /KH-UBND\n\nHòa Bình, ngày tháng năm 2027\n\nKẾ HOẠCH\n\nAn toàn giao thông\n\n"
+        + TASKS
+        + "\n(Kèm theo Kế hoạch số /KH-UBND ngày .././2027 của Ủy ban nhân dân xã)\n"
+    )
+    assert blank.issued_on is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(not KIEN_HAI.is_file(), reason="../shared/plans is absent")
+def test_sample_plans_header() -> None:
+    kien_hai = parse_bytes(KIEN_HAI.read_bytes(), KIEN_HAI.name, None, 2026)
+    assert kien_hai.issuer == "Ủy ban nhân dân đặc khu Kiên Hải"
+    assert kien_hai.parent_body == "Ủy ban nhân dân tỉnh An Giang"
+    assert kien_hai.place == "Kiên Hải" and kien_hai.number == "/KH-UBND"
+    # "ngày tháng năm 2026" and "ngày .././2026": the document carries no date to read.
+    assert kien_hai.issued_on is None and kien_hai.year == 2026
+    so_tu_phap = parse_bytes(SO_TU_PHAP.read_bytes(), SO_TU_PHAP.name, None, 2026)
+    assert so_tu_phap.issuer == "Sở Tư pháp"
+    assert so_tu_phap.parent_body == "Ủy ban nhân dân thành phố Hải Phòng"
