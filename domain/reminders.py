@@ -40,7 +40,7 @@ from domain.errors import DomainError
 from domain.periods import Period, periods_between
 from domain.registry import audit, rule_specs
 from domain.reports import owed_conditions
-from domain.status import OWING, SENT_LATE, UnitState, summary
+from domain.status import OWING, SENT_LATE, StatusSummary, UnitState, summary
 from domain.workdays import WorkCalendar, load_calendar, task_deadline, years_missing_holidays
 
 BEFORE_DUE = "before_due"
@@ -536,89 +536,189 @@ async def build_reminders(
     *,
     only_units: Sequence[int] | None = None,
 ) -> PlanOutcome:
-    """Reminders for the given slots, to the units that still owe something now."""
-    reminders: list[Reminder] = []
-    warnings: list[Notice] = []
+    """Reminders for the given slots, to the units that still owe something now.
+
+    The steps: sort the slots by kind, with what each period's units still owe (1); the lead
+    units still owing each task with a deadline (2); each digest period's summary (3); the
+    units concerned, their names and contacts (4); a reminder per owing unit and slot (5); the
+    office's digests (6); all in send order.
+    """
+    batch = await _sort_slots(session, plan, slots, only_units)  # 1
+    leads = await _task_deadline_leads(session, batch.task_slots)  # 2
+    summaries = await _digest_summaries(session, plan, batch.digest_slots, now, tz)  # 3
+    unit_ids = _units_concerned(batch, leads, summaries, only_units)  # 4
+    units = await _unit_rows(session, unit_ids)
+    contacts = await _contacts(session, unit_ids)
+    out = _UnitReminders(plan, units, contacts)  # 5
+    for slot, owing in batch.unit_slots:
+        out.period_reminders(slot, owing, only_units)
+    for slot in batch.task_slots:
+        out.task_reminders(slot, leads, only_units)
+    if batch.digest_slots and only_units is None:  # 6
+        out.reminders += await _office_digests(
+            session, plan, batch.digest_slots, summaries, contacts, out.warnings
+        )
+    out.reminders.sort(key=lambda r: (r.slot.at, r.slot.kind == DIGEST, r.unit_name or ""))
+    return PlanOutcome(out.reminders, out.warnings)
+
+
+@dataclass
+class _Batch:
+    """One call's slots by kind; a period slot comes with what each unit still owes."""
+
+    unit_slots: list[tuple[Slot, dict[int, list[TaskRef]]]] = field(default_factory=list)
+    task_slots: list[Slot] = field(default_factory=list)
+    digest_slots: list[Slot] = field(default_factory=list)
+
+
+async def _sort_slots(
+    session: AsyncSession, plan: Plan, slots: Sequence[Slot], only_units: Sequence[int] | None
+) -> _Batch:
+    """Step 1: digests, task deadlines and period reminders (owing tasks read once a period)."""
+    batch = _Batch()
     owing_cache: dict[str, dict[int, list[TaskRef]]] = {}
-    unit_slots: list[tuple[Slot, dict[int, list[TaskRef]]]] = []
-    task_slots: list[Slot] = []
-    digest_slots: list[Slot] = []
     for slot in slots:
         if slot.kind == DIGEST:
-            digest_slots.append(slot)
+            batch.digest_slots.append(slot)
         elif slot.kind == TASK_DEADLINE:
-            task_slots.append(slot)
+            batch.task_slots.append(slot)
         elif slot.period is not None:
             key = slot.period.key
             if key not in owing_cache:
                 owing_cache[key] = await owing_tasks(session, plan.id, slot.period, only_units)
-            unit_slots.append((slot, owing_cache[key]))
+            batch.unit_slots.append((slot, owing_cache[key]))
+    return batch
 
-    task_leads: dict[int, list[int]] = {}
-    task_info: dict[int, TaskRef] = {}
-    if task_slots:
-        task_ids = sorted({s.task_id for s in task_slots if s.task_id is not None})
-        done_rows = await session.execute(
-            select(Report.task_id, Report.unit_id).where(
-                Report.task_id.in_(task_ids), Report.status == ReportStatus.DONE
-            )
-        )
-        done = {(t, u) for t, u in done_rows}
-        rows = await session.execute(
-            select(TaskUnit.task_id, TaskUnit.unit_id)
-            .join(Unit, Unit.id == TaskUnit.unit_id)
-            .where(
-                TaskUnit.task_id.in_(task_ids),
-                TaskUnit.role == TaskRole.LEAD,
-                Unit.kind == UnitKind.UNIT,
-            )
-            .order_by(TaskUnit.position)
-        )
-        for tid, uid in rows:
-            if (tid, uid) not in done:
-                task_leads.setdefault(tid, []).append(uid)
-        for task in (await session.execute(select(Task).where(Task.id.in_(task_ids)))).scalars():
-            task_info[task.id] = TaskRef(task.id, task.ref, task.title)
 
-    unit_ids: set[int] = set()
-    for _slot, owing in unit_slots:
-        unit_ids.update(owing)
-    for leads in task_leads.values():
-        unit_ids.update(leads)
-    if only_units is not None:
-        unit_ids &= set(only_units)
-    digest_summaries = {}
+@dataclass
+class _Leads:
+    """Task id -> its lead units that have not reported it done, and the task's ref."""
+
+    units: dict[int, list[int]] = field(default_factory=dict)
+    tasks: dict[int, TaskRef] = field(default_factory=dict)
+
+
+async def _task_deadline_leads(session: AsyncSession, task_slots: Sequence[Slot]) -> _Leads:
+    """Step 2: for each task with a deadline reminder, the lead units still owing it."""
+    leads = _Leads()
+    if not task_slots:
+        return leads
+    task_ids = sorted({s.task_id for s in task_slots if s.task_id is not None})
+    done_rows = await session.execute(
+        select(Report.task_id, Report.unit_id).where(
+            Report.task_id.in_(task_ids), Report.status == ReportStatus.DONE
+        )
+    )
+    done = {(t, u) for t, u in done_rows}
+    rows = await session.execute(
+        select(TaskUnit.task_id, TaskUnit.unit_id)
+        .join(Unit, Unit.id == TaskUnit.unit_id)
+        .where(
+            TaskUnit.task_id.in_(task_ids),
+            TaskUnit.role == TaskRole.LEAD,
+            Unit.kind == UnitKind.UNIT,
+        )
+        .order_by(TaskUnit.position)
+    )
+    for tid, uid in rows:
+        if (tid, uid) not in done:
+            leads.units.setdefault(tid, []).append(uid)
+    for task in (await session.execute(select(Task).where(Task.id.in_(task_ids)))).scalars():
+        leads.tasks[task.id] = TaskRef(task.id, task.ref, task.title)
+    return leads
+
+
+async def _digest_summaries(
+    session: AsyncSession,
+    plan: Plan,
+    digest_slots: Sequence[Slot],
+    now: dt.datetime,
+    tz: zoneinfo.ZoneInfo,
+) -> dict[str, StatusSummary]:
+    """Step 3: the status summary of each period a digest is due for."""
+    summaries: dict[str, StatusSummary] = {}
     for slot in digest_slots:
         assert slot.period is not None
-        if slot.period.key not in digest_summaries:
-            digest_summaries[slot.period.key] = await summary(session, plan, slot.period, now, tz)
-    for s in digest_summaries.values():
+        if slot.period.key not in summaries:
+            summaries[slot.period.key] = await summary(session, plan, slot.period, now, tz)
+    return summaries
+
+
+def _units_concerned(
+    batch: _Batch,
+    leads: _Leads,
+    summaries: dict[str, StatusSummary],
+    only_units: Sequence[int] | None,
+) -> set[int]:
+    """Step 4: every unit a reminder or a digest line may name."""
+    unit_ids: set[int] = set()
+    for _slot, owing in batch.unit_slots:
+        unit_ids.update(owing)
+    for owing_leads in leads.units.values():
+        unit_ids.update(owing_leads)
+    if only_units is not None:
+        unit_ids &= set(only_units)
+    for s in summaries.values():
         unit_ids.update(st.unit_id for st in s.units)
+    return unit_ids
+
+
+async def _unit_rows(session: AsyncSession, unit_ids: set[int]) -> dict[int, tuple[str, bool]]:
+    """Step 4: unit id -> (name, independent) for the units concerned."""
     units: dict[int, tuple[str, bool]] = {}
-    if unit_ids:
-        uq = select(Unit.id, Unit.name, Unit.independent)
-        if len(unit_ids) <= _IN_LIMIT:
-            uq = uq.where(Unit.id.in_(sorted(unit_ids)))
-        for uid, uname, independent in await session.execute(uq, execution_options=HEAVY):
-            if uid in unit_ids:
-                units[uid] = (uname, bool(independent))
-    contacts = await _contacts(session, unit_ids)
+    if not unit_ids:
+        return units
+    uq = select(Unit.id, Unit.name, Unit.independent)
+    if len(unit_ids) <= _IN_LIMIT:
+        uq = uq.where(Unit.id.in_(sorted(unit_ids)))
+    for uid, uname, independent in await session.execute(uq, execution_options=HEAVY):
+        if uid in unit_ids:
+            units[uid] = (uname, bool(independent))
+    return units
 
-    no_contact: set[int] = set()
 
-    def unit_reminder(slot: Slot, unit_id: int, tasks: list[TaskRef]) -> None:
-        unit = units.get(unit_id)
+class _UnitReminders:
+    """Step 5: the reminders to units, and a warning per unit nobody can be reached at."""
+
+    def __init__(self, plan: Plan, units: dict[int, tuple[str, bool]], contacts: _Contacts) -> None:
+        self.plan = plan
+        self.units = units
+        self.contacts = contacts
+        self.reminders: list[Reminder] = []
+        self.warnings: list[Notice] = []
+        self._no_contact: set[int] = set()
+
+    def period_reminders(
+        self, slot: Slot, owing: dict[int, list[TaskRef]], only_units: Sequence[int] | None
+    ) -> None:
+        """A period reminder to each unit still owing tasks, in the order of their names."""
+        units = self.units
+        for unit_id in sorted(owing, key=lambda u: units[u][0] if u in units else ""):
+            if only_units is None or unit_id in only_units:
+                self.add(slot, unit_id, owing[unit_id])
+
+    def task_reminders(self, slot: Slot, leads: _Leads, only_units: Sequence[int] | None) -> None:
+        """A task-deadline reminder to each lead unit that has not reported the task done."""
+        assert slot.task_id is not None
+        for unit_id in leads.units.get(slot.task_id, []):
+            wanted = only_units is None or unit_id in only_units
+            if wanted and slot.task_id in leads.tasks:
+                self.add(slot, unit_id, [leads.tasks[slot.task_id]])
+
+    def add(self, slot: Slot, unit_id: int, tasks: list[TaskRef]) -> None:
+        """One reminder of the slot to the unit's focal points (warned once if none)."""
+        unit = self.units.get(unit_id)
         if unit is None:
             return
         name, independent = unit
-        recips = _recipients(contacts, unit_id)
-        if not recips and unit_id not in no_contact:
-            no_contact.add(unit_id)
-            warnings.append(Notice.of("reminders.warn_no_recipient", unit=name))
-        reminders.append(
+        recips = _recipients(self.contacts, unit_id)
+        if not recips and unit_id not in self._no_contact:
+            self._no_contact.add(unit_id)
+            self.warnings.append(Notice.of("reminders.warn_no_recipient", unit=name))
+        self.reminders.append(
             Reminder(
                 slot=slot,
-                plan_title=plan.title,
+                plan_title=self.plan.title,
                 unit_id=unit_id,
                 unit_name=name,
                 recipients=recips,
@@ -627,42 +727,44 @@ async def build_reminders(
             )
         )
 
-    for slot, owing in unit_slots:
-        for unit_id in sorted(owing, key=lambda u: units[u][0] if u in units else ""):
-            if only_units is None or unit_id in only_units:
-                unit_reminder(slot, unit_id, owing[unit_id])
-    for slot in task_slots:
-        assert slot.task_id is not None
-        for unit_id in task_leads.get(slot.task_id, []):
-            wanted = only_units is None or unit_id in only_units
-            if wanted and slot.task_id in task_info:
-                unit_reminder(slot, unit_id, [task_info[slot.task_id]])
 
-    if digest_slots and only_units is None:
-        office = await office_recipients(session, plan)
-        if not office:
-            warnings.append(Notice.of("reminders.warn_no_office", plan=plan.title))
-        for slot in digest_slots:
-            assert slot.period is not None
-            summ = digest_summaries[slot.period.key]
-            digest = Digest(unmapped=unmapped_lines(summ.unmapped))
-            for st in summ.units:
-                if st.state is UnitState.DONE:
-                    digest.on_time.append(st.name)
-                # A unit that sent part of its reports late is late and still owes the rest.
-                if st.state in SENT_LATE:
-                    digest.late.append((st.name, st.max_days_late))
-                if st.state in OWING:
-                    digest.missing.append((st.name, st.reported, st.expected))
-                if st.state is not UnitState.NOTHING_DUE:
-                    digest.unreachable.extend(_unreachable(contacts, st.unit_id, st.name))
-            digest.given_up = await _given_up(session, plan.id, slot.period.key)
-            if summ.total:
-                reminders.append(
-                    Reminder(slot, plan.title, None, None, list(office), digest=digest)
-                )
-    reminders.sort(key=lambda r: (r.slot.at, r.slot.kind == DIGEST, r.unit_name or ""))
-    return PlanOutcome(reminders, warnings)
+def _digest_of(summ: StatusSummary, contacts: _Contacts) -> Digest:
+    """The office's digest of a period: on time, late, missing, unreachable, unmapped."""
+    digest = Digest(unmapped=unmapped_lines(summ.unmapped))
+    for st in summ.units:
+        if st.state is UnitState.DONE:
+            digest.on_time.append(st.name)
+        # A unit that sent part of its reports late is late and still owes the rest.
+        if st.state in SENT_LATE:
+            digest.late.append((st.name, st.max_days_late))
+        if st.state in OWING:
+            digest.missing.append((st.name, st.reported, st.expected))
+        if st.state is not UnitState.NOTHING_DUE:
+            digest.unreachable.extend(_unreachable(contacts, st.unit_id, st.name))
+    return digest
+
+
+async def _office_digests(
+    session: AsyncSession,
+    plan: Plan,
+    digest_slots: Sequence[Slot],
+    summaries: dict[str, StatusSummary],
+    contacts: _Contacts,
+    warnings: list[Notice],
+) -> list[Reminder]:
+    """Step 6: the digest of each period to the office (warned when it has no one to read it)."""
+    office = await office_recipients(session, plan)
+    if not office:
+        warnings.append(Notice.of("reminders.warn_no_office", plan=plan.title))
+    out: list[Reminder] = []
+    for slot in digest_slots:
+        assert slot.period is not None
+        summ = summaries[slot.period.key]
+        digest = _digest_of(summ, contacts)
+        digest.given_up = await _given_up(session, plan.id, slot.period.key)
+        if summ.total:
+            out.append(Reminder(slot, plan.title, None, None, list(office), digest=digest))
+    return out
 
 
 async def _given_up(session: AsyncSession, plan_id: int, period_key: str) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from db.models import (
     Report,
     ReportStatus,
     ReportVersion,
+    ScheduleKind,
     Task,
     TaskRole,
     TaskUnit,
@@ -39,6 +41,33 @@ REPORT_FIELDS = (
     "next_plan",
     "evidence_ref",
 )
+
+# Every status a report may take, in the order a form offers them (DOMAIN.md section 7).
+STATUSES = (
+    ReportStatus.NOT_STARTED,
+    ReportStatus.IN_PROGRESS,
+    ReportStatus.DONE,
+    ReportStatus.ONGOING,
+    ReportStatus.BLOCKED,
+)
+# "Ongoing" (thường xuyên) describes work without an end: only recurring tasks have it.
+_ONGOING_SCHEDULES = frozenset({ScheduleKind.RECURRING, ScheduleKind.COMPOSITE})
+
+
+def statuses_for(schedule: ScheduleKind | None) -> list[ReportStatus]:
+    """The statuses a report on a task of this schedule may take ("ongoing" only if recurring)."""
+    if schedule in _ONGOING_SCHEDULES:
+        return list(STATUSES)
+    return [s for s in STATUSES if s is not ReportStatus.ONGOING]
+
+
+def implied_progress(status: ReportStatus) -> int | None:
+    """The progress a status settles: completed means 100%, not started 0%; None: asked."""
+    if status is ReportStatus.DONE:
+        return 100
+    if status is ReportStatus.NOT_STARTED:
+        return 0
+    return None
 
 
 @dataclass
@@ -68,7 +97,7 @@ class ReportAnswers:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ReportAnswers:
+    def from_dict(cls, data: Mapping[str, Any]) -> ReportAnswers:
         """Inverse of as_dict."""
         return cls(
             status=ReportStatus(data["status"]),

@@ -1,12 +1,15 @@
-"""Joining with an invite, help, cancel and language."""
+"""Joining with an invite, help, cancel and language: three routers (join, language, help)."""
 
 from __future__ import annotations
 
 import re
+from typing import NewType
 
 from domain.errors import DomainError
 from domain.membership import is_office, redeem_invite
+from handlers.forms import Answer, Form, NoData, Step, option_key
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 from locales import SUPPORTED_LOCALES, normalize_locale
 
@@ -14,9 +17,18 @@ from locales import SUPPORTED_LOCALES, normalize_locale
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
+InviteCode = NewType("InviteCode", str)
+
+
 def looks_like_code(text: str) -> bool:
     """True for text that could be an invite code typed on its own."""
     return bool(CODE_RE.match(text.strip()))
+
+
+def invite_code(answer: Answer) -> InviteCode | None:
+    """A stranger's answer read as an invite (or link) code typed on its own, or None."""
+    typed = answer.typed
+    return InviteCode(typed) if typed is not None and looks_like_code(typed) else None
 
 
 async def on_start(turn: Turn) -> list[Reply]:
@@ -63,19 +75,10 @@ async def join(turn: Turn, code: str) -> list[Reply]:
 
 
 def help_replies(turn: Turn) -> list[Reply]:
-    """The command list for this member's role."""
-    lines = [turn.t("help.head"), turn.t("help.report"), turn.t("help.tasks")]
-    if turn.member is not None and is_office(turn.member):
-        lines.append(turn.t("help.status"))
-        lines.extend(turn.t(key) for key in OFFICE_HELP_EXTRA)
-    lines.extend(turn.t(key) for key in HELP_EXTRA)
-    lines += [turn.t("help.language"), turn.t("help.cancel"), turn.t("help.help")]
+    """The command list for this member's role: every router's help lines, in root order."""
+    office = turn.member is not None and is_office(turn.member)
+    lines = [turn.t("help.head"), *(turn.t(key) for key in turn.routes.help_keys(office))]
     return [Reply("\n".join(lines))]
-
-
-# Help lines added by other features (message keys), shown to everyone / to the office.
-HELP_EXTRA: list[str] = []
-OFFICE_HELP_EXTRA: list[str] = []
 
 
 async def on_help(turn: Turn) -> list[Reply]:
@@ -85,13 +88,19 @@ async def on_help(turn: Turn) -> list[Reply]:
     return help_replies(turn)
 
 
+async def on_cancel(turn: Turn) -> list[Reply]:
+    """`/cancel`: end the form in progress, if any."""
+    had_form = turn.in_form
+    return await turn.done(turn.t("form.cancelled" if had_form else "form.nothing_to_cancel"))
+
+
 async def on_language(turn: Turn) -> list[Reply]:
     """`/language [vi|en]`: switch the member's language."""
     wanted = turn.msg.args.lower()[:2]
     if wanted in SUPPORTED_LOCALES:
         return await set_language(turn, wanted)
     options = [Option(f"lang:{code}", turn.t(f"language.{code}")) for code in SUPPORTED_LOCALES]
-    return await turn.ask("language", "choose", turn.t("language.choose"), options, data={})
+    return await LANGUAGE_FORM.ask(turn, "choose", turn.t("language.choose"), options, NoData())
 
 
 async def set_language(turn: Turn, code: str) -> list[Reply]:
@@ -102,9 +111,34 @@ async def set_language(turn: Turn, code: str) -> list[Reply]:
     return await turn.done(turn.t("language.set"))
 
 
-async def resume_language(turn: Turn, step: str) -> list[Reply]:
-    """The answer to the language question."""
-    del step
-    if turn.choice and turn.choice.startswith("lang:") and turn.choice[5:] in SUPPORTED_LOCALES:
-        return await set_language(turn, turn.choice[5:])
-    return turn.repeat(turn.t("form.choose_listed"))
+async def _on_language(turn: Turn, data: NoData, code: str) -> list[Reply]:
+    del data
+    return await set_language(turn, code)
+
+
+LANGUAGE_FORM: Form[NoData] = Form(
+    "language",
+    NoData,
+    [Step("choose", option_key("lang:", lambda code: code in SUPPORTED_LOCALES), _on_language)],
+    cancel=None,
+)
+
+
+join_router = Router(
+    "join",
+    commands=(Command("start", on_start, vi="start", open=True),),
+)
+language_router = Router(
+    "language",
+    commands=(Command("language", on_language, vi="ngonngu", open=True, menu="all"),),
+    flows=(Flow("language", LANGUAGE_FORM, open=True),),
+    help=(HelpLine("help.language"),),
+)
+help_router = Router(
+    "help",
+    commands=(
+        Command("cancel", on_cancel, vi="huy", sees_form=True, open=True, menu="all"),
+        Command("help", on_help, vi="trogiup", keeps_form=True, open=True, menu="all"),
+    ),
+    help=(HelpLine("help.cancel"), HelpLine("help.help")),
+)

@@ -8,7 +8,9 @@ numbers (Zalo, terminal): every choice is an option of the question.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+import enum
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from db.models import Plan, PlanGroup
@@ -17,21 +19,12 @@ from domain.errors import DomainError
 from domain.membership import is_office
 from domain.registry import get_or_create_unit
 from handlers.common import PAGE_SIZE, active_plans, short
+from handlers.forms import Form, Step, Typed, first, one_of, option_id, text
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 
 FLOW = "groups"
-COMMAND_WORDS = ("nhom", "groups")
-
-
-def register(
-    commands: MutableMapping[str, Callable[[Turn], Awaitable[list[Reply]]]],
-    flows: MutableMapping[str, Callable[[Turn, str], Awaitable[list[Reply]]]],
-) -> None:
-    """Add `/nhom`, `/groups` and the mapping form to the router's tables."""
-    for word in COMMAND_WORDS:
-        commands[word] = start
-    flows[FLOW] = resume
 
 
 async def office_plan_entry(
@@ -59,6 +52,58 @@ async def start(turn: Turn) -> list[Reply]:
     return await office_plan_entry(turn, FLOW, "collectives.chat.forbidden", _groups)
 
 
+@dataclass
+class GroupMapping:
+    """The mapping form's data: the plan, the group open, the units selected so far."""
+
+    plan_id: int = 0
+    group_id: int | None = None
+    sel: list[int] = field(default_factory=list)
+    page: int = 0
+    source: str = "words"  # where the first guess came from ("words", "previous", …)
+    added: list[int] = field(default_factory=list)  # units typed in this form: listed first
+    new_name: str | None = None  # a unit name typed that is not registered: add it?
+
+    def to_json(self) -> dict[str, Any]:
+        """Stored in the form row."""
+        out: dict[str, Any] = {"plan_id": self.plan_id}
+        if self.group_id is not None:
+            out.update(group_id=self.group_id, sel=self.sel, page=self.page, source=self.source)
+        if self.added:
+            out["added"] = self.added
+        if self.new_name is not None:
+            out["new_name"] = self.new_name
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> GroupMapping:
+        """Read back from the form row."""
+        group = raw.get("group_id")
+        return cls(
+            plan_id=int(raw.get("plan_id", 0)),
+            group_id=int(group) if group is not None else None,
+            sel=[int(u) for u in raw.get("sel", [])],
+            page=int(raw.get("page", 0)),
+            source=str(raw.get("source", "words")),
+            added=[int(u) for u in raw.get("added", [])],
+            new_name=str(raw["new_name"]) if raw.get("new_name") else None,
+        )
+
+
+class Act(enum.Enum):
+    """The fixed options of the unit list."""
+
+    NEXT = "p:next"
+    PREV = "p:prev"
+    ALL = "all"
+    NONE = "none"
+    ADD = "add"
+    SAVE = "save"
+    BACK = "back"
+    NEW_YES = "new:yes"
+    NEW_NO = "new:no"
+
+
 async def _groups(turn: Turn, plan_id: int, notice: str = "") -> list[Reply]:
     plan = await turn.session.get(Plan, plan_id)
     if plan is None:
@@ -80,7 +125,7 @@ async def _groups(turn: Turn, plan_id: int, notice: str = "") -> list[Reply]:
         refs = ", ".join(view.tasks[:6]) + ("…" if len(view.tasks) > 6 else "")
         options.append(Option(f"g:{view.id}", f"{mark} {short(view.name, 40)} ({refs})"))
     options.append(Option("cancel", turn.t("common.close")))
-    return await turn.ask(FLOW, "list", "\n".join(lines), options, data={"plan_id": plan_id})
+    return await FORM.ask(turn, "list", "\n".join(lines), options, GroupMapping(plan_id))
 
 
 async def _open_group(turn: Turn, plan_id: int, group_id: int) -> list[Reply]:
@@ -88,38 +133,32 @@ async def _open_group(turn: Turn, plan_id: int, group_id: int) -> list[Reply]:
     if group is None or group.plan_id != plan_id:
         return await _groups(turn, plan_id)
     guess, source = await collectives.first_guess(turn.session, group)
-    data = {
-        "plan_id": plan_id,
-        "group_id": group_id,
-        "sel": [u.id for u in guess],
-        "page": 0,
-        "source": source,
-    }
-    return await _pick(turn, data)
+    mapping = GroupMapping(plan_id, group_id, [u.id for u in guess], 0, source)
+    return await _pick(turn, mapping)
 
 
-async def _pick(turn: Turn, data: dict[str, Any], notice: str = "") -> list[Reply]:
-    group = await turn.session.get(PlanGroup, data["group_id"])
+async def _pick(turn: Turn, m: GroupMapping, notice: str = "") -> list[Reply]:
+    group = await turn.session.get(PlanGroup, m.group_id) if m.group_id else None
     if group is None:
-        return await _groups(turn, data["plan_id"])
+        return await _groups(turn, m.plan_id)
     units = await collectives.candidate_units(turn.session, group)
     # Units typed in this form come first, so they are seen at once.
-    added = set(data.get("added", []))
+    added = set(m.added)
     if added:
         units.sort(key=lambda u: u.id not in added)
-    selected = set(data.get("sel", []))
+    selected = set(m.sel)
     pages = max(1, -(-len(units) // PAGE_SIZE))
-    page = min(max(0, int(data.get("page", 0))), pages - 1)
-    data["page"] = page
-    views = {v.id: v for v in await collectives.list_groups(turn.session, data["plan_id"])}
+    page = min(max(0, m.page), pages - 1)
+    m.page = page
+    m.new_name = None
+    views = {v.id: v for v in await collectives.list_groups(turn.session, m.plan_id)}
     refs = ", ".join(views[group.id].tasks) if group.id in views else "-"
     lines = []
     if notice:
         lines += [notice, ""]
     lines.append(turn.t("collectives.chat.group_head", name=group.name, refs=refs))
-    source = data.get("source", "words")
-    if source in ("words", "previous") and not group.mapped_at:
-        lines.append(turn.t(f"collectives.chat.guess_{source}"))
+    if m.source in ("words", "previous") and not group.mapped_at:
+        lines.append(turn.t(f"collectives.chat.guess_{m.source}"))
     lines.append(turn.t("collectives.chat.selected", count=len(selected)))
     lines.append(turn.t("collectives.chat.how", page=page + 1, pages=pages))
     options = []
@@ -127,26 +166,26 @@ async def _pick(turn: Turn, data: dict[str, Any], notice: str = "") -> list[Repl
         mark = "☑" if unit.id in selected else "☐"
         options.append(Option(f"t:{unit.id}", f"{mark} {short(unit.name, 44)}"))
     if page > 0:
-        options.append(Option("p:prev", turn.t("common.prev")))
+        options.append(Option(Act.PREV.value, turn.t("common.prev")))
     if page < pages - 1:
-        options.append(Option("p:next", turn.t("common.more")))
-    options.append(Option("all", turn.t("collectives.chat.all")))
-    options.append(Option("none", turn.t("collectives.chat.none")))
-    options.append(Option("add", turn.t("collectives.chat.add")))
-    options.append(Option("save", turn.t("collectives.chat.save", count=len(selected))))
-    options.append(Option("back", turn.t("common.back")))
-    return await turn.ask(FLOW, "pick", "\n".join(lines), options, data=data)
+        options.append(Option(Act.NEXT.value, turn.t("common.more")))
+    options.append(Option(Act.ALL.value, turn.t("collectives.chat.all")))
+    options.append(Option(Act.NONE.value, turn.t("collectives.chat.none")))
+    options.append(Option(Act.ADD.value, turn.t("collectives.chat.add")))
+    options.append(Option(Act.SAVE.value, turn.t("collectives.chat.save", count=len(selected))))
+    options.append(Option(Act.BACK.value, turn.t("common.back")))
+    return await FORM.ask(turn, "pick", "\n".join(lines), options, m)
 
 
-async def _save(turn: Turn, data: dict[str, Any]) -> list[Reply]:
-    group = await turn.session.get(PlanGroup, data["group_id"])
+async def _save(turn: Turn, m: GroupMapping) -> list[Reply]:
+    group = await turn.session.get(PlanGroup, m.group_id) if m.group_id else None
     if group is None:
-        return await _groups(turn, data["plan_id"])
+        return await _groups(turn, m.plan_id)
     member = turn.member
     units = await collectives.set_members(
         turn.session,
         group,
-        data.get("sel", []),
+        m.sel,
         turn.now,
         actor=f"{turn.msg.channel}:{turn.msg.user_id}",
         actor_member_id=member.id if member else None,
@@ -160,92 +199,112 @@ async def _save(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         )
     else:
         notice = turn.t("collectives.set.cleared", name=group.name)
-    return await _groups(turn, data["plan_id"], notice)
+    return await _groups(turn, m.plan_id, notice)
 
 
-async def _typed_unit(turn: Turn, data: dict[str, Any], text: str) -> list[Reply]:
+def _select(m: GroupMapping, unit_id: int) -> None:
+    """A unit typed or created in this form: selected, and listed first."""
+    m.sel = sorted(set(m.sel) | {unit_id})
+    m.added = sorted(set(m.added) | {unit_id})
+
+
+async def _typed_unit(turn: Turn, m: GroupMapping, text: str) -> list[Reply]:
     """A unit typed by name: found → selected; not found → offer to add it."""
     try:
         found = await collectives.resolve_unit_names(turn.session, [text])
     except DomainError as exc:
         if exc.key == "collectives.error.ambiguous":
             return turn.repeat(turn.t(exc.key, **exc.params))
-        data["new_name"] = text.strip()[:300]
+        m.new_name = text.strip()[:300]
         options = [
-            Option("new:yes", turn.t("collectives.chat.new_yes")),
-            Option("new:no", turn.t("common.back")),
+            Option(Act.NEW_YES.value, turn.t("collectives.chat.new_yes")),
+            Option(Act.NEW_NO.value, turn.t("common.back")),
         ]
-        return await turn.ask(
-            FLOW, "new", turn.t("collectives.chat.new_ask", name=data["new_name"]), options, data
-        )
+        question = turn.t("collectives.chat.new_ask", name=m.new_name)
+        return await FORM.ask(turn, "new", question, options, m)
     unit = found[0]
-    data["sel"] = sorted(set(data.get("sel", [])) | {unit.id})
-    data["added"] = sorted(set(data.get("added", [])) | {unit.id})
-    return await _pick(turn, data, turn.t("collectives.chat.added", name=unit.name))
+    _select(m, unit.id)
+    return await _pick(turn, m, turn.t("collectives.chat.added", name=unit.name))
 
 
-async def resume(turn: Turn, step: str) -> list[Reply]:
-    """Continue the mapping form."""
+async def _on_plan(turn: Turn, m: GroupMapping, plan_id: int) -> list[Reply]:
+    del m  # nothing chosen before the plan
+    return await _groups(turn, plan_id)
+
+
+async def _on_list(turn: Turn, m: GroupMapping, group_id: int) -> list[Reply]:
+    return await _open_group(turn, m.plan_id, group_id)
+
+
+async def _on_new(turn: Turn, m: GroupMapping, act: Act) -> list[Reply]:
+    if act is Act.NEW_NO:
+        return await _pick(turn, m)
+    if not m.new_name:
+        return turn.repeat(turn.t("form.choose_listed"))
+    try:
+        unit, _ = await get_or_create_unit(turn.session, m.new_name, turn.now)
+    except DomainError as exc:
+        return await _pick(turn, m, turn.t(exc.key, **exc.params))
+    _select(m, unit.id)
+    return await _pick(turn, m, turn.t("collectives.chat.created", name=unit.name))
+
+
+async def _on_add(turn: Turn, m: GroupMapping, value: Act | Typed[str]) -> list[Reply]:
+    if isinstance(value, Typed):
+        return await _typed_unit(turn, m, value.value)
+    return await _pick(turn, m)
+
+
+async def _on_pick(turn: Turn, m: GroupMapping, value: int | Act | Typed[str]) -> list[Reply]:
+    if isinstance(value, int):  # a unit's box: ticked or unticked
+        m.sel = sorted(set(m.sel) ^ {value})
+    elif isinstance(value, Typed):
+        return await _typed_unit(turn, m, value.value)
+    elif value in (Act.NEXT, Act.PREV):
+        m.page += 1 if value is Act.NEXT else -1
+    elif value is Act.ALL:
+        group = await turn.session.get(PlanGroup, m.group_id) if m.group_id else None
+        if group is None:
+            return await _groups(turn, m.plan_id)
+        own = await collectives.plan_units(turn.session, group.plan_id)
+        m.sel = sorted(set(m.sel) | {u.id for u in own})
+    elif value is Act.NONE:
+        m.sel = []
+    elif value is Act.ADD:
+        options = [Option(Act.BACK.value, turn.t("common.back"))]
+        return await FORM.ask(turn, "add", turn.t("collectives.chat.add_ask"), options, m)
+    elif value is Act.SAVE:
+        return await _save(turn, m)
+    else:  # back to the groups
+        return await _groups(turn, m.plan_id)
+    return await _pick(turn, m)
+
+
+async def _office_only(turn: Turn) -> list[Reply] | None:
     if turn.member is None or not is_office(turn.member):
         return await turn.done(turn.t("collectives.chat.forbidden"))
-    data = turn.data
-    c = turn.choice or ""
-    text = turn.msg.text.strip()
-    if c == "cancel":
-        return await turn.done(turn.t("common.closed"))
-    if step == "plan":
-        if c.startswith("plan:") and c[5:].isdigit():
-            return await _groups(turn, int(c[5:]))
-        return turn.repeat(turn.t("form.choose_listed"))
-    plan_id = int(data.get("plan_id", 0))
-    if step == "list":
-        if c.startswith("g:") and c[2:].isdigit():
-            return await _open_group(turn, plan_id, int(c[2:]))
-        return turn.repeat(turn.t("form.choose_listed"))
-    if step == "new":
-        if c == "new:yes" and data.get("new_name"):
-            try:
-                unit, _ = await get_or_create_unit(turn.session, data["new_name"], turn.now)
-            except DomainError as exc:
-                return await _pick(turn, data, turn.t(exc.key, **exc.params))
-            data["sel"] = sorted(set(data.get("sel", [])) | {unit.id})
-            data["added"] = sorted(set(data.get("added", [])) | {unit.id})
-            return await _pick(turn, data, turn.t("collectives.chat.created", name=unit.name))
-        if c == "new:no":
-            return await _pick(turn, data)
-        return turn.repeat(turn.t("form.choose_listed"))
-    if step == "add":
-        if c == "back":
-            return await _pick(turn, data)
-        if text and not c:
-            return await _typed_unit(turn, data, text)
-        return turn.repeat()
-    # step == "pick"
-    if c.startswith("t:") and c[2:].isdigit():
-        unit_id = int(c[2:])
-        sel = set(data.get("sel", []))
-        sel ^= {unit_id}
-        data["sel"] = sorted(sel)
-        return await _pick(turn, data)
-    if c == "p:next" or c == "p:prev":
-        data["page"] = int(data.get("page", 0)) + (1 if c == "p:next" else -1)
-        return await _pick(turn, data)
-    if c == "all":
-        group = await turn.session.get(PlanGroup, data["group_id"])
-        assert group is not None
-        own = await collectives.plan_units(turn.session, group.plan_id)
-        data["sel"] = sorted(set(data.get("sel", [])) | {u.id for u in own})
-        return await _pick(turn, data)
-    if c == "none":
-        data["sel"] = []
-        return await _pick(turn, data)
-    if c == "add":
-        options = [Option("back", turn.t("common.back"))]
-        return await turn.ask(FLOW, "add", turn.t("collectives.chat.add_ask"), options, data)
-    if c == "save":
-        return await _save(turn, data)
-    if c == "back":
-        return await _groups(turn, plan_id)
-    if text and not c:
-        return await _typed_unit(turn, data, text)
-    return turn.repeat(turn.t("form.choose_listed"))
+    return None
+
+
+_PICK_ACTS = (Act.NEXT, Act.PREV, Act.ALL, Act.NONE, Act.ADD, Act.SAVE, Act.BACK)
+FORM: Form[GroupMapping] = Form(
+    FLOW,
+    GroupMapping,
+    [
+        Step("plan", option_id("plan:"), _on_plan),
+        Step("list", option_id("g:"), _on_list),
+        Step("pick", first(option_id("t:"), one_of(*_PICK_ACTS), text()), _on_pick),
+        Step("add", first(one_of(Act.BACK), text()), _on_add),
+        Step("new", one_of(Act.NEW_YES, Act.NEW_NO), _on_new),
+    ],
+    gate=_office_only,
+    cancel="common.closed",
+)
+
+
+router = Router(
+    "groups",
+    commands=(Command("groups", start, vi="nhom", menu="office"),),
+    flows=(Flow(FLOW, FORM),),
+    help=(HelpLine("collectives.help", office=True),),
+)

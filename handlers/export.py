@@ -1,13 +1,6 @@
 """`/export` (`/xuatbaocao`): the coordinating office picks a period and a format, gets the file.
 
 Also the chart the `/status` flow can send on request (`status_chart`).
-
-Hook into the router (handlers/router.py)::
-
-    COMMANDS["export"] = COMMANDS["xuatbaocao"] = export.start
-    FLOWS[export.FLOW] = export.resume
-
-or simply `export.register(COMMANDS, FLOWS)`.
 """
 
 from __future__ import annotations
@@ -16,7 +9,8 @@ import asyncio
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +23,14 @@ from domain.export.service import FALLBACK_RULES
 from domain.membership import is_office
 from domain.periods import Period, parse_key, recent_periods
 from handlers.common import PlanPeriods, active_plans, fmt_date, plan_periods, short
+from handlers.forms import Answer, Form, Refusal, Step, first, option_id, option_key
 from handlers.messages import Option, OutgoingFile, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn, clear_form
 
 log = logging.getLogger(__name__)
 
 FLOW = "export"
-COMMAND_WORDS = ("export", "xuatbaocao")
 CHAT_FORMATS = (ExportFormat.DOCX, ExportFormat.XLSX, ExportFormat.PNG)
 # Channels whose bot API cannot send a file (Zalo Bot Platform: text, stickers, photo URLs).
 FILELESS_CHANNELS = frozenset({"zalo"})
@@ -43,54 +38,96 @@ FILELESS_CHANNELS = frozenset({"zalo"})
 KEEP_FILES = dt.timedelta(hours=24)
 
 
-def register(
-    commands: MutableMapping[str, Callable[[Turn], Awaitable[list[Reply]]]],
-    flows: MutableMapping[str, Callable[[Turn, str], Awaitable[list[Reply]]]],
-) -> None:
-    """Add `/export`, `/xuatbaocao` and the export form to the router's tables."""
-    for word in COMMAND_WORDS:
-        commands[word] = start
-    flows[FLOW] = resume
+@dataclass
+class ExportChoice:
+    """The export form's data: the plan, the period and the format chosen so far."""
+
+    plan_id: int | None = None
+    period: str | None = None
+    format: ExportFormat | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Stored in the form row."""
+        out: dict[str, Any] = {}
+        if self.plan_id is not None:
+            out["plan_id"] = self.plan_id
+        if self.period is not None:
+            out["period"] = self.period
+        if self.format is not None:
+            out["format"] = self.format.value
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> ExportChoice:
+        """Read back from the form row."""
+        fmt = raw.get("format")
+        return cls(
+            plan_id=int(raw["plan_id"]) if raw.get("plan_id") is not None else None,
+            period=str(raw["period"]) if raw.get("period") else None,
+            format=ExportFormat(fmt) if fmt else None,
+        )
+
+
+async def _office_only(turn: Turn) -> list[Reply] | None:
+    if turn.member is None or not is_office(turn.member):
+        return await turn.done(turn.t("export.chat.forbidden"))
+    return None
 
 
 async def start(turn: Turn) -> list[Reply]:
     """Entry: office members only; `/export 2026-Q4 docx` skips the questions it answers."""
-    if turn.member is None or not is_office(turn.member):
-        return await turn.done(turn.t("export.chat.forbidden"))
+    refused = await _office_only(turn)
+    if refused is not None:
+        return refused
     if turn.msg.channel in FILELESS_CHANNELS:
         return await turn.done(turn.t("export.chat.no_files_here"))
-    data = _parse_args(turn.msg.args)
-    if data is None:
+    choice = _parse_args(turn.msg.args)
+    if choice is None:
         return await turn.done(turn.t("export.chat.usage"))
     plans = await active_plans(turn.session)
     if not plans:
         return await turn.done(turn.t("export.error.no_plan"))
     if len(plans) > 1:
         options = [Option(f"plan:{p.id}", short(p.number or p.title)) for p in plans]
-        return await turn.ask(FLOW, "plan", turn.t("export.chat.choose_plan"), options, data=data)
-    data["plan_id"] = plans[0].id
-    return await _next(turn, data)
+        return await FORM.ask(turn, "plan", turn.t("export.chat.choose_plan"), options, choice)
+    choice.plan_id = plans[0].id
+    return await _next(turn, choice)
 
 
-def _parse_args(args: str) -> dict[str, Any] | None:
+def _period_key(word: str) -> str | None:
+    """A period key as typed ("2026-q3" -> "2026-Q3"), or None."""
+    key = word.strip().upper()
+    try:
+        parse_key(key)
+    except ValueError:
+        return None
+    return key
+
+
+def _format(word: str) -> ExportFormat | None:
+    low = word.lower().lstrip(".")
+    return next((f for f in CHAT_FORMATS if f.value == low), None)
+
+
+def _parse_args(args: str) -> ExportChoice | None:
     """A period key and/or a format in any order; None when a word is neither."""
-    data: dict[str, Any] = {}
+    choice = ExportChoice()
     for word in args.split():
-        low = word.lower().lstrip(".")
-        if low in {f.value for f in CHAT_FORMATS}:
-            data["format"] = low
+        fmt = _format(word)
+        if fmt is not None:
+            choice.format = fmt
             continue
-        try:
-            parse_key(word.upper())
-        except ValueError:
+        key = _period_key(word)
+        if key is None:
             return None
-        data["period"] = word.upper()
-    return data
+        choice.period = key
+    return choice
 
 
-async def _next(turn: Turn, data: dict[str, Any]) -> list[Reply]:
+async def _next(turn: Turn, choice: ExportChoice) -> list[Reply]:
     """Ask what is still missing, or produce the file."""
-    plan = await turn.session.get(Plan, data["plan_id"])
+    assert choice.plan_id is not None
+    plan = await turn.session.get(Plan, choice.plan_id)
     if plan is None:
         return await turn.done(turn.t("export.error.no_plan"))
     pp = await plan_periods(turn.session, plan, turn.deps.today())
@@ -98,7 +135,7 @@ async def _next(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         # No reporting clause in the plan: calendar quarters, due the quarter's last day.
         pp = fallback_periods(plan, turn.deps.today())
         turn.say(turn.t("export.chat.no_rules_quarters", plan=plan_name(plan)))
-    if "period" not in data:
+    if choice.period is None:
         options = [
             Option(
                 f"p:{p.key}",
@@ -109,22 +146,20 @@ async def _next(turn: Turn, data: dict[str, Any]) -> list[Reply]:
             for p in pp.choosable
         ]
         options.append(Option("cancel", turn.t("export.chat.cancel")))
-        return await turn.ask(
-            FLOW, "period", turn.t("export.chat.choose_period"), options, data=data
-        )
-    period = pp.find(data["period"])
+        return await FORM.ask(turn, "period", turn.t("export.chat.choose_period"), options, choice)
+    period = pp.find(choice.period)
     if period is None:
-        data.pop("period")
+        choice.period = None
         turn.say(turn.t("export.chat.period_unknown", plan=plan.number or plan.title))
-        return await _next(turn, data)
-    if "format" not in data:
+        return await _next(turn, choice)
+    if choice.format is None:
         options = [
             Option(f"f:{f.value}", turn.t(f"export.chat.format.{f.value}")) for f in CHAT_FORMATS
         ]
         options.append(Option("cancel", turn.t("export.chat.cancel")))
         text = turn.t("export.chat.choose_format", period=period.label(turn.locale))
-        return await turn.ask(FLOW, "format", text, options, data=data)
-    return await _produce(turn, plan, period, ExportFormat(data["format"]))
+        return await FORM.ask(turn, "format", text, options, choice)
+    return await _produce(turn, plan, period, choice.format)
 
 
 def fallback_periods(plan: Plan, today: dt.date) -> PlanPeriods:
@@ -133,33 +168,46 @@ def fallback_periods(plan: Plan, today: dt.date) -> PlanPeriods:
     return PlanPeriods(plan, rules, recent_periods(rules, today, plan.cutoff_mode))
 
 
-async def resume(turn: Turn, step: str) -> list[Reply]:
-    """Continue the export form at its step with the option chosen."""
-    if turn.member is None or not is_office(turn.member):
-        return await turn.done(turn.t("export.chat.forbidden"))
-    choice = turn.choice or ""
-    data = {k: v for k, v in turn.data.items() if not k.startswith("_")}
-    if choice == "cancel":
-        return await turn.done(turn.t("export.chat.cancelled"))
-    if step == "plan" and choice.startswith("plan:") and choice[5:].isdigit():
-        data["plan_id"] = int(choice[5:])
-        return await _next(turn, data)
-    if step == "period" and choice.startswith("p:"):
-        data["period"] = choice[2:]
-        return await _next(turn, data)
-    if step == "format" and choice.startswith("f:"):
-        data["format"] = choice[2:]
-        return await _next(turn, data)
-    # A period key typed at the period step is accepted too ("2026-Q3").
-    if step == "period" and turn.msg.text.strip():
-        typed = turn.msg.text.strip().upper()
-        try:
-            parse_key(typed)
-        except ValueError:
-            return turn.repeat(turn.t("export.chat.choose_listed"))
-        data["period"] = typed
-        return await _next(turn, data)
-    return turn.repeat(turn.t("export.chat.choose_listed"))
+def _typed_period(answer: Answer) -> str | Refusal | None:
+    """A period key typed at the period step ("2026-Q3") is accepted too."""
+    typed = answer.typed
+    if typed is None:
+        return None
+    return _period_key(typed) or Refusal()
+
+
+async def _on_plan(turn: Turn, choice: ExportChoice, plan_id: int) -> list[Reply]:
+    choice.plan_id = plan_id
+    return await _next(turn, choice)
+
+
+async def _on_period(turn: Turn, choice: ExportChoice, key: str) -> list[Reply]:
+    choice.period = key
+    return await _next(turn, choice)
+
+
+async def _on_format(turn: Turn, choice: ExportChoice, fmt: ExportFormat) -> list[Reply]:
+    choice.format = fmt
+    return await _next(turn, choice)
+
+
+def _format_option(answer: Answer) -> ExportFormat | None:
+    key = option_key("f:")(answer)
+    return _format(key) if key else None
+
+
+FORM: Form[ExportChoice] = Form(
+    FLOW,
+    ExportChoice,
+    [
+        Step("plan", option_id("plan:"), _on_plan),
+        Step("period", first(option_key("p:"), _typed_period), _on_period),
+        Step("format", _format_option, _on_format),
+    ],
+    gate=_office_only,
+    cancel="export.chat.cancelled",
+    choose_listed="export.chat.choose_listed",
+)
 
 
 async def _produce(turn: Turn, plan: Plan, period: Period, fmt: ExportFormat) -> list[Reply]:
@@ -301,3 +349,11 @@ async def status_chart(turn: Turn, plan_id: int, period_key: str | None = None) 
         turn.t("export.chat.chart_caption", period=data.period_label, plan=plan_name(plan)),
         file=file,
     )
+
+
+router = Router(
+    "export",
+    commands=(Command("export", start, vi="xuatbaocao"),),
+    flows=(Flow(FLOW, FORM),),
+    help=(HelpLine("export.help", office=True),),
+)

@@ -4,9 +4,6 @@ A member asks for a link code (`/lienket`, `/link`) on one channel and types it 
 (`/start CODE` or just the code): `basics.join` redeems it, and `redeem_invite` attaches the new
 chat account to the same member. `/kenh` (`/channel`) chooses where reminders go: Telegram, Zalo
 or both (`Member.preferred_channel`, which the reminder engine honours).
-
-Hook: `install()` adds the commands, the form flow and the help lines to `handlers.router`
-(idempotent); the composition root calls it once.
 """
 
 from __future__ import annotations
@@ -19,7 +16,9 @@ from sqlalchemy import select
 from db.models import ChatAccount, Member
 from domain.membership import create_invite
 from domain.registry import audit
+from handlers.forms import Answer, Form, NoData, Step
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 
 CHANNELS = ("telegram", "zalo")
@@ -108,19 +107,31 @@ async def on_channel(turn: Turn) -> list[Reply]:
         preferred=channel_name(turn, member.preferred_channel),
         channels=_channels_text(turn, accounts),
     )
-    return await turn.ask(FLOW, "choose", text, preference_options(turn), data={})
+    return await FORM.ask(turn, "choose", text, preference_options(turn), NoData())
 
 
-async def resume(turn: Turn, step: str) -> list[Reply]:
-    """The answer to the `/kenh` question: a listed choice (button, number, label) or a word."""
-    del step
-    member = turn.member
-    if member is None:
+def _preference(answer: Answer) -> str | None:
+    """A listed choice (button, number, label) or a channel's word typed."""
+    value = answer.choice or answer.text
+    return value if value and parse_preference(value) is not None else None
+
+
+async def _on_choose(turn: Turn, data: NoData, value: str) -> list[Reply]:
+    """The answer to the `/kenh` question."""
+    del data
+    assert turn.member is not None
+    return await _set(turn, turn.member, value)
+
+
+async def _members_only(turn: Turn) -> list[Reply] | None:
+    if turn.member is None:
         return await turn.done(turn.t("zalo.link.not_member"))
-    value = turn.choice or turn.msg.text
-    if not value or parse_preference(value) is None:
-        return turn.repeat(turn.t("form.choose_listed"))
-    return await _set(turn, member, value)
+    return None
+
+
+FORM: Form[NoData] = Form(
+    FLOW, NoData, [Step("choose", _preference, _on_choose)], gate=_members_only, cancel=None
+)
 
 
 async def _set(turn: Turn, member: Member, value: str) -> list[Reply]:
@@ -154,18 +165,12 @@ async def _set(turn: Turn, member: Member, value: str) -> list[Reply]:
     return replies
 
 
-COMMAND_WORDS = ("link", "lienket", "channel", "kenh")
-HELP_KEYS = ("zalo.help.link", "zalo.help.channel")
-
-
-def install() -> None:
-    """Register the commands, the `/kenh` form flow and the help lines with the router."""
-    from handlers import basics, router
-
-    router.COMMANDS.update(
-        {"link": on_link, "lienket": on_link, "channel": on_channel, "kenh": on_channel}
-    )
-    router.FLOWS[FLOW] = resume
-    for key in HELP_KEYS:
-        if key not in basics.HELP_EXTRA:
-            basics.HELP_EXTRA.append(key)
+router = Router(
+    "link",
+    commands=(
+        Command("link", on_link, vi="lienket"),
+        Command("channel", on_channel, vi="kenh"),
+    ),
+    flows=(Flow(FLOW, FORM),),
+    help=(HelpLine("zalo.help.link"), HelpLine("zalo.help.channel")),
+)

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, MutableMapping
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from db.models import Plan
@@ -13,22 +15,13 @@ from domain.errors import DomainError
 from domain.membership import is_office
 from handlers.collectives import office_plan_entry
 from handlers.common import fmt_date, short
+from handlers.forms import Form, Step, Typed, first, one_of, option_id, option_key, text
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 
 FLOW = "plan_edit"
-COMMAND_WORDS = ("kehoach", "plan")
 CLEAR = "-"
-
-
-def register(
-    commands: MutableMapping[str, Callable[[Turn], Awaitable[list[Reply]]]],
-    flows: MutableMapping[str, Callable[[Turn, str], Awaitable[list[Reply]]]],
-) -> None:
-    """Add `/kehoach`, `/plan` and the edit form to the router's tables."""
-    for word in COMMAND_WORDS:
-        commands[word] = start
-    flows[FLOW] = resume
 
 
 async def start(turn: Turn) -> list[Reply]:
@@ -58,15 +51,15 @@ async def _details(turn: Turn, plan_id: int, notice: str = "") -> list[Reply]:
     lines.append(turn.t("collectives.plan.choose"))
     options = [Option(f"f:{name}", turn.t(f"admin.field.{name}")) for name in admin.PLAN_FIELDS]
     options.append(Option("cancel", turn.t("common.close")))
-    return await turn.ask(FLOW, "details", "\n".join(lines), options, data={"plan_id": plan.id})
+    return await FORM.ask(turn, "details", "\n".join(lines), options, PlanEdit(plan.id))
 
 
-async def _save(turn: Turn, data: dict[str, Any], text: str) -> list[Reply]:
-    plan = await turn.session.get(Plan, data["plan_id"])
+async def _save(turn: Turn, edit: PlanEdit, text: str) -> list[Reply]:
+    plan = await turn.session.get(Plan, edit.plan_id)
     if plan is None:
         return await turn.done(turn.t("status.no_plan"))
     await turn.session.refresh(plan, ["coordinator"])
-    name = data["field"]
+    name = edit.field or ""
     value: Any = "" if text == CLEAR else text
     if name == "issued_on" and value:
         try:
@@ -94,37 +87,81 @@ async def _save(turn: Turn, data: dict[str, Any], text: str) -> list[Reply]:
     return await _details(turn, plan.id, notice)
 
 
-async def resume(turn: Turn, step: str) -> list[Reply]:
-    """Continue the plan details form."""
+@dataclass
+class PlanEdit:
+    """The plan details form's data: the plan, and the field being edited."""
+
+    plan_id: int = 0
+    field: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Stored in the form row."""
+        out: dict[str, Any] = {"plan_id": self.plan_id} if self.plan_id else {}
+        if self.field is not None:
+            out["field"] = self.field
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> PlanEdit:
+        """Read back from the form row."""
+        name = raw.get("field")
+        return cls(int(raw.get("plan_id", 0)), str(name) if name else None)
+
+
+class Back(enum.Enum):
+    """Back to the plan's details."""
+
+    BACK = "back"
+
+
+async def _office_only(turn: Turn) -> list[Reply] | None:
     if turn.member is None or not is_office(turn.member):
         return await turn.done(turn.t("collectives.chat.forbidden_plan"))
-    data = turn.data
-    c = turn.choice or ""
-    if c == "cancel":
-        return await turn.done(turn.t("common.closed"))
-    if step == "plan":
-        if c.startswith("plan:") and c[5:].isdigit():
-            return await _details(turn, int(c[5:]))
-        return turn.repeat(turn.t("form.choose_listed"))
-    if step == "details":
-        name = c[2:] if c.startswith("f:") else ""
-        if name not in admin.PLAN_FIELDS:
-            return turn.repeat(turn.t("form.choose_listed"))
-        plan = await turn.session.get(Plan, data["plan_id"])
-        if plan is None:
-            return await turn.done(turn.t("status.no_plan"))
-        await turn.session.refresh(plan, ["coordinator"])
-        data["field"] = name
-        hint = "collectives.plan.ask_date" if name == "issued_on" else "collectives.plan.ask"
-        question = turn.t(
-            hint, field=turn.t(f"admin.field.{name}"), value=_value(plan, name), clear=CLEAR
-        )
-        options = [Option("back", turn.t("common.back"))]
-        return await turn.ask(FLOW, "value", question, options, data)
-    # step == "value"
-    if c == "back":
-        return await _details(turn, data["plan_id"])
-    text = turn.msg.text.strip()
-    if not text or c:
-        return turn.repeat()
-    return await _save(turn, data, text)
+    return None
+
+
+async def _on_plan(turn: Turn, edit: PlanEdit, plan_id: int) -> list[Reply]:
+    del edit  # nothing chosen before the plan
+    return await _details(turn, plan_id)
+
+
+async def _on_field(turn: Turn, edit: PlanEdit, name: str) -> list[Reply]:
+    """A field picked: ask its new value."""
+    plan = await turn.session.get(Plan, edit.plan_id)
+    if plan is None:
+        return await turn.done(turn.t("status.no_plan"))
+    await turn.session.refresh(plan, ["coordinator"])
+    edit.field = name
+    hint = "collectives.plan.ask_date" if name == "issued_on" else "collectives.plan.ask"
+    question = turn.t(
+        hint, field=turn.t(f"admin.field.{name}"), value=_value(plan, name), clear=CLEAR
+    )
+    options = [Option(Back.BACK.value, turn.t("common.back"))]
+    return await FORM.ask(turn, "value", question, options, edit)
+
+
+async def _on_value(turn: Turn, edit: PlanEdit, value: Back | Typed[str]) -> list[Reply]:
+    if isinstance(value, Typed) and edit.field in admin.PLAN_FIELDS:
+        return await _save(turn, edit, value.value)
+    return await _details(turn, edit.plan_id)
+
+
+FORM: Form[PlanEdit] = Form(
+    FLOW,
+    PlanEdit,
+    [
+        Step("plan", option_id("plan:"), _on_plan),
+        Step("details", option_key("f:", lambda name: name in admin.PLAN_FIELDS), _on_field),
+        Step("value", first(one_of(Back.BACK), text()), _on_value),
+    ],
+    gate=_office_only,
+    cancel="common.closed",
+)
+
+
+router = Router(
+    "plan",
+    commands=(Command("plan", start, vi="kehoach"),),
+    flows=(Flow(FLOW, FORM),),
+    help=(HelpLine("collectives.plan.help", office=True),),
+)

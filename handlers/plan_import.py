@@ -7,9 +7,13 @@ review form (`FLOW`).
 from __future__ import annotations
 
 import asyncio
+import enum
 import secrets
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from db.models import Plan
 from domain.errors import DomainError
@@ -26,7 +30,10 @@ from domain.importer.service import (
     resolve_units,
 )
 from domain.membership import is_office
+from handlers import forms
+from handlers.forms import Answer, Form, Step, first
 from handlers.messages import IncomingFile, Option, Reply, split_text
+from handlers.routing import Flow, Router
 from handlers.turn import Turn, clear_form
 
 FLOW = "plan_import"
@@ -135,8 +142,8 @@ async def on_plan_file(turn: Turn) -> list[Reply]:
         Option(YES, turn.t("importer.chat.confirm")),
         Option(NO, turn.t("importer.chat.cancel")),
     ]
-    data_state = {"path": str(stored), "name": name, "target": target_id}
-    return await turn.ask(FLOW, "confirm", question, options, data=data_state)
+    review = ImportReview(str(stored), name, target_id)
+    return await FORM.ask(turn, "confirm", question, options, review)
 
 
 def _folder(turn: Turn) -> Path:
@@ -151,32 +158,69 @@ def _discard(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-async def resume(turn: Turn, step: str) -> list[Reply]:
-    """The answer to Confirm / Cancel."""
-    state = turn.data
-    path = Path(str(state.get("path", "")))
-    if path.parent != _folder(turn):
-        path = _folder(turn) / "missing"  # only files this flow stored are ever read
-    if turn.msg.file is not None and _is_plan_file(_file_name(turn.msg.file)):
-        # Another file while one waits for confirmation: the newer one replaces it.
+@dataclass
+class ImportReview:
+    """The review form's data: the stored file, its name, the plan it would update."""
+
+    path: str
+    name: str
+    target: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Stored in the form row."""
+        return {"path": self.path, "name": self.name, "target": self.target}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> ImportReview:
+        """Read back from the form row."""
+        target = raw.get("target")
+        return cls(
+            str(raw.get("path", "")), str(raw.get("name", "")), int(target) if target else None
+        )
+
+
+class Verdict(enum.Enum):
+    """The office's answer to the summary."""
+
+    CONFIRM = YES
+    CANCEL = NO
+
+
+def _another_plan_file(answer: Answer) -> IncomingFile | None:
+    """Another plan document sent while one waits for confirmation."""
+    if answer.file is not None and _is_plan_file(_file_name(answer.file)):
+        return answer.file
+    return None
+
+
+def _stored(turn: Turn, review: ImportReview) -> Path:
+    """The file this flow stored (only files in its own folder are ever read)."""
+    path = Path(review.path)
+    return path if path.parent == _folder(turn) else _folder(turn) / "missing"
+
+
+async def _on_confirm(
+    turn: Turn, review: ImportReview, answer: Verdict | IncomingFile
+) -> list[Reply]:
+    path = _stored(turn, review)
+    if isinstance(answer, IncomingFile):
+        # The newer file replaces the one waiting.
         await asyncio.to_thread(_discard, path)
         await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)
         turn.form = None
         return await on_plan_file(turn)
-    if turn.choice == NO:
+    if answer is Verdict.CANCEL:
         await asyncio.to_thread(_discard, path)
         return await turn.done(turn.t("importer.chat.cancelled"))
-    if turn.choice != YES or step != "confirm":
-        return turn.repeat(turn.t("importer.chat.choose"))
     data = await asyncio.to_thread(_load, path)
     if turn.member is None or not is_office(turn.member) or data is None:
         return await turn.done(turn.t("importer.chat.expired"))
-    name = str(state.get("name") or path.name)
+    name = review.name or path.name
     try:
         # A savepoint: a file that fails half-way leaves nothing behind.
         async with turn.session.begin_nested():
             parsed = await _parse(turn, data, name)
-            target = await turn.session.get(Plan, state["target"]) if state.get("target") else None
+            target = await turn.session.get(Plan, review.target) if review.target else None
             result = await apply_plan(
                 turn.session,
                 parsed,
@@ -191,3 +235,25 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
         option = Option("cmd:nhom", turn.t("collectives.chat.map_now"))
         return await turn.done(result_text(result, turn.locale), [option])
     return await turn.done(result_text(result, turn.locale))
+
+
+FORM: Form[ImportReview] = Form(
+    FLOW,
+    ImportReview,
+    [
+        Step(
+            "confirm",
+            first(
+                _another_plan_file,
+                forms.option(YES, Verdict.CONFIRM),
+                forms.option(NO, Verdict.CANCEL),
+            ),
+            _on_confirm,
+        )
+    ],
+    cancel=None,
+    choose_listed="importer.chat.choose",
+)
+
+
+router = Router("import", flows=(Flow(FLOW, FORM),), files=(on_plan_file,))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import enum
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,7 +26,9 @@ from domain.reminders import (
 )
 from domain.units import vi_sort_key
 from handlers.common import active_plans, plan_periods, short
+from handlers.forms import Form, Step, one_of, option_id
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 from locales import t
 
@@ -230,16 +233,56 @@ async def _open_plan(turn: Turn, plan_id: int | None) -> tuple[Plan, Period] | N
     return (plan, pp.current) if pp.current else None
 
 
-async def start(turn: Turn) -> list[Reply]:
-    """`/remind`: confirm, then nudge every unit still missing the open period's report."""
+@dataclass
+class NudgeChoice:
+    """The /remind form's data: the plan, its open period, the units (None: all missing)."""
+
+    plan_id: int = 0
+    period: str = ""
+    units: list[int] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Stored in the form row."""
+        if not self.plan_id:
+            return {}
+        return {"plan_id": self.plan_id, "period": self.period, "units": self.units}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> NudgeChoice:
+        """Read back from the form row."""
+        units = raw.get("units")
+        return cls(
+            plan_id=int(raw.get("plan_id", 0)),
+            period=str(raw.get("period", "")),
+            units=[int(u) for u in units] if units else None,
+        )
+
+
+class Confirm(enum.Enum):
+    """The answers to "send the reminders now?"."""
+
+    YES = "yes"
+    NO = "no"
+
+
+async def _office_only(turn: Turn) -> list[Reply] | None:
     if turn.member is None or not is_office(turn.member):
         return await turn.done(turn.t("reminders.remind.not_allowed"))
+    return None
+
+
+async def start(turn: Turn) -> list[Reply]:
+    """`/remind`: confirm, then nudge every unit still missing the open period's report."""
+    refused = await _office_only(turn)
+    if refused is not None:
+        return refused
     plans = await active_plans(turn.session)
     if not plans:
         return await turn.done(turn.t("reminders.remind.no_plan"))
     if len(plans) > 1 and not turn.msg.args:
         options = [Option(f"plan:{p.id}", short(p.number or p.title)) for p in plans]
-        return await turn.ask(FLOW, "plan", turn.t("report.choose_plan"), options, data={})
+        text = turn.t("report.choose_plan")
+        return await FORM.ask(turn, "plan", text, options, NudgeChoice())
     wanted = next((p.id for p in plans if turn.msg.args in (str(p.id), p.number)), plans[0].id)
     return await _confirm_all(turn, wanted)
 
@@ -265,13 +308,14 @@ async def _confirm_all(turn: Turn, plan_id: int) -> list[Reply]:
         due=fmt_date(period.due),
         units=listing,
     )
-    return await _ask_confirm(turn, text, plan.id, period.key, None)
+    return await _ask_confirm(turn, text, NudgeChoice(plan.id, period.key))
 
 
 async def start_unit(turn: Turn, plan_id: int, period_key: str, unit_id: int) -> list[Reply]:
     """From the /status drill-down: confirm, then nudge one unit."""
-    if turn.member is None or not is_office(turn.member):
-        return await turn.done(turn.t("reminders.remind.not_allowed"))
+    refused = await _office_only(turn)
+    if refused is not None:
+        return refused
     plan = await turn.session.get(Plan, plan_id)
     unit = await turn.session.get(Unit, unit_id)
     if plan is None or unit is None:
@@ -287,39 +331,31 @@ async def start_unit(turn: Turn, plan_id: int, period_key: str, unit_id: int) ->
     text = turn.t(
         "reminders.remind.confirm_unit", unit=unit.name, period=label, due=fmt_date(period.due)
     )
-    return await _ask_confirm(turn, text, plan.id, period.key, [unit_id])
+    return await _ask_confirm(turn, text, NudgeChoice(plan.id, period.key, [unit_id]))
 
 
-async def _ask_confirm(
-    turn: Turn, text: str, plan_id: int, period_key: str, unit_ids: list[int] | None
-) -> list[Reply]:
+async def _ask_confirm(turn: Turn, text: str, choice: NudgeChoice) -> list[Reply]:
     options = [
-        Option("yes", turn.t("reminders.remind.yes")),
-        Option("no", turn.t("reminders.remind.no")),
+        Option(Confirm.YES.value, turn.t("reminders.remind.yes")),
+        Option(Confirm.NO.value, turn.t("reminders.remind.no")),
     ]
-    data = {"plan_id": plan_id, "period": period_key, "units": unit_ids}
-    return await turn.ask(FLOW, "confirm", text, options, data=data)
+    return await FORM.ask(turn, "confirm", text, options, choice)
 
 
-async def resume(turn: Turn, step: str) -> list[Reply]:
-    """Continue /remind: plan choice, then the confirmation."""
-    if turn.member is None or not is_office(turn.member):
-        return await turn.done(turn.t("reminders.remind.not_allowed"))
-    choice = turn.choice or ""
-    if step == "plan" and choice.startswith("plan:") and choice[5:].isdigit():
-        return await _confirm_all(turn, int(choice[5:]))
-    if step != "confirm":
-        return turn.repeat(turn.t("form.choose_listed"))
-    if choice == "no":
+async def _on_plan(turn: Turn, choice: NudgeChoice, plan_id: int) -> list[Reply]:
+    del choice  # nothing chosen before the plan
+    return await _confirm_all(turn, plan_id)
+
+
+async def _on_confirm(turn: Turn, choice: NudgeChoice, answer: Confirm) -> list[Reply]:
+    """Send (after this turn commits), or not."""
+    assert turn.member is not None
+    if answer is Confirm.NO:
         return await turn.done(turn.t("reminders.remind.cancelled"))
-    if choice != "yes":
-        return turn.repeat(turn.t("form.choose_listed"))
-    data = turn.data
-    units = data.get("units")
     request = NudgeRequest(
-        plan_id=int(data["plan_id"]),
-        period_key=str(data["period"]),
-        unit_ids=[int(u) for u in units] if units else None,
+        plan_id=choice.plan_id,
+        period_key=choice.period,
+        unit_ids=choice.units,
         channel=turn.msg.channel,
         chat_id=turn.msg.chat_id,
         locale=turn.locale,
@@ -330,6 +366,18 @@ async def resume(turn: Turn, step: str) -> list[Reply]:
     count = len(request.unit_ids) if request.unit_ids else None
     key = "reminders.remind.started_one" if count == 1 else "reminders.remind.started"
     return await turn.done(turn.t(key))
+
+
+FORM: Form[NudgeChoice] = Form(
+    FLOW,
+    NudgeChoice,
+    [
+        Step("plan", option_id("plan:"), _on_plan),
+        Step("confirm", one_of(Confirm.YES, Confirm.NO), _on_confirm),
+    ],
+    gate=_office_only,
+    cancel=None,
+)
 
 
 async def owing_units(
@@ -363,13 +411,14 @@ def outcome_text(
     return "\n".join(lines)
 
 
-def register(commands: dict[str, Any], flows: dict[str, Any]) -> None:
-    """Hook /remind (and /nhacviec) into the router's command and flow tables."""
-    commands["remind"] = start
-    commands["nhacviec"] = start
-    flows[FLOW] = resume
-
-
 def unit_option(turn: Turn, unit_id: int) -> Option:
     """The button the /status drill-down shows under a unit: nudge this unit now."""
     return Option(f"remind:{unit_id}", turn.t("reminders.remind.button"))
+
+
+router = Router(
+    "remind",
+    commands=(Command("remind", start, vi="nhacviec"),),
+    flows=(Flow(FLOW, FORM),),
+    help=(HelpLine("help.remind", office=True),),
+)

@@ -7,7 +7,6 @@ commit together, so a crash or a restart leaves the form exactly at its last ans
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -17,80 +16,16 @@ from db.database import DatabaseUnavailable
 from db.models import FormSession
 from domain.deps import Deps
 from domain.membership import load_sender, mark_reachable
-from handlers import (
-    basics,
-    collectives,
-    export,
-    link,
-    plan_admin,
-    plan_import,
-    remind,
-    report_form,
-    status,
-    tasks,
-)
+from handlers import basics, report_form
 from handlers.common import parse_id
+from handlers.forms import Answer
 from handlers.messages import Incoming, Option, Reply, typed_option
+from handlers.root import ROUTES
+from handlers.routing import Routes
 from handlers.turn import Turn, already_handled, clear_form, remember_update
 from locales import normalize_locale, t
 
 log = logging.getLogger(__name__)
-
-CommandHandler = Callable[[Turn], Awaitable[list[Reply]]]
-FlowHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
-
-
-async def _cancel(turn: Turn) -> list[Reply]:
-    had_form = turn.in_form
-    return await turn.done(turn.t("form.cancelled" if had_form else "form.nothing_to_cancel"))
-
-
-async def _report(turn: Turn) -> list[Reply]:
-    return await report_form.start(turn)
-
-
-# Command words (English and Vietnamese) -> handler. Features add theirs here.
-COMMANDS: dict[str, CommandHandler] = {
-    "start": basics.on_start,
-    "help": basics.on_help,
-    "trogiup": basics.on_help,
-    "cancel": _cancel,
-    "huy": _cancel,
-    "language": basics.on_language,
-    "ngonngu": basics.on_language,
-    "report": _report,
-    "baocao": _report,
-    "tasks": tasks.on_tasks,
-    "nhiemvu": tasks.on_tasks,
-    "status": status.start,
-    "tinhhinh": status.start,
-}
-# Commands that do not end a form in progress (the question is asked again after them).
-KEEPS_FORM = {"help", "trogiup", "tasks", "nhiemvu", "language", "ngonngu"}
-# Commands a stranger (not yet joined) may use.
-OPEN_COMMANDS = {"start", "help", "trogiup", "cancel", "huy", "language", "ngonngu"}
-
-# Form flows by name -> the function that continues them at a step.
-FLOWS: dict[str, FlowHandler] = {
-    "report": report_form.resume,
-    "status": status.resume,
-    "language": basics.resume_language,
-}
-
-# Features that register their own commands, flows and help lines.
-link.install()
-remind.register(COMMANDS, FLOWS)
-export.register(COMMANDS, FLOWS)
-collectives.register(COMMANDS, FLOWS)
-plan_admin.register(COMMANDS, FLOWS)
-basics.OFFICE_HELP_EXTRA.extend(
-    ["help.remind", "export.help", "collectives.help", "collectives.plan.help"]
-)
-
-# A document sent outside any form by the office: a plan to import.
-OfficeFileHandler = Callable[[Turn], Awaitable[list[Reply]]]
-OFFICE_FILE_HANDLERS: list[OfficeFileHandler] = [plan_import.on_plan_file]
-FLOWS[plan_import.FLOW] = plan_import.resume
 
 
 _FRESH_FORM = (
@@ -107,10 +42,11 @@ def _is_db_error(exc: BaseException) -> bool:
 
 
 class Conversations:
-    """Routes a neutral incoming message to the right flow."""
+    """Routes a neutral incoming message to the right flow, by the composed routers' table."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, routes: Routes = ROUTES) -> None:
         self.deps = deps
+        self.routes = routes
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one incoming message; never raises for the user's sake."""
@@ -163,6 +99,7 @@ class Conversations:
         )
         turn = Turn(self.deps, session, msg, now, locale, account, member, form)
         turn.stale = stale
+        turn.routes = self.routes
         return turn
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
@@ -193,22 +130,20 @@ class Conversations:
             await clear_form(turn.session, msg.channel, msg.user_id)
             turn.form = None
         if turn.form is not None:
-            flow = FLOWS.get(turn.form.flow)
-            if flow is None or (turn.member is None and turn.form.flow != "language"):
+            flow = self.routes.flow(turn.form.flow)
+            if flow is None or (turn.member is None and not flow.open):
                 await clear_form(turn.session, msg.channel, msg.user_id)
                 return [Reply(turn.t("form.cancelled"))]
-            if msg.choice and not any(o.value == msg.choice for o in turn.offered()):
-                return turn.repeat(turn.t("form.stale_button"))
-            if turn.answers_an_older_question():
-                # Typed before this question was asked: it answers an earlier one, not this.
-                return turn.repeat()
-            return await flow(turn, turn.form.step)
+            # The flow (a `handlers.forms.Form`, or a hand-written flow behind `forms.checked`)
+            # refuses an answer to another question than the one it asked.
+            return await flow.resume(turn, turn.form.step)
         if turn.member is None:
-            if msg.text and basics.looks_like_code(msg.text):
-                return await basics.join(turn, msg.text.strip())
+            code = basics.invite_code(Answer.of(turn))
+            if code is not None:
+                return await basics.join(turn, code)
             return [Reply(turn.t("start.how_to_join"))]
-        if msg.file is not None and OFFICE_FILE_HANDLERS:
-            for handler in OFFICE_FILE_HANDLERS:
+        if msg.file is not None:
+            for handler in self.routes.files:
                 replies = await handler(turn)
                 if replies:
                     return replies
@@ -227,27 +162,23 @@ class Conversations:
         if turn.form is not None and not turn.in_form:
             await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)
             turn.form = None
-        handler = COMMANDS.get(command)
-        if handler is None:
+        found = self.routes.command(command)
+        if found is None:
             turn.say(turn.t("error.unknown_command", command=command))
             if turn.form is not None:
                 return turn.repeat()
             return turn.replies + ([] if turn.member is None else [Reply(turn.t("help.hint"))])
-        if turn.member is None and command not in OPEN_COMMANDS:
+        if turn.member is None and not found.open:
             return [Reply(turn.t("start.how_to_join"))]
         turn.choice = None
-        if (
-            command in KEEPS_FORM
-            and turn.form is not None
-            and command not in ("language", "ngonngu")
-        ):
-            replies = await handler(turn)
+        if found.keeps_form and turn.form is not None:
+            replies = await found.handler(turn)
             turn.replies = []
             return replies + turn.repeat(turn.t("form.resume_hint"))
-        if turn.form is not None and command not in ("cancel", "huy"):
+        if turn.form is not None and not found.sees_form:
             await clear_form(turn.session, turn.msg.channel, turn.msg.user_id)
             turn.form = None
-        return await handler(turn)
+        return await found.handler(turn)
 
     async def _command_choice(self, turn: Turn, action: str) -> list[Reply]:
         """Buttons that act like commands ("cmd:report:12" starts the report on task 12)."""
@@ -262,10 +193,10 @@ class Conversations:
             return await report_form.start(turn, parse_id(arg))
         if name == "done":
             return [Reply(turn.t("common.closed"))]
-        handler = COMMANDS.get(name)
-        if handler is None:
+        found = self.routes.command(name)
+        if found is None:
             return [Reply(turn.t("form.stale_button"))]
-        return await handler(turn)
+        return await found.handler(turn)
 
     def _group(self, turn: Turn) -> list[Reply]:
         """In a group: no forms; commands get a pointer to a private chat."""

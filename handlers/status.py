@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from db.models import Plan, Task, Unit, UnitKind
@@ -13,8 +16,10 @@ from domain.registry import task_page
 from domain.status import SENT_LATE, UnitState, summary, task_detail, unit_detail
 from domain.units import matches
 from handlers import export, remind
-from handlers.common import PAGE_SIZE, active_plans, fmt_date, plan_periods, short
+from handlers.common import PAGE_SIZE, active_plans, fmt_date, parse_id, plan_periods, short
+from handlers.forms import Answer, Form, Refusal, Step, Typed, first, one_of, text
 from handlers.messages import Option, Reply
+from handlers.routing import Command, Flow, HelpLine, Router
 from handlers.turn import Turn
 
 FLOW = "status"
@@ -28,6 +33,27 @@ STATE_MARK = {
 }
 
 
+@dataclass
+class StatusView:
+    """The drill-down's data: the plan and the period shown (None: the open one)."""
+
+    plan_id: int = 0
+    period: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Stored in the form row."""
+        out: dict[str, Any] = {"plan_id": self.plan_id} if self.plan_id else {}
+        if self.period is not None:
+            out["period"] = self.period
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> StatusView:
+        """Read back from the form row."""
+        period = raw.get("period")
+        return cls(int(raw.get("plan_id", 0)), str(period) if period else None)
+
+
 async def start(turn: Turn) -> list[Reply]:
     """Entry: refuse non-office members, choose the plan if there are several."""
     if turn.member is None or not is_office(turn.member):
@@ -37,16 +63,17 @@ async def start(turn: Turn) -> list[Reply]:
         return await turn.done(turn.t("status.no_plan"))
     if len(plans) > 1:
         options = [Option(f"plan:{p.id}", short(p.number or p.title)) for p in plans]
-        return await turn.ask(FLOW, "plan", turn.t("report.choose_plan"), options, data={})
-    return await _summary(turn, {"plan_id": plans[0].id})
+        text = turn.t("report.choose_plan")
+        return await FORM.ask(turn, "plan", text, options, StatusView())
+    return await _summary(turn, StatusView(plans[0].id))
 
 
-async def _period(turn: Turn, data: dict[str, Any]) -> tuple[Plan, Period] | None:
-    plan = await turn.session.get(Plan, data["plan_id"])
+async def _period(turn: Turn, view: StatusView) -> tuple[Plan, Period] | None:
+    plan = await turn.session.get(Plan, view.plan_id)
     if plan is None:
         return None
     pp = await plan_periods(turn.session, plan, turn.deps.today())
-    period = pp.find(data["period"]) if data.get("period") else pp.current
+    period = pp.find(view.period) if view.period else pp.current
     return (plan, period) if period else None
 
 
@@ -113,13 +140,13 @@ def summary_text(turn: Turn, s: Any) -> str:
     return "\n".join(lines)
 
 
-async def _summary(turn: Turn, data: dict[str, Any]) -> list[Reply]:
-    found = await _period(turn, data)
+async def _summary(turn: Turn, view: StatusView) -> list[Reply]:
+    found = await _period(turn, view)
     if found is None:
         return await turn.done(turn.t("report.no_regime"))
     plan, period = found
     s = await summary(turn.session, plan, period, turn.now, turn.deps.tz)
-    data = {"plan_id": plan.id, "period": period.key}
+    view = StatusView(plan.id, period.key)
     options = [
         Option("units:0", turn.t("status.by_unit")),
         Option("tasks:0", turn.t("status.by_task")),
@@ -127,7 +154,7 @@ async def _summary(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         Option("period", turn.t("report.other_period")),
         Option("cancel", turn.t("common.close")),
     ]
-    return await turn.ask(FLOW, "summary", summary_text(turn, s), options, data=data)
+    return await FORM.ask(turn, "summary", summary_text(turn, s), options, view)
 
 
 def _pager(turn: Turn, prefix: str, page: int, total: int) -> list[Option]:
@@ -140,8 +167,8 @@ def _pager(turn: Turn, prefix: str, page: int, total: int) -> list[Option]:
     return opts
 
 
-async def _units(turn: Turn, data: dict[str, Any], page: int) -> list[Reply]:
-    found = await _period(turn, data)
+async def _units(turn: Turn, view: StatusView, page: int) -> list[Reply]:
+    found = await _period(turn, view)
     if found is None:
         return await turn.done(turn.t("report.no_regime"))
     plan, period = found
@@ -155,20 +182,19 @@ async def _units(turn: Turn, data: dict[str, Any], page: int) -> list[Reply]:
     text = turn.t("status.choose_unit", page=page + 1, pages=max(1, -(-len(units) // PAGE_SIZE)))
     if len(units) > PAGE_SIZE:
         text += "\n" + turn.t("status.search_hint")
-    return await turn.ask(
-        FLOW, "units", text, options + _pager(turn, "units", page, len(units)), data=data
-    )
+    options += _pager(turn, "units", page, len(units))
+    return await FORM.ask(turn, "units", text, options, view)
 
 
 # Longest search text taken from a unit list (longer text is not a unit name).
 MAX_QUERY = 100
 
 
-async def _search_units(turn: Turn, data: dict[str, Any], query: str) -> list[Reply]:
+async def _search_units(turn: Turn, view: StatusView, query: str) -> list[Reply]:
     """Units whose name holds every typed word (tone marks and case ignored)."""
     if len(query) > MAX_QUERY:
         return turn.repeat(turn.t("error.too_long", limit=MAX_QUERY, got=len(query)))
-    found = await _period(turn, data)
+    found = await _period(turn, view)
     if found is None:
         return await turn.done(turn.t("report.no_regime"))
     plan, period = found
@@ -187,21 +213,20 @@ async def _search_units(turn: Turn, data: dict[str, Any], query: str) -> list[Re
         Option("units:0", turn.t("status.all_units")),
         Option("back", turn.t("common.back")),
     ]
-    return await turn.ask(FLOW, "units", text, options, data=data)
+    return await FORM.ask(turn, "units", text, options, view)
 
 
-async def _tasks(turn: Turn, data: dict[str, Any], page: int) -> list[Reply]:
-    plan = await turn.session.get(Plan, data["plan_id"])
-    assert plan is not None
+async def _tasks(turn: Turn, view: StatusView, page: int) -> list[Reply]:
+    plan = await turn.session.get(Plan, view.plan_id)
+    if plan is None:
+        return await turn.done(turn.t("status.no_plan"))
     chunk, total = await task_page(turn.session, plan.id, page * PAGE_SIZE, PAGE_SIZE)
     # Typing a task's own ref picks it; the pager's options get letters.
     options = [
         Option(f"k:{t.id}", short(f"{t.ref}. {t.title}"), t.ref.strip() or None) for t in chunk
     ]
     text = turn.t("status.choose_task", page=page + 1, pages=max(1, -(-total // PAGE_SIZE)))
-    return await turn.ask(
-        FLOW, "tasks", text, options + _pager(turn, "tasks", page, total), data=data
-    )
+    return await FORM.ask(turn, "tasks", text, options + _pager(turn, "tasks", page, total), view)
 
 
 def report_line(turn: Turn, report: Any, due: Any) -> str:
@@ -214,8 +239,8 @@ def report_line(turn: Turn, report: Any, due: Any) -> str:
     return head + (f"\n   {short(report.results, 300)}" if report.results else "")
 
 
-async def _unit(turn: Turn, data: dict[str, Any], unit_id: int) -> list[Reply]:
-    found = await _period(turn, data)
+async def _unit(turn: Turn, view: StatusView, unit_id: int) -> list[Reply]:
+    found = await _period(turn, view)
     unit = await turn.session.get(Unit, unit_id)
     if found is None or unit is None:
         return turn.repeat(turn.t("form.choose_listed"))
@@ -233,11 +258,11 @@ async def _unit(turn: Turn, data: dict[str, Any], unit_id: int) -> list[Reply]:
         Option("back", turn.t("common.back")),
         Option("cancel", turn.t("common.close")),
     ]
-    return await turn.ask(FLOW, "detail", "\n".join(lines), options, data=data)
+    return await FORM.ask(turn, "detail", "\n".join(lines), options, view)
 
 
-async def _task(turn: Turn, data: dict[str, Any], task_id: int) -> list[Reply]:
-    found = await _period(turn, data)
+async def _task(turn: Turn, view: StatusView, task_id: int) -> list[Reply]:
+    found = await _period(turn, view)
     task = await turn.session.get(Task, task_id)
     if found is None or task is None:
         return turn.repeat(turn.t("form.choose_listed"))
@@ -262,43 +287,121 @@ async def _task(turn: Turn, data: dict[str, Any], task_id: int) -> list[Reply]:
     for item in await unmapped_tasks(turn.session, plan.id, task_id):
         lines.append(f"⚠️ {turn.t('collectives.export.note', name=item.group)}")
     options = [Option("back", turn.t("common.back")), Option("cancel", turn.t("common.close"))]
-    return await turn.ask(FLOW, "detail", "\n".join(lines), options, data=data)
+    return await FORM.ask(turn, "detail", "\n".join(lines), options, view)
 
 
-async def resume(turn: Turn, step: str) -> list[Reply]:
-    """Continue the status drill-down."""
-    if turn.member is None or not is_office(turn.member):
-        return await turn.done(turn.t("status.forbidden"))
-    data = turn.data
-    c = turn.choice or ""
-    if c == "cancel":
-        return await turn.done(turn.t("common.closed"))
-    if step == "plan" and c.startswith("plan:"):
-        return await _summary(turn, {"plan_id": int(c[5:])})
-    if c == "back":
-        return await _summary(turn, data)
-    if c.startswith("remind:") and c[7:].isdigit():
-        return await remind.start_unit(turn, data["plan_id"], data["period"], int(c[7:]))
-    if c == "chart":
-        chart = await export.status_chart(turn, data["plan_id"], data.get("period"))
+class Nav(enum.Enum):
+    """The drill-down's fixed options."""
+
+    BACK = "back"
+    CHART = "chart"
+    PERIODS = "period"
+
+
+class Go(enum.Enum):
+    """The drill-down's options that carry a value ("units:2" is the unit list's third page)."""
+
+    PLAN = "plan:"
+    UNITS = "units:"
+    TASKS = "tasks:"
+    UNIT = "u:"
+    TASK = "k:"
+    REMIND = "remind:"
+    PERIOD = "p:"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an option with a value leads: a plan, a page, a unit, a task, a period key."""
+
+    go: Go
+    arg: int | str
+
+
+def _target(answer: Answer) -> Target | Refusal | None:
+    choice = answer.choice
+    if choice is None:
+        return None
+    for go in Go:
+        if choice.startswith(go.value):
+            rest = choice[len(go.value) :]
+            if go is Go.PERIOD:
+                return Target(go, rest) if rest else Refusal()
+            number = parse_id(rest) if go not in (Go.UNITS, Go.TASKS) else _page(rest)
+            return Target(go, number) if number is not None else Refusal()
+    return None
+
+
+def _page(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
+
+
+async def _on_action(turn: Turn, view: StatusView, act: Nav | Target | Typed[str]) -> list[Reply]:
+    """Continue the drill-down with the option picked (or units searched by name)."""
+    if isinstance(act, Typed):
+        return await _search_units(turn, view, act.value)
+    if act is Nav.BACK:
+        return await _summary(turn, view)
+    if act is Nav.CHART:
+        chart = await export.status_chart(turn, view.plan_id, view.period)
         return [chart, *turn.repeat()]
-    if c.startswith("units:"):
-        return await _units(turn, data, int(c[6:]))
-    if c.startswith("tasks:"):
-        return await _tasks(turn, data, int(c[6:]))
-    if c.startswith("u:"):
-        return await _unit(turn, data, int(c[2:]))
-    if c.startswith("k:"):
-        return await _task(turn, data, int(c[2:]))
-    if c == "period":
-        plan = await turn.session.get(Plan, data["plan_id"])
-        assert plan is not None
+    if act is Nav.PERIODS:
+        plan = await turn.session.get(Plan, view.plan_id)
+        if plan is None:
+            return await turn.done(turn.t("status.no_plan"))
         pp = await plan_periods(turn.session, plan, turn.deps.today())
         options = [Option(f"p:{p.key}", p.label(turn.locale)) for p in pp.choosable]
-        return await turn.ask(FLOW, "period", turn.t("report.choose_period"), options, data=data)
-    if c.startswith("p:"):
-        return await _summary(turn, {"plan_id": data["plan_id"], "period": c[2:]})
-    typed = turn.msg.text.strip()
-    if step == "units" and typed and not c and turn.msg.command is None:
-        return await _search_units(turn, data, typed)
+        return await FORM.ask(turn, "period", turn.t("report.choose_period"), options, view)
+    assert isinstance(act, Target)
+    return await _go(turn, view, act)
+
+
+async def _go(turn: Turn, view: StatusView, act: Target) -> list[Reply]:
+    number = act.arg if isinstance(act.arg, int) else 0
+    if act.go is Go.PLAN:
+        return await _summary(turn, StatusView(number))
+    if act.go is Go.PERIOD:
+        return await _summary(turn, StatusView(view.plan_id, str(act.arg)))
+    if act.go is Go.REMIND and view.period:
+        return await remind.start_unit(turn, view.plan_id, view.period, number)
+    if act.go is Go.UNITS:
+        return await _units(turn, view, number)
+    if act.go is Go.TASKS:
+        return await _tasks(turn, view, number)
+    if act.go is Go.UNIT:
+        return await _unit(turn, view, number)
+    if act.go is Go.TASK:
+        return await _task(turn, view, number)
     return turn.repeat(turn.t("form.choose_listed"))
+
+
+async def _office_only(turn: Turn) -> list[Reply] | None:
+    if turn.member is None or not is_office(turn.member):
+        return await turn.done(turn.t("status.forbidden"))
+    return None
+
+
+_ACTION = first(one_of(*Nav), _target)
+FORM: Form[StatusView] = Form(
+    FLOW,
+    StatusView,
+    [
+        Step("plan", _ACTION, _on_action),
+        Step("summary", _ACTION, _on_action),
+        # A unit list also takes words of a unit's name.
+        Step("units", first(one_of(*Nav), _target, text(MAX_QUERY, required=False)), _on_action),
+        Step("tasks", _ACTION, _on_action),
+        Step("detail", _ACTION, _on_action),
+        Step("period", _ACTION, _on_action),
+    ],
+    gate=_office_only,
+    cancel="common.closed",
+)
+
+
+router = Router(
+    "status",
+    commands=(Command("status", start, vi="tinhhinh", menu="office"),),
+    flows=(Flow(FLOW, FORM),),
+    help=(HelpLine("help.status", office=True),),
+)

@@ -7,6 +7,7 @@ from domain.reports import expected_pairs, reported_tasks, unit_tasks
 from domain.workdays import deadline_calendar, task_deadline
 from handlers.common import fmt_date, plan_periods, plans_of_unit
 from handlers.messages import Option, Reply
+from handlers.routing import Command, HelpLine, Router
 from handlers.turn import Turn
 
 
@@ -62,3 +63,10 @@ async def on_tasks(turn: Turn) -> list[Reply]:
             Reply("\n".join(lines), [Option("cmd:report", turn.t("tasks.start_report"))])
         )
     return replies
+
+
+router = Router(
+    "tasks",
+    commands=(Command("tasks", on_tasks, vi="nhiemvu", keeps_form=True, menu="all"),),
+    help=(HelpLine("help.tasks"),),
+)

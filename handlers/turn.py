@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +47,22 @@ _CLEAR_FORM = delete(_FORMS).where(
 )
 
 
+class Directory(Protocol):
+    """What flows may ask of the composed routers (`handlers.routing.Routes`)."""
+
+    def help_keys(self, office: bool) -> list[str]:
+        """The `/help` lines (catalog keys) for an office member or anybody else."""
+        ...
+
+
+class _NoDirectory:
+    """A turn built outside the router (tests of one flow): no commands, no help lines."""
+
+    def help_keys(self, office: bool) -> list[str]:
+        del office
+        return []
+
+
 @dataclass
 class Turn:
     """Everything a flow needs to answer one incoming message."""
@@ -64,6 +80,8 @@ class Turn:
     # The update was handled before, or is older than one handled: it changes nothing.
     stale: bool = False
     replies: list[Reply] = field(default_factory=list)
+    # The composed routers (help lines, command words), set by the router.
+    routes: Directory = field(default_factory=_NoDirectory)
 
     def t(self, key: str, **params: Any) -> str:
         """Translate in the user's language."""

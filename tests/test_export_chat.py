@@ -16,8 +16,9 @@ from domain.clock import FrozenClock
 from domain.deps import Deps
 from domain.export.pdf import soffice
 from domain.registry import create_plan, set_rule
-from handlers import export, router
+from handlers import export
 from handlers.messages import Incoming, OutgoingFile
+from handlers.root import ROUTES
 from handlers.router import Conversations
 from handlers.turn import Turn
 from tests.support import Chat, invite_code
@@ -26,9 +27,10 @@ from tests.test_export_xlsx_png import png_size
 
 
 def test_router_offers_export() -> None:
-    assert router.COMMANDS["export"] is export.start
-    assert router.COMMANDS["xuatbaocao"] is export.start
-    assert router.FLOWS[export.FLOW] is export.resume
+    command, flow = ROUTES.command("export"), ROUTES.flow(export.FLOW)
+    assert command is not None and command.handler is export.start
+    assert ROUTES.command("xuatbaocao") is command
+    assert flow is not None and flow.resume is export.FORM
 
 
 async def joined(deps: Deps, user: str, unit: str, role: Role) -> Chat:

@@ -28,7 +28,8 @@ from db.models import FormSession, Report, Role
 from domain.clock import FrozenClock
 from domain.demo import load_demo
 from handlers.messages import Incoming, IncomingFile, Option, Reply, clean_text, typed_option
-from handlers.router import COMMANDS, Conversations
+from handlers.root import ROUTES
+from handlers.router import Conversations
 from handlers.turn import OPTIONS_KEY
 from locales import t
 from tests.conftest import DEFAULT_NOW
@@ -158,7 +159,7 @@ async def explore(h: Harness) -> list[State]:
     await h.send("focal", choice="t:9")
     await keep("focal")
 
-    words = sorted({w for w in COMMANDS if w.isascii()})
+    words = sorted({w for w in ROUTES.commands if w.isascii()})
     for user in PERSONAS:
         for word in words:
             await h.send(user, "/huy")

@@ -16,8 +16,9 @@ from domain import registry
 from domain.clock import FrozenClock
 from domain.deps import Deps
 from domain.membership import create_invite
-from handlers import plan_import, router
+from handlers import plan_import
 from handlers.messages import Incoming, IncomingFile, Reply
+from handlers.root import ROUTES
 from handlers.router import Conversations
 from tests.fixtures import plan_fixtures as F
 
@@ -25,8 +26,9 @@ from tests.fixtures import plan_fixtures as F
 @pytest.fixture
 def chat(db: Database, clock: FrozenClock, tmp_path: Path) -> Conversations:
     """The router as wired on main: a file from the office starts the import review."""
-    assert router.FLOWS[plan_import.FLOW] is plan_import.resume
-    assert plan_import.on_plan_file in router.OFFICE_FILE_HANDLERS
+    flow = ROUTES.flow(plan_import.FLOW)
+    assert flow is not None and flow.resume is plan_import.FORM
+    assert plan_import.on_plan_file in ROUTES.files
     deps = Deps(db=db, clock=clock, tz=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"), data_dir=tmp_path)
     return Conversations(deps)
 

@@ -9,9 +9,12 @@ import pytest
 from db.database import Database
 from domain.clock import FrozenClock
 from domain.deps import Deps
-from handlers import remind, router
+from handlers import remind
 from handlers.messages import Incoming, Reply
+from handlers.root import ROOT, ROUTES
 from handlers.router import Conversations
+from handlers.routing import Command, Router, Routes
+from handlers.turn import Turn
 from scheduler.engine import ReminderEngine
 from tests.test_reminders_support import (
     TZ,
@@ -24,13 +27,10 @@ from tests.test_reminders_support import (
 
 
 @pytest.fixture
-def hooked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What router.py needs to carry /remind: `remind.register(COMMANDS, FLOWS)`."""
-    commands = dict(router.COMMANDS)
-    flows = dict(router.FLOWS)
-    remind.register(commands, flows)
-    monkeypatch.setattr(router, "COMMANDS", commands)
-    monkeypatch.setattr(router, "FLOWS", flows)
+def hooked() -> None:
+    """The root carries /remind (and /nhacviec) and its form: `remind.router`."""
+    assert ROUTES.command("remind") is ROUTES.command("nhacviec") is remind.router.commands[0]
+    assert ROUTES.flow(remind.FLOW) is remind.router.flows[0]
 
 
 async def say(
@@ -42,7 +42,7 @@ async def say(
 
 
 async def setup(
-    db: Database, clock: FrozenClock, tmp_path: Path
+    db: Database, clock: FrozenClock, tmp_path: Path, routes: Routes = ROUTES
 ) -> tuple[World, Conversations, dict[str, RecordingOutbound], ReminderEngine]:
     clock.set(local(2026, 12, 8, 9))
     world = await build_world(db, local(2026, 11, 1), one_off_due=None)
@@ -50,7 +50,7 @@ async def setup(
     outs = {"telegram": RecordingOutbound("telegram"), "zalo": RecordingOutbound("zalo")}
     engine = ReminderEngine(db, clock, TZ, outs)
     remind.set_nudger(engine)
-    return world, Conversations(deps), outs, engine
+    return world, Conversations(deps, routes), outs, engine
 
 
 async def test_remind_every_missing_unit(
@@ -101,15 +101,19 @@ async def test_remind_every_missing_unit(
 
 
 async def test_remind_one_unit_from_status(
-    db: Database, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hooked: None
+    db: Database, clock: FrozenClock, tmp_path: Path, hooked: None
 ) -> None:
-    world, conv, outs, _engine = await setup(db, clock, tmp_path)
+    plan: dict[str, int] = {}
 
-    async def from_status(turn: object) -> list[Reply]:
+    async def from_status(turn: Turn) -> list[Reply]:
         # What status.resume does on the unit's "remind:<id>" button.
-        return await remind.start_unit(turn, world.plan_id, "2026-Q4", world.units["tyt"])  # type: ignore[arg-type]
+        return await remind.start_unit(turn, plan["id"], "2026-Q4", plan["tyt"])
 
-    monkeypatch.setitem(router.COMMANDS, "nhacdonvi", from_status)
+    # A test-only command, in a router composed beside the root's.
+    extra = Router("test", commands=(Command("nhacdonvi", from_status, vi="nhacdonvi"),))
+    routes = Routes(Router("test-root", routers=(ROOT, extra)))
+    world, conv, outs, _engine = await setup(db, clock, tmp_path, routes)
+    plan.update(id=world.plan_id, tyt=world.units["tyt"])
     try:
         replies = await say(conv, "901", "/nhacdonvi")
         assert "Trạm Y tế xã" in replies[-1].text

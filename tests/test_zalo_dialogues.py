@@ -21,7 +21,6 @@ from domain.demo import load_demo
 from domain.deps import Deps
 from domain.membership import create_invite, mark_unreachable
 from domain.registry import find_unit
-from handlers import link
 from handlers.messages import Incoming, RecipientUnreachable, Reply, RetryLater
 from handlers.router import Conversations
 from locales import t
@@ -45,7 +44,6 @@ async def deps(db: Database, clock: FrozenClock, tmp_path: Path) -> Deps:
     d.join_links = {"telegram": "https://t.me/dondoc_test_bot?start={code}"}
     async with db.transaction() as s:
         assert await load_demo(s, d.now()) is not None
-    link.install()
     return d
 
 

@@ -17,15 +17,16 @@ from domain.clock import FrozenClock
 from domain.deps import Deps
 from domain.membership import create_invite
 from domain.registry import get_or_create_unit
-from handlers import basics, link, router
+from handlers import link
 from handlers.messages import Incoming
+from handlers.root import ROOT, ROUTES
 from handlers.router import Conversations
+from handlers.routing import Router, Routes, RoutingError
 from locales import t
 
 
 @pytest.fixture
 def deps(db: Database, clock: FrozenClock, tmp_path: Path) -> Deps:
-    link.install()
     return Deps(db=db, clock=clock, tz=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"), data_dir=tmp_path)
 
 
@@ -49,11 +50,15 @@ def code_in(text: str) -> str:
     return found.group(1)
 
 
-def test_install_is_idempotent() -> None:
-    link.install()
-    link.install()
-    assert router.COMMANDS["lienket"] is link.on_link and router.COMMANDS["kenh"] is link.on_channel
-    assert basics.HELP_EXTRA.count("zalo.help.link") == 1
+def test_link_router_is_composed_once() -> None:
+    lienket, kenh = ROUTES.command("lienket"), ROUTES.command("kenh")
+    assert lienket is not None and lienket.handler is link.on_link
+    assert kenh is not None and kenh.handler is link.on_channel
+    assert ROUTES.command("link") is lienket and ROUTES.command("channel") is kenh
+    assert ROUTES.help_keys(office=False).count("zalo.help.link") == 1
+    # A second router claiming the same word is refused, not silently preferred.
+    with pytest.raises(RoutingError):
+        Routes(Router("twice", routers=(ROOT, link.router)))
 
 
 async def test_link_code_is_single_use_and_expires(deps: Deps, clock: FrozenClock) -> None:

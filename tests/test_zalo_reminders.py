@@ -22,7 +22,6 @@ from domain.demo import load_demo
 from domain.deps import Deps
 from domain.membership import create_invite
 from domain.registry import find_unit
-from handlers import link
 from handlers.messages import Incoming, Reply
 from handlers.router import Conversations
 from tests.fakes.zalo_api import FakeZaloApi
@@ -106,7 +105,6 @@ class Recorder:
 async def test_engine_follows_the_preferred_channel_of_a_linked_member(
     fake: FakeZaloApi, db: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    link.install()
     deps = Deps(db=db, clock=clock, tz=TZ, data_dir=tmp_path)
     code = await demo_with_invite(deps)
     conv = Conversations(deps)

@@ -41,13 +41,15 @@ from domain.errors import DomainError
 from domain.groups import register_group, unregister_group
 from domain.membership import OFFICE_ROLES, account_member, is_office
 from handlers.messages import Incoming, RecipientUnreachable, Reply
+from handlers.root import ROUTES
 from locales import normalize_locale, t
 
 log = logging.getLogger(__name__)
 
-# Menus shown by Telegram next to the text box; the words come from the catalogs.
-USER_COMMANDS = ("report", "tasks", "help", "language", "cancel")
-OFFICE_COMMANDS = ("status", "groups", "report", "tasks", "help", "language", "cancel")
+# Menus shown by Telegram next to the text box: the commands the routers list in it (see
+# handlers/root.py), described by the catalogs' `telegram.cmd_<name>`.
+USER_COMMANDS = tuple(ROUTES.menu("all"))
+OFFICE_COMMANDS = tuple(ROUTES.menu("office"))
 REGISTER_GROUP = frozenset({"register_group", "dangkynhom"})
 UNREGISTER_GROUP = frozenset({"unregister_group", "huynhom"})
 JOIN_LINK_KEY = f"join_link:{CHANNEL}"

@@ -22,13 +22,8 @@ from handlers.messages import (
     SendError,
     render_numbered,
 )
+from handlers.root import ROUTES
 from locales import normalize_locale, t
-
-# Command buttons ("cmd:report:12") also work typed: the command word per language.
-COMMAND_WORDS = {
-    "vi": {"report": "baocao", "tasks": "nhiemvu", "status": "tinhhinh", "help": "trogiup"},
-    "en": {"report": "report", "tasks": "tasks", "status": "status", "help": "help"},
-}
 
 
 def _with_command(option: Option, locale: str | None) -> Option:
@@ -36,7 +31,8 @@ def _with_command(option: Option, locale: str | None) -> Option:
     if not option.value.startswith("cmd:"):
         return option
     name = option.value[4:].split(":", 1)[0]
-    word = COMMAND_WORDS.get(normalize_locale(locale), COMMAND_WORDS["vi"]).get(name)
+    # Command buttons ("cmd:report:12") also work typed: the command's word in the language.
+    word = ROUTES.word(name, normalize_locale(locale))
     return Option(option.value, f"{option.label} (/{word})") if word else option
 
 

@@ -24,7 +24,6 @@ from bot.zalo.client import (
 from bot.zalo.events import unwrap
 from bot.zalo.outbound import ZaloOutbound
 from domain.deps import Deps
-from handlers import link
 from handlers.outbound import Outbound
 
 log = logging.getLogger("dondoc.zalo")
@@ -191,7 +190,6 @@ def build_zalo(settings: Settings, deps: Deps, conversations: Conversations) -> 
     """The Zalo channel from settings (ZALO_BOT_TOKEN must be set)."""
     if settings.zalo_bot_token is None or not settings.zalo_bot_token.get_secret_value():
         raise ZaloConfigError("ZALO_BOT_TOKEN is not set")
-    link.install()  # /lienket and /kenh (idempotent; the composition root may call it too)
     try:
         client = ZaloClient(
             settings.zalo_bot_token.get_secret_value(),

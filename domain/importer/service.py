@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Plan, Report, Task, TaskRole, Unit, UnitAlias, UnitKind
 from domain import collectives, registry
 from domain.errors import DomainError
-from domain.importer.model import ParsedPlan, ParsedUnit, Warn
+from domain.importer.model import ParsedPlan, ParsedTask, ParsedUnit, Warn
 from domain.importer.parse import parse_document
 from domain.importer.readers import read_document
 from domain.importer.unitnames import KnownNames, loose_key
-from domain.timeframes import parse_timeframe
+from domain.timeframes import Timeframe, parse_timeframe
 from domain.units import is_group, strip_qualifier, unit_key
 
 
@@ -132,136 +132,37 @@ async def apply_plan(
     target: Plan | None = None,
     actor: str = "",
 ) -> ImportResult:
-    """Write a parsed plan (or re-import into `target`); the caller's transaction holds it all."""
+    """Write a parsed plan (or re-import into `target`); the caller's transaction holds it all.
+
+    The steps: register the plan's units and their spellings (1); create the plan, or take
+    the target, with its coordinator and reporting rules (2); add or update each task with its
+    units and groups (3); retire the tasks the file no longer lists (4); count the reports kept
+    and audit the import (5).
+    """
     if not parsed.tasks:
         raise DomainError("importer.error.no_tasks", name=parsed.source_name)
-    new_units: list[str] = []
-    loose = await _loose_index(session)
-    collective = group_names(parsed)
-    for pu in parsed.units:
-        if is_collective(pu):
-            continue
-        unit = await _match(session, pu, loose)
-        if unit is None:
-            unit, created = await registry.get_or_create_unit(session, pu.name, now)
-            if created:
-                new_units.append(unit.name)
-        # Every spelling the plan used resolves to this unit from now on.
-        for alias in [pu.name, *pu.aliases]:
-            if await registry.find_unit(session, strip_qualifier(alias)) is None:
-                await registry.add_alias(session, unit, strip_qualifier(alias))
-    created_plan = target is None
-    if target is None:
-        plan = await registry.create_plan(
-            session,
-            now,
-            title=parsed.title,
-            year=parsed.year,
-            number=parsed.number,
-            issuer=parsed.issuer,
-            parent_body=parsed.parent_body,
-            place=parsed.place,
-            issued_on=parsed.issued_on,
-            family=parsed.family,
-        )
-    else:
-        plan = target
-    if parsed.coordinator and (created_plan or plan.coordinator_unit_id is None):
-        coord = await _unit_for(session, parsed.coordinator)
-        plan.coordinator_unit_id = coord.id if coord else None
-    for rule in parsed.rules:
-        await registry.set_rule(session, plan, rule.kind, rule.due_day, rule.due_month, now)
+    new_units = await _register_units(session, parsed, now)  # 1
+    plan, created_plan = await _plan_for(session, parsed, now, target)  # 2
     result = ImportResult(
         plan.id, plan.title, created_plan, new_units=new_units, rules=len(parsed.rules)
     )
     existing = {t.ref: t for t in await registry.list_tasks(session, plan.id)}
-    seen: set[str] = set()
-    group_refs: dict[str, list[str]] = {}
-    for position, pt in enumerate(parsed.tasks):
-        seen.add(pt.ref)
-        lead, lead_groups = _split(pt.lead, collective)
-        support, support_groups = _split(pt.support, collective)
-        assigned = [(TaskRole.LEAD, g) for g in lead_groups]
-        assigned += [(TaskRole.SUPPORT, g) for g in support_groups]
-        for _, words in assigned:
-            refs = group_refs.setdefault(collectives.group_key(words), [words])
-            if pt.ref not in refs[1:]:
-                refs.append(pt.ref)
-        tf = pt.timeframe
-        if plan.year != parsed.year:
-            # A year left out takes the plan's year: the existing plan's, on re-import.
-            tf = parse_timeframe(tf.text, plan.year) if tf.text else tf
+    groups = _GroupRefs()
+    collective = group_names(parsed)
+    for position, pt in enumerate(parsed.tasks):  # 3
+        units = _task_units(pt, collective)
+        groups.note(units.groups, pt.ref)
+        timeframe = _timeframe(pt, plan, parsed)
         task = existing.get(pt.ref)
         if task is None:
-            new_task = await registry.add_task(
-                session,
-                plan,
-                now,
-                ref=pt.ref,
-                title=pt.title,
-                lead=lead,
-                support=support,
-                timeframe_text=tf.text,
-                schedule=tf.kind,
-                due_date=tf.due,
-                recurrence=tf.recurrence,
-                section=(pt.section or None) and pt.section[:300],
-                position=position,
-            )
-            if assigned:
-                await collectives.set_task_groups(session, new_task, assigned, now)
+            await _add_task(session, plan, pt, units, timeframe, position, now)
             result.added.append(pt.ref)
-            continue
-        before = (
-            task.title,
-            task.timeframe_text,
-            task.schedule,
-            task.due_date,
-            task.recurrence,
-            task.section,
-            task.active,
-            _roles(task),
-        )
-        task.title = pt.title
-        task.timeframe_text = tf.text
-        task.schedule = tf.kind
-        task.due_date = tf.due
-        task.recurrence = tf.recurrence
-        task.section = (pt.section or None) and pt.section[:300]
-        task.position = position
-        task.active = True
-        wanted = await _wanted_roles(session, lead, support)
-        if wanted != _roles(task):
-            await registry.set_task_units(session, task, lead, support, now)
-            await collectives.recompute_tasks(session, [task.id])
-            await session.refresh(task, ["units"])
-        groups_changed = await collectives.set_task_groups(session, task, assigned, now)
-        if groups_changed:
-            await session.refresh(task, ["units"])
-        after = (
-            task.title,
-            task.timeframe_text,
-            task.schedule,
-            task.due_date,
-            task.recurrence,
-            task.section,
-            task.active,
-            wanted,
-        )
-        if before != after or groups_changed:
+        elif await _update_task(session, task, pt, units, timeframe, position, now):
             result.changed.append(pt.ref)
-    for ref, task in existing.items():
-        if ref not in seen and task.active:
-            # Reports already received stay: the task is retired, not deleted.
-            task.active = False
-            result.removed.append(ref)
-    result.groups = [(refs[0], refs[1:]) for refs in group_refs.values()]
+    result.removed = _retire_missing(existing, {pt.ref for pt in parsed.tasks})  # 4
+    result.groups = groups.listed()
     await session.flush()
-    result.reports_kept = int(
-        (
-            await session.execute(select(func.count(Report.id)).where(Report.plan_id == plan.id))
-        ).scalar_one()
-    )
+    result.reports_kept = await _reports_of(session, plan.id)  # 5
     registry.audit(
         session,
         now,
@@ -277,6 +178,191 @@ async def apply_plan(
         groups=len(result.groups),
     )
     return result
+
+
+async def _register_units(session: AsyncSession, parsed: ParsedPlan, now: dt.datetime) -> list[str]:
+    """Step 1: match or create each unit the plan names (not its collectives); every spelling
+    the plan used resolves to the unit from now on. Returns the names of units created."""
+    new_units: list[str] = []
+    loose = await _loose_index(session)
+    for pu in parsed.units:
+        if is_collective(pu):
+            continue
+        unit = await _match(session, pu, loose)
+        if unit is None:
+            unit, created = await registry.get_or_create_unit(session, pu.name, now)
+            if created:
+                new_units.append(unit.name)
+        for alias in [pu.name, *pu.aliases]:
+            if await registry.find_unit(session, strip_qualifier(alias)) is None:
+                await registry.add_alias(session, unit, strip_qualifier(alias))
+    return new_units
+
+
+async def _plan_for(
+    session: AsyncSession, parsed: ParsedPlan, now: dt.datetime, target: Plan | None
+) -> tuple[Plan, bool]:
+    """Step 2: the plan written to (created when no target) with its coordinator and rules;
+    True when it was created."""
+    created = target is None
+    if target is None:
+        plan = await registry.create_plan(
+            session,
+            now,
+            title=parsed.title,
+            year=parsed.year,
+            number=parsed.number,
+            issuer=parsed.issuer,
+            parent_body=parsed.parent_body,
+            place=parsed.place,
+            issued_on=parsed.issued_on,
+            family=parsed.family,
+        )
+    else:
+        plan = target
+    if parsed.coordinator and (created or plan.coordinator_unit_id is None):
+        coord = await _unit_for(session, parsed.coordinator)
+        plan.coordinator_unit_id = coord.id if coord else None
+    for rule in parsed.rules:
+        await registry.set_rule(session, plan, rule.kind, rule.due_day, rule.due_month, now)
+    return plan, created
+
+
+@dataclass
+class _TaskUnits:
+    """A task's named units, and the collectives among them as (role, words) groups."""
+
+    lead: list[str]
+    support: list[str]
+    groups: list[tuple[TaskRole, str]]
+
+
+def _task_units(pt: ParsedTask, collective: dict[str, str]) -> _TaskUnits:
+    lead, lead_groups = _split(pt.lead, collective)
+    support, support_groups = _split(pt.support, collective)
+    groups = [(TaskRole.LEAD, g) for g in lead_groups]
+    groups += [(TaskRole.SUPPORT, g) for g in support_groups]
+    return _TaskUnits(lead, support, groups)
+
+
+class _GroupRefs:
+    """Group key -> [the group's words, the refs of its tasks], in the plan's order."""
+
+    def __init__(self) -> None:
+        self._refs: dict[str, list[str]] = {}
+
+    def note(self, groups: list[tuple[TaskRole, str]], ref: str) -> None:
+        for _, words in groups:
+            refs = self._refs.setdefault(collectives.group_key(words), [words])
+            if ref not in refs[1:]:
+                refs.append(ref)
+
+    def listed(self) -> list[tuple[str, list[str]]]:
+        """(words, task refs) of every group, for the review text."""
+        return [(refs[0], refs[1:]) for refs in self._refs.values()]
+
+
+def _timeframe(pt: ParsedTask, plan: Plan, parsed: ParsedPlan) -> Timeframe:
+    """A year left out takes the plan's year: the existing plan's, on re-import."""
+    tf = pt.timeframe
+    if plan.year != parsed.year:
+        tf = parse_timeframe(tf.text, plan.year) if tf.text else tf
+    return tf
+
+
+def _section(pt: ParsedTask) -> str | None:
+    return (pt.section or None) and pt.section[:300]
+
+
+async def _add_task(
+    session: AsyncSession,
+    plan: Plan,
+    pt: ParsedTask,
+    units: _TaskUnits,
+    tf: Timeframe,
+    position: int,
+    now: dt.datetime,
+) -> None:
+    """Step 3: a task the plan did not have."""
+    task = await registry.add_task(
+        session,
+        plan,
+        now,
+        ref=pt.ref,
+        title=pt.title,
+        lead=units.lead,
+        support=units.support,
+        timeframe_text=tf.text,
+        schedule=tf.kind,
+        due_date=tf.due,
+        recurrence=tf.recurrence,
+        section=_section(pt),
+        position=position,
+    )
+    if units.groups:
+        await collectives.set_task_groups(session, task, units.groups, now)
+
+
+async def _update_task(
+    session: AsyncSession,
+    task: Task,
+    pt: ParsedTask,
+    units: _TaskUnits,
+    tf: Timeframe,
+    position: int,
+    now: dt.datetime,
+) -> bool:
+    """Step 3: a task the plan had, rewritten as the file says; True when anything changed
+    (besides its position)."""
+    before = _task_state(task, _roles(task))
+    task.title = pt.title
+    task.timeframe_text = tf.text
+    task.schedule = tf.kind
+    task.due_date = tf.due
+    task.recurrence = tf.recurrence
+    task.section = _section(pt)
+    task.position = position
+    task.active = True
+    wanted = await _wanted_roles(session, units.lead, units.support)
+    if wanted != _roles(task):
+        await registry.set_task_units(session, task, units.lead, units.support, now)
+        await collectives.recompute_tasks(session, [task.id])
+        await session.refresh(task, ["units"])
+    groups_changed = await collectives.set_task_groups(session, task, units.groups, now)
+    if groups_changed:
+        await session.refresh(task, ["units"])
+    return before != _task_state(task, wanted) or groups_changed
+
+
+def _task_state(task: Task, roles: list[tuple[str, int]]) -> tuple[object, ...]:
+    """What a re-import compares to tell a changed task."""
+    return (
+        task.title,
+        task.timeframe_text,
+        task.schedule,
+        task.due_date,
+        task.recurrence,
+        task.section,
+        task.active,
+        roles,
+    )
+
+
+def _retire_missing(existing: dict[str, Task], listed: set[str]) -> list[str]:
+    """Step 4: active tasks the file no longer lists are retired, not deleted (their reports
+    stay); returns their refs."""
+    removed = []
+    for ref, task in existing.items():
+        if ref not in listed and task.active:
+            task.active = False
+            removed.append(ref)
+    return removed
+
+
+async def _reports_of(session: AsyncSession, plan_id: int) -> int:
+    """Step 5: reports the plan holds (kept across a re-import)."""
+    count = select(func.count(Report.id)).where(Report.plan_id == plan_id)
+    return int((await session.execute(count)).scalar_one())
 
 
 KEPT_ON_REIMPORT = ("importer.warn.no_reporting", "importer.warn.no_coordinator")
