@@ -30,7 +30,7 @@ async def ensure_demo(runtime: Runtime) -> bool:
     async with runtime.db.transaction() as s:
         plan = await load_demo(s, runtime.deps.now())
     if plan is not None:
-        log.info("demo plan loaded (plan %s)", plan.id)
+        log.debug("demo plan loaded (plan %s)", plan.id)
     return plan is not None
 
 
@@ -85,6 +85,7 @@ def build_channels(runtime: Runtime, conversations: Conversations) -> list[Chann
 async def serve(runtime: Runtime, runners: list[ChannelRunner], stop: asyncio.Event) -> int:
     """HTTP server, channels and reminders until `stop` is set; then a clean shutdown."""
     settings = runtime.settings
+    loc = settings.default_locale
     web = WebServer(settings.http_host, settings.http_port)
     web.add_check("database", lambda: database_ok(runtime))
     for runner in runners:
@@ -115,7 +116,7 @@ async def serve(runtime: Runtime, runners: list[ChannelRunner], stop: asyncio.Ev
                 await _close_quietly(runner)
                 raise failure from None
             started.append(runner)
-            log.info("%s channel started", runner.name)
+            log.info(_started_line(runner, loc))
         reminders = start_reminders(
             runtime.deps,
             {r.name: r.outbound for r in runners},
@@ -123,10 +124,10 @@ async def serve(runtime: Runtime, runners: list[ChannelRunner], stop: asyncio.Ev
             grace_hours=settings.reminder_grace_hours,
             tick_seconds=settings.reminder_tick_seconds,
         )
-        log.info("reminder scheduler started")
+        log.info(t("cli.run.ready", loc, address=f"{settings.http_host}:{web.port}"))
         await stop.wait()
     finally:
-        log.info("stopping")
+        log.info(t("cli.run.stopping", loc))
         # Within STOP_SECONDS: reminder sends in flight are recorded (or their leases left to
         # expire), the updates in hand are answered, then connections close.
         loop = asyncio.get_running_loop()
@@ -142,7 +143,17 @@ async def serve(runtime: Runtime, runners: list[ChannelRunner], stop: asyncio.Ev
             except Exception:
                 log.exception("stopping %s failed", runner.name)
         await web.stop()
+        log.info(t("cli.run.stopped", loc))
     return 0
+
+
+def _started_line(runner: ChannelRunner, loc: str) -> str:
+    """ "Telegram: đã kết nối bot @x (nhận tin bằng polling)"."""
+    account = getattr(runner, "account", "") or "?"
+    mode = getattr(runner, "mode", "polling")
+    return t(
+        "cli.run.channel_started", loc, channel=runner.name.capitalize(), account=account, mode=mode
+    )
 
 
 def start_failure(channel: str, exc: BaseException, locale: str) -> CliError | None:

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from locales import t
+from locales import has, t
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -111,15 +113,75 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "httpx", "httpcore", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if level != "DEBUG":  # PTB's English "Application started/stopping": our own lines say it
+        logging.getLogger("telegram.ext").setLevel(logging.WARNING)
+
+
+# argparse's own error messages (Python 3.11 wording) and their catalog keys; `%s`, `%r` and
+# `%(name)s` become `{a0}`, `{a1}`… and `{name}` in the catalog.
+ARGPARSE_MESSAGES: tuple[tuple[str, str], ...] = (
+    ("argument %(argument_name)s: %(message)s", "cli.argparse.argument"),
+    ("the following arguments are required: %s", "cli.argparse.required"),
+    ("invalid choice: %(value)r (choose from %(choices)s)", "cli.argparse.choice"),
+    ("invalid %(type)s value: %(value)r", "cli.argparse.invalid_value"),
+    ("expected one argument", "cli.argparse.expected_one"),
+    ("expected at least one argument", "cli.argparse.expected_at_least_one"),
+    ("expected at most one argument", "cli.argparse.expected_at_most_one"),
+    ("expected %s argument", "cli.argparse.expected_n"),
+    ("expected %s arguments", "cli.argparse.expected_n"),
+    ("unrecognized arguments: %s", "cli.argparse.unrecognized"),
+    ("ambiguous option: %(option)s could match %(matches)s", "cli.argparse.ambiguous"),
+    ("not allowed with argument %s", "cli.argparse.not_allowed_with"),
+    ("one of the arguments %s is required", "cli.argparse.one_required"),
+    ("ignored explicit argument %r", "cli.argparse.ignored_explicit"),
+)
+
+
+@functools.cache
+def _argparse_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for english, key in ARGPARSE_MESSAGES:
+        pattern, n = "", 0
+        for part in re.split(r"(%\(\w+\)[sr]|%[sr])", english):
+            if part.startswith("%(") and part[-1] in "sr":
+                pattern += f"(?P<{part[2:-2]}>.+?)"
+            elif part in ("%s", "%r"):
+                pattern += f"(?P<a{n}>.+?)"
+                n += 1
+            else:
+                pattern += re.escape(part)
+        out.append((re.compile(f"^{pattern}$", re.S), key))
+    return tuple(out)
+
+
+def translate_argparse(message: str, loc: str) -> str:
+    """argparse's English error message in the configured language (unknown ones unchanged)."""
+    for pattern, key in _argparse_patterns():
+        found = pattern.match(message)
+        if found is None:
+            continue
+        params = found.groupdict()
+        if "message" in params:  # "argument --day: invalid int value: 'x'"
+            params["message"] = translate_argparse(params["message"], loc)
+        return t(key, loc, **params)
+    return message
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse with its own words in the configured language and one-line errors."""
 
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        """Placeholders in the configured language ("--plan KẾ_HOẠCH"): `cli.metavar.<dest>`."""
+        action = super().add_argument(*args, **kwargs)
+        key = f"cli.metavar.{action.dest}"
+        if action.metavar is None and action.choices is None and action.nargs != 0 and has(key):
+            action.metavar = help_text(key)
+        return action
+
     def error(self, message: str) -> Any:
-        print(
-            f"{self.prog}: {t('cli.usage_error', cli_locale(), message=message)}", file=sys.stderr
-        )
+        loc = cli_locale()
+        text = t("cli.usage_error", loc, message=translate_argparse(message, loc))
+        print(f"{self.prog}: {text}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
     def format_help(self) -> str:
@@ -139,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
     parser = _Parser(prog="dondoc", description=help_text("cli.help.description"))
     parser.add_argument("--json", action="store_true", help=help_text("cli.help.json"))
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar=help_text("cli.metavar.command"), parser_class=_Parser
+    )
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
@@ -149,7 +213,9 @@ def build_top_parser() -> argparse.ArgumentParser:
     """The parser `dondoc --help` prints: top-level commands only, without heavy imports."""
     parser = _Parser(prog="dondoc", description=help_text("cli.help.description"))
     parser.add_argument("--json", action="store_true", help=help_text("cli.help.json"))
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar=help_text("cli.metavar.command"), parser_class=_Parser
+    )
     for name in COMMAND_MODULES:
         known = TOP_LEVEL_HELP.get(name)
         if known is None:
@@ -227,7 +293,11 @@ def _main(argv: list[str]) -> int:
         print(f"dondoc: {exc}", file=sys.stderr)
         return exc.status
     except DatabaseUnavailable as exc:
-        print(f"dondoc: {t('cli.db_unavailable', loc, cause=str(exc))}", file=sys.stderr)
+        cause = str(exc)
+        hint = getattr(exc, "hint_key", None)
+        if hint:  # the driver's words, then what they mean
+            cause += f" ({t(hint, loc)})"
+        print(f"dondoc: {t('cli.db_unavailable', loc, cause=cause)}", file=sys.stderr)
         return EXIT_DATABASE
     except KeyboardInterrupt:
         return 130

@@ -54,7 +54,46 @@ def db_unavailable(exc: BaseException, url: str) -> DatabaseUnavailable:
         shown = make_url(url).render_as_string(hide_password=True)
     except Exception:  # the URL was validated at start; never show a password if it was not
         shown = "?"
-    return DatabaseUnavailable(f"DATABASE_URL={shown}: {cause}")
+    return DatabaseStartError(f"DATABASE_URL={shown}: {cause}", _hint_key(exc))
+
+
+class DatabaseStartError(DatabaseUnavailable):
+    """The database cannot be used at start; `hint_key` names the likely cause in words."""
+
+    def __init__(self, message: str, hint_key: str | None) -> None:
+        super().__init__(message)
+        self.hint_key = hint_key
+
+
+# The likely cause in words, by the driver's exception class (asyncpg, OSError).
+_HINTS = {
+    "InvalidCatalogNameError": "cli.db_hint.no_database",
+    "InvalidPasswordError": "cli.db_hint.password",
+    "InvalidAuthorizationSpecificationError": "cli.db_hint.user",
+    "CannotConnectNowError": "cli.db_hint.starting",
+    "TooManyConnectionsError": "cli.db_hint.too_many",
+    "ConnectionRefusedError": "cli.db_hint.refused",
+    "gaierror": "cli.db_hint.host",
+    "TimeoutError": "cli.db_hint.timeout",
+}
+
+
+def _hint_key(exc: BaseException) -> str | None:
+    """The hint for an error or any error it wraps (SQLAlchemy wraps asyncpg's)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        error = todo.pop(0)
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        for cls in type(error).__mro__:
+            if cls.__name__ in _HINTS:
+                return _HINTS[cls.__name__]
+        if isinstance(error, OSError) and error.errno == 111:
+            return "cli.db_hint.refused"
+        todo += [getattr(error, "orig", None), error.__cause__, error.__context__]
+    return None
 
 
 async def upgrade_or_explain(url: str) -> None:

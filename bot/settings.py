@@ -9,13 +9,24 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from locales import SUPPORTED_LOCALES, t
+from locales import SUPPORTED_LOCALES, has, t
 
 _TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class SettingError(ValueError):
+    """A bad setting in the configured language: a catalog key (`cli.setting.*`), its
+    parameters, and the variable's name when the check spans several variables."""
+
+    def __init__(self, key: str, name: str | None = None, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.name = name
+        self.params = params
 
 
 class Settings(BaseSettings):
@@ -70,16 +81,22 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         # Refused before any network call; the value itself is never echoed.
         if value is not None and not _TOKEN_RE.fullmatch(value.get_secret_value().strip()):
-            raise ValueError(
-                "not a bot token: expected digits, ':' and letters, as @BotFather gives"
-            )
+            raise SettingError("cli.setting.telegram_token")
+        return value
+
+    @field_validator("zalo_bot_token")
+    @classmethod
+    def _zalo_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Zalo Bot Creator gives the same shape as @BotFather: digits, ':' and letters.
+        if value is not None and not _TOKEN_RE.fullmatch(value.get_secret_value().strip()):
+            raise SettingError("cli.setting.zalo_token")
         return value
 
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _SECRET_RE.fullmatch(value.get_secret_value()):
-            raise ValueError("Telegram accepts only 1-256 of A-Z a-z 0-9 _ -")
+            raise SettingError("cli.setting.telegram_secret")
         return value
 
     @field_validator("telegram_api_base_url")
@@ -91,11 +108,11 @@ class Settings(BaseSettings):
             return ""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL, e.g. http://127.0.0.1:8081")
+            raise SettingError("cli.setting.api_url")
         try:
             _ = parts.port
         except ValueError:
-            raise ValueError("the port is not a number") from None
+            raise SettingError("cli.setting.port_not_number") from None
         return url if url.endswith("/bot") else f"{url}/bot"
 
     @field_validator("timezone")
@@ -104,14 +121,14 @@ class Settings(BaseSettings):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise SettingError("cli.setting.timezone", value=value) from exc
         return value
 
     @field_validator("default_locale")
     @classmethod
     def _known_locale(cls, value: str) -> str:
         if value not in SUPPORTED_LOCALES:
-            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+            raise SettingError("cli.setting.locale", choices=", ".join(SUPPORTED_LOCALES))
         return value
 
     @field_validator("database_url")
@@ -124,17 +141,33 @@ class Settings(BaseSettings):
         if not (
             value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")
         ):
-            raise ValueError("must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+            raise SettingError("cli.setting.database_scheme")
         from sqlalchemy.engine import make_url
 
         try:
             url = make_url(value)
             _ = url.port
         except Exception as exc:  # ArgumentError, ValueError (a port that is not a number)
-            raise ValueError(f"not a database URL ({type(exc).__name__})") from None
+            raise SettingError("cli.setting.database_url", cause=type(exc).__name__) from None
         if url.drivername.startswith("postgresql") and not (url.host and url.database):
-            raise ValueError("a PostgreSQL URL needs a host and a database name") from None
+            raise SettingError("cli.setting.database_parts") from None
         return value
+
+    @model_validator(mode="after")
+    def _webhook_modes(self) -> Settings:
+        """Webhook mode needs its public URL and secret (checked only for a configured bot)."""
+        if self.telegram_bot_token is not None and self.telegram_mode == "webhook":
+            if not self.telegram_webhook_url.startswith(("https://", "http://")):
+                raise SettingError("cli.setting.webhook_url", "TELEGRAM_WEBHOOK_URL")
+            if self.telegram_webhook_secret is None:
+                raise SettingError("cli.setting.webhook_secret_missing", "TELEGRAM_WEBHOOK_SECRET")
+        if self.zalo_bot_token is not None and self.zalo_mode == "webhook":
+            if not self.zalo_webhook_url.startswith(("https://", "http://")):
+                raise SettingError("cli.setting.webhook_url", "ZALO_WEBHOOK_URL")
+            secret = self.zalo_webhook_secret
+            if secret is None or not 8 <= len(secret.get_secret_value()) <= 256:
+                raise SettingError("cli.setting.zalo_secret", "ZALO_WEBHOOK_SECRET")
+        return self
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -147,12 +180,21 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        err = exc.errors()[0]
-        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
-        msg = err["msg"].removeprefix("Value error, ")
         from bot.cli import cli_locale
 
-        print(
-            f"dondoc: {t('cli.bad_setting', cli_locale(), name=name, message=msg)}", file=sys.stderr
-        )
+        loc = cli_locale()
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+        ctx = dict(err.get("ctx") or {})
+        cause = ctx.pop("error", None)
+        if isinstance(cause, SettingError):
+            name = cause.name or name
+            msg = t(cause.key, loc, **cause.params)
+        elif has(f"cli.setting.{err['type']}"):  # pydantic's own checks: a number, a choice…
+            if "expected" in ctx:  # "'polling' or 'webhook'"
+                ctx["expected"] = str(ctx["expected"]).replace(" or ", ", ")
+            msg = t(f"cli.setting.{err['type']}", loc, **ctx)
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+        print(f"dondoc: {t('cli.bad_setting', loc, name=name, message=msg)}", file=sys.stderr)
         raise SystemExit(2) from None

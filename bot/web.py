@@ -59,7 +59,7 @@ class WebServer:
             sockets = getattr(server, "sockets", None) or []
             if sockets:
                 self.port = int(sockets[0].getsockname()[1])
-        log.info("http server on %s:%s", self.host, self.port)
+        log.debug("http server on %s:%s", self.host, self.port)
 
     async def stop(self) -> None:
         """Stop listening and finish open requests."""

@@ -41,7 +41,7 @@ from domain.periods import Period, periods_between
 from domain.registry import audit, rule_specs
 from domain.reports import owed_conditions
 from domain.status import OWING, SENT_LATE, StatusSummary, UnitState, summary
-from domain.workdays import WorkCalendar, load_calendar, years_missing_holidays
+from domain.workdays import WorkCalendar, load_calendar, task_deadline, years_missing_holidays
 
 BEFORE_DUE = "before_due"
 DUE_DAY = "due_day"
@@ -60,6 +60,8 @@ CHANNELS = ("telegram", "zalo")
 
 # Longest reach of a reminder from its deadline, plus room for holidays (Tết) and weekends.
 _REACH = dt.timedelta(days=MAX_OFFSET + 16)
+# How far a deadline on a day off can move to the next working day (Tết and its weekends).
+_MOVE = dt.timedelta(days=16)
 
 
 @dataclass(frozen=True)
@@ -202,12 +204,15 @@ async def plan_slots(
             Task.active.is_(True),
             Task.due_date.is_not(None),
             Task.schedule.in_((ScheduleKind.ONE_OFF, ScheduleKind.COMPOSITE)),
-            Task.due_date >= lo,
+            # A deadline written on a day off may move past `lo` (Tết: up to two weeks).
+            Task.due_date >= lo - _MOVE,
             Task.due_date <= hi + _REACH,
         )
     )
-    for task_id, due in tasks:
-        if due is None:
+    for task_id, written in tasks:
+        # A task's own deadline on a day off ends with the next working day, as a period's does.
+        due = task_deadline(written, deadlines)
+        if due is None or due < lo:
             continue
         for day in task_days(policy, due, cal):
             at = _at(day, policy, tz)

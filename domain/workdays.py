@@ -123,6 +123,14 @@ async def deadline_calendar(session: AsyncSession, keep_written: bool) -> WorkCa
     return None if keep_written else await load_calendar(session)
 
 
+def task_deadline(due: dt.date | None, cal: WorkCalendar | None) -> dt.date | None:
+    """When a task's own deadline ends: as written, or the next working day if it falls on a
+    day off and the plan moves its deadlines (`cal` from `deadline_calendar`, None to keep)."""
+    if due is None or cal is None:
+        return due
+    return cal.deadline(due)
+
+
 def years_missing_holidays(
     cal: WorkCalendar, today: dt.date, until: dt.date | None = None
 ) -> list[int]:

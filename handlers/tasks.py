@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from db.models import TaskRole
 from domain.reports import expected_pairs, reported_tasks, unit_tasks
+from domain.workdays import deadline_calendar, task_deadline
 from handlers.common import fmt_date, plan_periods, plans_of_unit
 from handlers.messages import Option, Reply
 from handlers.routing import Command, HelpLine, Router
@@ -23,6 +24,7 @@ async def on_tasks(turn: Turn) -> list[Reply]:
         pp = await plan_periods(turn.session, plan, turn.deps.today())
         period = pp.current
         tasks = await unit_tasks(turn.session, plan.id, member.unit_id)
+        deadlines = await deadline_calendar(turn.session, plan.keep_written_deadlines)
         done: set[int] = set()
         expected: set[int] = set()
         lines = [
@@ -52,8 +54,9 @@ async def on_tasks(turn: Turn) -> list[Reply]:
                 state = turn.t("tasks.state_none")
             role_txt = turn.t("role.lead_short" if role is TaskRole.LEAD else "role.support_short")
             when = task.timeframe_text or turn.t("report.no_timeframe")
-            if task.due_date:
-                when += f" ({turn.t('common.due')} {fmt_date(task.due_date)})"
+            due = task_deadline(task.due_date, deadlines)
+            if due:
+                when += f" ({turn.t('common.due')} {fmt_date(due)})"
             lines.append(f"{task.ref}. {task.title}")
             lines.append(f"   {role_txt} · {when} · {state}")
         replies.append(

@@ -18,6 +18,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.database import Database
+from locales import DEFAULT_LOCALE, t
 
 log = logging.getLogger("dondoc.scheduler")
 
@@ -28,8 +29,9 @@ ADVISORY_KEY = 0x646F6E646F6301
 class SenderLock:
     """`await acquire()` -> True while this process is the reminder sender."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, locale: str = DEFAULT_LOCALE) -> None:
         self.db = db
+        self.locale = locale
         self._conn: AsyncConnection | None = None
         self._file: IO[bytes] | None = None
         self.held = False
@@ -61,7 +63,7 @@ class SenderLock:
             return False
         self._file = handle
         self.held = True
-        log.info("this process now sends the reminders")
+        log.info(t("cli.scheduler.sender", self.locale))
         return True
 
     async def _acquire_pg(self) -> bool:
@@ -71,7 +73,7 @@ class SenderLock:
                 await self._conn.commit()
                 return True
             except Exception:
-                log.warning("lost the reminder sender's database session")
+                log.warning(t("cli.scheduler.sender_lost", self.locale))
                 await self._drop()
         conn = await self.db.engine.connect()
         try:
@@ -87,7 +89,7 @@ class SenderLock:
             return False
         self._conn = conn
         self.held = True
-        log.info("this process now sends the reminders")
+        log.info(t("cli.scheduler.sender", self.locale))
         return True
 
     async def _drop(self) -> None:

@@ -19,6 +19,7 @@ from domain.deps import Deps
 from domain.workdays import load_calendar, years_missing_holidays
 from handlers.outbound import Outbound
 from handlers.remind import NudgeRequest, set_nudger
+from locales import DEFAULT_LOCALE, t
 from scheduler.engine import ReminderEngine, TickReport
 from scheduler.lock import SenderLock
 
@@ -39,8 +40,10 @@ class ReminderScheduler:
         interval: dt.timedelta | None = None,
         lock: SenderLock | None = None,
         hand_over_interval: dt.timedelta = dt.timedelta(seconds=2),
+        locale: str = DEFAULT_LOCALE,
     ) -> None:
         self.engine = engine
+        self.locale = locale  # of the lines an office sees in the terminal or the journal
         self.lock = lock
         self.interval = interval or dt.timedelta(minutes=1)
         self.hand_over_interval = hand_over_interval
@@ -68,21 +71,26 @@ class ReminderScheduler:
             if self.lock is not None and not await self.lock.acquire():
                 return True  # another process sends the reminders
             report = await self.engine.tick()
-        except Exception:
+        except Exception as exc:
             self.failures += 1
-            log.exception("reminder tick failed; the next tick retries")
+            # One line for the office (a database outage repeats every tick); details at DEBUG.
+            cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            log.warning(t("cli.scheduler.tick_failed", self.locale, cause=cause))
+            log.debug("reminder tick failed", exc_info=True)
             return False
         self.last_report = report
         if report.states or report.skipped_slots:
             log.info(
-                "reminder tick: %d sent, %d failed, %d unreachable, %d given up, %d without an "
-                "outcome yet, %d points skipped",
-                report.sent,
-                report.failed,
-                report.unreachable,
-                report.given_up,
-                report.unfinished,
-                report.skipped_slots,
+                t(
+                    "cli.scheduler.tick",
+                    self.locale,
+                    sent=report.sent,
+                    failed=report.failed,
+                    unreachable=report.unreachable,
+                    given_up=report.given_up,
+                    unfinished=report.unfinished,
+                    skipped=report.skipped_slots,
+                )
             )
         return True
 
@@ -105,11 +113,13 @@ class ReminderScheduler:
             if self.lock is not None and not await self.lock.acquire():
                 return
             report = await self.engine.send_handed_over()
-        except Exception:
-            log.exception("sending handed-over reminders failed; the next run retries")
+        except Exception as exc:
+            cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            log.warning(t("cli.scheduler.tick_failed", self.locale, cause=cause))
+            log.debug("sending handed-over reminders failed", exc_info=True)
             return
         if report.states:
-            log.info("/remind from another process: %d sent", report.sent)
+            log.info(t("cli.scheduler.handed_over", self.locale, sent=report.sent))
 
     async def check_calendar(self) -> list[int]:
         """Warn when this or next year's holidays are missing (from October on)."""
@@ -117,14 +127,12 @@ class ReminderScheduler:
             async with self.engine.db.read() as session:
                 cal = await load_calendar(session)
         except Exception:
-            log.exception("holiday calendar check failed")
+            log.warning("holiday calendar check failed", exc_info=True)
             return []
         today = self.engine.clock.now().astimezone(self.engine.tz).date()
         missing = years_missing_holidays(cal, today)
         for year in missing:
-            log.warning(
-                "no public holidays recorded for %d: add them with `dondoc holiday add`", year
-            )
+            log.warning(t("cli.holiday.only_computed", self.locale, year=year))
         return missing
 
     def start(self) -> None:
@@ -156,6 +164,7 @@ class ReminderScheduler:
             replace_existing=True,
             coalesce=True,
             max_instances=1,
+            next_run_time=dt.datetime.now(self.engine.tz),  # also at start: the office sees it
         )
         if not self.scheduler.running:
             self.scheduler.start()
@@ -209,7 +218,12 @@ def start_reminders(
     engine_options.setdefault("linger", lease_seconds + 5.0)
     engine = ReminderEngine(deps.db, deps.clock, deps.tz, outbounds, **engine_options)
     interval = dt.timedelta(seconds=tick_seconds)
-    service = ReminderScheduler(engine, interval=interval, lock=SenderLock(deps.db))
+    service = ReminderScheduler(
+        engine,
+        interval=interval,
+        lock=SenderLock(deps.db, deps.default_locale),
+        locale=deps.default_locale,
+    )
     service.start()
     set_nudger(service)
     return service

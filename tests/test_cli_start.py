@@ -61,6 +61,7 @@ def test_database_errors(tmp_path: Path) -> None:
     line = one_line(dondoc(tmp_path, "plan", "list", DATABASE_URL=url), EXIT_DATABASE)
     assert "DATABASE_URL=postgresql+asyncpg://dondoc:***@127.0.0.1" in line
     assert "s3cret" not in line
+    assert "không có máy chủ cơ sở dữ liệu nào ở địa chỉ và cổng này" in line
     # SQLite in a folder that does not exist.
     url = f"sqlite+aiosqlite:///{tmp_path}/missing/dondoc.db"
     line = one_line(dondoc(tmp_path, "db", "upgrade", DATABASE_URL=url), EXIT_DATABASE)
@@ -74,6 +75,10 @@ def test_missing_postgres_database(tmp_path: Path) -> None:
     url = base.rsplit("/", 1)[0] + "/dondoc_no_such_database"
     line = one_line(dondoc(tmp_path, "plan", "list", DATABASE_URL=url), EXIT_DATABASE)
     assert "dondoc_no_such_database" in line and "does not exist" in line
+    assert "chưa được tạo" in line  # what the driver's words mean, in the clerk's language
+    url = base.replace("://postgres", "://dondoc_no_such_role", 1)
+    line = one_line(dondoc(tmp_path, "plan", "list", DATABASE_URL=url), EXIT_DATABASE)
+    assert "dondoc_no_such_role" in line and "tài khoản trong DATABASE_URL" in line
 
 
 def test_telegram_settings_are_checked_before_any_network_call(tmp_path: Path) -> None:
@@ -254,6 +259,7 @@ def test_top_level_help_is_light_and_complete(tmp_path: Path) -> None:
         assert f"'{heavy}'" not in loaded
 
 
+@pytest.mark.timeout(300)  # some 20 processes; slow on a loaded machine
 def test_vietnamese_registry_output(env_db: dict[str, str], tmp_path: Path) -> None:
     def ok(*argv: str) -> str:
         out = dondoc(tmp_path, *argv, **env_db, DEFAULT_LOCALE="vi")

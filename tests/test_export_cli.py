@@ -121,7 +121,7 @@ async def test_cli_bad_input_is_one_line_and_fails(
     tmp_path = cli_env
     await build_plan(db, clock, with_reports=False)
     cases = [
-        (("--plan", "999/KH-UBND", "--period", "2026-Q4"), "Không tìm thấy kế hoạch"),
+        (("--plan", "999/KH-UBND", "--period", "2026-Q4"), "tìm thấy kế hoạch «999/KH-UBND»"),
         (("--period", "2026-Q9"), "không hợp lệ"),
         (("--period", "2026-H1"), "không có kỳ báo cáo 6 tháng đầu năm 2026"),
         (("--period", "2026-Q4", "-o", "x.odt"), "không được hỗ trợ"),

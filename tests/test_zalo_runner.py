@@ -236,7 +236,7 @@ async def test_cli_info_and_delete_webhook(
     import argparse
     import json
 
-    from bot.cli import CliError
+    from bot.cli import EXIT_CHANNEL, CliError
     from bot.runtime import Runtime
     from bot.settings import Settings
     from bot.zalo import cli
@@ -253,10 +253,14 @@ async def test_cli_info_and_delete_webhook(
     assert shown["webhook_url"] == "https://bot.example.vn/zalo"
     args = parser.parse_args(["zalo", "delete-webhook"])
     assert await args.func(args, runtime) == 0
-    assert fake.webhook["url"] == "" and "removed" in capsys.readouterr().out
+    assert fake.webhook["url"] == "" and "Đã gỡ webhook" in capsys.readouterr().out
+    args = parser.parse_args(["zalo", "info"])
+    assert await args.func(args, runtime) == 0
+    assert "Chưa đăng ký webhook" in capsys.readouterr().out
 
     wrong = Runtime(Settings(zalo_bot_token="1:wrong", zalo_api_base_url=fake.base_url), deps)
     args = parser.parse_args(["zalo", "info"])
     with pytest.raises(CliError) as info:
         await args.func(args, wrong)
-    assert "401" in str(info.value) and "1:wrong" not in str(info.value)
+    assert "từ chối token" in str(info.value) and "1:wrong" not in str(info.value)
+    assert info.value.status == EXIT_CHANNEL

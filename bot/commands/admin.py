@@ -13,7 +13,7 @@ from bot.runtime import Runtime
 from db.models import Member, Plan, PlanGroup, Unit, UnitKind
 from domain import admin, collectives
 from domain.errors import DomainError
-from domain.registry import find_plan, find_unit
+from domain.registry import find_unit
 from locales import t
 
 
@@ -44,7 +44,9 @@ def _actions(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `group` and the administration actions under plan, unit, member and invite."""
     group = sub.add_parser("group", help=help_text("cli.admin.h01"))
-    actions = group.add_subparsers(dest="group_cmd", required=True, metavar="ACTION")
+    actions = group.add_subparsers(
+        dest="group_cmd", required=True, metavar=help_text("cli.metavar.action")
+    )
     p = actions.add_parser("list", help=help_text("cli.admin.h02"))
     p.add_argument("--plan", required=True, help=help_text("cli.admin.h03"))
     p.set_defaults(func=_group_list)
@@ -52,7 +54,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--plan", required=True, help=help_text("cli.admin.h03"))
     p.add_argument("group", help=help_text("cli.admin.h05"))
     how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--units", type=_names, help=help_text("cli.admin.h06"))
+    how.add_argument(
+        "--units",
+        type=_names,
+        metavar=help_text("cli.metavar.units"),
+        help=help_text("cli.admin.h06"),
+    )
     how.add_argument("--guess", action="store_true", help=help_text("cli.admin.h07"))
     how.add_argument("--none", action="store_true", help=help_text("cli.admin.h08"))
     p.set_defaults(func=_group_set)
@@ -60,9 +67,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     plan = _actions(sub, "plan")
     p = plan.add_parser("edit", help=help_text("cli.admin.h09"))
     p.add_argument("plan", help=help_text("cli.admin.h03"))
-    p.add_argument("--title")
-    p.add_argument("--short-title")
-    p.add_argument("--number")
+    p.add_argument("--title", help=help_text("cli.help.title"))
+    p.add_argument("--short-title", help=help_text("cli.help.short_title"))
+    p.add_argument("--number", help=help_text("cli.help.number"))
     p.add_argument("--issued-on", type=_date, help=help_text("cli.admin.h10"))
     p.add_argument("--issuer", help=help_text("cli.admin.h11"))
     p.add_argument("--parent-body", help=help_text("cli.admin.h12"))
@@ -72,26 +79,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--signer-name", help=help_text("cli.admin.h16"))
     p.set_defaults(func=_plan_edit)
     p = plan.add_parser("archive", help=help_text("cli.admin.h17"))
-    p.add_argument("plan")
+    p.add_argument("plan", help=help_text("cli.help.plan_ref"))
     p.add_argument("--restore", action="store_true", help=help_text("cli.admin.h18"))
     p.set_defaults(func=_plan_archive)
     p = plan.add_parser("delete", help=help_text("cli.admin.h19"))
-    p.add_argument("plan")
+    p.add_argument("plan", help=help_text("cli.help.plan_ref"))
     p.add_argument("--yes", action="store_true", help=help_text("cli.admin.h20"))
     p.add_argument("--force", action="store_true", help=help_text("cli.admin.h21"))
     p.set_defaults(func=_plan_delete)
 
     unit = _actions(sub, "unit")
     p = unit.add_parser("rename", help=help_text("cli.admin.h22"))
-    p.add_argument("unit")
-    p.add_argument("new_name")
+    p.add_argument("unit", help=help_text("cli.help.unit_ref"))
+    p.add_argument("new_name", help=help_text("cli.help.new_name"))
     p.set_defaults(func=_unit_rename)
     p = unit.add_parser("merge", help=help_text("cli.admin.h23"))
     p.add_argument("source", help=help_text("cli.admin.h24"))
     p.add_argument("target", help=help_text("cli.admin.h25"))
     p.set_defaults(func=_unit_merge)
     p = unit.add_parser("remove", help=help_text("cli.admin.h26"))
-    p.add_argument("unit")
+    p.add_argument("unit", help=help_text("cli.help.unit_ref"))
     p.add_argument("--force", action="store_true", help=help_text("cli.admin.h27"))
     p.set_defaults(func=_unit_remove)
 
@@ -111,11 +118,10 @@ def _loc(runtime: Runtime) -> str:
 
 
 async def _plan(runtime: Runtime, ref: str) -> Plan:
-    async with runtime.db.read() as s:
-        plan = await find_plan(s, ref)
-    if plan is None:
-        raise CliError(t("admin.error.no_plan", _loc(runtime), plan=ref))
-    return plan
+    """The plan as the other commands find it: id, number ("27"), or words of its title."""
+    from bot.commands.registry import resolve_plan
+
+    return await resolve_plan(runtime, ref, t("admin.error.no_plan", _loc(runtime), plan=ref))
 
 
 # ---------------------------------------------------------------- groups

@@ -12,7 +12,9 @@ from locales import t
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `db` commands."""
     db = sub.add_parser("db", help=help_text("cli.help.db"))
-    dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    dbsub = db.add_subparsers(
+        dest="db_command", metavar=help_text("cli.metavar.action"), required=True
+    )
     up = dbsub.add_parser("upgrade", help=help_text("cli.help.db_upgrade"))
     up.set_defaults(func=_upgrade, needs_db=False)
 

@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 from bot.cli import emit
+from bot.cli import help_text as H
+from bot.commands.registry import resolve_plan
 from bot.runtime import Runtime
 from domain.errors import DomainError
 from domain.export import ExportFormat, export
@@ -21,30 +23,13 @@ FORMATS = [f.value for f in ExportFormat]
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `export` command."""
     p = sub.add_parser(
-        "export",
-        help="compiled report of a period: Word draft, Excel matrix, PNG chart or JSON",
-        description="Write the compiled report of one plan and period to a file.",
+        "export", help=H("cli.help.export"), description=H("cli.help.export_description")
     )
-    p.add_argument("--plan", help="plan id or number, e.g. 125/KH-UBND (default: newest active)")
-    p.add_argument(
-        "--period",
-        help="period key, e.g. 2026-Q4, 2026-H1, 2026-09, 2026 (default: the open period)",
-    )
-    p.add_argument(
-        "--format",
-        choices=FORMATS,
-        help="output format (default: from the --output extension, else docx)",
-    )
-    p.add_argument(
-        "--output",
-        "-o",
-        help="file to write, '-' for standard output (default: a name in the current folder)",
-    )
-    p.add_argument(
-        "--locale",
-        choices=SUPPORTED_LOCALES,
-        help="language of the labels (default: DEFAULT_LOCALE)",
-    )
+    p.add_argument("--plan", help=H("cli.help.export_plan"))
+    p.add_argument("--period", help=H("cli.help.export_period"))
+    p.add_argument("--format", choices=FORMATS, help=H("cli.help.export_format"))
+    p.add_argument("--output", "-o", help=H("cli.help.export_output"))
+    p.add_argument("--locale", choices=SUPPORTED_LOCALES, help=H("cli.help.export_locale"))
     p.set_defaults(func=_export)
 
 
@@ -83,8 +68,10 @@ async def _export(args: argparse.Namespace, runtime: Runtime) -> int:
     fmt = _format(args)
     if args.output and args.output != "-":
         _check_folder(Path(args.output))
+    # --plan as the other commands take it: id, number ("27"), or words of the title.
+    plan_ref = str((await resolve_plan(runtime, args.plan)).id) if args.plan else None
     result = await export(
-        runtime.deps, plan_ref=args.plan, period_key=args.period, fmt=fmt, locale=locale
+        runtime.deps, plan_ref=plan_ref, period_key=args.period, fmt=fmt, locale=locale
     )
     if args.output == "-":
         sys.stdout.buffer.write(result.content)

@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `holiday` commands."""
     h = help_text
     hol = sub.add_parser("holiday", help=h("cli.help.holiday"), description=h("cli.help.holiday"))
-    hsub = hol.add_subparsers(dest="holiday_command", metavar="ACTION", required=True)
+    hsub = hol.add_subparsers(
+        dest="holiday_command", metavar=help_text("cli.metavar.action"), required=True
+    )
 
     ls = hsub.add_parser("list", help=h("cli.help.holiday_list"))
     ls.add_argument("--year", type=int, help=h("cli.help.holiday_year"))
@@ -59,9 +61,10 @@ async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
         )
         for d in days
     ]
-    if not any(d.source != "law" for d in days):
-        print(t("cli.holiday.only_computed", loc, year=year), file=sys.stderr)
     emit(args, data, "\n".join(lines) or t("workdays.list_empty", loc))
+    if not any(d.source != "law" for d in days):
+        sys.stdout.flush()  # the note follows the list, also when both go to one terminal
+        print(t("cli.holiday.only_computed", loc, year=year), file=sys.stderr)
     return 0
 
 

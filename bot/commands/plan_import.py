@@ -9,6 +9,8 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import emit
+from bot.cli import help_text as H
+from bot.commands.registry import resolve_plan
 from bot.runtime import Runtime
 from db.models import Plan
 from domain import registry
@@ -31,17 +33,17 @@ MODULE = "bot.commands.plan_import"
 def add_plan_commands(plan_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `import` and `export` under the `plan` command."""
     p = plan_sub.add_parser(
-        "import", help="import a plan document (.docx .xlsx .csv .txt .md .pdf)"
+        "import", help=H("cli.help.import"), description=H("cli.help.import_description")
     )
-    p.add_argument("file", type=Path)
-    p.add_argument("--plan", help="update this existing plan (re-import of its task sheet)")
-    p.add_argument(
-        "--dry-run", action="store_true", help="show what would be created; save nothing"
-    )
+    p.add_argument("file", type=Path, help=H("cli.help.import_file"))
+    p.add_argument("--plan", help=H("cli.help.import_plan"))
+    p.add_argument("--dry-run", action="store_true", help=H("cli.help.import_dry_run"))
     p.set_defaults(func=_import)
-    p = plan_sub.add_parser("export", help="export a plan's canonical task sheet")
-    p.add_argument("plan", help="plan id or number")
-    p.add_argument("--xlsx", type=Path, required=True, metavar="FILE")
+    p = plan_sub.add_parser(
+        "export", help=H("cli.help.plan_export"), description=H("cli.help.plan_export_description")
+    )
+    p.add_argument("plan", help=H("cli.help.plan_ref"))
+    p.add_argument("--xlsx", type=Path, required=True, help=H("cli.help.plan_export_xlsx"))
     p.set_defaults(func=_export)
 
 
@@ -61,8 +63,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Attach to the `plan` group the registry made (unless its hook list already did)."""
     plan_sub = _plan_subparsers(sub)
     if plan_sub is None:
-        plan = sub.add_parser("plan", help="plans").add_subparsers(
-            dest="plan_cmd", required=True, metavar="ACTION"
+        plan = sub.add_parser("plan", help=H("cli.help.plan")).add_subparsers(
+            dest="plan_cmd", required=True, metavar=H("cli.metavar.action")
         )
         add_plan_commands(plan)
     elif "import" not in plan_sub.choices:
@@ -112,9 +114,11 @@ async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
     if looks_binary(data, path.name):
         raise DomainError("cli.import_binary", file=path.name)
     deps = runtime.deps
+    # --plan as the other commands take it: id, number ("27"), or words of the title.
+    ref = str((await resolve_plan(runtime, args.plan)).id) if args.plan else None
     async with deps.db.transaction() as s:
         parsed = await prepare(s, data, path.name, deps.today().year)
-        target = await _target(s, parsed, args.plan)
+        target = await _target(s, parsed, ref)
         if target is not None:
             for_target(parsed)
         if args.dry_run:
@@ -132,10 +136,10 @@ async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
 
 async def _export(args: argparse.Namespace, runtime: Runtime) -> int:
     locale = runtime.settings.default_locale
+    found = await resolve_plan(runtime, args.plan)
     async with runtime.deps.db.read() as s:
-        plan = await registry.find_plan(s, args.plan)
-        if plan is None:
-            raise DomainError("importer.error.plan_not_found", ref=args.plan)
+        plan = await s.get(Plan, found.id)
+        assert plan is not None
         count = await export_xlsx(s, plan, args.xlsx, locale)
     emit(
         args,

@@ -35,7 +35,7 @@ from domain.registry import (
     set_rule,
 )
 from domain.units import matches, search_key, vi_sort_key
-from domain.workdays import deadline_calendar
+from domain.workdays import WorkCalendar, deadline_calendar, task_deadline
 from locales import t
 
 H = help_text
@@ -73,7 +73,7 @@ def _csv(text: str) -> list[str]:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add plan, unit, task, rule, invite and member commands."""
     plan = sub.add_parser("plan", help=H("cli.help.plan")).add_subparsers(
-        dest="plan_cmd", required=True, metavar="ACTION"
+        dest="plan_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     p = plan.add_parser("create", help=H("cli.help.plan_create"))
     p.add_argument("--title", required=True, help=H("cli.help.title"))
@@ -107,7 +107,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         importlib.import_module(module).add_plan_commands(plan)
 
     unit = sub.add_parser("unit", help=H("cli.help.unit")).add_subparsers(
-        dest="unit_cmd", required=True, metavar="ACTION"
+        dest="unit_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     p = unit.add_parser("add", help=H("cli.help.unit_add"))
     p.add_argument("name", help=H("cli.help.unit_name"))
@@ -116,7 +116,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     unit.add_parser("list", help=H("cli.help.unit_list")).set_defaults(func=_unit_list)
 
     task = sub.add_parser("task", help=H("cli.help.task")).add_subparsers(
-        dest="task_cmd", required=True, metavar="ACTION"
+        dest="task_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     p = task.add_parser("add", help=H("cli.help.task_add"))
     p.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
@@ -138,7 +138,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_task_list)
 
     rule = sub.add_parser("rule", help=H("cli.help.rule")).add_subparsers(
-        dest="rule_cmd", required=True, metavar="ACTION"
+        dest="rule_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     p = rule.add_parser("set", help=H("cli.help.rule_set"))
     p.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
@@ -155,7 +155,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_rule_set)
 
     invite = sub.add_parser("invite", help=H("cli.help.invite")).add_subparsers(
-        dest="invite_cmd", required=True, metavar="ACTION"
+        dest="invite_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     p = invite.add_parser("create", help=H("cli.help.invite_create"))
     p.add_argument("--unit", help=H("cli.help.unit_ref"))
@@ -166,7 +166,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_invite_create)
 
     member = sub.add_parser("member", help=H("cli.help.member")).add_subparsers(
-        dest="member_cmd", required=True, metavar="ACTION"
+        dest="member_cmd", required=True, metavar=help_text("cli.metavar.action")
     )
     member.add_parser("list", help=H("cli.help.member_list")).set_defaults(func=_member_list)
 
@@ -188,8 +188,9 @@ def _pick(found: list[tuple[int, str]], ref: str, what: str, loc: str) -> int:
     raise CliError(t(f"cli.many_{what}", loc, ref=ref, names=names))
 
 
-async def _plan(runtime: Runtime, ref: str) -> Plan:
-    """A plan by id, number (with or without tone marks, "27" for "27/KH-UBND") or title words."""
+async def resolve_plan(runtime: Runtime, ref: str, missing: str | None = None) -> Plan:
+    """A plan by id, number (with or without tone marks, "27" for "27/KH-UBND") or title words;
+    `missing` is the line to print when nothing matches (default: cli.no_plan)."""
     loc = _loc(runtime)
     async with runtime.db.read() as s:
         plan = await find_plan(s, ref)
@@ -203,12 +204,10 @@ async def _plan(runtime: Runtime, ref: str) -> Plan:
         if p.number
         and (search_key(p.number) == wanted or search_key(p.number).split("/")[0] == wanted)
     ]
-    if by_number:
-        chosen = _pick(by_number, ref, "plan", loc)
-    else:
-        chosen = _pick(
-            [(p.id, p.title) for p in plans if wanted and matches(ref, p.title)], ref, "plan", loc
-        )
+    found = by_number or [(p.id, p.title) for p in plans if wanted and matches(ref, p.title)]
+    if not found and missing is not None:
+        raise CliError(missing)
+    chosen = _pick(found, ref, "plan", loc)
     return next(p for p in plans if p.id == chosen)
 
 
@@ -278,7 +277,7 @@ def rule_text(kind: PeriodKind, day: int, month: int | None, loc: str) -> str:
 
 async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
     loc = _loc(runtime)
-    plan = await _plan(runtime, args.plan)
+    plan = await resolve_plan(runtime, args.plan)
     async with runtime.db.read() as s:
         rules = await rule_specs(s, plan.id)
         tasks = await list_tasks(s, plan.id)
@@ -302,7 +301,7 @@ async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
             for r in rules
         ],
         "open_period": {"key": opened.key, "due": opened.due} if opened else None,
-        "tasks": [_task_json(t) for t in tasks],
+        "tasks": [_task_json(t, cal) for t in tasks],
     }
     lines = [
         t("cli.plan_title", loc, id=plan.id, title=plan.title),
@@ -329,8 +328,10 @@ async def _plan_show(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def _task_json(task: Task) -> dict[str, object]:
-    """A task as JSON."""
+def _task_json(task: Task, cal: WorkCalendar | None) -> dict[str, object]:
+    """A task as JSON: `due` when the deadline ends (moved off a day off), `due_written` as the
+    plan wrote it."""
+    due = task_deadline(task.due_date, cal)
     return {
         "id": task.id,
         "name": task.title,
@@ -339,7 +340,8 @@ def _task_json(task: Task) -> dict[str, object]:
         "support": [tu.unit.name for tu in task.units if tu.role is TaskRole.SUPPORT],
         "timeframe": task.timeframe_text,
         "schedule": task.schedule.value,
-        "due": task.due_date.isoformat() if task.due_date else None,
+        "due": due.isoformat() if due else None,
+        "due_written": task.due_date.isoformat() if task.due_date else None,
     }
 
 
@@ -387,7 +389,7 @@ async def _unit_list(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 async def _task_add(args: argparse.Namespace, runtime: Runtime) -> int:
-    plan = await _plan(runtime, args.plan)
+    plan = await resolve_plan(runtime, args.plan)
     schedule = (
         ScheduleKind(args.schedule)
         if args.schedule
@@ -414,30 +416,34 @@ async def _task_add(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def _task_lines(task: Task, loc: str) -> str:
+def _task_lines(task: Task, loc: str, cal: WorkCalendar | None) -> str:
     lead = "; ".join(tu.unit.name for tu in task.units if tu.role is TaskRole.LEAD) or "-"
-    when = _d(task.due_date) if task.due_date else t("cli.no_due", loc)
+    due = task_deadline(task.due_date, cal)
+    when = _d(due) if due else t("cli.no_due", loc)
+    if due != task.due_date:
+        when += t("cli.moved_from", loc, day=_d(task.due_date))
     if task.timeframe_text:
         when += f" ({task.timeframe_text})"
     return f"{task.ref}. {task.title}\n    " + t("cli.task_detail", loc, lead=lead, due=when)
 
 
 async def _task_list(args: argparse.Namespace, runtime: Runtime) -> int:
-    plan = await _plan(runtime, args.plan)
+    plan = await resolve_plan(runtime, args.plan)
     async with runtime.db.read() as s:
         tasks = await list_tasks(s, plan.id)
+        cal = await deadline_calendar(s, plan.keep_written_deadlines)
     loc = _loc(runtime)
     emit(
         args,
-        [_task_json(t) for t in tasks],
-        "\n".join(_task_lines(task, loc) for task in tasks) or t("cli.no_tasks", loc),
+        [_task_json(t, cal) for t in tasks],
+        "\n".join(_task_lines(task, loc, cal) for task in tasks) or t("cli.no_tasks", loc),
     )
     return 0
 
 
 async def _rule_set(args: argparse.Namespace, runtime: Runtime) -> int:
     loc = _loc(runtime)
-    plan = await _plan(runtime, args.plan)
+    plan = await resolve_plan(runtime, args.plan)
     if args.month == "last":
         month = None
     elif str(args.month).isdigit():
@@ -501,7 +507,13 @@ async def _invite_create(args: argparse.Namespace, runtime: Runtime) -> int:
         else t("cli.invite_telegram_code", loc, code=new.code),
         t("cli.invite_zalo", loc, code=new.code),
         "",
-        t("cli.invite_message", loc, code=new.code, link=link or "", when=_d(expires.date())),
+        t(
+            "cli.invite_message",
+            loc,
+            code=new.code,
+            link=f"{link} " if link else "",
+            when=_d(expires.date()),
+        ),
     ]
     emit(args, data, "\n".join(lines))
     return 0

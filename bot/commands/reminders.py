@@ -5,21 +5,23 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from bot.cli import CliError, emit
+from bot.cli import emit
 from bot.cli import help_text as H
 from bot.runtime import Runtime
 from db.models import Plan
 from domain.collectives import unmapped_lines, unmapped_tasks
 from domain.errors import DomainError
-from domain.registry import find_plan
 from domain.reminders import Notice, Reminder, plan_window, policy_of, set_policy
+from domain.units import vi_sort_key
 from locales import t
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `reminders` commands."""
     rem = sub.add_parser("reminders", help=H("cli.help.reminders"))
-    rsub = rem.add_subparsers(dest="reminders_command", metavar="ACTION", required=True)
+    rsub = rem.add_subparsers(
+        dest="reminders_command", metavar=H("cli.metavar.action"), required=True
+    )
 
     prev = rsub.add_parser("preview", help=H("cli.help.preview"))
     prev.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
@@ -29,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     pol = rsub.add_parser("policy", help=H("cli.help.policy"))
     pol.add_argument("--plan", required=True, help=H("cli.help.plan_ref"))
-    pol.add_argument("--days", help=H("cli.help.policy_days"))
+    pol.add_argument("--days", metavar=H("cli.metavar.day_list"), help=H("cli.help.policy_days"))
     pol.add_argument("--offsets", help=H("cli.help.policy_offsets"))
     pol.add_argument("--overdue", help=H("cli.help.policy_overdue"))
     pol.add_argument("--task-offsets", dest="task_offsets", help=H("cli.help.policy_task_offsets"))
@@ -66,15 +68,21 @@ def notice_text(notice: Notice, locale: str) -> str:
 def _line(rem: Reminder, runtime: Runtime) -> str:
     loc = runtime.settings.default_locale
     if rem.recipients:
-        who = ", ".join(f"{r.name or r.chat_id} ({r.channel})" for r in rem.recipients)
+        who = ", ".join(f"{r.name or r.chat_id} ({r.channel.capitalize()})" for r in rem.recipients)
     else:
         who = t("reminders.preview_nobody", loc)
+    if rem.slot.period is not None:
+        period = rem.slot.period.label(loc)
+    elif rem.tasks:
+        period = t("cli.reminder_tasks", loc, refs=", ".join(task.ref for task in rem.tasks))
+    else:
+        period = "-"
     return t(
         "reminders.preview_line",
         loc,
         at=rem.slot.at.astimezone(runtime.deps.tz).strftime("%d/%m/%Y %H:%M"),
-        kind=rem.kind,
-        period=rem.slot.period_key or "-",
+        kind=t(f"cli.reminder_kind.{rem.kind}", loc),
+        period=period,
         due=rem.slot.due.strftime("%d/%m/%Y"),
         unit=rem.unit_name or t("reminders.preview_office", loc),
         recipients=who,
@@ -82,11 +90,10 @@ def _line(rem: Reminder, runtime: Runtime) -> str:
 
 
 async def _plan(runtime: Runtime, ref: str) -> Plan:
-    async with runtime.db.read() as s:
-        plan = await find_plan(s, ref)
-    if plan is None:
-        raise CliError(t("reminders.no_plan", runtime.settings.default_locale, plan=ref))
-    return plan
+    """The plan as the other commands find it: id, number ("27"), or words of its title."""
+    from bot.commands.registry import resolve_plan
+
+    return await resolve_plan(runtime, ref)
 
 
 async def _preview(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -103,14 +110,21 @@ async def _preview(args: argparse.Namespace, runtime: Runtime) -> int:
         outcome = await plan_window(s, plan, tz, start, end, runtime.deps.now())
         unmapped = unmapped_lines(await unmapped_tasks(s, plan.id))
     loc = runtime.settings.default_locale
-    warnings = [notice_text(n, loc) for n in outcome.warnings]
+    warnings = [
+        notice_text(n, loc)
+        for n in sorted(outcome.warnings, key=lambda n: (n.key, vi_sort_key(notice_text(n, loc))))
+    ]
     data: dict[str, object] = {
         "reminders": [r.as_json(tz) for r in outcome.reminders],
         "warnings": warnings,
     }
     if unmapped:
         data["unmapped_group_tasks"] = unmapped
-    lines = [_line(r, runtime) for r in outcome.reminders] or [t("reminders.preview_empty", loc)]
+    # In time order; at one time, by kind and then by unit in Vietnamese alphabetical order.
+    shown = sorted(
+        outcome.reminders, key=lambda r: (r.slot.at, r.kind, vi_sort_key(r.unit_name or ""))
+    )
+    lines = [_line(r, runtime) for r in shown] or [t("reminders.preview_empty", loc)]
     if unmapped:  # nobody is reminded of these until the office maps their groups
         lines.append(t("collectives.unmapped.head", loc, n=len(unmapped)))
         lines.extend(f"  {line}" for line in unmapped)

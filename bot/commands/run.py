@@ -5,25 +5,22 @@ from __future__ import annotations
 import argparse
 
 from bot.app import run_chat, run_service
+from bot.cli import help_text as H
 from bot.runtime import Runtime
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add run and chat."""
-    p = sub.add_parser(
-        "run",
-        help="run every configured channel and the scheduler "
-        "(with none configured: the terminal chat on the demo plan)",
-    )
+    p = sub.add_parser("run", help=H("cli.help.run"), description=H("cli.help.run"))
     p.set_defaults(func=_run)
-    p = sub.add_parser("chat", help="chat with the bot in the terminal")
+    p = sub.add_parser("chat", help=H("cli.help.chat"), description=H("cli.help.chat"))
     p.add_argument(
         "--as",
         dest="persona",
         choices=["focal", "office", "new"],
-        help="who to play (asked when omitted)",
+        help=H("cli.help.chat_as"),
     )
-    p.add_argument("--locale", choices=["vi", "en"], help="language of the chat")
+    p.add_argument("--locale", choices=["vi", "en"], help=H("cli.help.chat_locale"))
     p.set_defaults(func=_chat)
 
 

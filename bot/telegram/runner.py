@@ -98,7 +98,12 @@ class TelegramRunner:
                 bootstrap_retries=5,
             )
         self._started = True
-        log.info("telegram: @%s running (%s)", self.binding.username, self.mode)
+        log.debug("telegram: @%s running (%s)", self.binding.username, self.mode)
+
+    @property
+    def account(self) -> str:
+        """The bot's @username, for the start line."""
+        return f"@{self.binding.username}"
 
     async def stop(self) -> None:
         """Stop receiving, let the updates in hand finish, close connections."""

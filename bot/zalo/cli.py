@@ -7,40 +7,49 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli import CliError, emit
+from bot.cli import EXIT_CHANNEL, EXIT_USAGE, CliError, emit
+from bot.cli import help_text as H
 from bot.runtime import Runtime
-from bot.zalo.client import ZaloClient, ZaloError
+from bot.zalo.client import ZaloClient, ZaloError, ZaloUnauthorized
+from locales import t
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `dondoc zalo …`."""
-    p = sub.add_parser("zalo", help="check the Zalo bot (token, webhook)")
-    zsub = p.add_subparsers(dest="zalo_command", metavar="ACTION", required=True)
-    info = zsub.add_parser("info", help="the bot's account and the registered webhook")
+    p = sub.add_parser("zalo", help=H("cli.help.zalo"))
+    zsub = p.add_subparsers(dest="zalo_command", metavar=H("cli.metavar.action"), required=True)
+    info = zsub.add_parser("info", help=H("cli.help.zalo_info"))
     info.set_defaults(func=_info, needs_db=False)
-    delete = zsub.add_parser(
-        "delete-webhook", help="remove the webhook (polling needs none; dondoc run does this)"
-    )
+    delete = zsub.add_parser("delete-webhook", help=H("cli.help.zalo_delete_webhook"))
     delete.set_defaults(func=_delete, needs_db=False)
 
 
 def _client(runtime: Runtime) -> ZaloClient:
+    loc = runtime.settings.default_locale
     token = runtime.settings.zalo_bot_token
     if token is None or not token.get_secret_value():
-        raise CliError("ZALO_BOT_TOKEN is not set")
+        raise CliError(t("cli.zalo.no_token", loc), EXIT_USAGE)
     try:
         return ZaloClient(token.get_secret_value(), runtime.settings.zalo_api_base_url)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+    except ValueError:
+        raise CliError(t("cli.zalo.bad_token", loc), EXIT_USAGE) from None
+
+
+def _failed(exc: ZaloError, loc: str) -> CliError:
+    """One line for a Zalo API failure: the token refused, or the cause."""
+    if isinstance(exc, ZaloUnauthorized):
+        return CliError(t("cli.token_rejected", loc, channel="Zalo"), EXIT_CHANNEL)
+    return CliError(t("cli.zalo.failed", loc, cause=exc), EXIT_CHANNEL)
 
 
 async def _info(args: argparse.Namespace, runtime: Runtime) -> int:
+    loc = runtime.settings.default_locale
     client = _client(runtime)
     try:
         me = await client.get_me()
         hook = await client.get_webhook_info()
     except ZaloError as exc:
-        raise CliError(f"Zalo: {exc}") from None
+        raise _failed(exc, loc) from None
     finally:
         await client.close()
     data = {
@@ -49,22 +58,29 @@ async def _info(args: argparse.Namespace, runtime: Runtime) -> int:
         "account_type": me.get("account_type"),
         "webhook_url": hook.get("url") or "",
     }
+    hook_line = (
+        t("cli.zalo.webhook", loc, url=data["webhook_url"])
+        if data["webhook_url"]
+        else t("cli.zalo.no_webhook", loc)
+    )
     emit(
         args,
         data,
-        f"Zalo bot {data['account_name']} (id {data['id']}, {data['account_type']}); "
-        f"webhook: {data['webhook_url'] or '(none: polling)'}",
+        t("cli.zalo.info", loc, name=data["account_name"], id=data["id"], kind=data["account_type"])
+        + "\n"
+        + hook_line,
     )
     return 0
 
 
 async def _delete(args: argparse.Namespace, runtime: Runtime) -> int:
+    loc = runtime.settings.default_locale
     client = _client(runtime)
     try:
         await client.delete_webhook()
     except ZaloError as exc:
-        raise CliError(f"Zalo: {exc}") from None
+        raise _failed(exc, loc) from None
     finally:
         await client.close()
-    emit(args, {"webhook_url": ""}, "Zalo webhook removed.")
+    emit(args, {"webhook_url": ""}, t("cli.zalo.webhook_removed", loc))
     return 0

@@ -78,13 +78,18 @@ class ZaloRunner:
         self.failures = 0  # consecutive polling failures
         self._stopping = asyncio.Event()
 
+    @property
+    def account(self) -> str:
+        """The bot's account name, for the start line."""
+        return str(self.bot_info.get("account_name", "?"))
+
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Check the token (getMe), then register the webhook or start polling."""
         self._stopping.clear()
         self.bot_info = await self.client.get_me()
-        log.info(
+        log.debug(
             "zalo: connected as %s (%s mode)", self.bot_info.get("account_name", "?"), self.mode
         )
         if self.mode == "webhook":

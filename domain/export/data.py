@@ -26,6 +26,7 @@ from domain.periods import SPANS, Period, period_by_key, period_key, period_labe
 from domain.registry import list_tasks, rule_specs
 from domain.reports import days_late, done_before, expected_pairs, local_date, reports_for
 from domain.status import StatusSummary, UnitState, summary
+from domain.workdays import WorkCalendar, deadline_calendar, task_deadline
 
 
 class Timeliness(StrEnum):
@@ -358,6 +359,8 @@ class _Inputs:
     unmapped: dict[int, list[tuple[TaskRole, str]]]
     # Tasks led only by collectives not mapped to units yet (one definition: domain.status).
     unassigned: set[int]
+    # Moves a task's deadline off a day off (None: the plan keeps deadlines as written).
+    deadlines: WorkCalendar | None
 
 
 async def gather(
@@ -438,6 +441,7 @@ async def _read(
         group_words=await collectives.task_group_words(session, plan.id),
         unmapped=unmapped,
         unassigned=set(status.unassigned),
+        deadlines=await deadline_calendar(session, plan.keep_written_deadlines),
     )
 
 
@@ -460,8 +464,10 @@ def _task_data(task: Task, inputs: _Inputs) -> TaskData:
     entries = _entries(task, inputs)
     state = _task_state(entries)
     overdue: int | None = None
-    if task.due_date and state is not TaskState.DONE and inputs.today > task.due_date:
-        overdue = (inputs.today - task.due_date).days
+    # A deadline on a day off ends with the next working day (unless kept as written).
+    due = task_deadline(task.due_date, inputs.deadlines)
+    if due and state is not TaskState.DONE and inputs.today > due:
+        overdue = (inputs.today - due).days
     groups = inputs.group_words.get(task.id, [])
     unmapped = inputs.unmapped.get(task.id, [])
     return TaskData(
@@ -475,7 +481,7 @@ def _task_data(task: Task, inputs: _Inputs) -> TaskData:
         unmapped_groups=[name for _role, name in unmapped],
         unassigned=task.id in inputs.unassigned,
         timeframe_text=task.timeframe_text,
-        due_date=task.due_date,
+        due_date=due,
         schedule=task.schedule.value,
         state=state,
         overdue_days=overdue,
