@@ -313,9 +313,10 @@ class Totals:
 def totals(scores: Sequence[PlanScore]) -> Totals:
     """Pooled task fields (over every task of every plan) and plan fields (over plans)."""
     out: dict[str, float] = {}
-    gold = sum(s.gold_tasks for s in scores)
-    read = sum(s.read_tasks for s in scores)
-    out["tasks"] = min(gold, read) / max(gold, read) if max(gold, read) else 1.0
+    # Per plan, then pooled: one plan's extra tasks must not make up for another's missing ones.
+    low = sum(min(s.gold_tasks, s.read_tasks) for s in scores)
+    high = sum(max(s.gold_tasks, s.read_tasks) for s in scores)
+    out["tasks"] = low / high if high else 1.0
     for f in TASK_FIELDS:
         num = sum(s.fields[f][0] for s in scores)
         den = sum(s.fields[f][1] for s in scores)
