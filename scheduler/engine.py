@@ -743,21 +743,17 @@ class ReminderEngine:
         report = TickReport()
         async with self.db.read() as session:
             rows = (
-                (
-                    await session.execute(
-                        select(
-                            _C.key, _C.plan_id, _C.period_key, _C.point, _C.unit_id, _C.scheduled_at
-                        ).where(
-                            _C.kind == MANUAL,
-                            _C.channel != "*",
-                            _C.state.in_((PENDING, SENDING)),
-                            _C.scheduled_at >= now - self.grace,
-                        )
+                await session.execute(
+                    select(
+                        _C.key, _C.plan_id, _C.period_key, _C.point, _C.unit_id, _C.scheduled_at
+                    ).where(
+                        _C.kind == MANUAL,
+                        _C.channel != "*",
+                        _C.state.in_((PENDING, SENDING)),
+                        _C.scheduled_at >= now - self.grace,
                     )
                 )
-                .tuples()
-                .all()
-            )
+            ).all()
             groups: dict[tuple[int, str, str], list[tuple[str, int | None, dt.datetime]]] = {}
             for key, plan_id, period_key, point, unit_id, at in rows:
                 groups.setdefault((plan_id, period_key or "", point), []).append((key, unit_id, at))
