@@ -84,7 +84,12 @@ _EVENT = re.compile(
 )
 _INHERITED = re.compile(
     r"^(?:thực hiện\s+)?theo (?:sự )?(?:chương trình|kế hoạch|lịch|lộ trình|hướng dẫn|văn bản"
-    r"|tiến độ|chỉ đạo)"
+    r"|tiến độ|chỉ đạo|kết quả rà soát|đề xuất)"
+)
+# "Theo tiến độ được giao của Luật An ninh mạng 2025": the year names the other document.
+_INHERITED_DOC = re.compile(
+    r"^(?:thực hiện\s+)?theo [^,;]{0,40}?\bcủa (?:luật|bộ luật|nghị quyết|nghị định|quyết định"
+    r"|chương trình|kế hoạch|đề án|chiến lược)\b"
 )
 
 
@@ -98,6 +103,8 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     low = _norm(written)
     if not low:
         return Timeframe("", ScheduleKind.UNSPECIFIED)
+    if _INHERITED_DOC.search(low):
+        return Timeframe(written, ScheduleKind.INHERITED)
     since = _SINCE_RE.search(low)
     if since and not _RANGE_RE.search(low):
         # "Từ năm 2026 (trở đi)": yearly from that year on.
