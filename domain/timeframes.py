@@ -93,6 +93,13 @@ _INHERITED_DOC = re.compile(
 )
 
 
+# "trong thời hạn 10 ngày kể từ ngày nhận Kế hoạch": once, by a date only the receipt fixes.
+_RELATIVE = re.compile(
+    r"(?:trong (?:thời hạn|vòng)|chậm nhất|sau)\s+(?:\d+|một|hai|ba|năm|mười)\s+"
+    r"(?:ngày|tuần|tháng)(?: làm việc)?,?\s+(?:kể )?từ (?:ngày|khi)"
+)
+
+
 def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     """Read timeframe words ("Quý IV/2026, triển khai thường xuyên") into a schedule.
 
@@ -135,6 +142,8 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
         return Timeframe(written, ScheduleKind.EVENT_DRIVEN)
     if _INHERITED.search(low) or "theo chương trình" in low or "theo kế hoạch" in low:
         return Timeframe(written, ScheduleKind.INHERITED)
+    if _RELATIVE.search(low):
+        return Timeframe(written, ScheduleKind.ONE_OFF)
     return Timeframe(written, ScheduleKind.UNSPECIFIED)
 
 

@@ -42,6 +42,11 @@ _EVENT_IN_TEXT = re.compile(
     r"\(?\s*nếu có nhu cầu\s*\)?|khi (?:phát hiện|có yêu cầu|có đề nghị)[^.;,]{0,60}",
     re.IGNORECASE,
 )
+_RELATIVE_IN_TEXT = re.compile(
+    r"(?:trong (?:thời hạn|vòng)|chậm nhất)\s+(?:\d+|một|hai|ba|năm|mười)\s+(?:ngày|tuần|tháng)"
+    r"(?: làm việc)?,?\s+(?:kể )?từ (?:ngày|khi)[^.;]{0,80}",
+    re.IGNORECASE,
+)
 _LABELLED_TIME = re.compile(
     r"(?:^|[.;]\s+|\n|\()\s*(?:thời gian|thời hạn|tiến độ)(?: thực hiện| hoàn thành)?\s*:\s*"
     r"([^.;\n)]{2,80})",
@@ -81,6 +86,7 @@ def text_timeframe(text: str, year: int, first_only: bool = True) -> Timeframe |
     for pattern, kind in (
         (_INHERITED_IN_TEXT, ScheduleKind.INHERITED),
         (_EVENT_IN_TEXT, ScheduleKind.EVENT_DRIVEN),
+        (_RELATIVE_IN_TEXT, ScheduleKind.ONE_OFF),
     ):
         m = pattern.search(clause)
         if m:

@@ -138,6 +138,7 @@ HEADS: tuple[str, ...] = (
     "tòa soạn",
     "cổng",
     "trạm y tế",
+    "thông tấn xã",
 )
 _GROUP_START = re.compile(r"^(các|những|mọi|toàn thể)\s", re.IGNORECASE)
 _GENERIC = {
