@@ -23,7 +23,7 @@ FLOORS: dict[str, float] = {
     "lead": 0.94,
     "support": 0.93,
     "due": 0.95,
-    "kind": 0.93,
+    "kind": 0.94,
     "recurrence": 0.95,
     "regime": 1.00,
     "coordinator": 1.00,
