@@ -216,3 +216,17 @@ def test_a_numbered_name_wrapped_before_its_verb_is_joined() -> None:
         "4. Sở Tài chính",
         "Chủ trì bố trí.",
     ]
+
+
+def test_a_relative_deadline_in_the_task_text_is_a_one_off_without_date() -> None:
+    tf = text_timeframe(
+        "Xây dựng kế hoạch, gửi về Sở trong thời hạn 10 ngày kể từ ngày nhận.", 2026
+    )
+    assert tf is not None and (tf.kind, tf.due) == (ScheduleKind.ONE_OFF, None)
+
+
+def test_thong_tan_xa_is_a_unit_of_its_own_in_a_list() -> None:
+    assert split_units("Đài Truyền hình Việt Nam, Thông tấn xã Việt Nam") == [
+        "Đài Truyền hình Việt Nam",
+        "Thông tấn xã Việt Nam",
+    ]

@@ -209,3 +209,18 @@ def test_more_wordings(
 ) -> None:
     tf = parse_timeframe(words, 2026)
     assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due"),
+    [
+        ("Theo kết quả rà soát, đề xuất của các cơ quan", K.INHERITED, None),
+        ("Theo tiến độ được giao của Luật An ninh mạng 2025", K.INHERITED, None),
+        ("Theo tiến độ, hoàn thành năm 2025", K.ONE_OFF, D(2025, 12, 31)),
+        ("trong thời hạn 10 ngày kể từ ngày nhận Kế hoạch này", K.ONE_OFF, None),
+        ("chậm nhất 15 ngày làm việc kể từ ngày ban hành", K.ONE_OFF, None),
+    ],
+)
+def test_inherited_and_relative_deadlines(words: str, kind: ScheduleKind, due: D | None) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due) == (kind, due)
