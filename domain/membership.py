@@ -49,6 +49,8 @@ async def create_invite(
     if unit is None and role is not Role.ADMIN and member is None:
         raise DomainError("error.invite_needs_unit")
     code = secrets.token_urlsafe(16)
+    while code[0] in "-_":  # a leading "-" reads as an option on the command line (1 in 32)
+        code = secrets.token_urlsafe(16)
     invite = Invite(
         code_hash=hash_code(code),
         unit_id=unit.id if unit else None,

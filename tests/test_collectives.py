@@ -177,6 +177,17 @@ def test_collective_names(name: str, group: bool) -> None:
     assert is_group(name) is group
 
 
+async def test_invite_codes_never_start_like_a_command_line_option(db: Database) -> None:
+    # One code in 32 began with "-" or "_": `dondoc invite revoke CODE` then read it as an option.
+    async with db.transaction() as s:
+        unit, _ = await registry.get_or_create_unit(s, "Phòng Kinh tế", NOW)
+        codes = [
+            (await create_invite(s, NOW, role=Role.FOCAL, unit=unit, ttl=dt.timedelta(days=1))).code
+            for _ in range(400)
+        ]
+    assert not [c for c in codes if c[0] in "-_"]
+
+
 async def test_mapping_derives_assignments_and_keeps_direct_ones(
     db: Database, clock: FrozenClock
 ) -> None:
