@@ -48,7 +48,7 @@ PLANS = next(
 DEFAULT_YEAR = 2026
 
 TASK_FIELDS = ("ref", "lead", "support", "due", "kind", "recurrence")
-PLAN_FIELDS = ("regime", "coordinator", "number", "date", "issuer", "year")
+PLAN_FIELDS = ("regime", "coordinator", "number", "date", "issuer", "parent", "title", "year")
 
 
 def _shown(value: object) -> str:
@@ -72,6 +72,15 @@ def units_key(names: Iterable[str]) -> frozenset[str]:
 
 def _title_key(text: str) -> str:
     low = unicodedata.normalize("NFC", text).lower().replace("**", "")
+    return re.sub(r"\W+", " ", low).strip()
+
+
+def plan_title_key(text: str) -> str:
+    """The comparison key of a plan title: case, emphasis, quotes and punctuation ignored, and
+    the leading "Kế hoạch" and a trailing "(kèm theo ...)" note are not part of it."""
+    low = unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+    low = re.sub(r"\s*\*?\((?:ban hành )?kèm theo[^)]*\)?\*?\s*$", "", low)
+    low = re.sub(r"^\W*kế hoạch\b", "", low)
     return re.sub(r"\W+", " ", low).strip()
 
 
@@ -236,6 +245,9 @@ def _plan_values(label: dict[str, Any], plan: ParsedPlan) -> dict[str, bool]:
         "number": number == gold_number,
         "date": (plan.issued_on.isoformat() if plan.issued_on else None) == meta.get("issued_on"),
         "issuer": issuer == gold_issuer,
+        "parent": (name_key(plan.parent_body) if plan.parent_body else None)
+        == (name_key(meta["parent_body"]) if meta.get("parent_body") else None),
+        "title": plan_title_key(plan.title or "") == plan_title_key(meta.get("title") or ""),
         "year": meta.get("year") is None or plan.year == meta.get("year"),
     }
 
@@ -290,12 +302,14 @@ def score(label: Label) -> PlanScore:
                 "number": plan.number,
                 "date": plan.issued_on,
                 "issuer": plan.issuer,
+                "parent": plan.parent_body,
+                "title": plan.title,
                 "year": plan.year,
             }[f]
             want_value = (
                 label.data.get("rules")
                 if f == "regime"
-                else meta.get({"date": "issued_on"}.get(f, f))
+                else meta.get({"date": "issued_on", "parent": "parent_body"}.get(f, f))
             )
             out.misses.append(f"plan {f}: want {want_value!r} got {got_value!r}")
     return out

@@ -96,3 +96,56 @@ def test_sample_plans_header() -> None:
     so_tu_phap = parse_bytes(SO_TU_PHAP.read_bytes(), SO_TU_PHAP.name, None, 2026)
     assert so_tu_phap.issuer == "Sở Tư pháp"
     assert so_tu_phap.parent_body == "Ủy ban nhân dân thành phố Hải Phòng"
+
+
+def test_commune_header_place_is_not_its_province() -> None:
+    plan = parse(
+        "ỦY BAN NHÂN DÂN\nXÃ HÒA BÌNH\n\nSố: 7/KH-UBND\n\nHòa Bình, ngày 05 tháng 01 năm 2027\n\n"
+        "KẾ HOẠCH\n\nBảo đảm trật tự an toàn giao thông năm 2027\n\n"
+        "Căn cứ Kế hoạch của Ủy ban nhân dân tỉnh về an toàn giao thông năm 2027;\n\n" + TASKS
+    )
+    assert plan.parent_body is None  # type: ignore[attr-defined]
+
+
+COVERING_DECISION = (
+    "ỦY BAN NHÂN DÂN\nTỈNH LÂM HÀ\n\nSố: 88/QĐ-UBND\n\nLâm Hà, ngày 02 tháng 3 năm 2027\n\n"
+    "QUYẾT ĐỊNH\n\nBAN HÀNH KẾ HOẠCH THỰC HIỆN ĐỀ ÁN “XÂY DỰNG XÃ HỘI HỌC TẬP”\n\n"
+    "ỦY BAN NHÂN DÂN TỈNH LÂM HÀ\n\n"
+    "Căn cứ Chỉ thị số 05/CT-TTg của Thủ tướng Chính phủ;\n\n"
+    "Điều 1. Ban hành kèm theo Quyết định này Kế hoạch thực hiện Đề án “Xây dựng xã hội học tập”"
+    " trên địa bàn tỉnh Lâm Hà.\n\n"
+    "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.\n\n"
+    "KẾ HOẠCH\n\n"
+    "THỰC HIỆN ĐỀ ÁN “XÂY DỰNG XÃ HỘI HỌC TẬP” THEO CHỈ THỊ SỐ 05/CT-TTG TRÊN ĐỊA BÀN"
+    " TỈNH LÂM HÀ\n\n"
+    "(Kèm theo Quyết định số 88/QĐ-UBND ngày 02 tháng 3 năm 2027 của Ủy ban nhân dân tỉnh)\n\n"
+    "I. MỤC ĐÍCH\n\nĐưa Đề án vào cuộc sống; mọi người dân được học tập suốt đời.\n\n" + TASKS
+)
+
+
+def test_plan_title_is_its_own_heading_not_the_covering_decision() -> None:
+    plan = parse(COVERING_DECISION)
+    # Sentence case with each word as the body writes it: the project's name after its opening
+    # quote, the instruction's code, and the province named after "tỉnh" (the body only ever
+    # spells "Lâm Hà" at a sentence start, so the place rule capitalises it).
+    assert plan.title == (  # type: ignore[attr-defined]
+        "Thực hiện Đề án “Xây dựng xã hội học tập” theo Chỉ thị số 05/CT-TTg"
+        " trên địa bàn tỉnh Lâm Hà"
+    )
+
+
+def test_covering_decision_subject_when_the_plan_heading_is_missing() -> None:
+    plan = parse(COVERING_DECISION.split("KẾ HOẠCH\n\nTHỰC HIỆN")[0] + TASKS)
+    assert plan.title.startswith("Thực hiện Đề án “Xây dựng xã hội học tập”")  # type: ignore[attr-defined]
+    assert "ban hành" not in plan.title.lower()  # type: ignore[attr-defined]
+
+
+def test_year_of_an_undated_title_is_the_year_in_the_annex_note() -> None:
+    plan = parse(
+        "NGHỊ QUYẾT\n\nBan hành Kế hoạch rà soát văn bản\n\nQUYẾT NGHỊ:\n\n"
+        "KẾ HOẠCH\n\nRÀ SOÁT VĂN BẢN QUY PHẠM PHÁP LUẬT\n\n"
+        "(Ban hành kèm theo Nghị quyết số 15/NQ-HĐND ngày 20 tháng 12 năm 2025 của Hội đồng"
+        " nhân dân tỉnh)\n\n" + TASKS.replace("2027", "2026")
+    )
+    assert plan.title == "Rà soát văn bản quy phạm pháp luật"  # type: ignore[attr-defined]
+    assert plan.year == 2025  # type: ignore[attr-defined]

@@ -48,6 +48,7 @@ from domain.importer.prose import (
     trim_unit,
 )
 from domain.importer.tables import _append, split_blocks, table_tasks, trim_cell_unit
+from domain.importer.titles import read_title
 from domain.importer.unitnames import (
     KnownNames,
     loose_key,
@@ -164,7 +165,8 @@ def _superior_body(texts: list[str], issuer: str, place: str | None) -> str | No
     A commune-level committee or a provincial department implements its province's plan and
     says so ("Thực hiện Kế hoạch số … của Ủy ban nhân dân tỉnh An Giang"); a city named
     only as "thành phố" takes the name of the place in the header (Decree 30/2020: the parent
-    body in capitals above the issuing body).
+    body in capitals above the issuing body), unless that place is the issuer's own (a
+    commune's header names the commune).
     """
     if not _LOWER_BODY.match(issuer.strip()):
         return None
@@ -177,6 +179,8 @@ def _superior_body(texts: list[str], issuer: str, place: str | None) -> str | No
         if not name:
             if not place or not place[:1].isupper() or len(place.split()) > 4:
                 continue
+            if unit_key(place) in unit_key(issuer):
+                continue  # a commune's header names the commune itself, not its province
             name = re.sub(r"^(?:tỉnh|thành phố)\s+", "", place, flags=re.IGNORECASE)
         return f"Ủy ban nhân dân {level} {name}"
     return None
@@ -380,13 +384,15 @@ class PlanParser:
                     break
         if number and re.search(r"-KH/|-CTr/", number):
             family = DocumentFamily.PARTY
-        title = self._title(texts, filename)
+        title = read_title(texts, filename)
         issuer, parent = self._issuer(texts, number_idx)
         issuer = _body_case(issuer)
         if parent is None and issuer:
             parent = _superior_body(texts[:60], issuer, place)
         if issued_on is None:
             issued_on = _date_from_annex(texts)
+        if year is None and issued_on is not None:
+            year = issued_on.year
         # The year the plan is for: "… năm 2026" in its title, else the first year of its own
         # term starting no earlier than its issue, else the year it was issued.
         # A referenced document's date ("Chỉ thị số 27/CT-TTg ngày 15 tháng 8 năm 2024") is
@@ -414,42 +420,6 @@ class PlanParser:
             family=family,
             source_name=filename,
         )
-
-    def _title(self, texts: list[str], filename: str) -> str:
-        for line in texts[:5]:
-            m = re.match(r"^(?:kế hoạch|plan):\s*(\S.*)$", _nfc(line).strip(), re.IGNORECASE)
-            if m:
-                return m.group(1).strip()
-        for i, line in enumerate(texts[:40]):
-            m = re.match(r"^(?:\*\*)?KẾ HOẠCH\b[\s:]*(.*)$", _nfc(line).strip())
-            if not m:
-                continue
-            parts = [m.group(1).strip()] if m.group(1).strip() else []
-            for nxt in texts[i + 1 : i + 6]:
-                if (
-                    re.match(
-                        r"^(thực hiện|căn cứ|triển khai thực hiện kế hoạch số|i[.)]\s)", _low(nxt)
-                    )
-                    and parts
-                ):
-                    break
-                if _ROMAN_HEAD_RE.match(nxt) or _NUM_RE.match(nxt):
-                    break
-                if re.fullmatch(r"[\W_]+", nxt.strip()):
-                    continue  # a decorative rule ("-----", "***")
-                if parts and (nxt.rstrip().endswith((".", ":", ";")) or len(nxt) > 250):
-                    break
-                parts.append(nxt.strip())
-                if len(" ".join(parts)) > 60 and not nxt.isupper():
-                    break
-            title = " ".join(parts).strip()
-            if title:
-                return title[:1].upper() + title[1:]
-        for line in texts[:10]:
-            if re.search(r"kế hoạch", line, re.IGNORECASE) and len(line) < 300:
-                return line.strip()
-        stem = re.sub(r"[_-]+", " ", filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip()
-        return stem or filename
 
     def _issuer(self, texts: list[str], number_idx: int | None) -> tuple[str | None, str | None]:
         limit = number_idx if number_idx is not None else 6
