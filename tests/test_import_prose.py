@@ -130,3 +130,16 @@ def test_a_sub_item_restating_its_body_keeps_the_headings_spelling() -> None:
     tasks = {t.ref: t for t in plan.tasks}
     assert tasks["III.1.a"].lead == ["Các hợp tác xã trên địa bàn"]
     assert tasks["III.1.b"].lead == ["Liên minh Hợp tác xã", "Hội Nông dân xã"]
+
+
+def test_a_title_left_after_its_subject_starts_with_a_capital() -> None:
+    text = (
+        "KẾ HOẠCH\nDọn vệ sinh kênh mương năm 2026\n\nII. PHƯƠNG ÁN\n"
+        "1. Phân công\n"
+        "a) Ủy ban nhân dân các ấp\nvận động hộ dân ven kênh tham gia ngày chủ nhật xanh.\n"
+        "b) Hội Nông dân xã\nphát động đoàn viên nạo vét mương nội đồng.\n"
+    )
+    plan = parse_document(read_document(text.encode(), "kh.txt"), default_year=2026)
+    titles = [t.title for t in plan.tasks]
+    assert titles and all(t[:1].isupper() for t in titles), titles
+    assert any(t.startswith("Vận động hộ dân") for t in titles), titles

@@ -260,6 +260,10 @@ class PlanParser:
         for task in plan.tasks:
             if not task.quote:
                 task.quote = task.title
+            # A title left after its subject was cut ("Sở Y tế chủ trì, tổ chức …") or after a
+            # clause ("…; tổ chức …") still starts a sentence.
+            if task.title[:1].islower():
+                task.title = task.title[:1].upper() + task.title[1:]
         assess(plan)
         return plan
 
