@@ -64,7 +64,10 @@ _GROUP_RE = re.compile(
     r"|doanh nghiệp)\b"
     # "UBND xã, phường", "Công an phường, xã, đặc khu": every place of those kinds.
     r"|\b(xã|phường|thị trấn|đặc khu|huyện|quận|thị xã)(\s*,\s*|\s+và\s+)"
-    r"(xã|phường|thị trấn|đặc khu|huyện|quận|thị xã)\s*$",
+    r"(xã|phường|thị trấn|đặc khu|huyện|quận|thị xã)\s*$"
+    # "UBND cấp xã", "Hội Nông dân các cấp": that body at every commune, at every level.
+    # Not "... cấp tỉnh", which a provincial plan names as one body.
+    r"|\bcấp (xã|huyện|cơ sở)\s*$|\bcác cấp\b",
     re.IGNORECASE,
 )
 _INDEPENDENT_RE = re.compile(
