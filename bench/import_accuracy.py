@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
 from domain.errors import DomainError  # noqa: E402
 from domain.importer.model import ParsedPlan, ParsedTask  # noqa: E402
 from domain.importer.parse import parse_document  # noqa: E402
+from domain.importer.unitnames import KnownNames  # noqa: E402
 from domain.importer.readers import read_document  # noqa: E402
 from domain.units import strip_qualifier, unit_key  # noqa: E402
 
@@ -252,17 +253,31 @@ def _plan_values(label: dict[str, Any], plan: ParsedPlan) -> dict[str, bool]:
     }
 
 
-def read_plan(path: Path) -> ParsedPlan:
-    """The importer's draft of a plan file, as `plan import --dry-run` makes it."""
-    return parse_document(read_document(path.read_bytes(), path.name), default_year=DEFAULT_YEAR)
+def read_plan(path: Path, known: Sequence[str] = ()) -> ParsedPlan:
+    """The importer's draft of a plan file, as `plan import --dry-run` makes it; `known` are
+    unit names already in the database."""
+    return parse_document(
+        read_document(path.read_bytes(), path.name),
+        KnownNames(known) if known else None,
+        default_year=DEFAULT_YEAR,
+    )
 
 
-def score(label: Label) -> PlanScore:
+def units_of(path: Path) -> list[str]:
+    """Every unit name the importer's draft of a plan would save (as the database learns it)."""
+    try:
+        plan = read_plan(path)
+    except (DomainError, OSError):
+        return []
+    return [u.name for u in plan.units]
+
+
+def score(label: Label, known: Sequence[str] = ()) -> PlanScore:
     """Read one labelled plan and compare it with its label."""
     gold = list(label.data.get("tasks") or [])
     started = time.perf_counter()
     try:
-        plan = read_plan(label.plan_file)
+        plan = read_plan(label.plan_file, known)
     except (DomainError, OSError) as exc:
         out = PlanScore(label.stem, len(gold), 0, 0, time.perf_counter() - started)
         out.error = f"{type(exc).__name__}: {exc}"
@@ -384,6 +399,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plans", type=Path, default=PLANS)
     ap.add_argument("--only", default="", help="only labels whose name contains this")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    ap.add_argument(
+        "--others-known",
+        action="store_true",
+        help="read each plan with the units of every other labelled plan already in the "
+        "database (as an office that imported those first)",
+    )
     args = ap.parse_args(argv)
     labels = [
         lb
@@ -393,7 +414,14 @@ def main(argv: list[str] | None = None) -> int:
     if not labels:
         print(f"no labelled plan found (labels {args.labels}, plans {args.plans})")
         return 1
-    print(render([score(lb) for lb in labels], args.verbose))
+    known: dict[str, list[str]] = {}
+    if args.others_known:
+        known = {lb.stem: units_of(lb.plan_file) for lb in labels}
+    scores = [
+        score(lb, [n for stem, names in known.items() if stem != lb.stem for n in names])
+        for lb in labels
+    ]
+    print(render(scores, args.verbose))
     return 0
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from domain.importer.model import ParsedPlan
 from domain.importer.parse import parse_document
+from domain.importer.prose import cut_at_verb
 from domain.importer.readers import read_document
+from domain.importer.unitnames import KnownNames, split_units
 
 PLAN = """ỦY BAN NHÂN DÂN XÃ AN BÌNH
 Số: 21/KH-UBND
@@ -113,9 +115,6 @@ def test_partners_in_an_entrys_opening_paragraph_hold_for_its_sub_items() -> Non
 
 
 def test_a_business_that_organises_is_not_named_by_the_verb() -> None:
-    from domain.importer.prose import cut_at_verb
-    from domain.importer.unitnames import KnownNames
-
     text = "các cơ quan, đơn vị, doanh nghiệp tổ chức triển khai kế hoạch"
     assert cut_at_verb(text, KnownNames()) == "các cơ quan, đơn vị, doanh nghiệp"
 
@@ -143,3 +142,21 @@ def test_a_title_left_after_its_subject_starts_with_a_capital() -> None:
     titles = [t.title for t in plan.tasks]
     assert titles and all(t[:1].isupper() for t in titles), titles
     assert any(t.startswith("Vận động hộ dân") for t in titles), titles
+
+
+def test_names_from_the_database_neither_hide_a_verb_nor_glue_bodies() -> None:
+    """A two-word unit saved once ("Tổ chức") is also a verb; a collective listing several
+    bodies, saved from one plan, must not join those bodies in another plan's sentence."""
+    known = KnownNames(["Tổ chức", "Các phòng, ban ngành xã, Ủy ban Mặt trận Tổ quốc xã"])
+    assert cut_at_verb("Ban nhân dân các ấp tổ chức vận chuyển hàng cứu trợ", known) == (
+        "Ban nhân dân các ấp"
+    )
+    assert split_units("Các phòng, ban ngành xã, Ủy ban Mặt trận Tổ quốc xã", known) == [
+        "Các phòng, ban ngành xã",
+        "Ủy ban Mặt trận Tổ quốc xã",
+    ]
+    # A single body whose name joins two heads stays whole.
+    assert split_units(
+        "Văn phòng Hội đồng nhân dân và Ủy ban nhân dân xã",
+        KnownNames(["Văn phòng Hội đồng nhân dân và Ủy ban nhân dân xã"]),
+    ) == ["Văn phòng Hội đồng nhân dân và Ủy ban nhân dân xã"]

@@ -92,10 +92,10 @@ def _continue(first: str, following: list[str]) -> str:
 _Pairs = dict[tuple[str, str, str], Counter[str]]
 
 
-def _spellings(texts: list[str]) -> tuple[_Pairs, dict[str, Counter[str]]]:
+def _spellings(texts: list[str], wanted: set[str]) -> tuple[_Pairs, dict[str, Counter[str]]]:
     """How the body spells each word, alone and beside each neighbour, outside headings and
     sentence starts (where every word is capitalised whatever it is); words that open a
-    quotation are counted apart, under ("“", word)."""
+    quotation are counted apart, under ("“", word). Only words in `wanted` are counted."""
     pairs: _Pairs = defaultdict(Counter)
     single: dict[str, Counter[str]] = defaultdict(Counter)
     for text in texts:
@@ -105,6 +105,8 @@ def _spellings(texts: list[str]) -> tuple[_Pairs, dict[str, Counter[str]]]:
         text = _nfc(text)
         words = list(_WORD.finditer(text))
         for k, m in enumerate(words):
+            if m.group(0).casefold() not in wanted:
+                continue
             before = text[: m.start()]
             if before[-1:] and before[-1] in '“"':
                 pairs[("“", m.group(0).casefold(), "")][m.group(0)] += 1
@@ -126,9 +128,9 @@ def sentence_case(title: str, texts: list[str]) -> str:
     neighbour (else alone, when it does so at least twice), otherwise in lower case. Words the
     body never spells are capitalised when they start the title or a quotation, or name a
     place after "tỉnh", "thành phố", "xã" … (up to three words)."""
-    pairs, single = _spellings(texts)
     words = list(_WORD.finditer(title))
     keys = [m.group(0).casefold() for m in words]
+    pairs, single = _spellings(texts, set(keys))
     out: list[str] = []
     at = 0
     place = 0  # words of a place's name still to capitalise

@@ -6,6 +6,7 @@ a unit and a group; "Phòng VH-XH Phòng Kinh tế" (a comma forgotten) is two u
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -219,6 +220,7 @@ def loose_key(name: str) -> str:
     return re.sub(r"\s+", " ", key.replace(f" {_VIET_NAM} ", " ")).strip()
 
 
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Lower case without tone marks, one character for one (so spans map back)."""
     out = []
@@ -242,8 +244,9 @@ class KnownNames:
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         self.keys: set[str] = set()
-        self._patterns: list[re.Pattern[str]] = []
-        self._all: list[re.Pattern[str]] = []
+        # (a literal every match contains, the name's pattern): the literal is a cheap filter.
+        self._patterns: list[tuple[str, re.Pattern[str]]] = []
+        self._all: list[tuple[str, re.Pattern[str]]] = []
         self.add(KNOWN_NAMES)
         self.add(names)
 
@@ -254,21 +257,37 @@ class KnownNames:
             if not key or key in self.keys:
                 continue
             self.keys.add(key)
-            pattern = _name_pattern(strip_qualifier(name))
-            self._all.append(pattern)
+            bare = strip_qualifier(name)
+            # A name of one or two words may be a verb: "Tổ chức", read as a unit once, must
+            # not stop "UBND các xã tổ chức …" being cut at its verb (it still keeps "Viện,
+            # Trường" whole). A collective listing several bodies ("Các sở, ngành, Ủy ban nhân
+            # dân các xã") must not glue the same bodies together in another sentence. Both
+            # stay known by key.
+            if is_group(bare) and _several_bodies(bare):
+                continue
+            entry = (_anchor(bare), _name_pattern(bare))
+            if len(bare.split()) > 2:
+                self._all.append(entry)
             if re.search(r",|;|\svà\s|&", name):
-                self._patterns.append(pattern)
+                self._patterns.append(entry)
 
     def covered(self, text: str) -> list[tuple[int, int]]:
         """Spans of the text taken by known names."""
         folded = fold(text)
-        return [(m.start(), m.end()) for p in self._all for m in p.finditer(folded)]
+        return [
+            (m.start(), m.end())
+            for anchor, p in self._all
+            if anchor in folded
+            for m in p.finditer(folded)
+        ]
 
     def protect(self, text: str) -> str:
         """Hide the separators inside known names so splitting leaves them whole."""
         folded = fold(text)
         chars = list(text)
-        for pattern in self._patterns:
+        for anchor, pattern in self._patterns:
+            if anchor not in folded:
+                continue
             for m in pattern.finditer(folded):
                 for i in range(m.start(), m.end()):
                     if chars[i] == ",":
@@ -283,6 +302,18 @@ class KnownNames:
     def is_known(self, name: str) -> bool:
         """True when the name's key is known."""
         return unit_key(name) in self.keys
+
+
+def _anchor(name: str) -> str:
+    """The longest word of a name, folded: any text its pattern matches contains it."""
+    return max(re.findall(r"\w+", fold(name)) or [""], key=len)
+
+
+def _several_bodies(name: str) -> bool:
+    """True when a name lists bodies: a piece after ",", ";" or "và" starts with a capitalised
+    head word ("…, Ủy ban nhân dân các xã"), not a lower-case place ("xã, phường")."""
+    pieces = re.split(r"\s*[,;]\s*|\s+và\s+", name)[1:]
+    return any(p[:1].isupper() and starts_with_head(p) for p in pieces)
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
