@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:
 from domain.errors import DomainError  # noqa: E402
 from domain.importer.model import ParsedPlan, ParsedTask  # noqa: E402
 from domain.importer.parse import parse_document  # noqa: E402
-from domain.importer.unitnames import KnownNames  # noqa: E402
 from domain.importer.readers import read_document  # noqa: E402
+from domain.importer.unitnames import KnownNames  # noqa: E402
 from domain.units import strip_qualifier, unit_key  # noqa: E402
 
 LABELS = ROOT / "tests" / "fixtures" / "corpus"

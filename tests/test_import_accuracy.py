@@ -68,8 +68,7 @@ def test_units_other_plans_left_in_the_database_change_no_reading() -> None:
     names = {lb.stem: units_of(lb.plan_file) for lb in labels}
     alone = [score(lb) for lb in labels]
     after_others = [
-        score(lb, [n for stem, ns in names.items() if stem != lb.stem for n in ns])
-        for lb in labels
+        score(lb, [n for stem, ns in names.items() if stem != lb.stem for n in ns]) for lb in labels
     ]
     changed = {
         a.stem: sorted(set(b.misses) ^ set(a.misses))
