@@ -306,7 +306,8 @@ class KnownNames:
 
 def _anchor(name: str) -> str:
     """The longest word of a name, folded: any text its pattern matches contains it."""
-    return max(re.findall(r"\w+", fold(name)) or [""], key=len)
+    words: list[str] = re.findall(r"\w+", fold(name))
+    return max(words, key=len) if words else ""
 
 
 def _several_bodies(name: str) -> bool:
