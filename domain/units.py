@@ -71,7 +71,9 @@ _GROUP_RE = re.compile(
     re.IGNORECASE,
 )
 _INDEPENDENT_RE = re.compile(
-    r"mặt trận|mttq|^hội\s|\bhội (liên hiệp|nông dân|cựu chiến binh|chữ thập đỏ|người cao tuổi)"
+    # "Hội …" is an association, "Hội đồng …" a council (a state body).
+    r"mặt trận|mttq|^hội\s(?!đồng\b)"
+    r"|\bhội (liên hiệp|nông dân|cựu chiến binh|chữ thập đỏ|người cao tuổi)"
     r"|đoàn thanh niên|đoàn tncs|liên đoàn lao động|công đoàn|đoàn thể|tổ chức chính trị",
     re.IGNORECASE,
 )

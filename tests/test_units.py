@@ -62,6 +62,10 @@ def test_groups_and_independent_bodies() -> None:
     assert is_independent("Hội Liên hiệp Phụ nữ")
     assert is_independent("Đoàn Thanh niên Cộng sản Hồ Chí Minh")
     assert not is_independent("Phòng Văn hóa - Xã hội")
+    # A council ("Hội đồng") is a state body, not an association ("Hội").
+    assert not is_independent("Hội đồng Thi đua - Khen thưởng tỉnh")
+    assert not is_independent("Hội đồng nhân dân xã")
+    assert is_independent("Hội Cựu chiến binh xã")
 
 
 def test_clean_name() -> None:
