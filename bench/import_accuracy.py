@@ -392,6 +392,27 @@ def render(scores: Sequence[PlanScore], verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
+def render_markdown(scores: Sequence[PlanScore]) -> str:
+    """The per-plan table and the totals as a Markdown table (for the README)."""
+    names = {"recurrence": "recurrence", "coordinator": "coordinator", "parent": "parent body"}
+    cols = ["tasks", *TASK_FIELDS, *PLAN_FIELDS]
+    head = ["plan", "labelled", "read", *(names.get(c, c) for c in cols), "time"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for s in scores:
+        cells = [s.stem, str(s.gold_tasks), str(s.read_tasks), f"{100 * s.task_count:.1f}"]
+        cells += [_pct(*s.fields[f]).strip() for f in TASK_FIELDS]
+        cells += ["ok" if s.plan_fields[f] else "--" for f in PLAN_FIELDS]
+        cells.append(f"{s.seconds:.2f}s")
+        lines.append("| " + " | ".join(cells) + " |")
+    t = totals(scores)
+    cells = ["**total**", str(sum(s.gold_tasks for s in scores))]
+    cells += [str(sum(s.read_tasks for s in scores))]
+    cells += [f"{100 * t.fields[c]:.1f}" for c in cols]
+    cells.append(f"{t.slowest:.2f}s")
+    lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the accuracy table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -399,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plans", type=Path, default=PLANS)
     ap.add_argument("--only", default="", help="only labels whose name contains this")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     ap.add_argument(
         "--others-known",
         action="store_true",
@@ -421,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         score(lb, [n for stem, names in known.items() if stem != lb.stem for n in names])
         for lb in labels
     ]
-    print(render(scores, args.verbose))
+    print(render_markdown(scores) if args.markdown else render(scores, args.verbose))
     return 0
 
 
