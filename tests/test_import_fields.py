@@ -230,3 +230,23 @@ def test_thong_tan_xa_is_a_unit_of_its_own_in_a_list() -> None:
         "Đài Truyền hình Việt Nam",
         "Thông tấn xã Việt Nam",
     ]
+
+
+def test_a_short_form_the_plan_defines_reads_as_the_full_name() -> None:
+    from domain.importer.unitnames import KnownNames, defined_short_forms
+
+    text = (
+        "Căn cứ kết quả chấm điểm của Ban Thi đua - Khen thưởng ngành Giáo dục huyện"
+        " (sau đây gọi tắt là Ban thi đua), Ủy ban nhân dân các thôn, bản (viết tắt là UBND"
+        " cấp thôn) và Chương trình mục tiêu (sau đây gọi tắt là Chương trình)."
+    )
+    assert defined_short_forms(text) == [
+        ("Ban Thi đua - Khen thưởng ngành Giáo dục huyện", "Ban thi đua"),
+        ("Ủy ban nhân dân các thôn, bản", "UBND cấp thôn"),
+    ]
+    known = KnownNames()
+    known.learn_short_forms([text])
+    assert split_units("Ban thi đua; UBND cấp thôn", known) == [
+        "Ban Thi đua - Khen thưởng ngành Giáo dục huyện",
+        "Ủy ban nhân dân các thôn, bản",
+    ]

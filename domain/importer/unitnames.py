@@ -237,6 +237,53 @@ def starts_with_head(text: str) -> bool:
     return any(low == h or low.startswith((h + " ", h + "-", h + ",")) for h in HEADS)
 
 
+# "(sau đây gọi tắt là X)", "(viết tắt là X)", "(gọi chung là X)": a short form the plan defines.
+_SHORT_FORM = re.compile(
+    r"\(\s*(?:sau đây\s+)?(?:được\s+)?(?:gọi tắt|viết tắt|gọi chung)(?:\s+là)?\s*:?\s*"
+    r"([^()]{2,60}?)\s*[.;,]?\s*\)",
+    re.IGNORECASE,
+)
+
+
+def _head_of(name: str) -> str | None:
+    """The head word a unit's name begins with, as a key ("UBND cấp xã" -> "ủy ban nhân dân")."""
+    low = unicodedata.normalize("NFC", name).strip().lower()
+    heads = [h for h in HEADS if low == h or low.startswith(h + " ")]
+    if not heads or _GROUP_START.match(low):
+        return None
+    return unit_key(max(heads, key=len))
+
+
+def defined_short_forms(text: str) -> list[tuple[str, str]]:
+    """(full name, short form) pairs a text defines for units.
+
+    The full name is the one just before the bracket that starts with the short form's head
+    word: "Hội đồng Thi đua - Khen thưởng ngành Y tế (gọi tắt là Hội đồng thi đua)". Short
+    forms of documents ("(sau đây gọi tắt là Chương trình)") are not units and are skipped."""
+    text = re.sub(r"[*_]+", "", unicodedata.normalize("NFC", text))
+    text = re.sub(r"\s+", " ", text)
+    out: list[tuple[str, str]] = []
+    for m in _SHORT_FORM.finditer(text):
+        short = m.group(1).strip()
+        head = _head_of(short)
+        if head is None:
+            continue
+        before = re.split(r"[.;:()]\s", text[max(0, m.start() - 300) : m.start()])[-1].rstrip()
+        best: str | None = None
+        for w in re.finditer(r"(?<!\S)\S", before):
+            candidate = before[w.start() :].strip(" ,")
+            key = unit_key(candidate)
+            if (
+                candidate[:1].isupper()
+                and (key == head or key.startswith(head + " "))
+                and len(candidate.split()) <= 25
+            ):
+                best = candidate  # the last (closest) one wins
+        if best and unit_key(best) != unit_key(short):
+            out.append((best, short))
+    return out
+
+
 class KnownNames:
     """Names known to be single units: built-ins, the database's units and aliases, the plan's."""
 
@@ -244,6 +291,7 @@ class KnownNames:
         self.keys: set[str] = set()
         self._patterns: list[re.Pattern[str]] = []
         self._all: list[re.Pattern[str]] = []
+        self.short_forms: dict[str, str] = {}
         self.add(KNOWN_NAMES)
         self.add(names)
 
@@ -283,6 +331,17 @@ class KnownNames:
     def is_known(self, name: str) -> bool:
         """True when the name's key is known."""
         return unit_key(name) in self.keys
+
+    def learn_short_forms(self, texts: Iterable[str]) -> None:
+        """Short names a plan defines for a unit ("… (sau đây gọi tắt là UBND cấp xã)")."""
+        for text in texts:
+            for long_name, short in defined_short_forms(text):
+                self.short_forms[unit_key(short)] = long_name
+                self.add([long_name])
+
+    def full_name(self, name: str) -> str:
+        """The plan's full name for a short form it defined; other names unchanged."""
+        return self.short_forms.get(unit_key(name), name)
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
@@ -455,6 +514,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
         # "Phòng VH-XH chủ trì" in a lead cell: the role word is not part of the name.
         if not is_group(name):
             name = re.sub(r"\s*\(?\b(?:chủ trì|phối hợp|thực hiện)\)?$", "", name, flags=re.I)
+        name = known.full_name(name)
         key = unit_key(name)
         if key and key not in seen:
             seen.add(key)
