@@ -250,3 +250,12 @@ def test_a_short_form_the_plan_defines_reads_as_the_full_name() -> None:
         "Ban Thi đua - Khen thưởng ngành Giáo dục huyện",
         "Ủy ban nhân dân các thôn, bản",
     ]
+
+
+def test_examples_in_brackets_stay_with_their_unit() -> None:
+    assert split_units(
+        "các hợp tác xã nông nghiệp (Hòa Bình, Tân Tiến và hợp tác xã khác), Sở Tài chính"
+    ) == [
+        "các hợp tác xã nông nghiệp (Hòa Bình, Tân Tiến và hợp tác xã khác)",
+        "Sở Tài chính",
+    ]

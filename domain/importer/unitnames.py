@@ -193,7 +193,7 @@ _GENERIC = {
     "hữu",
 }
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-_COMMA, _SEMI, _AND = "\u0001", "\u0002", "\u0003"
+_COMMA, _SEMI, _AND, _SPACE = "\u0001", "\u0002", "\u0003", "\u0004"
 
 
 _LOCALITY = re.compile(
@@ -363,8 +363,19 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + "".join(out) + r"(?!\w)")
 
 
+def _protect_brackets(text: str) -> str:
+    """Hide the separators inside brackets: "các doanh nghiệp viễn thông (VNPT, Viettel và doanh
+    nghiệp khác)" gives examples of one unit, not more units."""
+
+    def hide(m: re.Match[str]) -> str:
+        inner = m.group(0).replace(",", _COMMA).replace(";", _SEMI)
+        return re.sub(r"\s+(?=(?:và|cùng)\s)", _SPACE, inner)
+
+    return re.sub(r"\([^()]*\)", hide, text)
+
+
 def _restore(text: str) -> str:
-    return text.replace(_COMMA, ",").replace(_SEMI, ";").replace(_AND, "và")
+    return text.replace(_COMMA, ",").replace(_SEMI, ";").replace(_AND, "và").replace(_SPACE, " ")
 
 
 def _is_generic(piece: str) -> bool:
@@ -459,7 +470,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     # A line break after a comma is only wrapping; otherwise it separates like ";".
     text = re.sub(r",\s*\n\s*", ", ", text)
     text = re.sub(r"\s*\n\s*", "; ", text)
-    text = known.protect(text)
+    text = _protect_brackets(known.protect(text))
     items: list[str] = []
     for segment in _split_generic_tail(re.split(r"\s*;\s*", text)):
         segment = segment.strip(" .:-–•")
