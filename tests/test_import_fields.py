@@ -259,3 +259,14 @@ def test_examples_in_brackets_stay_with_their_unit() -> None:
         "các hợp tác xã nông nghiệp (Hòa Bình, Tân Tiến và hợp tác xã khác)",
         "Sở Tài chính",
     ]
+
+
+def test_heads_of_bodies_read_as_their_bodies() -> None:
+    assert split_units(
+        "Bộ trưởng, Thủ trưởng cơ quan ngang bộ, cơ quan thuộc Chính phủ, Chủ tịch Ủy ban nhân"
+        " dân các tỉnh"
+    ) == ["Các bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ", "Ủy ban nhân dân các tỉnh"]
+    assert split_units("Cục trưởng Cục Thống kê, Giám đốc Sở Xây dựng") == [
+        "Cục Thống kê",
+        "Sở Xây dựng",
+    ]

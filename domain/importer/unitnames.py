@@ -435,6 +435,22 @@ _HEAD_TITLE = re.compile(
 )
 
 
+# "Bộ trưởng", "Cục trưởng": a head whose title names the kind of body it heads.
+_KIND_HEAD = re.compile(r"^(bộ|tổng cục|cục|vụ|viện)\s+trưởng\b\s*", re.IGNORECASE)
+
+
+def _kind_head_unit(piece: str) -> str | None:
+    """ "Bộ trưởng Bộ Tư pháp" -> "Bộ Tư pháp"; a bare "Bộ trưởng" heading a list of heads ->
+    "Các bộ" (the heads of every ministry); None when the piece is not such a title."""
+    m = _KIND_HEAD.match(piece)
+    if m is None:
+        return None
+    rest = piece[m.end() :].strip()
+    if not rest:
+        return f"Các {m.group(1).lower()}"
+    return rest if starts_with_head(rest) and rest[:1].isupper() else None
+
+
 def _as_unit(piece: str) -> str:
     """A head named in a list is read as the unit: "Thủ trưởng sở" -> "Các sở", "Chủ tịch Ủy
     ban nhân dân xã" -> "Ủy ban nhân dân xã"."""
@@ -479,13 +495,23 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
         pieces = re.split(r"\s*,\s*|\s+(?:và|cùng)\s+(?=\S)", segment)
         seps = re.findall(r"\s*,\s*|\s+(?:và|cùng)\s+(?=\S)", segment)
         current: list[str] = []
+        prev_titled = False
         for idx, raw_piece in enumerate(pieces):
             piece = raw_piece.strip(" .:-–")
-            titled = bool(idx) and _HEAD_TITLE.match(piece) is not None
-            piece = _as_unit(piece) if titled else piece
             sep = seps[idx - 1].strip() if idx > 0 else ""
+            kind_unit = _kind_head_unit(piece)
+            titled = kind_unit is not None or (bool(idx) and _HEAD_TITLE.match(piece) is not None)
+            piece = kind_unit or (_as_unit(piece) if titled else piece)
             if not piece:
                 continue
+            if titled and prev_titled and current and sep == "," and _GROUP_START.match(piece):
+                kind = _GROUP_START.sub("", piece)
+                if kind[:1].islower() and _GROUP_START.match(current[-1]):
+                    # "Bộ trưởng, Thủ trưởng cơ quan ngang bộ": heads of several kinds of body
+                    # in one list are one collective ("Các bộ, cơ quan ngang bộ").
+                    current[-1] = f"{current[-1]}, {kind}"
+                    continue
+            prev_titled = titled
             glue = False
             if current and not _GROUP_START.match(piece):
                 prev = current[-1]
