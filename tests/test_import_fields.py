@@ -270,3 +270,10 @@ def test_heads_of_bodies_read_as_their_bodies() -> None:
         "Cục Thống kê",
         "Sở Xây dựng",
     ]
+
+
+def test_the_force_of_a_local_body_is_that_body() -> None:
+    assert split_units("lực lượng Công an phường và lực lượng Công an") == [
+        "Công an phường",
+        "lực lượng Công an",
+    ]

@@ -479,6 +479,11 @@ def _split_glued(piece: str, known: KnownNames) -> list[str]:
     return [piece]
 
 
+# "lực lượng Công an xã": the force of a body of a named place is that body ("lực lượng Công an",
+# the police in general, stays as written).
+_FORCE_OF = re.compile(r"^lực lượng\s+(?=[A-ZĐÀ-Ỹ])")
+
+
 def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     """Unit names in a cell or clause, as written (groups kept whole), each once."""
     known = known or KnownNames()
@@ -551,6 +556,9 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
         # "Phòng VH-XH chủ trì" in a lead cell: the role word is not part of the name.
         if not is_group(name):
             name = re.sub(r"\s*\(?\b(?:chủ trì|phối hợp|thực hiện)\)?$", "", name, flags=re.I)
+        force = _FORCE_OF.sub("", name)
+        if force != name and strip_locality(force) != force:
+            name = force
         name = known.full_name(name)
         key = unit_key(name)
         if key and key not in seen:
