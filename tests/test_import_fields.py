@@ -277,3 +277,20 @@ def test_the_force_of_a_local_body_is_that_body() -> None:
         "Công an phường",
         "lực lượng Công an",
     ]
+
+
+def test_lower_case_partner_after_a_known_body_is_its_own_entry() -> None:
+    from domain.importer.prose import drop_generic
+    from domain.importer.unitnames import KnownNames
+
+    known = KnownNames(["Sở Xây dựng", "Sở Tài chính"])
+    names = split_units("Sở Xây dựng, địa phương; Sở Tài chính, đơn vị được giao thẩm tra", known)
+    assert names == [
+        "Sở Xây dựng",
+        "địa phương",
+        "Sở Tài chính",
+        "đơn vị được giao thẩm tra",
+    ]
+    assert drop_generic(names) == ["Sở Xây dựng", "Sở Tài chính"]
+    # An unknown name may still go on in lower case.
+    assert split_units("Sở Văn hóa, thể thao và du lịch") == ["Sở Văn hóa, thể thao và du lịch"]

@@ -191,7 +191,9 @@ class Duty:
 _GENERIC = re.compile(
     r"^(?:và\s+)?(?:các|những)?\s*(?:cơ quan|đơn vị|sở|bộ|ban|ngành|địa phương|lực lượng|tổ chức)"
     r"(?:[,\s]+(?:cơ quan|đơn vị|sở|bộ|ban|ngành|địa phương|tổ chức|cá nhân|khác|có|và))*"
-    r"\s*(?:có\s+)?liên quan$|^(?:các|những)\s+(?:địa phương|lực lượng)$",
+    r"\s*(?:có\s+)?liên quan$|^(?:(?:các|những)\s+)?(?:địa phương|lực lượng|khu vực)$"
+    # "đơn vị được lựa chọn …": a unit described by what it is given, not named.
+    r"|^(?:(?:các|những)\s+)?(?:cơ quan|đơn vị|tổ chức|doanh nghiệp)\s+được\s",
     re.IGNORECASE,
 )
 

@@ -462,6 +462,17 @@ def _as_unit(piece: str) -> str:
     return rest
 
 
+def _complete(name: str, known: KnownNames) -> bool:
+    """A known name of one specific body with a proper name ("Sở Y tế"), not a collective."""
+    name = _restore(name)
+    return (
+        known.is_known(name)
+        and not is_group(name)
+        and not _is_generic(name)
+        and any(w[:1].isupper() for w in name.split()[1:])
+    )
+
+
 def _split_glued(piece: str, known: KnownNames) -> list[str]:
     """Split "Phòng VH-XH Phòng Kinh tế" where the left part is a known unit."""
     words = piece.split()
@@ -527,7 +538,9 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
                     or (_GROUP_START.match(prev) and _is_generic(piece))
                     or not starts_with_head(piece)
                 ):
-                    glue = True
+                    # A known name of one body is whole: what a comma adds after it in lower
+                    # case is another partner ("Sở Y tế, địa phương"), not more of its name.
+                    glue = not (piece[:1].islower() and _complete(prev, known))
             if (
                 not glue
                 and not titled
