@@ -294,3 +294,14 @@ def test_lower_case_partner_after_a_known_body_is_its_own_entry() -> None:
     assert drop_generic(names) == ["Sở Xây dựng", "Sở Tài chính"]
     # An unknown name may still go on in lower case.
     assert split_units("Sở Văn hóa, thể thao và du lịch") == ["Sở Văn hóa, thể thao và du lịch"]
+
+
+def test_a_system_named_beside_units_is_a_partner_of_its_own() -> None:
+    assert split_units("Đài Phát thanh huyện và hệ thống loa truyền thanh thôn") == [
+        "Đài Phát thanh huyện",
+        "hệ thống loa truyền thanh thôn",
+    ]
+    assert split_units("Trang thông tin điện tử xã, hệ thống loa truyền thanh") == [
+        "Trang thông tin điện tử xã",
+        "hệ thống loa truyền thanh",
+    ]

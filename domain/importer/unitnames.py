@@ -462,6 +462,11 @@ def _as_unit(piece: str) -> str:
     return rest
 
 
+# "… và hệ thống truyền thanh cơ sở": a system named beside units is a partner of its own (not
+# a head word elsewhere: "hệ thống" opens many task sentences).
+_SYSTEM = re.compile(r"^hệ thống\s+\S+", re.IGNORECASE)
+
+
 def _complete(name: str, known: KnownNames) -> bool:
     """A known name of one specific body with a proper name ("Sở Y tế"), not a collective."""
     name = _restore(name)
@@ -532,7 +537,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
             if current and not _GROUP_START.match(piece):
                 prev = current[-1]
                 if sep in ("và", "cùng"):
-                    glue = not starts_with_head(piece)
+                    glue = not starts_with_head(piece) and not _SYSTEM.match(piece)
                 elif (
                     piece[:1].islower()
                     or (_GROUP_START.match(prev) and _is_generic(piece))
@@ -540,7 +545,9 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
                 ):
                     # A known name of one body is whole: what a comma adds after it in lower
                     # case is another partner ("Sở Y tế, địa phương"), not more of its name.
-                    glue = not (piece[:1].islower() and _complete(prev, known))
+                    glue = not (piece[:1].islower() and _complete(prev, known)) and not (
+                        _SYSTEM.match(piece)
+                    )
             if (
                 not glue
                 and not titled
