@@ -305,3 +305,13 @@ def test_a_system_named_beside_units_is_a_partner_of_its_own() -> None:
         "Trang thông tin điện tử xã",
         "hệ thống loa truyền thanh",
     ]
+
+
+def test_a_unit_list_running_on_into_a_clause_stops_at_its_verb() -> None:
+    assert split_units("các hợp tác xã, tích cực tham gia chuỗi liên kết cùng Nhà nước") == [
+        "các hợp tác xã"
+    ]
+    assert split_units("Quỹ tín dụng nhân dân ưu tiên cho vay hộ nghèo; Sở Tài chính") == [
+        "Quỹ tín dụng nhân dân",
+        "Sở Tài chính",
+    ]

@@ -500,6 +500,24 @@ def _split_glued(piece: str, known: KnownNames) -> list[str]:
 _FORCE_OF = re.compile(r"^lực lượng\s+(?=[A-ZĐÀ-Ỹ])")
 
 
+# Words that start what a unit does, never part of a unit's name in lower case.
+_CLAUSE_VERB = re.compile(
+    r"(?<!\w)(?:sử dụng|ưu tiên|đồng hành|nâng cấp|chủ động|tích cực|khẩn trương|kịp thời"
+    r"|tiếp tục|đẩy mạnh|tăng cường|có trách nhiệm|chịu trách nhiệm)(?!\w)"
+)
+
+
+def _cut_clause(segment: str, known: KnownNames) -> str:
+    """A list of units that runs on into a clause ends before the clause's verb: "các lực
+    lượng, sử dụng đồng bộ các biện pháp" -> "các lực lượng" (a fragment is never a unit)."""
+    spans = known.covered(segment)
+    for m in _CLAUSE_VERB.finditer(segment):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        return segment[: m.start()].rstrip(" ,")
+    return segment
+
+
 def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     """Unit names in a cell or clause, as written (groups kept whole), each once."""
     known = known or KnownNames()
@@ -510,7 +528,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     text = _protect_brackets(known.protect(text))
     items: list[str] = []
     for segment in _split_generic_tail(re.split(r"\s*;\s*", text)):
-        segment = segment.strip(" .:-–•")
+        segment = _cut_clause(segment, known).strip(" .:-–•")
         if not segment:
             continue
         pieces = re.split(r"\s*,\s*|\s+(?:và|cùng)\s+(?=\S)", segment)
