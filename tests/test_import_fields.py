@@ -315,3 +315,13 @@ def test_a_unit_list_running_on_into_a_clause_stops_at_its_verb() -> None:
         "Quỹ tín dụng nhân dân",
         "Sở Tài chính",
     ]
+
+
+def test_research_institutes_keep_their_verb_like_name() -> None:
+    from domain.importer.prose import cut_at_verb
+    from domain.importer.unitnames import KnownNames
+
+    assert (
+        cut_at_verb("các viện nghiên cứu để chuyển giao giống lúa mới", KnownNames())
+        == "các viện nghiên cứu"
+    )

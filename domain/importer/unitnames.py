@@ -49,6 +49,8 @@ KNOWN_NAMES: tuple[str, ...] = (
     "Công an",
     "Ban Chỉ huy Quân sự",
     "Bảo hiểm xã hội",
+    # A kind of body whose name holds a verb ("các viện nghiên cứu", not "các viện" + clause).
+    "Viện nghiên cứu",
 )
 
 # Words a unit's name begins with (lower case; the longest listed first where they overlap).
