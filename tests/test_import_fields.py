@@ -325,3 +325,19 @@ def test_research_institutes_keep_their_verb_like_name() -> None:
         cut_at_verb("các viện nghiên cứu để chuyển giao giống lúa mới", KnownNames())
         == "các viện nghiên cứu"
     )
+
+
+def test_partners_after_phoi_hop_cung_or_a_shared_second_verb() -> None:
+    from domain.importer.prose import partners
+    from domain.importer.unitnames import KnownNames
+
+    known = KnownNames()
+    assert partners("Chủ động phối hợp cùng Sở Xây dựng rà soát quy hoạch.", known) == (
+        "Sở Xây dựng"
+    )
+    assert (
+        partners(
+            "Định kỳ phối hợp, trao đổi thông tin với Công an xã trong quản lý đối tượng.", known
+        )
+        == "Công an xã"
+    )

@@ -237,7 +237,11 @@ def partners(text: str, known: KnownNames) -> str:
     """Units a text names as partners ("phối hợp (chặt chẽ) với X …")."""
     found: list[str] = []
     for m in re.finditer(
-        r"phối hợp(?:\s+chặt chẽ)?(?:\s+với)?\s+(.+?)(?:[.;:]\s|[.;:]?$)", text, re.IGNORECASE
+        # "phối hợp, trao đổi thông tin (với) X": a second verb sharing the partner.
+        r"phối hợp(?:\s+chặt chẽ)?(?:,?\s+(?:trao đổi|chia sẻ)(?:\s+thông tin)?)?"
+        r"(?:\s+(?:với|cùng))?\s+(.+?)(?:[.;:]\s|[.;:]?$)",
+        text,
+        re.IGNORECASE,
     ):
         if _ISSUERS_PARTNER.search(text[max(0, m.start() - 80) : m.start()]):
             continue  # "tham mưu UBND tỉnh phối hợp các bộ": the issuer's partner, not the body's
