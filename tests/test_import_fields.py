@@ -341,3 +341,20 @@ def test_partners_after_phoi_hop_cung_or_a_shared_second_verb() -> None:
         )
         == "Công an xã"
     )
+
+
+def test_a_collective_that_lists_its_places_reads_as_one_unit_per_place() -> None:
+    from domain.importer.prose import partners
+    from domain.importer.unitnames import KnownNames, expand_places
+
+    assert split_units("Ủy ban nhân dân các xã: Hòa Lạc, Phú Mỹ và Tân Thành") == [
+        "Ủy ban nhân dân xã Hòa Lạc",
+        "Ủy ban nhân dân xã Phú Mỹ",
+        "Ủy ban nhân dân xã Tân Thành",
+    ]
+    assert (
+        partners("Phối hợp với UBND 02 phường: An Lạc, Bình Đông khảo sát bến cá.", KnownNames())
+        == "UBND phường An Lạc, UBND phường Bình Đông"
+    )
+    # A list of places with no body before it is left as written.
+    assert expand_places("gồm các xã: Hòa Lạc, Phú Mỹ") == "gồm các xã: Hòa Lạc, Phú Mỹ"

@@ -16,7 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.importer.model import ParsedTask
-from domain.importer.unitnames import HEADS, KnownNames, loose_key, starts_with_head
+from domain.importer.unitnames import (
+    HEADS,
+    KnownNames,
+    expand_places,
+    loose_key,
+    starts_with_head,
+)
 from domain.timeframes import parse_reporting
 from domain.units import is_group
 
@@ -236,6 +242,7 @@ def trim_unit(name: str) -> str:
 def partners(text: str, known: KnownNames) -> str:
     """Units a text names as partners ("phối hợp (chặt chẽ) với X …")."""
     found: list[str] = []
+    text = expand_places(text)
     for m in re.finditer(
         # "phối hợp, trao đổi thông tin (với) X": a second verb sharing the partner.
         r"phối hợp(?:\s+chặt chẽ)?(?:,?\s+(?:trao đổi|chia sẻ)(?:\s+thông tin)?)?"

@@ -502,6 +502,39 @@ def _split_glued(piece: str, known: KnownNames) -> list[str]:
 _FORCE_OF = re.compile(r"^lực lượng\s+(?=[A-ZĐÀ-Ỹ])")
 
 
+_UPPER = "A-ZĐÀ-ỸÂĂÊÔƠƯ"
+_PLACE_NAME = rf"[{_UPPER}]\w*(?:\s+[{_UPPER}]\w*){{0,3}}"
+# "… 04 xã: Gia Thuận, Tân Điền và Tân Phú": the places a collective names.
+_PLACE_LIST = re.compile(
+    r"\s*\b(?:các|\d{1,2})\s+(?P<kind>xã|phường|thị trấn|ấp|thôn|bản|khu phố|tổ dân phố|huyện"
+    rf"|quận)\s*:\s*(?P<list>{_PLACE_NAME}(?:(?:\s*,\s*|\s+và\s+){_PLACE_NAME})+)"
+)
+
+
+def expand_places(text: str) -> str:
+    """A collective followed by the places it names reads as one unit per place: "UBND 04 xã:
+    Gia Thuận, Tân Điền" -> "UBND xã Gia Thuận, UBND xã Tân Điền"."""
+    out: list[str] = []
+    pos = 0
+    for m in _PLACE_LIST.finditer(text):
+        before = text[pos : m.start()]
+        clause = re.split(r"[,;:.]\s", before)[-1]
+        # The body is the name the clause's last words give ("phối hợp với Ủy ban nhân dân").
+        body = ""
+        for w in re.finditer(r"(?<!\S)\S", clause):
+            rest = clause[w.start() :]
+            if rest[:1].isupper() and starts_with_head(rest):
+                body = rest.strip()
+                break
+        if not body:
+            continue
+        places = re.split(r"\s*,\s*|\s+và\s+", m.group("list"))
+        names = ", ".join(f"{body} {m.group('kind')} {p}" for p in places)
+        out.append(before[: len(before) - len(clause)] + clause[: len(clause) - len(body)] + names)
+        pos = m.end()
+    return "".join(out) + text[pos:]
+
+
 # Words that start what a unit does, never part of a unit's name in lower case.
 _CLAUSE_VERB = re.compile(
     r"(?<!\w)(?:sử dụng|ưu tiên|đồng hành|nâng cấp|chủ động|tích cực|khẩn trương|kịp thời"
@@ -527,7 +560,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     # A line break after a comma is only wrapping; otherwise it separates like ";".
     text = re.sub(r",\s*\n\s*", ", ", text)
     text = re.sub(r"\s*\n\s*", "; ", text)
-    text = _protect_brackets(known.protect(text))
+    text = _protect_brackets(known.protect(expand_places(text)))
     items: list[str] = []
     for segment in _split_generic_tail(re.split(r"\s*;\s*", text)):
         segment = _cut_clause(segment, known).strip(" .:-–•")
