@@ -358,10 +358,3 @@ def test_a_collective_that_lists_its_places_reads_as_one_unit_per_place() -> Non
     )
     # A list of places with no body before it is left as written.
     assert expand_places("gồm các xã: Hòa Lạc, Phú Mỹ") == "gồm các xã: Hòa Lạc, Phú Mỹ"
-
-
-def test_youth_union_and_federation_names_begin_like_units() -> None:
-    from domain.importer.unitnames import starts_with_head
-
-    for name in ("Tỉnh đoàn", "Huyện đoàn", "Hiệp hội Du lịch tỉnh", "Liên hiệp các Hội Văn học"):
-        assert starts_with_head(name)

@@ -141,11 +141,6 @@ HEADS: tuple[str, ...] = (
     "cổng",
     "trạm y tế",
     "thông tấn xã",
-    "tỉnh đoàn",
-    "thành đoàn",
-    "huyện đoàn",
-    "liên hiệp",
-    "hiệp hội",
 )
 _GROUP_START = re.compile(r"^(các|những|mọi|toàn thể)\s", re.IGNORECASE)
 _GENERIC = {
