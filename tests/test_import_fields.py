@@ -358,3 +358,8 @@ def test_a_collective_that_lists_its_places_reads_as_one_unit_per_place() -> Non
     )
     # A list of places with no body before it is left as written.
     assert expand_places("gồm các xã: Hòa Lạc, Phú Mỹ") == "gồm các xã: Hòa Lạc, Phú Mỹ"
+    assert split_units("Sở Công Thương và Ủy ban nhân dân 02 xã: Hòa Lạc, Phú Mỹ") == [
+        "Sở Công Thương",
+        "Ủy ban nhân dân xã Hòa Lạc",
+        "Ủy ban nhân dân xã Phú Mỹ",
+    ]

@@ -335,7 +335,9 @@ class KnownNames:
         return unit_key(name) in self.keys
 
     def learn_short_forms(self, texts: Iterable[str]) -> None:
-        """Short names a plan defines for a unit ("… (sau đây gọi tắt là UBND cấp xã)")."""
+        """Short names a plan defines for a unit ("… (sau đây gọi tắt là UBND cấp xã)"); they
+        replace those of a plan read before (a short form holds within its own plan only)."""
+        self.short_forms = {}
         for text in texts:
             for long_name, short in defined_short_forms(text):
                 self.short_forms[unit_key(short)] = long_name
@@ -518,8 +520,9 @@ def expand_places(text: str) -> str:
     pos = 0
     for m in _PLACE_LIST.finditer(text):
         before = text[pos : m.start()]
-        clause = re.split(r"[,;:.]\s", before)[-1]
-        # The body is the name the clause's last words give ("phối hợp với Ủy ban nhân dân").
+        # The body is the last name before the count: "phối hợp với Sở Tài chính và Ủy ban nhân
+        # dân 02 xã: …" -> "Ủy ban nhân dân".
+        clause = re.split(r"[,;:.]\s|\s(?:và|với|cùng)\s", before)[-1]
         body = ""
         for w in re.finditer(r"(?<!\S)\S", clause):
             rest = clause[w.start() :]
