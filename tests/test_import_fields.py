@@ -230,3 +230,136 @@ def test_thong_tan_xa_is_a_unit_of_its_own_in_a_list() -> None:
         "Đài Truyền hình Việt Nam",
         "Thông tấn xã Việt Nam",
     ]
+
+
+def test_a_short_form_the_plan_defines_reads_as_the_full_name() -> None:
+    from domain.importer.unitnames import KnownNames, defined_short_forms
+
+    text = (
+        "Căn cứ kết quả chấm điểm của Ban Thi đua - Khen thưởng ngành Giáo dục huyện"
+        " (sau đây gọi tắt là Ban thi đua), Ủy ban nhân dân các thôn, bản (viết tắt là UBND"
+        " cấp thôn) và Chương trình mục tiêu (sau đây gọi tắt là Chương trình)."
+    )
+    assert defined_short_forms(text) == [
+        ("Ban Thi đua - Khen thưởng ngành Giáo dục huyện", "Ban thi đua"),
+        ("Ủy ban nhân dân các thôn, bản", "UBND cấp thôn"),
+    ]
+    known = KnownNames()
+    known.learn_short_forms([text])
+    assert split_units("Ban thi đua; UBND cấp thôn", known) == [
+        "Ban Thi đua - Khen thưởng ngành Giáo dục huyện",
+        "Ủy ban nhân dân các thôn, bản",
+    ]
+
+
+def test_examples_in_brackets_stay_with_their_unit() -> None:
+    assert split_units(
+        "các hợp tác xã nông nghiệp (Hòa Bình, Tân Tiến và hợp tác xã khác), Sở Tài chính"
+    ) == [
+        "các hợp tác xã nông nghiệp (Hòa Bình, Tân Tiến và hợp tác xã khác)",
+        "Sở Tài chính",
+    ]
+
+
+def test_heads_of_bodies_read_as_their_bodies() -> None:
+    assert split_units(
+        "Bộ trưởng, Thủ trưởng cơ quan ngang bộ, cơ quan thuộc Chính phủ, Chủ tịch Ủy ban nhân"
+        " dân các tỉnh"
+    ) == ["Các bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ", "Ủy ban nhân dân các tỉnh"]
+    assert split_units("Cục trưởng Cục Thống kê, Giám đốc Sở Xây dựng") == [
+        "Cục Thống kê",
+        "Sở Xây dựng",
+    ]
+
+
+def test_the_force_of_a_local_body_is_that_body() -> None:
+    assert split_units("lực lượng Công an phường và lực lượng Công an") == [
+        "Công an phường",
+        "lực lượng Công an",
+    ]
+
+
+def test_lower_case_partner_after_a_known_body_is_its_own_entry() -> None:
+    from domain.importer.prose import drop_generic
+    from domain.importer.unitnames import KnownNames
+
+    known = KnownNames(["Sở Xây dựng", "Sở Tài chính"])
+    names = split_units("Sở Xây dựng, địa phương; Sở Tài chính, đơn vị được giao thẩm tra", known)
+    assert names == [
+        "Sở Xây dựng",
+        "địa phương",
+        "Sở Tài chính",
+        "đơn vị được giao thẩm tra",
+    ]
+    assert drop_generic(names) == ["Sở Xây dựng", "Sở Tài chính"]
+    # An unknown name may still go on in lower case.
+    assert split_units("Sở Văn hóa, thể thao và du lịch") == ["Sở Văn hóa, thể thao và du lịch"]
+
+
+def test_a_system_named_beside_units_is_a_partner_of_its_own() -> None:
+    assert split_units("Đài Phát thanh huyện và hệ thống loa truyền thanh thôn") == [
+        "Đài Phát thanh huyện",
+        "hệ thống loa truyền thanh thôn",
+    ]
+    assert split_units("Trang thông tin điện tử xã, hệ thống loa truyền thanh") == [
+        "Trang thông tin điện tử xã",
+        "hệ thống loa truyền thanh",
+    ]
+
+
+def test_a_unit_list_running_on_into_a_clause_stops_at_its_verb() -> None:
+    assert split_units("các hợp tác xã, tích cực tham gia chuỗi liên kết cùng Nhà nước") == [
+        "các hợp tác xã"
+    ]
+    assert split_units("Quỹ tín dụng nhân dân ưu tiên cho vay hộ nghèo; Sở Tài chính") == [
+        "Quỹ tín dụng nhân dân",
+        "Sở Tài chính",
+    ]
+
+
+def test_research_institutes_keep_their_verb_like_name() -> None:
+    from domain.importer.prose import cut_at_verb
+    from domain.importer.unitnames import KnownNames
+
+    assert (
+        cut_at_verb("các viện nghiên cứu để chuyển giao giống lúa mới", KnownNames())
+        == "các viện nghiên cứu"
+    )
+
+
+def test_partners_after_phoi_hop_cung_or_a_shared_second_verb() -> None:
+    from domain.importer.prose import partners
+    from domain.importer.unitnames import KnownNames
+
+    known = KnownNames()
+    assert partners("Chủ động phối hợp cùng Sở Xây dựng rà soát quy hoạch.", known) == (
+        "Sở Xây dựng"
+    )
+    assert (
+        partners(
+            "Định kỳ phối hợp, trao đổi thông tin với Công an xã trong quản lý đối tượng.", known
+        )
+        == "Công an xã"
+    )
+
+
+def test_a_collective_that_lists_its_places_reads_as_one_unit_per_place() -> None:
+    from domain.importer.prose import partners
+    from domain.importer.unitnames import KnownNames, expand_places
+
+    assert split_units("Ủy ban nhân dân các xã: Hòa Lạc, Phú Mỹ và Tân Thành") == [
+        "Ủy ban nhân dân xã Hòa Lạc",
+        "Ủy ban nhân dân xã Phú Mỹ",
+        "Ủy ban nhân dân xã Tân Thành",
+    ]
+    assert (
+        partners("Phối hợp với UBND 02 phường: An Lạc, Bình Đông khảo sát bến cá.", KnownNames())
+        == "UBND phường An Lạc, UBND phường Bình Đông"
+    )
+    # A list of places with no body before it is left as written.
+    assert expand_places("gồm các xã: Hòa Lạc, Phú Mỹ") == "gồm các xã: Hòa Lạc, Phú Mỹ"
+    assert split_units("Sở Công Thương và Ủy ban nhân dân 02 xã: Hòa Lạc, Phú Mỹ") == [
+        "Sở Công Thương",
+        "Ủy ban nhân dân xã Hòa Lạc",
+        "Ủy ban nhân dân xã Phú Mỹ",
+    ]

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from domain.importer.model import Para
-from domain.importer.unitnames import KnownNames, starts_with_head
+from domain.importer.unitnames import KnownNames, expand_places, starts_with_head
 
 _ROMAN_HEAD = re.compile(r"^([IVXLC]{1,6})\s*[.)]\s*(\S.*)$")
 _NUM_HEAD = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)(?:[.)]\s*|\s+)(?=\S)(.*)$")
@@ -260,7 +260,7 @@ def leading_unit(
 
     `heading`: the text is an item's heading line with its duties below it, so a short heading
     that says nothing of what is done ("6. Các tổ chức cung cấp dịch vụ chi trả") is all name."""
-    body = _LEAD_VERBS.sub("", text.strip()).strip()
+    body = _LEAD_VERBS.sub("", expand_places(text.strip())).strip()
     body = _LEAD_PREFIX.sub("", body)
     opened = _after_opener(body, known, cut)
     if opened is not None:

@@ -209,6 +209,7 @@ class PlanParser:
         """Read the whole document."""
         paras, tables_rows = split_blocks(doc.blocks)
         texts = [p.text for p in paras]
+        self.known.learn_short_forms(texts)
         plan = self._metadata(paras, doc.name)
         year = plan.year
         for text in texts[:5]:

@@ -16,7 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.importer.model import ParsedTask
-from domain.importer.unitnames import HEADS, KnownNames, loose_key, starts_with_head
+from domain.importer.unitnames import (
+    HEADS,
+    KnownNames,
+    expand_places,
+    loose_key,
+    starts_with_head,
+)
 from domain.timeframes import parse_reporting
 from domain.units import is_group
 
@@ -191,7 +197,9 @@ class Duty:
 _GENERIC = re.compile(
     r"^(?:và\s+)?(?:các|những)?\s*(?:cơ quan|đơn vị|sở|bộ|ban|ngành|địa phương|lực lượng|tổ chức)"
     r"(?:[,\s]+(?:cơ quan|đơn vị|sở|bộ|ban|ngành|địa phương|tổ chức|cá nhân|khác|có|và))*"
-    r"\s*(?:có\s+)?liên quan$|^(?:các|những)\s+(?:địa phương|lực lượng)$",
+    r"\s*(?:có\s+)?liên quan$|^(?:(?:các|những)\s+)?(?:địa phương|lực lượng|khu vực)$"
+    # "đơn vị được lựa chọn …": a unit described by what it is given, not named.
+    r"|^(?:(?:các|những)\s+)?(?:cơ quan|đơn vị|tổ chức|doanh nghiệp)\s+được\s",
     re.IGNORECASE,
 )
 
@@ -234,8 +242,13 @@ def trim_unit(name: str) -> str:
 def partners(text: str, known: KnownNames) -> str:
     """Units a text names as partners ("phối hợp (chặt chẽ) với X …")."""
     found: list[str] = []
+    text = expand_places(text)
     for m in re.finditer(
-        r"phối hợp(?:\s+chặt chẽ)?(?:\s+với)?\s+(.+?)(?:[.;:]\s|[.;:]?$)", text, re.IGNORECASE
+        # "phối hợp, trao đổi thông tin (với) X": a second verb sharing the partner.
+        r"phối hợp(?:\s+chặt chẽ)?(?:,?\s+(?:trao đổi|chia sẻ)(?:\s+thông tin)?)?"
+        r"(?:\s+(?:với|cùng))?\s+(.+?)(?:[.;:]\s|[.;:]?$)",
+        text,
+        re.IGNORECASE,
     ):
         if _ISSUERS_PARTNER.search(text[max(0, m.start() - 80) : m.start()]):
             continue  # "tham mưu UBND tỉnh phối hợp các bộ": the issuer's partner, not the body's

@@ -50,6 +50,8 @@ KNOWN_NAMES: tuple[str, ...] = (
     "Công an",
     "Ban Chỉ huy Quân sự",
     "Bảo hiểm xã hội",
+    # A kind of body whose name holds a verb ("các viện nghiên cứu", not "các viện" + clause).
+    "Viện nghiên cứu",
 )
 
 # Words a unit's name begins with (lower case; the longest listed first where they overlap).
@@ -194,7 +196,7 @@ _GENERIC = {
     "hữu",
 }
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-_COMMA, _SEMI, _AND = "\u0001", "\u0002", "\u0003"
+_COMMA, _SEMI, _AND, _SPACE = "\u0001", "\u0002", "\u0003", "\u0004"
 
 
 _LOCALITY = re.compile(
@@ -239,6 +241,53 @@ def starts_with_head(text: str) -> bool:
     return any(low == h or low.startswith((h + " ", h + "-", h + ",")) for h in HEADS)
 
 
+# "(sau đây gọi tắt là X)", "(viết tắt là X)", "(gọi chung là X)": a short form the plan defines.
+_SHORT_FORM = re.compile(
+    r"\(\s*(?:sau đây\s+)?(?:được\s+)?(?:gọi tắt|viết tắt|gọi chung)(?:\s+là)?\s*:?\s*"
+    r"([^()]{2,60}?)\s*[.;,]?\s*\)",
+    re.IGNORECASE,
+)
+
+
+def _head_of(name: str) -> str | None:
+    """The head word a unit's name begins with, as a key ("UBND cấp xã" -> "ủy ban nhân dân")."""
+    low = unicodedata.normalize("NFC", name).strip().lower()
+    heads = [h for h in HEADS if low == h or low.startswith(h + " ")]
+    if not heads or _GROUP_START.match(low):
+        return None
+    return unit_key(max(heads, key=len))
+
+
+def defined_short_forms(text: str) -> list[tuple[str, str]]:
+    """(full name, short form) pairs a text defines for units.
+
+    The full name is the one just before the bracket that starts with the short form's head
+    word: "Hội đồng Thi đua - Khen thưởng ngành Y tế (gọi tắt là Hội đồng thi đua)". Short
+    forms of documents ("(sau đây gọi tắt là Chương trình)") are not units and are skipped."""
+    text = re.sub(r"[*_]+", "", unicodedata.normalize("NFC", text))
+    text = re.sub(r"\s+", " ", text)
+    out: list[tuple[str, str]] = []
+    for m in _SHORT_FORM.finditer(text):
+        short = m.group(1).strip()
+        head = _head_of(short)
+        if head is None:
+            continue
+        before = re.split(r"[.;:()]\s", text[max(0, m.start() - 300) : m.start()])[-1].rstrip()
+        best: str | None = None
+        for w in re.finditer(r"(?<!\S)\S", before):
+            candidate = before[w.start() :].strip(" ,")
+            key = unit_key(candidate)
+            if (
+                candidate[:1].isupper()
+                and (key == head or key.startswith(head + " "))
+                and len(candidate.split()) <= 25
+            ):
+                best = candidate  # the last (closest) one wins
+        if best and unit_key(best) != unit_key(short):
+            out.append((best, short))
+    return out
+
+
 class KnownNames:
     """Names known to be single units: built-ins, the database's units and aliases, the plan's."""
 
@@ -247,6 +296,7 @@ class KnownNames:
         # (a literal every match contains, the name's pattern): the literal is a cheap filter.
         self._patterns: list[tuple[str, re.Pattern[str]]] = []
         self._all: list[tuple[str, re.Pattern[str]]] = []
+        self.short_forms: dict[str, str] = {}
         self.add(KNOWN_NAMES)
         self.add(names)
 
@@ -303,6 +353,19 @@ class KnownNames:
         """True when the name's key is known."""
         return unit_key(name) in self.keys
 
+    def learn_short_forms(self, texts: Iterable[str]) -> None:
+        """Short names a plan defines for a unit ("… (sau đây gọi tắt là UBND cấp xã)"); they
+        replace those of a plan read before (a short form holds within its own plan only)."""
+        self.short_forms = {}
+        for text in texts:
+            for long_name, short in defined_short_forms(text):
+                self.short_forms[unit_key(short)] = long_name
+                self.add([long_name])
+
+    def full_name(self, name: str) -> str:
+        """The plan's full name for a short form it defined; other names unchanged."""
+        return self.short_forms.get(unit_key(name), name)
+
 
 def _anchor(name: str) -> str:
     """The longest word of a name, folded: any text its pattern matches contains it."""
@@ -336,8 +399,19 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + "".join(out) + r"(?!\w)")
 
 
+def _protect_brackets(text: str) -> str:
+    """Hide the separators inside brackets: "các doanh nghiệp viễn thông (VNPT, Viettel và doanh
+    nghiệp khác)" gives examples of one unit, not more units."""
+
+    def hide(m: re.Match[str]) -> str:
+        inner = m.group(0).replace(",", _COMMA).replace(";", _SEMI)
+        return re.sub(r"\s+(?=(?:và|cùng)\s)", _SPACE, inner)
+
+    return re.sub(r"\([^()]*\)", hide, text)
+
+
 def _restore(text: str) -> str:
-    return text.replace(_COMMA, ",").replace(_SEMI, ";").replace(_AND, "và")
+    return text.replace(_COMMA, ",").replace(_SEMI, ";").replace(_AND, "và").replace(_SPACE, " ")
 
 
 def _is_generic(piece: str) -> bool:
@@ -397,6 +471,22 @@ _HEAD_TITLE = re.compile(
 )
 
 
+# "Bộ trưởng", "Cục trưởng": a head whose title names the kind of body it heads.
+_KIND_HEAD = re.compile(r"^(bộ|tổng cục|cục|vụ|viện)\s+trưởng\b\s*", re.IGNORECASE)
+
+
+def _kind_head_unit(piece: str) -> str | None:
+    """ "Bộ trưởng Bộ Tư pháp" -> "Bộ Tư pháp"; a bare "Bộ trưởng" heading a list of heads ->
+    "Các bộ" (the heads of every ministry); None when the piece is not such a title."""
+    m = _KIND_HEAD.match(piece)
+    if m is None:
+        return None
+    rest = piece[m.end() :].strip()
+    if not rest:
+        return f"Các {m.group(1).lower()}"
+    return rest if starts_with_head(rest) and rest[:1].isupper() else None
+
+
 def _as_unit(piece: str) -> str:
     """A head named in a list is read as the unit: "Thủ trưởng sở" -> "Các sở", "Chủ tịch Ủy
     ban nhân dân xã" -> "Ủy ban nhân dân xã"."""
@@ -406,6 +496,22 @@ def _as_unit(piece: str) -> str:
     if rest[:1].islower():
         return rest if _GROUP_START.match(rest) else f"Các {rest}"
     return rest
+
+
+# "… và hệ thống truyền thanh cơ sở": a system named beside units is a partner of its own (not
+# a head word elsewhere: "hệ thống" opens many task sentences).
+_SYSTEM = re.compile(r"^hệ thống\s+\S+", re.IGNORECASE)
+
+
+def _complete(name: str, known: KnownNames) -> bool:
+    """A known name of one specific body with a proper name ("Sở Y tế"), not a collective."""
+    name = _restore(name)
+    return (
+        known.is_known(name)
+        and not is_group(name)
+        and not _is_generic(name)
+        and any(w[:1].isupper() for w in name.split()[1:])
+    )
 
 
 def _split_glued(piece: str, known: KnownNames) -> list[str]:
@@ -425,6 +531,63 @@ def _split_glued(piece: str, known: KnownNames) -> list[str]:
     return [piece]
 
 
+# "lực lượng Công an xã": the force of a body of a named place is that body ("lực lượng Công an",
+# the police in general, stays as written).
+_FORCE_OF = re.compile(r"^lực lượng\s+(?=[A-ZĐÀ-Ỹ])")
+
+
+_UPPER = "A-ZĐÀ-ỸÂĂÊÔƠƯ"
+_PLACE_NAME = rf"[{_UPPER}]\w*(?:\s+[{_UPPER}]\w*){{0,3}}"
+# "… 04 xã: Gia Thuận, Tân Điền và Tân Phú": the places a collective names.
+_PLACE_LIST = re.compile(
+    r"\s*\b(?:các|\d{1,2})\s+(?P<kind>xã|phường|thị trấn|ấp|thôn|bản|khu phố|tổ dân phố|huyện"
+    rf"|quận)\s*:\s*(?P<list>{_PLACE_NAME}(?:(?:\s*,\s*|\s+và\s+){_PLACE_NAME})+)"
+)
+
+
+def expand_places(text: str) -> str:
+    """A collective followed by the places it names reads as one unit per place: "UBND 04 xã:
+    Gia Thuận, Tân Điền" -> "UBND xã Gia Thuận, UBND xã Tân Điền"."""
+    out: list[str] = []
+    pos = 0
+    for m in _PLACE_LIST.finditer(text):
+        before = text[pos : m.start()]
+        # The body is the last name before the count: "phối hợp với Sở Tài chính và Ủy ban nhân
+        # dân 02 xã: …" -> "Ủy ban nhân dân".
+        clause = re.split(r"[,;:.]\s|\s(?:và|với|cùng)\s", before)[-1]
+        body = ""
+        for w in re.finditer(r"(?<!\S)\S", clause):
+            rest = clause[w.start() :]
+            if rest[:1].isupper() and starts_with_head(rest):
+                body = rest.strip()
+                break
+        if not body:
+            continue
+        places = re.split(r"\s*,\s*|\s+và\s+", m.group("list"))
+        names = ", ".join(f"{body} {m.group('kind')} {p}" for p in places)
+        out.append(before[: len(before) - len(clause)] + clause[: len(clause) - len(body)] + names)
+        pos = m.end()
+    return "".join(out) + text[pos:]
+
+
+# Words that start what a unit does, never part of a unit's name in lower case.
+_CLAUSE_VERB = re.compile(
+    r"(?<!\w)(?:sử dụng|ưu tiên|đồng hành|nâng cấp|chủ động|tích cực|khẩn trương|kịp thời"
+    r"|tiếp tục|đẩy mạnh|tăng cường|có trách nhiệm|chịu trách nhiệm)(?!\w)"
+)
+
+
+def _cut_clause(segment: str, known: KnownNames) -> str:
+    """A list of units that runs on into a clause ends before the clause's verb: "các lực
+    lượng, sử dụng đồng bộ các biện pháp" -> "các lực lượng" (a fragment is never a unit)."""
+    spans = known.covered(segment)
+    for m in _CLAUSE_VERB.finditer(segment):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        return segment[: m.start()].rstrip(" ,")
+    return segment
+
+
 def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     """Unit names in a cell or clause, as written (groups kept whole), each once."""
     known = known or KnownNames()
@@ -432,33 +595,47 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     # A line break after a comma is only wrapping; otherwise it separates like ";".
     text = re.sub(r",\s*\n\s*", ", ", text)
     text = re.sub(r"\s*\n\s*", "; ", text)
-    text = known.protect(text)
+    text = _protect_brackets(known.protect(expand_places(text)))
     items: list[str] = []
     for segment in _split_generic_tail(re.split(r"\s*;\s*", text)):
-        segment = segment.strip(" .:-–•")
+        segment = _cut_clause(segment, known).strip(" .:-–•")
         if not segment:
             continue
         pieces = re.split(r"\s*,\s*|\s+(?:và|cùng)\s+(?=\S)", segment)
         seps = re.findall(r"\s*,\s*|\s+(?:và|cùng)\s+(?=\S)", segment)
         current: list[str] = []
+        prev_titled = False
         for idx, raw_piece in enumerate(pieces):
             piece = raw_piece.strip(" .:-–")
-            titled = bool(idx) and _HEAD_TITLE.match(piece) is not None
-            piece = _as_unit(piece) if titled else piece
             sep = seps[idx - 1].strip() if idx > 0 else ""
+            kind_unit = _kind_head_unit(piece)
+            titled = kind_unit is not None or (bool(idx) and _HEAD_TITLE.match(piece) is not None)
+            piece = kind_unit or (_as_unit(piece) if titled else piece)
             if not piece:
                 continue
+            if titled and prev_titled and current and sep == "," and _GROUP_START.match(piece):
+                kind = _GROUP_START.sub("", piece)
+                if kind[:1].islower() and _GROUP_START.match(current[-1]):
+                    # "Bộ trưởng, Thủ trưởng cơ quan ngang bộ": heads of several kinds of body
+                    # in one list are one collective ("Các bộ, cơ quan ngang bộ").
+                    current[-1] = f"{current[-1]}, {kind}"
+                    continue
+            prev_titled = titled
             glue = False
             if current and not _GROUP_START.match(piece):
                 prev = current[-1]
                 if sep in ("và", "cùng"):
-                    glue = not starts_with_head(piece)
+                    glue = not starts_with_head(piece) and not _SYSTEM.match(piece)
                 elif (
                     piece[:1].islower()
                     or (_GROUP_START.match(prev) and _is_generic(piece))
                     or not starts_with_head(piece)
                 ):
-                    glue = True
+                    # A known name of one body is whole: what a comma adds after it in lower
+                    # case is another partner ("Sở Y tế, địa phương"), not more of its name.
+                    glue = not (piece[:1].islower() and _complete(prev, known)) and not (
+                        _SYSTEM.match(piece)
+                    )
             if (
                 not glue
                 and not titled
@@ -487,6 +664,10 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
         # "Phòng VH-XH chủ trì" in a lead cell: the role word is not part of the name.
         if not is_group(name):
             name = re.sub(r"\s*\(?\b(?:chủ trì|phối hợp|thực hiện)\)?$", "", name, flags=re.I)
+        force = _FORCE_OF.sub("", name)
+        if force != name and strip_locality(force) != force:
+            name = force
+        name = known.full_name(name)
         key = unit_key(name)
         if key and key not in seen:
             seen.add(key)
