@@ -276,15 +276,25 @@ def leading_unit(
     ):
         return whole, ""
     head, sep, rest = body.partition(":")
-    if sep and len(head.split()) <= 35 and starts_with_head(head) and cut(head) == head.strip():
+    if sep and _name_sized(head) and starts_with_head(head) and cut(head) == head.strip():
         return head.strip(" ,"), rest.strip()
     stripped = body.rstrip(" :.;")
-    if len(stripped.split()) <= 35 and cut(stripped) == stripped and not re.search(r"[.;]", body):
+    if _name_sized(stripped) and cut(stripped) == stripped and not re.search(r"[.;]", body):
         return stripped, ""
     name = cut(body)
-    if name and name != body and starts_with_head(name) and len(name.split()) <= 35:
+    if name and name != body and starts_with_head(name) and _name_sized(name):
         return name, body[len(name) :].strip(" ,:")
     return "", text
+
+
+def _name_sized(name: str) -> bool:
+    """Short enough to be one body's name, or a list of bodies ("Văn phòng X, Ủy ban Y, Tòa án
+    Z …", as many as a request to every provincial agency names) whose members each are."""
+    words = name.split()
+    if len(words) <= 35:
+        return True
+    members = re.split(r",|;|\svà\s", name)
+    return len(words) <= 100 and all(len(m.split()) <= 12 for m in members)
 
 
 # Sections that state purposes, requirements, targets or criteria: a body named there is the
