@@ -275,6 +275,20 @@ def leading_unit(
         and not _ASSIGNING.search(whole)
     ):
         return whole, ""
+    # "4. Sở Văn hóa, Thể thao và Du lịch; Báo và Phát thanh, Truyền hình tỉnh": several bodies
+    # over one list of duties, each a name on its own.
+    members = [m.strip() for m in whole.split(";")]
+    if (
+        heading
+        and len(members) > 1
+        and not re.search(r"[.:]", whole)
+        and not _ASSIGNING.search(whole)
+        and all(
+            starts_with_head(m) and len(m.split()) <= 12 and not _NOT_A_BODY.match(m)
+            for m in members
+        )
+    ):
+        return whole, ""
     head, sep, rest = body.partition(":")
     if sep and _name_sized(head) and starts_with_head(head) and cut(head) == head.strip():
         return head.strip(" ,"), rest.strip()
@@ -654,9 +668,11 @@ def find_tasks(
 
     def duty(node: Node, lead: str, rest: str) -> None:
         subs = [c for c in node.children if not _is_field_label_item(c)]
+        # The plan's closing words after its last entry are not that body's duties.
+        body = [p for p in node.body if not _CLOSING.match(p.text)]
         # Partners named in the entry's own words (its heading's rest, its opening paragraph
         # "Chủ trì, phối hợp với …") hold for each of its sub-items.
-        intro = " ".join([rest, *(p.text for p in node.body)]).strip()
+        intro = " ".join([rest, *(p.text for p in body)]).strip()
         head_partners = partners(intro) if intro else ""
         if subs:
             for child in subs:
@@ -678,13 +694,21 @@ def find_tasks(
                     "duty",
                 )
             return
-        text = " ".join([rest, *(p.text for p in node.body)]).strip()
+        text = " ".join([rest, *(p.text for p in body)]).strip()
         if is_not_task(text):
             return
         add(node, ref_of(node), _first_clause(text) or lead, text, lead, partners(text), "", "duty")
 
     visit(root)
     return out
+
+
+# A plan's closing paragraphs: "if difficulties arise, report to …", "this plan replaces …".
+_CLOSING = re.compile(
+    r"(?i)^(?:(?:trong )?quá trình (?:tổ chức )?(?:triển khai|thực hiện)[^.;]{0,120}?"
+    r"(?:khó khăn|vướng mắc)|nếu có (?:phát sinh )?(?:khó khăn|vướng mắc)|trên đây là"
+    r"|(?:kế hoạch|chương trình) này (?:thay thế|có hiệu lực))"
+)
 
 
 def _plural_free(name: str) -> str:
