@@ -380,12 +380,13 @@ def is_not_task(rest: str, whole: bool = True) -> bool:
     if whole and _only_role(low):
         return True
     short = len(low) < 300 and not re.search(r"^(?:chủ trì|tổ chức|xây dựng|triển khai)", low)
+    # A body's entry that starts with other work ("Bố trí hội trường …; giúp … theo dõi,
+    # tổng hợp") is a task, even if it ends with the coordinator's role; so is a sub-item whose
+    # main clause is other work ("chịu trách nhiệm về tình hình …, tăng cường kiểm tra, đôn đốc").
+    first = re.split(r";|\.\s", low, maxsplit=1)[0].strip(" ,.-–")
     if whole:
-        # A body's entry that starts with other work ("Bố trí hội trường …; giúp … theo dõi,
-        # tổng hợp") is a task, even if it ends with the coordinator's role.
-        first = re.split(r";|\.\s", low, maxsplit=1)[0].strip(" ,.-–")
         return short and bool(_ROLE_CLAUSE.match(first) or _ROLE.search(first))
-    return short
+    return short and bool(_ROLE_CLAUSE.match(first) or _ROLE.search(first[:100]))
 
 
 # A clause of the coordinator's own role: lead the plan's roll-out, monitor, urge, inspect,
