@@ -601,6 +601,18 @@ def find_tasks(
                 lead, rest = leading_unit(
                     node.head, known, cut, heading=bool(node.body or node.children)
                 )
+                if not lead and bare_name(node) and bodies_among(node) * 3 >= 2 * siblings(node):
+                    lead = node.head.strip(" :.")  # "14. Tỉnh đoàn" among bodies' entries
+                # A bare name over duties ("9. Doanh nghiệp số") and an encouragement
+                # ("Khuyến khích các doanh nghiệp …") give a body work only in a list of bodies'
+                # entries; among topics and actions they are a topic and a policy.
+                if (
+                    lead
+                    and (not rest or re.match(r"(?i)khuyến khích\s", node.head))
+                    and bodies_among(node) * 2 < siblings(node)
+                    and not _restated(node, lead)
+                ):
+                    lead = ""
                 if lead:
                     duty(node, lead, rest)
                     return
@@ -608,6 +620,35 @@ def find_tasks(
             body_duties(node)
         for child in node.children:
             visit(child)
+
+    def siblings(node: Node) -> int:
+        parent = node.parent
+        return sum(c.kind == node.kind for c in parent.children) if parent else 1
+
+    def bodies_among(node: Node) -> int:
+        """How many items at this item's level (itself included) begin with a body's name."""
+        parent = node.parent
+        items = [c for c in parent.children if c.kind == node.kind] if parent else [node]
+        return sum(
+            bool(leading_unit(c.head, known, cut, heading=bool(c.body or c.children))[0])
+            for c in items
+        )
+
+    def bare_name(node: Node) -> bool:
+        """A short capitalised heading over its duties that reads as a name: no verb, no
+        punctuation, not a section's topic word."""
+        head = node.head.strip(" :.")
+        return (
+            bool(node.body or node.children)
+            and head[:1].isupper()
+            and len(head.split()) <= 6
+            and not re.search(r"[.,;:()]", head)
+            and cut(head) == head
+            and not _ASSIGNING.search(head)
+            and not _NOT_A_BODY.match(head)
+            and not _CONTEXT_SECTION.match(head)
+            and not _FUNDING_SECTION.match(head)
+        )
 
     def body_duties(node: Node) -> None:
         """Paragraphs under a heading that each give a body its work ("- Công an xã: …",
@@ -710,6 +751,16 @@ _CLOSING = re.compile(
     r"(?:khó khăn|vướng mắc)|nếu có (?:phát sinh )?(?:khó khăn|vướng mắc)|trên đây là"
     r"|(?:kế hoạch|chương trình) này (?:thay thế|có hiệu lực))"
 )
+
+
+def _restated(node: Node, lead: str) -> bool:
+    """The item's text opens by naming its heading's body again as the one who acts ("6. Các
+    ngành khác" over "Các ngành khác căn cứ … xây dựng …")."""
+    if not node.body:
+        return False
+    first = _BULLET.sub("", node.body[0].text).strip().lower()
+    name = lead.strip().lower()
+    return first.startswith(name) and first[len(name) : len(name) + 1] in (" ", ",", ":")
 
 
 def _plural_free(name: str) -> str:
