@@ -667,10 +667,12 @@ def find_tasks(
             if not lead or not rest:
                 continue
             # An encouragement ("Khuyến khích doanh nghiệp …") in a paragraph is not an assignment.
-            asked = _LEAD_VERBS.match(text) is not None and not re.match(r"(?i)khuyến khích", text)
+            encouraged = re.match(r"(?i)khuyến khích", text) is not None
+            asked = _LEAD_VERBS.match(text) is not None and not encouraged
             colon = ":" in text[: len(lead) + 25]
             acts = (
                 not context
+                and not encouraged
                 and node.kind != "root"
                 and re.match(r"^[-–•]\s*", p.text) is not None
                 and _acts(rest)
