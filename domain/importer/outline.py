@@ -348,6 +348,9 @@ def _after_opener(
         ):
             break  # past the opening phrase: the sentence's own clauses follow
         tail = body[m.end() :]
+        # "Trên cơ sở kết quả …, giao Sở Y tế thành lập …": the body the clause assigns.
+        assigned = re.match(r"(?i)(?:giao|đề nghị|yêu cầu)\s+", tail)
+        tail = tail[assigned.end() :] if assigned else tail
         tail = _LEAD_PREFIX.sub("", tail)
         # The subject starts a new noun phrase ("các sở …", "Ủy ban nhân dân …"), not a word
         # that goes on with the opening phrase's own list ("… của các sở, ban, ngành").
@@ -596,7 +599,10 @@ def find_tasks(
                     if not _is_field_label_item(child) and _has_fields(child, inline):
                         visit(child)
                 return
-            in_context = any(_CONTEXT_SECTION.match(n.head) for n in node.path()[:-1])
+            # An explicit assignment ("…, giao Sở X thành lập …") is work wherever it stands.
+            in_context = any(
+                _CONTEXT_SECTION.match(n.head) for n in node.path()[:-1]
+            ) and not re.search(r"(?i)(?:^|,\s*)(?:giao|đề nghị)\s+(?=\S)", node.head)
             if not in_context and not any(_has_fields(c, inline) for c in node.children):
                 lead, rest = leading_unit(
                     node.head, known, cut, heading=bool(node.body or node.children)
