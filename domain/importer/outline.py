@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from domain.importer.model import Para
 from domain.importer.unitnames import KnownNames, starts_with_head
+from domain.units import unit_key
 
 _ROMAN_HEAD = re.compile(r"^([IVXLC]{1,6})\s*[.)]\s*(\S.*)$")
 _NUM_HEAD = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)(?:[.)]\s*|\s+)(?=\S)(.*)$")
@@ -55,7 +56,7 @@ _GENERIC_ONLY = re.compile(
 )
 # Words that begin like a body's name but are verbs or topics ("Tổ chức hội thi", "Các nội dung").
 _NOT_A_BODY = re.compile(
-    r"^(?:ban hành\b|tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
+    r"^(?:ban hành\b|hội (?:nghị|thảo|thi|diễn|chợ)\b|tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
     r"|các (?:nội dung|nhiệm vụ|giải pháp|hoạt động|chỉ tiêu|văn bản|chương trình|dự án|đề án)"
     r"|những (?:nội dung|nhiệm vụ)|bảo đảm|đảm bảo|báo cáo|nhà nước|nhà trường|điểm (?!bưu)"
     r"|phòng,? chống|phòng ngừa|phòng cháy|phòng tránh|phòng bệnh|phòng dịch"
@@ -263,6 +264,8 @@ def leading_unit(
     body = _LEAD_VERBS.sub("", text.strip()).strip()
     body = _LEAD_PREFIX.sub("", body)
     opened = _after_opener(body, known, cut)
+    if opened is None:
+        opened = _after_topic(body, cut)
     if opened is not None:
         return opened
     if not starts_with_head(body) or _NOT_A_BODY.match(body):
@@ -363,6 +366,31 @@ def _after_opener(
             if _acts(rest):
                 return name, rest
     return None
+
+
+# Labels of a plan's attributes ("Hình thức: …", "Thời gian: …"), not a piece of work.
+_ATTRIBUTE = re.compile(
+    r"(?i)^(?:hình thức|thời gian|thời điểm|nội dung|đối tượng|phạm vi|địa điểm|thành phần"
+    r"|mục đích|yêu cầu|mục tiêu|kinh phí|lưu ý|ghi chú)\b"
+)
+
+
+def _after_topic(body: str, cut: Callable[[str], str]) -> tuple[str, str] | None:
+    """ "Mở tài khoản cho đối tượng: Ủy ban nhân dân xã phối hợp với …": a topic ended by a
+    colon, then the body that does it."""
+    topic, sep, after = body.partition(":")
+    if not sep or starts_with_head(topic) or len(topic.split()) > 15 or _ATTRIBUTE.match(topic):
+        return None
+    after = _LEAD_VERBS.sub("", after.strip())
+    after = _LEAD_PREFIX.sub("", after)
+    fresh = after[:1].isupper() or re.match(r"(?i)(?:các|những)\s", after)
+    if not fresh or not starts_with_head(after) or _NOT_A_BODY.match(after):
+        return None
+    name = cut(after)
+    if not name or name == after or not starts_with_head(name) or not _name_sized(name):
+        return None
+    rest = after[len(name) :].strip(" ,:")
+    return (name, rest) if _acts(rest) else None
 
 
 def is_not_task(rest: str, whole: bool = True) -> bool:
@@ -515,9 +543,18 @@ def find_tasks(
     cut: Callable[[str], str],
     partners: Callable[[str], str],
     inline: Inline,
+    issuer: str | None = None,
 ) -> list[Found]:
-    """Every task the outline holds (see the module doc)."""
+    """Every task the outline holds (see the module doc). `issuer`: the body issuing the plan,
+    whose own chairman's acts are not tasks."""
     out: list[Found] = []
+
+    def issuers_own(text: str, lead: str) -> bool:
+        """ "Chủ tịch Ủy ban nhân dân tỉnh xem xét tặng Bằng khen": the issuer's head acting."""
+        if not issuer or not _LEAD_PREFIX.match(text.strip()):
+            return False
+        own, theirs = unit_key(issuer).split(), unit_key(lead).split()
+        return len(theirs) >= 2 and own[: len(theirs)] == theirs
 
     def roman_of(node: Node) -> str:
         path = node.path()
@@ -619,6 +656,8 @@ def find_tasks(
                     and not _restated(node, lead)
                 ):
                     lead = ""
+                if lead and issuers_own(node.head, lead):
+                    lead = ""
                 if lead:
                     duty(node, lead, rest)
                     return
@@ -670,7 +709,7 @@ def find_tasks(
             if FIELD_LINE.match(p.text):
                 continue
             lead, rest = leading_unit(text, known, cut)
-            if not lead or not rest:
+            if not lead or not rest or issuers_own(text, lead):
                 continue
             # An encouragement ("Khuyến khích doanh nghiệp …") in a paragraph is not an assignment.
             encouraged = re.match(r"(?i)khuyến khích", text) is not None
