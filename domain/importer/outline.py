@@ -157,6 +157,9 @@ def build_outline(paras: list[Para]) -> Node:
         if nm and not re.match(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text) and "." in text[:6]:
             label = nm.group(1)
             level = _num_level(label)
+            if _wrapped_number(current, stack, label):
+                _continue_last(current, text)
+                continue
             while stack and _num_level(stack[-1].label) >= level:
                 stack.pop()
             parent = stack[-1] if stack else roman
@@ -175,6 +178,25 @@ def build_outline(paras: list[Para]) -> Node:
         current.body.append(para)
     del letter
     return root
+
+
+def _wrapped_number(current: Node, stack: list[Node], label: str) -> bool:
+    """ "… ưu tiên các địa bàn cấp độ" over "1. Cấp ngay …": a number that does not go on with
+    the numbering at its level, after a paragraph cut mid-sentence, is a wrapped line."""
+    if "." in label or current.kind == "root" or not current.body:
+        return False
+    last = current.body[-1]
+    if last.bold or not last.text.rstrip()[-1:].isalnum():
+        return False
+    at_level = [n for n in stack if _num_level(n.label) == 1]
+    if not at_level:
+        return False
+    return not label.isdigit() or int(label) != int(at_level[-1].label) + 1
+
+
+def _continue_last(current: Node, text: str) -> None:
+    last = current.body[-1]
+    current.body[-1] = Para(f"{last.text} {text}", last.bold, last.line)
 
 
 def renumber_romans(root: Node, has_tasks: Callable[[Node], bool]) -> None:
