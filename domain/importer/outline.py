@@ -343,6 +343,17 @@ _CONTEXT_SECTION = re.compile(
     r"|nguyên tắc|phạm vi|thời gian|kinh phí|nguồn)",
     re.IGNORECASE,
 )
+# A later part of such a heading that names the work itself ("Phạm vi, đối tượng, phương án
+# hỗ trợ"): the section holds work too.
+_WORK_PART = re.compile(
+    r"(?:,|\svà)\s*(?:phương án|nhiệm vụ|giải pháp|phân công|hoạt động|cách thức tổ chức)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_context(head: str) -> bool:
+    """A heading of purposes, requirements, targets or criteria only."""
+    return bool(_CONTEXT_SECTION.match(head)) and not _WORK_PART.search(head)
 # The clause after a body's name goes on with what it does ("… hỗ trợ các địa phương …"), not
 # with what is done to it or what it is ("… được …", "… là …").
 _NOT_ACTING = re.compile(
@@ -660,7 +671,7 @@ def find_tasks(
                 return
             # An explicit assignment ("…, giao Sở X thành lập …") is work wherever it stands.
             in_context = any(
-                _CONTEXT_SECTION.match(n.head) for n in node.path()[:-1]
+                _is_context(n.head) for n in node.path()[:-1]
             ) and not re.search(r"(?i)(?:^|,\s*)(?:giao|đề nghị)\s+(?=\S)", node.head)
             if not in_context and not any(_has_fields(c, inline) for c in node.children):
                 lead, rest = leading_unit(
@@ -724,7 +735,7 @@ def find_tasks(
         a numbered or lettered item names who acts, that item is the task (its own ref)."""
         base = ref_of(node)
         # The item's own heading counts: its paragraphs lie inside it.
-        context = any(_CONTEXT_SECTION.match(n.head) or n.label == "PL" for n in node.path())
+        context = any(_is_context(n.head) or n.label == "PL" for n in node.path())
         found: list[tuple[Para, str, str, str]] = []
         for p in node.body:
             text = _BULLET.sub("", p.text).strip()
