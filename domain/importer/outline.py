@@ -56,7 +56,8 @@ _GENERIC_ONLY = re.compile(
 )
 # Words that begin like a body's name but are verbs or topics ("Tổ chức hội thi", "Các nội dung").
 _NOT_A_BODY = re.compile(
-    r"^(?:ban hành\b|hội (?:nghị|thảo|thi|diễn|chợ)\b|tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
+    r"^(?:ban hành\b|hội (?:nghị|thảo|thi|diễn|chợ)\b"
+    r"|tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
     r"|các (?:nội dung|nhiệm vụ|giải pháp|hoạt động|chỉ tiêu|văn bản|chương trình|dự án|đề án)"
     r"|những (?:nội dung|nhiệm vụ)|bảo đảm|đảm bảo|báo cáo|nhà nước|nhà trường|điểm (?!bưu)"
     r"|phòng,? chống|phòng ngừa|phòng cháy|phòng tránh|phòng bệnh|phòng dịch"
@@ -354,6 +355,8 @@ _WORK_PART = re.compile(
 def _is_context(head: str) -> bool:
     """A heading of purposes, requirements, targets or criteria only."""
     return bool(_CONTEXT_SECTION.match(head)) and not _WORK_PART.search(head)
+
+
 # The clause after a body's name goes on with what it does ("… hỗ trợ các địa phương …"), not
 # with what is done to it or what it is ("… được …", "… là …").
 _NOT_ACTING = re.compile(
@@ -670,15 +673,16 @@ def find_tasks(
                         visit(child)
                 return
             # An explicit assignment ("…, giao Sở X thành lập …") is work wherever it stands.
-            in_context = any(
-                _is_context(n.head) for n in node.path()[:-1]
-            ) and not re.search(r"(?i)(?:^|,\s*)(?:giao|đề nghị)\s+(?=\S)", node.head)
+            in_context = any(_is_context(n.head) for n in node.path()[:-1]) and not re.search(
+                r"(?i)(?:^|,\s*)(?:giao|đề nghị)\s+(?=\S)", node.head
+            )
             if not in_context and not any(_has_fields(c, inline) for c in node.children):
                 lead, rest = leading_unit(
                     node.head, known, cut, heading=bool(node.body or node.children)
                 )
                 if not lead and bare_name(node) and bodies_among(node) * 3 >= 2 * siblings(node):
-                    lead = node.head.strip(" :.")  # "14. Tỉnh đoàn" among bodies' entries
+                    # "14. Tỉnh đoàn" among bodies' entries
+                    lead, rest = node.head.strip(" :."), ""
                 # A bare name over duties ("9. Doanh nghiệp số") and an encouragement
                 # ("Khuyến khích các doanh nghiệp …") give a body work only in a list of bodies'
                 # entries; among topics and actions they are a topic and a policy.
