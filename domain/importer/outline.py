@@ -707,14 +707,21 @@ def find_tasks(
         parent = node.parent
         return sum(c.kind == node.kind for c in parent.children) if parent else 1
 
+    counted: dict[tuple[int, str], int] = {}
+
     def bodies_among(node: Node) -> int:
         """How many items at this item's level (itself included) begin with a body's name."""
         parent = node.parent
-        items = [c for c in parent.children if c.kind == node.kind] if parent else [node]
-        return sum(
-            bool(leading_unit(c.head, known, cut, heading=bool(c.body or c.children))[0])
-            for c in items
-        )
+        if parent is None:
+            return 1
+        key = (id(parent), node.kind)
+        if key not in counted:
+            counted[key] = sum(
+                bool(leading_unit(c.head, known, cut, heading=bool(c.body or c.children))[0])
+                for c in parent.children
+                if c.kind == node.kind
+            )
+        return counted[key]
 
     def bare_name(node: Node) -> bool:
         """A short capitalised heading over its duties that reads as a name: no verb, no
