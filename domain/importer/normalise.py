@@ -253,6 +253,7 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
                 short_heading = (
                     first_line
                     and _starts_paragraph(p)
+                    and not re.match(r"\s*[-–•+]", strip_markup(p))  # a bullet is no title
                     and len(strip_markup(p)) < 60
                     and not re.search(r"\b(?:chủ trì|phối hợp)\b", p)
                     and not _NAME_GOES_ON.match(strip_markup(text))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from domain.importer.model import Para
 from domain.importer.unitnames import KnownNames, expand_places, starts_with_head
+from domain.units import unit_key
 
 _ROMAN_HEAD = re.compile(r"^([IVXLC]{1,6})\s*[.)]\s*(\S.*)$")
 _NUM_HEAD = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)(?:[.)]\s*|\s+)(?=\S)(.*)$")
@@ -55,7 +56,8 @@ _GENERIC_ONLY = re.compile(
 )
 # Words that begin like a body's name but are verbs or topics ("Tổ chức hội thi", "Các nội dung").
 _NOT_A_BODY = re.compile(
-    r"^(?:ban hành\b|tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
+    r"^(?:ban hành\b|hội (?:nghị|thảo|thi|diễn|chợ)\b"
+    r"|tổ chức\s+(?!chính trị|đoàn thể|xã hội|thành viên|đảng|công đoàn)"
     r"|các (?:nội dung|nhiệm vụ|giải pháp|hoạt động|chỉ tiêu|văn bản|chương trình|dự án|đề án)"
     r"|những (?:nội dung|nhiệm vụ)|bảo đảm|đảm bảo|báo cáo|nhà nước|nhà trường|điểm (?!bưu)"
     r"|phòng,? chống|phòng ngừa|phòng cháy|phòng tránh|phòng bệnh|phòng dịch"
@@ -156,6 +158,9 @@ def build_outline(paras: list[Para]) -> Node:
         if nm and not re.match(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text) and "." in text[:6]:
             label = nm.group(1)
             level = _num_level(label)
+            if _wrapped_number(current, stack, label):
+                _continue_last(current, text)
+                continue
             while stack and _num_level(stack[-1].label) >= level:
                 stack.pop()
             parent = stack[-1] if stack else roman
@@ -174,6 +179,25 @@ def build_outline(paras: list[Para]) -> Node:
         current.body.append(para)
     del letter
     return root
+
+
+def _wrapped_number(current: Node, stack: list[Node], label: str) -> bool:
+    """ "… ưu tiên các địa bàn cấp độ" over "1. Cấp ngay …": a number that does not go on with
+    the numbering at its level, after a paragraph cut mid-sentence, is a wrapped line."""
+    if "." in label or current.kind == "root" or not current.body:
+        return False
+    last = current.body[-1]
+    if last.bold or not last.text.rstrip()[-1:].isalnum():
+        return False
+    at_level = [n for n in stack if _num_level(n.label) == 1]
+    if not at_level:
+        return False
+    return not label.isdigit() or int(label) != int(at_level[-1].label) + 1
+
+
+def _continue_last(current: Node, text: str) -> None:
+    last = current.body[-1]
+    current.body[-1] = Para(f"{last.text} {text}", last.bold, last.line)
 
 
 def renumber_romans(root: Node, has_tasks: Callable[[Node], bool]) -> None:
@@ -263,6 +287,8 @@ def leading_unit(
     body = _LEAD_VERBS.sub("", expand_places(text.strip())).strip()
     body = _LEAD_PREFIX.sub("", body)
     opened = _after_opener(body, known, cut)
+    if opened is None:
+        opened = _after_topic(body, cut)
     if opened is not None:
         return opened
     if not starts_with_head(body) or _NOT_A_BODY.match(body):
@@ -275,16 +301,40 @@ def leading_unit(
         and not _ASSIGNING.search(whole)
     ):
         return whole, ""
+    # "4. Sở Văn hóa, Thể thao và Du lịch; Báo và Phát thanh, Truyền hình tỉnh": several bodies
+    # over one list of duties, each a name on its own.
+    members = [m.strip() for m in whole.split(";")]
+    if (
+        heading
+        and len(members) > 1
+        and not re.search(r"[.:]", whole)
+        and not _ASSIGNING.search(whole)
+        and all(
+            starts_with_head(m) and len(m.split()) <= 12 and not _NOT_A_BODY.match(m)
+            for m in members
+        )
+    ):
+        return whole, ""
     head, sep, rest = body.partition(":")
-    if sep and len(head.split()) <= 35 and starts_with_head(head) and cut(head) == head.strip():
+    if sep and _name_sized(head) and starts_with_head(head) and cut(head) == head.strip():
         return head.strip(" ,"), rest.strip()
     stripped = body.rstrip(" :.;")
-    if len(stripped.split()) <= 35 and cut(stripped) == stripped and not re.search(r"[.;]", body):
+    if _name_sized(stripped) and cut(stripped) == stripped and not re.search(r"[.;]", body):
         return stripped, ""
     name = cut(body)
-    if name and name != body and starts_with_head(name) and len(name.split()) <= 35:
+    if name and name != body and starts_with_head(name) and _name_sized(name):
         return name, body[len(name) :].strip(" ,:")
     return "", text
+
+
+def _name_sized(name: str) -> bool:
+    """Short enough to be one body's name, or a list of bodies ("Văn phòng X, Ủy ban Y, Tòa án
+    Z …", as many as a request to every provincial agency names) whose members each are."""
+    words = name.split()
+    if len(words) <= 35:
+        return True
+    members = re.split(r",|;|\svà\s", name)
+    return len(words) <= 100 and all(len(m.split()) <= 12 for m in members)
 
 
 # Sections that state purposes, requirements, targets or criteria: a body named there is the
@@ -294,6 +344,19 @@ _CONTEXT_SECTION = re.compile(
     r"|nguyên tắc|phạm vi|thời gian|kinh phí|nguồn)",
     re.IGNORECASE,
 )
+# A later part of such a heading that names the work itself ("Phạm vi, đối tượng, phương án
+# hỗ trợ"): the section holds work too.
+_WORK_PART = re.compile(
+    r"(?:,|\svà)\s*(?:phương án|nhiệm vụ|giải pháp|phân công|hoạt động|cách thức tổ chức)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_context(head: str) -> bool:
+    """A heading of purposes, requirements, targets or criteria only."""
+    return bool(_CONTEXT_SECTION.match(head)) and not _WORK_PART.search(head)
+
+
 # The clause after a body's name goes on with what it does ("… hỗ trợ các địa phương …"), not
 # with what is done to it or what it is ("… được …", "… là …").
 _NOT_ACTING = re.compile(
@@ -324,6 +387,9 @@ def _after_opener(
         ):
             break  # past the opening phrase: the sentence's own clauses follow
         tail = body[m.end() :]
+        # "Trên cơ sở kết quả …, giao Sở Y tế thành lập …": the body the clause assigns.
+        assigned = re.match(r"(?i)(?:giao|đề nghị|yêu cầu)\s+", tail)
+        tail = tail[assigned.end() :] if assigned else tail
         tail = _LEAD_PREFIX.sub("", tail)
         # The subject starts a new noun phrase ("các sở …", "Ủy ban nhân dân …"), not a word
         # that goes on with the opening phrase's own list ("… của các sở, ban, ngành").
@@ -336,6 +402,31 @@ def _after_opener(
             if _acts(rest):
                 return name, rest
     return None
+
+
+# Labels of a plan's attributes ("Hình thức: …", "Thời gian: …"), not a piece of work.
+_ATTRIBUTE = re.compile(
+    r"(?i)^(?:hình thức|thời gian|thời điểm|nội dung|đối tượng|phạm vi|địa điểm|thành phần"
+    r"|mục đích|yêu cầu|mục tiêu|kinh phí|lưu ý|ghi chú)\b"
+)
+
+
+def _after_topic(body: str, cut: Callable[[str], str]) -> tuple[str, str] | None:
+    """ "Mở tài khoản cho đối tượng: Ủy ban nhân dân xã phối hợp với …": a topic ended by a
+    colon, then the body that does it."""
+    topic, sep, after = body.partition(":")
+    if not sep or starts_with_head(topic) or len(topic.split()) > 15 or _ATTRIBUTE.match(topic):
+        return None
+    after = _LEAD_VERBS.sub("", after.strip())
+    after = _LEAD_PREFIX.sub("", after)
+    fresh = after[:1].isupper() or re.match(r"(?i)(?:các|những)\s", after)
+    if not fresh or not starts_with_head(after) or _NOT_A_BODY.match(after):
+        return None
+    name = cut(after)
+    if not name or name == after or not starts_with_head(name) or not _name_sized(name):
+        return None
+    rest = after[len(name) :].strip(" ,:")
+    return (name, rest) if _acts(rest) else None
 
 
 def is_not_task(rest: str, whole: bool = True) -> bool:
@@ -356,12 +447,13 @@ def is_not_task(rest: str, whole: bool = True) -> bool:
     if whole and _only_role(low):
         return True
     short = len(low) < 300 and not re.search(r"^(?:chủ trì|tổ chức|xây dựng|triển khai)", low)
+    # A body's entry that starts with other work ("Bố trí hội trường …; giúp … theo dõi,
+    # tổng hợp") is a task, even if it ends with the coordinator's role; so is a sub-item whose
+    # main clause is other work ("chịu trách nhiệm về tình hình …, tăng cường kiểm tra, đôn đốc").
+    first = re.split(r";|\.\s", low, maxsplit=1)[0].strip(" ,.-–")
     if whole:
-        # A body's entry that starts with other work ("Bố trí hội trường …; giúp … theo dõi,
-        # tổng hợp") is a task, even if it ends with the coordinator's role.
-        first = re.split(r";|\.\s", low, maxsplit=1)[0].strip(" ,.-–")
         return short and bool(_ROLE_CLAUSE.match(first) or _ROLE.search(first))
-    return short
+    return short and bool(_ROLE_CLAUSE.match(first) or _ROLE.search(first[:100]))
 
 
 # A clause of the coordinator's own role: lead the plan's roll-out, monitor, urge, inspect,
@@ -487,9 +579,18 @@ def find_tasks(
     cut: Callable[[str], str],
     partners: Callable[[str], str],
     inline: Inline,
+    issuer: str | None = None,
 ) -> list[Found]:
-    """Every task the outline holds (see the module doc)."""
+    """Every task the outline holds (see the module doc). `issuer`: the body issuing the plan,
+    whose own chairman's acts are not tasks."""
     out: list[Found] = []
+
+    def issuers_own(text: str, lead: str) -> bool:
+        """ "Chủ tịch Ủy ban nhân dân tỉnh xem xét tặng Bằng khen": the issuer's head acting."""
+        if not issuer or not _LEAD_PREFIX.match(text.strip()):
+            return False
+        own, theirs = unit_key(issuer).split(), unit_key(lead).split()
+        return len(theirs) >= 2 and own[: len(theirs)] == theirs
 
     def roman_of(node: Node) -> str:
         path = node.path()
@@ -571,11 +672,29 @@ def find_tasks(
                     if not _is_field_label_item(child) and _has_fields(child, inline):
                         visit(child)
                 return
-            in_context = any(_CONTEXT_SECTION.match(n.head) for n in node.path()[:-1])
+            # An explicit assignment ("…, giao Sở X thành lập …") is work wherever it stands.
+            in_context = any(_is_context(n.head) for n in node.path()[:-1]) and not re.search(
+                r"(?i)(?:^|,\s*)(?:giao|đề nghị)\s+(?=\S)", node.head
+            )
             if not in_context and not any(_has_fields(c, inline) for c in node.children):
                 lead, rest = leading_unit(
                     node.head, known, cut, heading=bool(node.body or node.children)
                 )
+                if not lead and bare_name(node) and bodies_among(node) * 3 >= 2 * siblings(node):
+                    # "14. Tỉnh đoàn" among bodies' entries
+                    lead, rest = node.head.strip(" :."), ""
+                # A bare name over duties ("9. Doanh nghiệp số") and an encouragement
+                # ("Khuyến khích các doanh nghiệp …") give a body work only in a list of bodies'
+                # entries; among topics and actions they are a topic and a policy.
+                if (
+                    lead
+                    and (not rest or re.match(r"(?i)khuyến khích\s", node.head))
+                    and bodies_among(node) * 2 < siblings(node)
+                    and not _restated(node, lead)
+                ):
+                    lead = ""
+                if lead and issuers_own(node.head, lead):
+                    lead = ""
                 if lead:
                     duty(node, lead, rest)
                     return
@@ -584,6 +703,42 @@ def find_tasks(
         for child in node.children:
             visit(child)
 
+    def siblings(node: Node) -> int:
+        parent = node.parent
+        return sum(c.kind == node.kind for c in parent.children) if parent else 1
+
+    counted: dict[tuple[int, str], int] = {}
+
+    def bodies_among(node: Node) -> int:
+        """How many items at this item's level (itself included) begin with a body's name."""
+        parent = node.parent
+        if parent is None:
+            return 1
+        key = (id(parent), node.kind)
+        if key not in counted:
+            counted[key] = sum(
+                bool(leading_unit(c.head, known, cut, heading=bool(c.body or c.children))[0])
+                for c in parent.children
+                if c.kind == node.kind
+            )
+        return counted[key]
+
+    def bare_name(node: Node) -> bool:
+        """A short capitalised heading over its duties that reads as a name: no verb, no
+        punctuation, not a section's topic word."""
+        head = node.head.strip(" :.")
+        return (
+            bool(node.body or node.children)
+            and head[:1].isupper()
+            and len(head.split()) <= 6
+            and not re.search(r"[.,;:()]", head)
+            and cut(head) == head
+            and not _ASSIGNING.search(head)
+            and not _NOT_A_BODY.match(head)
+            and not _CONTEXT_SECTION.match(head)
+            and not _FUNDING_SECTION.match(head)
+        )
+
     def body_duties(node: Node) -> None:
         """Paragraphs under a heading that each give a body its work ("- Công an xã: …",
         "- Trạm Y tế chủ trì, phối hợp …", "Đề nghị Ủy ban MTTQ …"; under an item of the plan's
@@ -591,20 +746,22 @@ def find_tasks(
         a numbered or lettered item names who acts, that item is the task (its own ref)."""
         base = ref_of(node)
         # The item's own heading counts: its paragraphs lie inside it.
-        context = any(_CONTEXT_SECTION.match(n.head) or n.label == "PL" for n in node.path())
+        context = any(_is_context(n.head) or n.label == "PL" for n in node.path())
         found: list[tuple[Para, str, str, str]] = []
         for p in node.body:
             text = _BULLET.sub("", p.text).strip()
             if FIELD_LINE.match(p.text):
                 continue
             lead, rest = leading_unit(text, known, cut)
-            if not lead or not rest:
+            if not lead or not rest or issuers_own(text, lead):
                 continue
             # An encouragement ("Khuyến khích doanh nghiệp …") in a paragraph is not an assignment.
-            asked = _LEAD_VERBS.match(text) is not None and not re.match(r"(?i)khuyến khích", text)
+            encouraged = re.match(r"(?i)khuyến khích", text) is not None
+            asked = _LEAD_VERBS.match(text) is not None and not encouraged
             colon = ":" in text[: len(lead) + 25]
             acts = (
                 not context
+                and not encouraged
                 and node.kind != "root"
                 and re.match(r"^[-–•]\s*", p.text) is not None
                 and _acts(rest)
@@ -644,9 +801,11 @@ def find_tasks(
 
     def duty(node: Node, lead: str, rest: str) -> None:
         subs = [c for c in node.children if not _is_field_label_item(c)]
+        # The plan's closing words after its last entry are not that body's duties.
+        body = [p for p in node.body if not _CLOSING.match(p.text)]
         # Partners named in the entry's own words (its heading's rest, its opening paragraph
         # "Chủ trì, phối hợp với …") hold for each of its sub-items.
-        intro = " ".join([rest, *(p.text for p in node.body)]).strip()
+        intro = " ".join([rest, *(p.text for p in body)]).strip()
         head_partners = partners(intro) if intro else ""
         if subs:
             for child in subs:
@@ -668,13 +827,31 @@ def find_tasks(
                     "duty",
                 )
             return
-        text = " ".join([rest, *(p.text for p in node.body)]).strip()
+        text = " ".join([rest, *(p.text for p in body)]).strip()
         if is_not_task(text):
             return
         add(node, ref_of(node), _first_clause(text) or lead, text, lead, partners(text), "", "duty")
 
     visit(root)
     return out
+
+
+# A plan's closing paragraphs: "if difficulties arise, report to …", "this plan replaces …".
+_CLOSING = re.compile(
+    r"(?i)^(?:(?:trong )?quá trình (?:tổ chức )?(?:triển khai|thực hiện)[^.;]{0,120}?"
+    r"(?:khó khăn|vướng mắc)|nếu có (?:phát sinh )?(?:khó khăn|vướng mắc)|trên đây là"
+    r"|(?:kế hoạch|chương trình) này (?:thay thế|có hiệu lực))"
+)
+
+
+def _restated(node: Node, lead: str) -> bool:
+    """The item's text opens by naming its heading's body again as the one who acts ("6. Các
+    ngành khác" over "Các ngành khác căn cứ … xây dựng …")."""
+    if not node.body:
+        return False
+    first = _BULLET.sub("", node.body[0].text).strip().lower()
+    name = lead.strip().lower()
+    return first.startswith(name) and first[len(name) : len(name) + 1] in (" ", ",", ":")
 
 
 def _plural_free(name: str) -> str:

@@ -226,7 +226,7 @@ class PlanParser:
             # holds what was reviewed and saved, read back as it is.
             for task in tasks:
                 task.support = drop_generic(task.support)
-        outlined = self._outline_tasks(paras, year)
+        outlined = self._outline_tasks(paras, year, plan.issuer)
         if not tasks and not outlined:
             tasks = self._section_tasks(texts, year, frozenset(p.text for p in paras if p.bold))
         elif outlined:
@@ -285,13 +285,15 @@ class PlanParser:
 
     # -- coordinator, units, warnings ------------------------------------------------
 
-    def _outline_tasks(self, paras: list[Para], year: int) -> list[ParsedTask]:
+    def _outline_tasks(
+        self, paras: list[Para], year: int, issuer: str | None = None
+    ) -> list[ParsedTask]:
         root = build_outline(paras)
 
         def cut(text: str) -> str:
             return cut_at_verb(text, self.known)
 
-        found = find_tasks(root, self.known, cut, self._partners, _take_inline)
+        found = find_tasks(root, self.known, cut, self._partners, _take_inline, issuer)
         tops = {f.top for f in found}
         renumber_romans(root, lambda node: id(node) in tops)
         # The bodies named as leads (a heading "6. Các tổ chức cung cấp dịch vụ chi trả") are
@@ -299,7 +301,7 @@ class PlanParser:
         for f in found:
             if f.source in ("duty", "section"):
                 self.known.add(n for n in split_units(f.lead, self.known) if len(n.split()) <= 12)
-        found = find_tasks(root, self.known, cut, self._partners, _take_inline)
+        found = find_tasks(root, self.known, cut, self._partners, _take_inline, issuer)
         one_section = len({f.roman for f in found}) <= 1
         tasks: list[ParsedTask] = []
         for f in found:
