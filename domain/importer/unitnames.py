@@ -100,6 +100,9 @@ HEADS: tuple[str, ...] = (
     "bệnh viện",
     "thanh tra",
     "kho bạc",
+    "thuế",
+    "kiểm toán",
+    "hải quan",
     "chi nhánh",
     "đài",
     "báo",
@@ -588,6 +591,28 @@ def _cut_clause(segment: str, known: KnownNames) -> str:
     return segment
 
 
+# "Văn phòng Đoàn ĐBQH và HĐND tỉnh", "Văn phòng HĐND và UBND xã": one office serving two
+# bodies (the place is named once, at the end); "Văn phòng UBND tỉnh và Sở Nội vụ" are two.
+_OFFICE_OF = re.compile(r"^văn phòng\s", re.IGNORECASE)
+_SERVED_BODY = re.compile(
+    r"^(?:hội đồng nhân dân|hđnd|(?:ủy|uỷ) ban nhân dân|ubnd|đoàn đại biểu quốc hội|đoàn đbqh)\b",
+    re.IGNORECASE,
+)
+_ENDS_WITH_PLACE = re.compile(
+    r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn|đặc khu)(?:\s+[A-ZĐÀ-Ỹ]\w*)*$"
+)
+
+
+def _shared_office(prev: str, piece: str) -> bool:
+    """True when "prev và piece" names one office of two bodies."""
+    return bool(
+        _OFFICE_OF.match(prev.strip())
+        and " và " not in prev
+        and not _ENDS_WITH_PLACE.search(prev.strip())
+        and _SERVED_BODY.match(piece.strip())
+    )
+
+
 def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     """Unit names in a cell or clause, as written (groups kept whole), each once."""
     known = known or KnownNames()
@@ -625,7 +650,9 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
             if current and not _GROUP_START.match(piece):
                 prev = current[-1]
                 if sep in ("và", "cùng"):
-                    glue = not starts_with_head(piece) and not _SYSTEM.match(piece)
+                    glue = (
+                        not starts_with_head(piece) and not _SYSTEM.match(piece)
+                    ) or _shared_office(prev, piece)
                 elif (
                     piece[:1].islower()
                     or (_GROUP_START.match(prev) and _is_generic(piece))
