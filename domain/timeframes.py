@@ -53,14 +53,31 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-_Y = r"(?:\s*(?:/|-|năm)\s*(\d{4}|\d{2}(?!\d)))"
+# A year after a date, month or quarter: "/2026", "-2026", "năm 2026", ", năm 2026".
+# A two-digit year is not the next day of a range ("ngày 05 tháng 6 - 20 tháng 7").
+_Y = r"(?:\s*(?:/|-|,?\s*năm)\s*(\d{4}|\d{2}(?!\d|\s*tháng|\s*/)))"
 _DATE_RE = re.compile(
     r"(?:(trước|chậm nhất|hạn chót|hạn)\s*(?:là\s*|vào\s*)?(?:ngày\s*)?|ngày\s*)?"
     r"(?<!\d)(\d{1,2})\s*(?:/|-|\.|tháng)\s*(\d{1,2})" + _Y + r"?(?![\d/])"
 )
 _QUARTER_RE = re.compile(
-    r"(?<![a-zà-ỹđ])(?:quý|qúy|q)\s*(iv|iii|ii|i|[1-4])(?![a-z0-9])" + _Y + r"?", re.IGNORECASE
+    r"(?<![a-zà-ỹđ])(?:quý|qúy|q\.?)\s*(iv|iii|ii|i|[1-4])(?![a-z0-9])" + _Y + r"?", re.IGNORECASE
 )
+# "Quý III, IV/2026", "quý I và II năm 2027": several quarters under one word, the year after
+# the last; the work is done by the end of the last.
+_QUARTER_LIST_RE = re.compile(
+    r"(?<![a-zà-ỹđ])(?:quý|qúy|q\.?)\s*(?:iv|iii|ii|i|[1-4])"
+    r"((?:\s*(?:,|và|-|–|đến)\s*(?:iv|iii|ii|i|[1-4])(?![a-z0-9]))+)" + _Y + r"?",
+    re.IGNORECASE,
+)
+# "Tháng 10-12/2026", "tháng 6, 7 và 8/2026": several months under one word, the year after
+# the last (a first month with its own year, "tháng 12/2025 - tháng 01/2026", is two dates).
+_MONTH_LIST_RE = re.compile(
+    r"(?<![\d/])tháng\s*\d{1,2}((?:\s*(?:,|và|-|–|đến)\s*(?:tháng\s*)?\d{1,2}"
+    r"(?!\d|\s*tháng|\s*/\s*\d{1,2}\s*/))+)" + _Y + r"?"
+)
+# "Cuối năm", "trong năm" with no year: the plan's year.
+_PLAN_YEAR_RE = re.compile(r"^(?:trong|cuối|đến cuối|hết|đến hết) năm(?: nay)?$")
 _HALF_RE = re.compile(r"(6|sáu|9|chín)\s*tháng\s*(đầu|cuối)?\s*(?:năm)?\s*(?:/\s*)?(\d{4})?")
 _MONTH_RE = re.compile(r"(?<![\d/])tháng\s*(\d{1,2})(?!\d)" + _Y + r"?")
 _RANGE_RE = re.compile(r"(?<!\d)(\d{4})\s*(?:-|–|—|đến|tới)\s*(?:năm\s*)?(\d{4})(?!\d)")
@@ -95,7 +112,7 @@ _INHERITED_DOC = re.compile(
 
 # "trong thời hạn 10 ngày kể từ ngày nhận Kế hoạch": once, by a date only the receipt fixes.
 _RELATIVE = re.compile(
-    r"(?:trong (?:thời hạn|vòng)|chậm nhất|sau)\s+(?:\d+|một|hai|ba|năm|mười)\s+"
+    r"(?:(?:trong(?: thời hạn| vòng)?|chậm nhất|sau)\s+|^)(?:\d+|một|hai|ba|năm|mười)\s+"
     r"(?:ngày|tuần|tháng)(?: làm việc)?,?\s+(?:kể )?từ (?:ngày|khi)"
 )
 
@@ -168,7 +185,18 @@ def _milestone(low: str, plan_year: int) -> tuple[dt.date | None, bool, PeriodKi
     """The latest dated milestone in the words: (due, strictly before, term recurrence)."""
     candidates: list[tuple[dt.date, bool]] = []
     consumed = low
-    for m in _DATE_RE.finditer(low):
+    if _PLAN_YEAR_RE.match(low):
+        return dt.date(plan_year, 12, 31), False, None
+    for m in _MONTH_LIST_RE.finditer(low):
+        month = int(re.findall(r"\d{1,2}", m.group(1))[-1])
+        if 1 <= month <= 12:
+            candidates.append((_last_day(_year(m.group(2), plan_year), month), False))
+            consumed = consumed.replace(m.group(0), " ", 1)
+    for m in _QUARTER_LIST_RE.finditer(consumed):
+        q = _ROMAN[re.findall(r"iv|iii|ii|i|[1-4]", m.group(1).lower())[-1]]
+        candidates.append((_last_day(_year(m.group(2), plan_year), q * 3), False))
+    consumed = _QUARTER_LIST_RE.sub(" ", consumed)
+    for m in _DATE_RE.finditer(consumed):
         day, month = int(m.group(2)), int(m.group(3))
         if not (1 <= month <= 12 and 1 <= day <= 31):
             continue

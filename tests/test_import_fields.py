@@ -65,6 +65,24 @@ from domain.units import unit_key
             None,
         ),
         ("Tuyên truyền cho người dân; tổng hợp kết quả hằng năm.", None, None, None),
+        # "mỗi năm" is "hằng năm".
+        ("Mỗi năm mở ít nhất hai lớp tập huấn cho cán bộ.", "recurring", "2026-12-31", "annual"),
+        # A monthly benefit is not monthly work.
+        ("Lập danh sách chi trả trợ cấp xã hội cho người cao tuổi hằng tháng.", None, None, None),
+        ("Rà soát hồ sơ hưởng phụ cấp, trợ cấp hàng tháng của thôn.", None, None, None),
+        # A deadline counted from receipt, also without "trong thời hạn".
+        (
+            "Gửi ý kiến về Văn phòng 05 ngày làm việc kể từ ngày nhận được dự thảo.",
+            "one_off",
+            None,
+            None,
+        ),
+        (
+            "Hoàn thiện hồ sơ trong 15 ngày kể từ ngày có kết quả thẩm định.",
+            "one_off",
+            None,
+            None,
+        ),
     ],
 )
 def test_text_timeframe(

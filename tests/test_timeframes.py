@@ -224,3 +224,75 @@ def test_more_wordings(
 def test_inherited_and_relative_deadlines(words: str, kind: ScheduleKind, due: D | None) -> None:
     tf = parse_timeframe(words, 2026)
     assert (tf.kind, tf.due) == (kind, due)
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due", "recurrence"),
+    [
+        # Spellings real plans use for the forms of DOMAIN.md section 3 and LABELS.md.
+        ("Năm 2025 và các năm tiếp theo", K.COMPOSITE, D(2025, 12, 31), P.ANNUAL),
+        ("Quý IV/2025 - Quý II/2026", K.ONE_OFF, D(2026, 6, 30), None),
+        ("Quý IV/2025 – Quý II/2026", K.ONE_OFF, D(2026, 6, 30), None),
+        ("6 tháng cuối năm", K.ONE_OFF, D(2026, 12, 31), None),
+        ("Sáu tháng đầu năm 2027", K.ONE_OFF, D(2027, 6, 30), None),
+        ("9 tháng đầu năm 2026", K.ONE_OFF, D(2026, 9, 30), None),
+        ("Tháng 12 hàng năm", K.RECURRING, D(2026, 12, 31), P.ANNUAL),
+        ("Hàng ngày", K.RECURRING, None, None),
+        ("24/24 giờ", K.RECURRING, None, None),
+        ("Quý 4", K.ONE_OFF, D(2026, 12, 31), None),
+        ("quý IV năm 2026", K.ONE_OFF, D(2026, 12, 31), None),
+        ("quý II-2027", K.ONE_OFF, D(2027, 6, 30), None),
+        ("năm 2026-2027", K.ONE_OFF, D(2027, 12, 31), P.ANNUAL),
+        ("giai đoạn 2026 - 2030", K.ONE_OFF, D(2030, 12, 31), P.ANNUAL),
+        ("trong tháng 3", K.ONE_OFF, D(2026, 3, 31), None),
+        ("tháng 1 năm 2027", K.ONE_OFF, D(2027, 1, 31), None),
+        ("Cuối năm 2026", K.ONE_OFF, D(2026, 12, 31), None),
+        ("Đầu quý III/2026", K.ONE_OFF, D(2026, 9, 30), None),
+        ("Trước ngày 31 tháng 12 năm 2026", K.ONE_OFF, D(2026, 12, 31), None),
+        ("Tháng 12/2026 - tháng 02/2027", K.ONE_OFF, D(2027, 2, 28), None),
+        ("Quý I/2027 và thường xuyên", K.COMPOSITE, D(2027, 3, 31), None),
+        ("Thường xuyên, liên tục", K.RECURRING, None, None),
+        ("Định kỳ, đột xuất", K.RECURRING, None, None),
+        ("theo kế hoạch của Bộ", K.INHERITED, None, None),
+        ("Theo chỉ đạo của Trung ương", K.INHERITED, None, None),
+        ("Khi có văn bản hướng dẫn", K.EVENT_DRIVEN, None, None),
+        ("Khi phát hiện sai phạm", K.EVENT_DRIVEN, None, None),
+    ],
+)
+def test_spelling_variants(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due"),
+    [
+        # Several months or quarters under one word: done by the end of the last.
+        ("Tháng 10-12/2026", K.ONE_OFF, D(2026, 12, 31)),
+        ("tháng 7, 8 và 9/2026", K.ONE_OFF, D(2026, 9, 30)),
+        ("Tháng 4 đến tháng 5 năm 2027", K.ONE_OFF, D(2027, 5, 31)),
+        ("Quý III, IV/2026", K.ONE_OFF, D(2026, 12, 31)),
+        ("quý I và II năm 2027", K.ONE_OFF, D(2027, 6, 30)),
+        # A year after a comma, and "Q." for quý.
+        ("Quý I, năm 2027", K.ONE_OFF, D(2027, 3, 31)),
+        ("Q.II/2026", K.ONE_OFF, D(2026, 6, 30)),
+        # No year: the plan's.
+        ("Cuối năm", K.ONE_OFF, D(2026, 12, 31)),
+        ("Trong năm", K.ONE_OFF, D(2026, 12, 31)),
+        # A deadline counted from receipt, with no "trong thời hạn" before it.
+        ("07 ngày làm việc kể từ ngày nhận văn bản", K.ONE_OFF, None),
+        ("trong 20 ngày kể từ ngày ký", K.ONE_OFF, None),
+    ],
+)
+def test_lists_bare_years_and_relative_deadlines(
+    words: str, kind: ScheduleKind, due: D | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due) == (kind, due)
+
+
+def test_a_date_range_inside_one_month_is_not_a_month_list() -> None:
+    tf = parse_timeframe("Từ ngày 05 tháng 6 - 20 tháng 7/2026", 2026)
+    assert tf.due == D(2026, 7, 20)

@@ -20,14 +20,16 @@ from domain.timeframes import Timeframe, find_deadline, parse_timeframe
 
 _BULLET = re.compile(r"^[-–•+*]\s*")
 CADENCE_WORDS = re.compile(
-    r"thường xuyên|liên tục|h[ằà]ng (?:năm|quý|tháng|ngày)|24/24"
+    r"thường xuyên|liên tục|h[ằà]ng (?:năm|quý|tháng|ngày)|mỗi (?:năm|quý|tháng)|24/24"
     r"|định kỳ(?: (?:h[ằà]ng |mỗi )?(?:năm|quý|tháng|6 tháng|06 tháng))?",
     re.IGNORECASE,
 )
 # Nouns a cadence word qualifies without making the work periodic: "kế hoạch (đầu tư công
-# trung hạn,) hằng năm" is a yearly plan, "chi thường xuyên" recurrent spending.
+# trung hạn,) hằng năm" is a yearly plan, "chi thường xuyên" recurrent spending, "trợ cấp (xã
+# hội …) hằng tháng" a monthly benefit.
 _NOT_CADENCE = re.compile(
     r"(?:kế hoạch|trung hạn,?|chi|kinh phí|nhiệm vụ chi|dự toán chi)\s+(?:thường xuyên|h[ằà]ng năm)"
+    r"|(?:trợ cấp|phụ cấp|lương hưu|trợ giúp)[^.;:]{0,60}?\s(?:h[ằà]ng|mỗi) tháng"
     r"|(?:chỉ đạo|hoạt động|công tác|nhiệm vụ) thường xuyên"
     r"|báo cáo định kỳ|định kỳ báo cáo|khám sức khỏe định kỳ|kiểm tra định kỳ",
     re.IGNORECASE,
@@ -43,7 +45,8 @@ _EVENT_IN_TEXT = re.compile(
     re.IGNORECASE,
 )
 _RELATIVE_IN_TEXT = re.compile(
-    r"(?:trong (?:thời hạn|vòng)|chậm nhất)\s+(?:\d+|một|hai|ba|năm|mười)\s+(?:ngày|tuần|tháng)"
+    r"(?:(?:trong(?: thời hạn| vòng)?|chậm nhất)\s+|(?<![\d/])(?=\d+\s+ngày làm việc))"
+    r"(?:\d+|một|hai|ba|năm|mười)\s+(?:ngày|tuần|tháng)"
     r"(?: làm việc)?,?\s+(?:kể )?từ (?:ngày|khi)[^.;]{0,80}",
     re.IGNORECASE,
 )
