@@ -84,6 +84,11 @@ _RANGE_RE = re.compile(r"(?<!\d)(\d{4})\s*(?:-|–|—|đến|tới)\s*(?:năm\s
 _YEAR_RE = re.compile(r"(?<![\d/.-])(\d{4})(?![\d/])")
 _SINCE_RE = re.compile(r"^từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?$")
 _BEFORE_YEAR_RE = re.compile(r"trước năm\s*(\d{4})")
+# "Trước tháng 10/2026", "trước quý III/2026": done by the end of the month or quarter before.
+_BEFORE_MONTH_RE = re.compile(r"trước\s+tháng\s*(\d{1,2})(?!\d)" + _Y + r"?")
+_BEFORE_QUARTER_RE = re.compile(
+    r"trước\s+(?:quý|qúy|q\.?)\s*(iv|iii|ii|i|[1-4])(?![a-z0-9])" + _Y + r"?"
+)
 
 # "định kỳ hằng năm" is yearly, not ongoing: "định kỳ" alone is.
 _ONGOING = re.compile(
@@ -187,6 +192,15 @@ def _milestone(low: str, plan_year: int) -> tuple[dt.date | None, bool, PeriodKi
     consumed = low
     if _PLAN_YEAR_RE.match(low):
         return dt.date(plan_year, 12, 31), False, None
+    for m in _BEFORE_MONTH_RE.finditer(low):
+        year, month = _year(m.group(2), plan_year), int(m.group(1))
+        if 1 <= month <= 12:
+            candidates.append((_last_day(year - (month == 1), (month - 2) % 12 + 1), False))
+            consumed = consumed.replace(m.group(0), " ", 1)
+    for m in _BEFORE_QUARTER_RE.finditer(consumed):
+        year, q = _year(m.group(2), plan_year), _ROMAN[m.group(1)]
+        candidates.append((_last_day(year - (q == 1), (q - 2) % 4 * 3 + 3), False))
+    consumed = _BEFORE_QUARTER_RE.sub(" ", consumed)
     for m in _MONTH_LIST_RE.finditer(low):
         month = int(re.findall(r"\d{1,2}", m.group(1))[-1])
         if 1 <= month <= 12:
@@ -243,8 +257,10 @@ _HIDDEN_RE = re.compile(
     r"(?:\s*(?:/|năm)\s*\d{2,4})?"
     r"|(?:hoàn thành\s+)?(?:trong|trước)\s+(?:quý|q)\s*(?:iv|iii|ii|i|[1-4])(?![a-z])"
     r"(?:\s*(?:/|năm)\s*\d{4})?"
-    r"|(?:hoàn thành\s+)?trong\s+tháng\s*\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
-    r"|hoàn thành\s+(?:trong\s+)?năm\s+\d{4}"
+    r"|(?:hoàn thành\s+)?(?:trong|trước)\s+tháng\s*\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
+    r"|(?:hoàn thành|xong)\s+(?:trong\s+)?năm\s+\d{4}"
+    r"|(?:hoàn thành|xong)\s+trước\s+năm\s+\d{4}"
+    r"|(?:vào\s+|trong\s+)?cuối\s+năm\s+\d{4}"
     r"|(?:trong\s+)?6 tháng (?:đầu|cuối) năm(?:\s*\d{4})?",
     re.IGNORECASE,
 )

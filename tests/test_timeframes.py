@@ -296,3 +296,33 @@ def test_lists_bare_years_and_relative_deadlines(
 def test_a_date_range_inside_one_month_is_not_a_month_list() -> None:
     tf = parse_timeframe("Từ ngày 05 tháng 6 - 20 tháng 7/2026", 2026)
     assert tf.due == D(2026, 7, 20)
+
+
+@pytest.mark.parametrize(
+    ("words", "due"),
+    [
+        # "Trước" a month, quarter or year: done by the end of the one before.
+        ("Trước tháng 8/2026", D(2026, 7, 31)),
+        ("trước tháng 1/2027", D(2026, 12, 31)),
+        ("Trước quý III/2026", D(2026, 6, 30)),
+        ("trước quý I năm 2027", D(2026, 12, 31)),
+        ("Trước năm 2029", D(2028, 12, 31)),
+    ],
+)
+def test_before_a_month_quarter_or_year(words: str, due: dt.date) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due) == (K.ONE_OFF, due)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "due"),
+    [
+        ("Sửa đổi quy chế làm việc, xong trước tháng 11/2026.", D(2026, 10, 31)),
+        ("Thí điểm mô hình ở hai thôn, hoàn thành trước năm 2028.", D(2027, 12, 31)),
+        ("Tổ chức hội nghị sơ kết vào cuối năm 2026.", D(2026, 12, 31)),
+        ("Số hóa sổ hộ tịch cũ, xong năm 2027.", D(2027, 12, 31)),
+    ],
+)
+def test_more_deadlines_hidden_in_a_sentence(sentence: str, due: dt.date) -> None:
+    tf = find_deadline(sentence, 2026)
+    assert tf is not None and tf.due == due
