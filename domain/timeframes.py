@@ -266,6 +266,12 @@ _HIDDEN_RE = re.compile(
 )
 
 
+def deadline_start(text: str) -> int | None:
+    """Where the first deadline hidden in a sentence begins (see `find_deadline`), if any."""
+    m = _HIDDEN_RE.search(unicodedata.normalize("NFC", text))
+    return m.start() if m else None
+
+
 def find_deadline(text: str, plan_year: int) -> Timeframe | None:
     """A deadline hidden inside a task sentence ("… trình … trước ngày 24/6/2026"), if any."""
     nfc = unicodedata.normalize("NFC", text)

@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 
 from db.models import PeriodKind, ScheduleKind
-from domain.importer.fields import cadence_in, text_timeframe
+from domain.importer.fields import cadence_in, dated_by_schedule, schedule_items, text_timeframe
+from domain.importer.model import Document
+from domain.importer.normalise import normalise_text
+from domain.importer.parse import parse_document
 from domain.importer.unitnames import split_units
 from domain.periods import RuleSpec
 from domain.timeframes import parse_reporting, parse_timeframe
@@ -248,3 +251,57 @@ def test_thong_tan_xa_is_a_unit_of_its_own_in_a_list() -> None:
         "Đài Truyền hình Việt Nam",
         "Thông tấn xã Việt Nam",
     ]
+
+
+_SCHEDULED = """ỦY BAN NHÂN DÂN XÃ AN HÒA
+KẾ HOẠCH
+Triển khai chuyển đổi số tại xã năm 2026
+
+I. MỤC ĐÍCH, YÊU CẦU
+Nâng cao kỹ năng số của cán bộ và người dân.
+
+II. THỜI GIAN
+1. Thời gian thực hiện: từ năm 2026 đến năm 2030.
+2. Thời gian khảo sát hiện trạng hạ tầng mạng tại các thôn trước ngày 30/4/2026.
+3. Thời gian tập huấn kỹ năng số cho cán bộ thôn hoàn thành trong quý III/2026.
+4. Thời gian gửi báo cáo kết quả thực hiện về Văn phòng xã trước ngày 10/12/2026.
+
+III. TỔ CHỨC THỰC HIỆN
+1. Phòng Văn hóa - Xã hội
+a) Chủ trì khảo sát hiện trạng hạ tầng mạng tại các thôn, đề xuất phương án nâng cấp.
+b) Tổ chức tập huấn kỹ năng số cho cán bộ thôn, tổ dân phố.
+c) Tuyên truyền về chuyển đổi số trên hệ thống loa truyền thanh.
+2. Trạm Y tế xã
+Hướng dẫn người dân đặt lịch khám qua ứng dụng; gửi báo cáo kết quả thực hiện về Văn phòng xã.
+"""
+
+
+def test_a_schedule_section_dates_the_tasks_whose_words_name_its_activity() -> None:
+    plan = parse_document(Document("x.txt", normalise_text(_SCHEDULED)), default_year=2026)
+    due = {t.ref: (t.timeframe.kind.value, t.timeframe.due) for t in plan.tasks}
+    assert due == {
+        "III.1.a": ("one_off", dt.date(2026, 4, 30)),
+        "III.1.b": ("one_off", dt.date(2026, 9, 30)),
+        # The plan's own term and the reporting deadline date no task.
+        "III.1.c": ("unspecified", None),
+        "III.2": ("unspecified", None),
+    }
+
+
+def test_entries_under_a_progress_heading() -> None:
+    texts = [
+        "IV. TIẾN ĐỘ THỰC HIỆN",
+        "- Tháng 3/2026: rà soát danh sách hộ nghèo cần hỗ trợ thiết bị học tập.",
+        "- Hoàn thiện cơ sở dữ liệu dân cư của xã: trước ngày 15/6/2026.",
+        "V. KINH PHÍ",
+        "- Năm 2026: bố trí kinh phí mua sắm thiết bị cho các thôn.",
+    ]
+    items = schedule_items(texts, 2026)
+    assert [(a, tf.due) for a, tf in items] == [
+        ("rà soát danh sách hộ nghèo cần hỗ trợ thiết bị học tập.", dt.date(2026, 3, 31)),
+        ("Hoàn thiện cơ sở dữ liệu dân cư của xã", dt.date(2026, 6, 15)),
+    ]
+    task = "Chủ trì rà soát danh sách hộ nghèo cần hỗ trợ thiết bị, đề xuất mức hỗ trợ."
+    tf = dated_by_schedule(task, items)
+    assert tf is not None and tf.due == dt.date(2026, 3, 31)
+    assert dated_by_schedule("Tuyên truyền về cơ sở dữ liệu trên loa truyền thanh.", items) is None

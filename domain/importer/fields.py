@@ -16,7 +16,7 @@ import re
 import unicodedata
 
 from db.models import ScheduleKind
-from domain.timeframes import Timeframe, find_deadline, parse_timeframe
+from domain.timeframes import Timeframe, deadline_start, find_deadline, parse_timeframe
 
 _BULLET = re.compile(r"^[-–•+*]\s*")
 CADENCE_WORDS = re.compile(
@@ -98,3 +98,78 @@ def text_timeframe(text: str, year: int, first_only: bool = True) -> Timeframe |
             if tf.kind is kind:
                 return tf
     return None
+
+
+# Dates a plan gives outside its tasks, item by item: a sentence "Thời gian kiểm tra, đánh giá
+# … trước ngày 31/12/2026", or the entries under a heading "Tiến độ thực hiện" / "Thời gian
+# thực hiện" ("- Rà soát, thống kê hồ sơ: hoàn thành trong quý II/2026"). A plan-wide period
+# ("Thời gian thực hiện: 2026 - 2030") dates nothing in particular and is not one of them.
+_SCHEDULE_HEAD = re.compile(
+    r"^(?P<num>[IVX]+\.|\d+\.|[a-zđ]\))?\s*(?:thời gian|tiến độ|lộ trình)"
+    r"(?: thực hiện| triển khai| hoàn thành)?(?: các nhiệm vụ)?\s*:?$",
+    re.IGNORECASE,
+)
+_SCHEDULE_LINE = re.compile(
+    r"^(?:[a-zđ]\)|\d+(?:\.\d+)*\.|[-–•+])?\s*(?:thời gian|thời hạn|tiến độ)\s+"
+    r"(?!(?:thực hiện|hoàn thành|triển khai)\s*(?::|$))",
+    re.IGNORECASE,
+)
+# An entry that opens with its time: "- Tháng 3/2026: …", "b) Trước ngày 15/5/2026: …".
+_TIME_FIRST = re.compile(r"^(?:[a-zđ]\)|\d+\.|[-–•+])?\s*([^:;]{2,40}?\d{4})\s*:\s*")
+_ROMAN_HEAD = re.compile(r"^[IVX]+\.\s")
+_ARABIC_HEAD = re.compile(r"^\d+\.\s")
+# Words that name no activity of their own.
+_FILLER = frozenset(
+    re.findall(r"\S+", "thời gian hạn tiến độ thực hiện và các của việc này đã được theo với về")
+)
+# A task an activity dates shares its opening (verb and object) and this many three-syllable
+# sequences with it.
+_SHARED_TRIGRAMS = 2
+
+
+def _trigrams(text: str) -> list[tuple[str, ...]]:
+    words = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if w not in _FILLER]
+    return [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+
+
+def schedule_items(texts: list[str], year: int) -> list[tuple[str, Timeframe]]:
+    """Activities the plan dates outside its tasks, each with its deadline (see above)."""
+    items: list[tuple[str, Timeframe]] = []
+    head: re.Pattern[str] | None = None  # the numbering that ends the current schedule section
+    for raw in texts:
+        text = unicodedata.normalize("NFC", raw).strip()
+        m = _SCHEDULE_HEAD.match(text)
+        if m:
+            num = m.group("num") or ""
+            head = _ROMAN_HEAD if num[:1] in "IVX" and num else _ARABIC_HEAD
+            continue
+        if head is not None and (_ROMAN_HEAD.match(text) or head.match(text)):
+            head = None
+        if head is None and not _SCHEDULE_LINE.match(text):
+            continue
+        lead = _TIME_FIRST.match(text) if head is not None else None
+        if lead:
+            # "- Quý II/2026: rà soát, thống kê hồ sơ" under a "Tiến độ" heading.
+            tf: Timeframe | None = parse_timeframe(lead.group(1), year)
+            activity = text[lead.end() :]
+        else:
+            tf = find_deadline(text, year)
+            activity = _SCHEDULE_LINE.sub("", text[: deadline_start(text)]).strip(" :-–,")
+        if tf is None or tf.due is None or tf.kind is not ScheduleKind.ONE_OFF:
+            continue
+        if re.match(r"(?i)(?:gửi\s+)?báo cáo", activity) or len(_trigrams(activity)) < 2:
+            continue  # a reporting deadline belongs to the regime, not to a task
+        items.append((activity, tf))
+    return items
+
+
+def dated_by_schedule(task_text: str, items: list[tuple[str, Timeframe]]) -> Timeframe | None:
+    """The deadline of the one schedule activity a task's words name, if exactly one does."""
+    words = set(_trigrams(task_text))
+    found = [
+        tf
+        for activity, tf in items
+        if (grams := _trigrams(activity))[0] in words
+        and len(words.intersection(grams)) >= _SHARED_TRIGRAMS
+    ]
+    return found[0] if len({f.due for f in found}) == 1 else None
