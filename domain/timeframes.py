@@ -83,6 +83,8 @@ _MONTH_RE = re.compile(r"(?<![\d/])tháng\s*(\d{1,2})(?!\d)" + _Y + r"?")
 _RANGE_RE = re.compile(r"(?<!\d)(\d{4})\s*(?:-|–|—|đến|tới)\s*(?:năm\s*)?(\d{4})(?!\d)")
 _YEAR_RE = re.compile(r"(?<![\d/.-])(\d{4})(?![\d/])")
 _SINCE_RE = re.compile(r"^từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?$")
+# "Hằng năm (từ năm 2027)": yearly from that year on, like "Từ năm 2027".
+_SINCE_YEARLY_RE = re.compile(r"^h[ằà]ng năm,? \(?từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?\)?$")
 _BEFORE_YEAR_RE = re.compile(r"trước năm\s*(\d{4})")
 # "Trước tháng 10/2026", "trước quý III/2026": done by the end of the month or quarter before.
 _BEFORE_MONTH_RE = re.compile(r"trước\s+tháng\s*(\d{1,2})(?!\d)" + _Y + r"?")
@@ -102,7 +104,12 @@ _HALFLY = re.compile(r"6 tháng (?:một|1) lần|định kỳ 6 tháng|hằng 6
 _EVENT = re.compile(
     r"khi có (?:đề nghị|yêu cầu|văn bản|chỉ đạo|hướng dẫn|quyết định|nghị định|phát sinh)"
     r"|đột xuất|theo yêu cầu|khi được yêu cầu|sau khi có|khi phát sinh|theo đề nghị"
-    r"|nếu có nhu cầu|khi phát hiện"
+    r"|nếu có nhu cầu|khi phát hiện|khi cần thiết|khi [^,;]{0,40}xảy ra|sau khi (?:được|có)"
+)
+# "Ngay sau khi Kế hoạch được ban hành": once, as soon as this plan is out (no date of its own).
+_AFTER_THIS_PLAN = re.compile(
+    r"sau khi (?:kế hoạch|văn bản)(?: này)? (?:được )?ban hành|sau khi ban hành kế hoạch"
+    r"|sau khi nhận (?:được )?kế hoạch"
 )
 _INHERITED = re.compile(
     r"^(?:thực hiện\s+)?theo (?:sự )?(?:chương trình|kế hoạch|lịch|lộ trình|hướng dẫn|văn bản"
@@ -134,7 +141,9 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
         return Timeframe("", ScheduleKind.UNSPECIFIED)
     if _INHERITED_DOC.search(low):
         return Timeframe(written, ScheduleKind.INHERITED)
-    since = _SINCE_RE.search(low)
+    if _AFTER_THIS_PLAN.search(low) and not _milestone(low, plan_year)[0]:
+        return Timeframe(written, ScheduleKind.ONE_OFF)
+    since = _SINCE_RE.search(low) or _SINCE_YEARLY_RE.search(low)
     if since and not _RANGE_RE.search(low):
         # "Từ năm 2026 (trở đi)": yearly from that year on.
         start = _year(since.group(1), plan_year)

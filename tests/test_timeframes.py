@@ -326,3 +326,29 @@ def test_before_a_month_quarter_or_year(words: str, due: dt.date) -> None:
 def test_more_deadlines_hidden_in_a_sentence(sentence: str, due: dt.date) -> None:
     tf = find_deadline(sentence, 2026)
     assert tf is not None and tf.due == due
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due", "recurrence"),
+    [
+        # Occasions: no deadline until the occasion comes.
+        ("Khi cần thiết", K.EVENT_DRIVEN, None, None),
+        ("Khi có thiên tai xảy ra", K.EVENT_DRIVEN, None, None),
+        ("Sau khi được cấp có thẩm quyền phê duyệt", K.EVENT_DRIVEN, None, None),
+        # Right after this plan: once, with no date of its own.
+        ("Ngay sau khi Kế hoạch được ban hành", K.ONE_OFF, None, None),
+        (
+            "Sau khi ban hành Kế hoạch, hoàn thành trong quý III/2026",
+            K.ONE_OFF,
+            D(2026, 9, 30),
+            None,
+        ),
+        # Yearly from a year on.
+        ("Hằng năm (từ năm 2027)", K.RECURRING, D(2027, 12, 31), P.ANNUAL),
+    ],
+)
+def test_occasions_and_starts(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)

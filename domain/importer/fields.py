@@ -41,7 +41,8 @@ _INHERITED_IN_TEXT = re.compile(
     re.IGNORECASE,
 )
 _EVENT_IN_TEXT = re.compile(
-    r"\(?\s*nếu có nhu cầu\s*\)?|khi (?:phát hiện|có yêu cầu|có đề nghị)[^.;,]{0,60}",
+    r"\(?\s*(?:nếu có nhu cầu|khi cần thiết)\s*\)?"
+    r"|khi (?:phát hiện|có yêu cầu|có đề nghị)[^.;,]{0,60}",
     re.IGNORECASE,
 )
 _RELATIVE_IN_TEXT = re.compile(
