@@ -69,6 +69,12 @@ from domain.units import unit_key
         ),
         ("Tuyên truyền cho người dân; tổng hợp kết quả hằng năm.", None, None, None),
         ("Hỗ trợ lực lượng y tế xã khi cần thiết.", "event_driven", None, None),
+        (
+            "Kiện toàn tổ công nghệ số cộng đồng. Thời điểm hoàn thành: quý II/2026.",
+            "one_off",
+            "2026-06-30",
+            None,
+        ),
         # "mỗi năm" is "hằng năm".
         ("Mỗi năm mở ít nhất hai lớp tập huấn cho cán bộ.", "recurring", "2026-12-31", "annual"),
         # A monthly benefit is not monthly work.

@@ -52,7 +52,8 @@ _RELATIVE_IN_TEXT = re.compile(
     re.IGNORECASE,
 )
 _LABELLED_TIME = re.compile(
-    r"(?:^|[.;]\s+|\n|\()\s*(?:thời gian|thời hạn|tiến độ)(?: thực hiện| hoàn thành)?\s*:\s*"
+    r"(?:^|[.;]\s+|\n|\()\s*(?:thời gian|thời hạn|thời điểm|tiến độ)"
+    r"(?: thực hiện| hoàn thành)?\s*:\s*"
     r"([^.;\n)]{2,80})",
     re.IGNORECASE,
 )
