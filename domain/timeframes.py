@@ -82,7 +82,7 @@ _HALF_RE = re.compile(r"(6|sáu|9|chín)\s*tháng\s*(đầu|cuối)?\s*(?:năm)?
 _MONTH_RE = re.compile(r"(?<![\d/])tháng\s*(\d{1,2})(?!\d)" + _Y + r"?")
 _RANGE_RE = re.compile(r"(?<!\d)(\d{4})\s*(?:-|–|—|đến|tới)\s*(?:năm\s*)?(\d{4})(?!\d)")
 _YEAR_RE = re.compile(r"(?<![\d/.-])(\d{4})(?![\d/])")
-_SINCE_RE = re.compile(r"^từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?$")
+_SINCE_RE = re.compile(r"^(?:từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?|(?:năm\s*)?(\d{4})\s*trở đi)$")
 # "Hằng năm (từ năm 2027)": yearly from that year on, like "Từ năm 2027".
 _SINCE_YEARLY_RE = re.compile(r"^h[ằà]ng năm,? \(?từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?\)?$")
 _BEFORE_YEAR_RE = re.compile(r"trước năm\s*(\d{4})")
@@ -97,7 +97,11 @@ _ONGOING = re.compile(
     r"thường xuyên|liên tục|hằng ngày|hằng tuần|24/24|duy trì"
     r"|định kỳ(?!,? *(?:hằng |mỗi )?(?:năm|quý|tháng|0?6 tháng|sáu tháng))"
 )
-_YEARLY = re.compile(r"hằng năm|mỗi năm|định kỳ năm|các năm tiếp theo|những năm tiếp theo")
+_YEARLY = re.compile(
+    r"hằng năm|mỗi năm|định kỳ năm|(?:các|những) năm (?:tiếp theo|sau|kế tiếp|tiếp sau)"
+)
+# "T6/2026", "T3-T4/2026": "T" for "tháng" in a crowded table cell.
+_T_MONTH = re.compile(r"(?<![^\W\d_])t\s*(\d{1,2})(?=\s*(?:/|-|–|,|và|$))")
 _QUARTERLY = re.compile(r"hằng quý|mỗi quý|định kỳ quý")
 _MONTHLY = re.compile(r"hằng tháng|mỗi tháng|định kỳ tháng")
 _HALFLY = re.compile(r"6 tháng (?:một|1) lần|định kỳ 6 tháng|hằng 6 tháng")
@@ -136,7 +140,7 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     """
     written = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text or "")).strip()
     written = written.rstrip(" .;,")
-    low = _norm(written)
+    low = _T_MONTH.sub(r"tháng \1", _norm(written))
     if not low:
         return Timeframe("", ScheduleKind.UNSPECIFIED)
     if _INHERITED_DOC.search(low):
@@ -146,7 +150,7 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     since = _SINCE_RE.search(low) or _SINCE_YEARLY_RE.search(low)
     if since and not _RANGE_RE.search(low):
         # "Từ năm 2026 (trở đi)": yearly from that year on.
-        start = _year(since.group(1), plan_year)
+        start = _year(since.group(1) or since.group(2), plan_year)
         return Timeframe(written, ScheduleKind.RECURRING, dt.date(start, 12, 31), PeriodKind.ANNUAL)
     due, strict, recurrence = _milestone(low, plan_year)
     ongoing = bool(_ONGOING.search(low))

@@ -352,3 +352,23 @@ def test_occasions_and_starts(
 ) -> None:
     tf = parse_timeframe(words, 2026)
     assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due", "recurrence"),
+    [
+        # "T" for "tháng" in a crowded cell.
+        ("T9/2026", K.ONE_OFF, D(2026, 9, 30), None),
+        ("T5-T6/2027", K.ONE_OFF, D(2027, 6, 30), None),
+        # "(Năm) 2027 trở đi": yearly from that year, like "Từ năm 2027".
+        ("Năm 2027 trở đi", K.RECURRING, D(2027, 12, 31), P.ANNUAL),
+        ("2027 trở đi", K.RECURRING, D(2027, 12, 31), P.ANNUAL),
+        # "các năm sau" is "các năm tiếp theo".
+        ("Năm 2026, duy trì trong các năm sau", K.COMPOSITE, D(2026, 12, 31), P.ANNUAL),
+    ],
+)
+def test_abbreviations_and_from_a_year_on(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
