@@ -94,7 +94,7 @@ _BEFORE_QUARTER_RE = re.compile(
 
 # "định kỳ hằng năm" is yearly, not ongoing: "định kỳ" alone is.
 _ONGOING = re.compile(
-    r"thường xuyên|liên tục|hằng ngày|hằng tuần|24/24|duy trì"
+    r"thường xuyên|liên tục|hằng ngày|hằng tuần|mỗi ngày|mỗi tuần|24/24|duy trì"
     r"|định kỳ(?!,? *(?:hằng |mỗi )?(?:năm|quý|tháng|0?6 tháng|sáu tháng))"
 )
 _YEARLY = re.compile(

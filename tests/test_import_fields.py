@@ -69,6 +69,9 @@ from domain.units import unit_key
         ),
         ("Tuyên truyền cho người dân; tổng hợp kết quả hằng năm.", None, None, None),
         ("Hỗ trợ lực lượng y tế xã khi cần thiết.", "event_driven", None, None),
+        # Weekly and daily duties are ongoing, reported every period of the regime.
+        ("Hằng tuần, rà soát số hộ cần hỗ trợ gửi về xã.", "recurring", None, None),
+        ("Mỗi ngày cập nhật mực nước các hồ chứa.", "recurring", None, None),
         (
             "Kiện toàn tổ công nghệ số cộng đồng. Thời điểm hoàn thành: quý II/2026.",
             "one_off",

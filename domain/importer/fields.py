@@ -20,7 +20,7 @@ from domain.timeframes import Timeframe, deadline_start, find_deadline, parse_ti
 
 _BULLET = re.compile(r"^[-–•+*]\s*")
 CADENCE_WORDS = re.compile(
-    r"thường xuyên|liên tục|h[ằà]ng (?:năm|quý|tháng|ngày)|mỗi (?:năm|quý|tháng)|24/24"
+    r"thường xuyên|liên tục|(?:h[ằà]ng|mỗi) (?:năm|quý|tháng|tuần|ngày)|24/24"
     r"|định kỳ(?: (?:h[ằà]ng |mỗi )?(?:năm|quý|tháng|6 tháng|06 tháng))?",
     re.IGNORECASE,
 )
