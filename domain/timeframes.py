@@ -266,11 +266,14 @@ def _milestone(low: str, plan_year: int) -> tuple[dt.date | None, bool, PeriodKi
 
 _HIDDEN_RE = re.compile(
     r"(?:(?:hoàn thành|xong|trình|gửi|báo cáo)\s+)?"
-    r"(?:trước|chậm nhất|hạn chót)\s*(?:là\s*|vào\s*)?ngày\s*\d{1,2}\s*(?:/|tháng)\s*\d{1,2}"
+    r"(?:trước|chậm nhất|hạn chót)\s*(?:là\s*|vào\s*)?"
+    r"(?:ngày\s*\d{1,2}\s*(?:/|tháng)|\d{1,2}\s*/)\s*\d{1,2}"
     r"(?:\s*(?:/|năm)\s*\d{2,4})?"
-    r"|(?:hoàn thành\s+)?(?:trong|trước)\s+(?:quý|q)\s*(?:iv|iii|ii|i|[1-4])(?![a-z])"
+    r"|(?:(?:hoàn thành|xong|chậm nhất)\s+(?:(?:trong|trước|vào)\s+)?|(?:trong|trước|vào)\s+)"
+    r"(?:quý|q)\s*(?:iv|iii|ii|i|[1-4])(?![a-z])"
     r"(?:\s*(?:/|năm)\s*\d{4})?"
-    r"|(?:hoàn thành\s+)?(?:trong|trước)\s+tháng\s*\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
+    r"|(?:(?:hoàn thành|xong|chậm nhất)\s+(?:(?:trong|trước|vào)\s+)?|(?:trong|trước)\s+)"
+    r"tháng\s*\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
     r"|(?:hoàn thành|xong)\s+(?:trong\s+)?năm\s+\d{4}"
     r"|(?:hoàn thành|xong)\s+trước\s+năm\s+\d{4}"
     r"|(?:vào\s+|trong\s+)?cuối\s+năm\s+\d{4}"
@@ -295,7 +298,7 @@ def find_deadline(text: str, plan_year: int) -> Timeframe | None:
     for m in found:
         words = m.group(0).strip()
         words = re.sub(r"^(hoàn thành|xong|trình|gửi|báo cáo)\s+", "", words, flags=re.I)
-        words = re.sub(r"^trong\s+", "", words, flags=re.I)
+        words = re.sub(r"^(?:trong|vào)\s+", "", words, flags=re.I)
         tf = parse_timeframe(words[:1].upper() + words[1:], plan_year)
         if tf.due and (best is None or (best.due and tf.due > best.due)):
             best = tf

@@ -321,11 +321,19 @@ def test_before_a_month_quarter_or_year(words: str, due: dt.date) -> None:
         ("Thí điểm mô hình ở hai thôn, hoàn thành trước năm 2028.", D(2027, 12, 31)),
         ("Tổ chức hội nghị sơ kết vào cuối năm 2026.", D(2026, 12, 31)),
         ("Số hóa sổ hộ tịch cũ, xong năm 2027.", D(2027, 12, 31)),
+        ("Ban hành quy chế phối hợp, hoàn thành quý II/2026.", D(2026, 6, 30)),
+        ("Tổ chức hội thi tìm hiểu pháp luật vào quý III/2026.", D(2026, 9, 30)),
+        ("Sửa đổi nội quy, hoàn thành trước 30/6/2026.", D(2026, 6, 30)),
+        ("Trình Ủy ban nhân dân xã chậm nhất tháng 10/2026.", D(2026, 10, 31)),
     ],
 )
 def test_more_deadlines_hidden_in_a_sentence(sentence: str, due: dt.date) -> None:
     tf = find_deadline(sentence, 2026)
     assert tf is not None and tf.due == due
+
+
+def test_a_count_of_months_is_not_a_date() -> None:
+    assert find_deadline("Gửi hồ sơ trước 2 tháng 10 ngày làm việc.", 2026) is None
 
 
 @pytest.mark.parametrize(
