@@ -315,3 +315,18 @@ def test_entries_under_a_progress_heading() -> None:
     tf = dated_by_schedule(task, items)
     assert tf is not None and tf.due == dt.date(2026, 3, 31)
     assert dated_by_schedule("Tuyên truyền về cơ sở dữ liệu trên loa truyền thanh.", items) is None
+
+
+def test_a_time_and_progress_heading_and_a_plan_wide_term() -> None:
+    texts = [
+        "3. Thời gian và tiến độ thực hiện",
+        "a) Kiểm kê tài sản công của các thôn: hoàn thành trong tháng 7/2026.",
+        "4. Kinh phí",
+        "Thời gian thực hiện Đề án: từ năm 2026 đến năm 2030.",
+    ]
+    items = schedule_items(texts, 2026)
+    assert [(a, tf.due) for a, tf in items] == [
+        ("Kiểm kê tài sản công của các thôn", dt.date(2026, 7, 31))
+    ]
+    task = "Chủ trì kiểm kê tài sản công của các thôn, tổ dân phố."
+    assert dated_by_schedule(task, items) == items[0][1]

@@ -107,8 +107,8 @@ def text_timeframe(text: str, year: int, first_only: bool = True) -> Timeframe |
 # thực hiện" ("- Rà soát, thống kê hồ sơ: hoàn thành trong quý II/2026"). A plan-wide period
 # ("Thời gian thực hiện: 2026 - 2030") dates nothing in particular and is not one of them.
 _SCHEDULE_HEAD = re.compile(
-    r"^(?P<num>[IVX]+\.|\d+\.|[a-zđ]\))?\s*(?:thời gian|tiến độ|lộ trình)"
-    r"(?: thực hiện| triển khai| hoàn thành)?(?: các nhiệm vụ)?\s*:?$",
+    r"^(?P<num>[IVX]+\.|\d+\.|[a-zđ]\))?\s*(?:(?:thời gian|tiến độ|lộ trình)"
+    r"(?: thực hiện| triển khai| hoàn thành)?(?:,| và)?\s*){1,2}(?:các nhiệm vụ)?\s*:?$",
     re.IGNORECASE,
 )
 _SCHEDULE_LINE = re.compile(
@@ -118,8 +118,10 @@ _SCHEDULE_LINE = re.compile(
 )
 # An entry that opens with its time: "- Tháng 3/2026: …", "b) Trước ngày 15/5/2026: …".
 _TIME_FIRST = re.compile(r"^(?:[a-zđ]\)|\d+\.|[-–•+])?\s*([^:;]{2,40}?\d{4})\s*:\s*")
+_MARKER = re.compile(r"^\s*(?:[a-zđ]\)|\d+(?:\.\d+)*\.|[-–•+])\s*")
 _ROMAN_HEAD = re.compile(r"^[IVX]+\.\s")
 _ARABIC_HEAD = re.compile(r"^\d+\.\s")
+_LETTER_HEAD = re.compile(r"^(?:[a-zđ]\)|\d+\.)\s")
 # Words that name no activity of their own.
 _FILLER = frozenset(
     re.findall(r"\S+", "thời gian hạn tiến độ thực hiện và các của việc này đã được theo với về")
@@ -143,7 +145,13 @@ def schedule_items(texts: list[str], year: int) -> list[tuple[str, Timeframe]]:
         m = _SCHEDULE_HEAD.match(text)
         if m:
             num = m.group("num") or ""
-            head = _ROMAN_HEAD if num[:1] in "IVX" and num else _ARABIC_HEAD
+            head = (
+                _ROMAN_HEAD
+                if num[:1] in ("I", "V", "X")
+                else _LETTER_HEAD
+                if num.endswith(")")
+                else _ARABIC_HEAD
+            )
             continue
         if head is not None and (_ROMAN_HEAD.match(text) or head.match(text)):
             head = None
@@ -159,6 +167,7 @@ def schedule_items(texts: list[str], year: int) -> list[tuple[str, Timeframe]]:
             activity = _SCHEDULE_LINE.sub("", text[: deadline_start(text)]).strip(" :-–,")
         if tf is None or tf.due is None or tf.kind is not ScheduleKind.ONE_OFF:
             continue
+        activity = _MARKER.sub("", activity)
         if re.match(r"(?i)(?:gửi\s+)?báo cáo", activity) or len(_trigrams(activity)) < 2:
             continue  # a reporting deadline belongs to the regime, not to a task
         items.append((activity, tf))
