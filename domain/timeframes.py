@@ -265,7 +265,7 @@ def _milestone(low: str, plan_year: int) -> tuple[dt.date | None, bool, PeriodKi
 
 
 _HIDDEN_RE = re.compile(
-    r"(?:(?:hoàn thành|xong|trình|gửi|báo cáo)\s+)?"
+    r"(?:(?:(?:hoàn thành|xong|trình|gửi|báo cáo)\s+)?"
     r"(?:trước|chậm nhất|hạn chót)\s*(?:là\s*|vào\s*)?"
     r"(?:ngày\s*\d{1,2}\s*(?:/|tháng)|\d{1,2}\s*/)\s*\d{1,2}"
     r"(?:\s*(?:/|năm)\s*\d{2,4})?"
@@ -277,7 +277,9 @@ _HIDDEN_RE = re.compile(
     r"|(?:hoàn thành|xong)\s+(?:trong\s+)?năm\s+\d{4}"
     r"|(?:hoàn thành|xong)\s+trước\s+năm\s+\d{4}"
     r"|(?:vào\s+|trong\s+)?cuối\s+năm\s+\d{4}"
-    r"|(?:trong\s+)?6 tháng (?:đầu|cuối) năm(?:\s*\d{4})?",
+    r"|(?:trong\s+)?6 tháng (?:đầu|cuối) năm(?:\s*\d{4})?)"
+    # "trước ngày 15/10 hằng năm": that day every year.
+    r"(?:\s+(?:h[ằà]ng|mỗi) năm)?",
     re.IGNORECASE,
 )
 

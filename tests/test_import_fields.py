@@ -69,6 +69,10 @@ from domain.units import unit_key
         ),
         ("Tuyên truyền cho người dân; tổng hợp kết quả hằng năm.", None, None, None),
         ("Hỗ trợ lực lượng y tế xã khi cần thiết.", "event_driven", None, None),
+        # A yearly cadence keeps the day, month or quarter it falls on.
+        ("Tổ chức hội nghị tổng kết vào tháng 11 hằng năm.", "recurring", "2026-11-30", "annual"),
+        ("Trong quý II hằng năm, rà soát danh sách hộ.", "recurring", "2026-06-30", "annual"),
+        ("Gửi số liệu thống kê trước ngày 20/10 hàng năm.", "recurring", "2026-10-20", "annual"),
         # Weekly and daily duties are ongoing, reported every period of the regime.
         ("Hằng tuần, rà soát số hộ cần hỗ trợ gửi về xã.", "recurring", None, None),
         ("Mỗi ngày cập nhật mực nước các hồ chứa.", "recurring", None, None),

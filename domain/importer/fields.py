@@ -64,11 +64,23 @@ def first_clause(text: str) -> str:
     return re.split(r";|\.\s|\s[-–]\s|\n", _BULLET.sub("", text.strip()), maxsplit=1)[0]
 
 
+# The day, month or quarter a yearly cadence falls on: "(vào) tháng 12 hằng năm".
+_CADENCE_DATE = re.compile(
+    r"(?:(?:trước|vào|trong)\s+)?(?:ngày\s*\d{1,2}\s*(?:/|tháng)\s*\d{1,2}|tháng\s*\d{1,2}"
+    r"|quý\s*(?:iv|iii|ii|i|[1-4]))\s*,?\s*$",
+    re.IGNORECASE,
+)
+
+
 def cadence_in(clause: str) -> str | None:
-    """Cadence words that govern a clause ("Thường xuyên", "định kỳ hằng năm"), if any."""
+    """Cadence words that govern a clause ("Thường xuyên", "định kỳ hằng năm", "tháng 12
+    hằng năm" with the month it falls in), if any."""
     masked = _NOT_CADENCE.sub(lambda m: " " * len(m.group(0)), clause)
     m = CADENCE_WORDS.search(masked)
-    return clause[m.start() : m.end()] if m else None
+    if m is None:
+        return None
+    when = _CADENCE_DATE.search(clause[: m.start()])
+    return clause[when.start() if when else m.start() : m.end()]
 
 
 def text_timeframe(text: str, year: int, first_only: bool = True) -> Timeframe | None:
