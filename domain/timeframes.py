@@ -117,7 +117,12 @@ _AFTER_THIS_PLAN = re.compile(
 )
 _INHERITED = re.compile(
     r"^(?:thực hiện\s+)?theo (?:sự )?(?:chương trình|kế hoạch|lịch|lộ trình|hướng dẫn|văn bản"
-    r"|tiến độ|chỉ đạo|kết quả rà soát|đề xuất)"
+    r"|tiến độ|chỉ đạo|kết quả rà soát|đề xuất|quyết định|nghị quyết|công văn|thông báo|đề án)"
+)
+# "Kế hoạch số 12/KH-UBND ngày 05/3/2026": another document's number and date, no deadline.
+_CITATION = re.compile(
+    r"số\s*\d+\s*[/-][\w/.-]*(?:\s*,)?"
+    r"(?:\s*ngày\s*\d{1,2}\s*(?:/|-|tháng)\s*\d{1,2}\s*(?:/|-|năm)\s*\d{4})?"
 )
 # "Theo tiến độ được giao của Luật An ninh mạng 2025": the year names the other document.
 _INHERITED_DOC = re.compile(
@@ -143,6 +148,7 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     low = _T_MONTH.sub(r"tháng \1", _norm(written))
     if not low:
         return Timeframe("", ScheduleKind.UNSPECIFIED)
+    low = _CITATION.sub(" ", low)
     if _INHERITED_DOC.search(low):
         return Timeframe(written, ScheduleKind.INHERITED)
     if _AFTER_THIS_PLAN.search(low) and not _milestone(low, plan_year)[0]:

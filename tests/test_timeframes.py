@@ -380,3 +380,16 @@ def test_abbreviations_and_from_a_year_on(
 ) -> None:
     tf = parse_timeframe(words, 2026)
     assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Theo Kế hoạch số 08/KH-UBND ngày 12/02/2026 của Ủy ban nhân dân xã",
+        "Thực hiện theo Công văn số 31/VP-TH ngày 03 tháng 4 năm 2026",
+        "Theo Quyết định số 456/QĐ-UBND",
+    ],
+)
+def test_a_cited_document_date_is_no_deadline(words: str) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due) == (K.INHERITED, None)
