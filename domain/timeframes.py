@@ -53,38 +53,76 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-_Y = r"(?:\s*(?:/|-|năm)\s*(\d{4}|\d{2}(?!\d)))"
+# A year after a date, month or quarter: "/2026", "-2026", "năm 2026", ", năm 2026".
+# A two-digit year is not the next day of a range ("ngày 05 tháng 6 - 20 tháng 7").
+_Y = r"(?:\s*(?:/|-|,?\s*năm)\s*(\d{4}|\d{2}(?!\d|\s*tháng|\s*/)))"
 _DATE_RE = re.compile(
     r"(?:(trước|chậm nhất|hạn chót|hạn)\s*(?:là\s*|vào\s*)?(?:ngày\s*)?|ngày\s*)?"
     r"(?<!\d)(\d{1,2})\s*(?:/|-|\.|tháng)\s*(\d{1,2})" + _Y + r"?(?![\d/])"
 )
 _QUARTER_RE = re.compile(
-    r"(?<![a-zà-ỹđ])(?:quý|qúy|q)\s*(iv|iii|ii|i|[1-4])(?![a-z0-9])" + _Y + r"?", re.IGNORECASE
+    r"(?<![a-zà-ỹđ])(?:quý|qúy|q\.?)\s*(iv|iii|ii|i|[1-4])(?![a-z0-9])" + _Y + r"?", re.IGNORECASE
 )
+# "Quý III, IV/2026", "quý I và II năm 2027": several quarters under one word, the year after
+# the last; the work is done by the end of the last.
+_QUARTER_LIST_RE = re.compile(
+    r"(?<![a-zà-ỹđ])(?:quý|qúy|q\.?)\s*(?:iv|iii|ii|i|[1-4])"
+    r"((?:\s*(?:,|và|-|–|đến)\s*(?:iv|iii|ii|i|[1-4])(?![a-z0-9]))+)" + _Y + r"?",
+    re.IGNORECASE,
+)
+# "Tháng 10-12/2026", "tháng 6, 7 và 8/2026": several months under one word, the year after
+# the last (a first month with its own year, "tháng 12/2025 - tháng 01/2026", is two dates).
+_MONTH_LIST_RE = re.compile(
+    r"(?<![\d/])tháng\s*\d{1,2}((?:\s*(?:,|và|-|–|đến)\s*(?:tháng\s*)?\d{1,2}"
+    r"(?!\d|\s*tháng|\s*/\s*\d{1,2}\s*/))+)" + _Y + r"?"
+)
+# "Cuối năm", "trong năm" with no year: the plan's year.
+_PLAN_YEAR_RE = re.compile(r"^(?:trong|cuối|đến cuối|hết|đến hết) năm(?: nay)?$")
 _HALF_RE = re.compile(r"(6|sáu|9|chín)\s*tháng\s*(đầu|cuối)?\s*(?:năm)?\s*(?:/\s*)?(\d{4})?")
 _MONTH_RE = re.compile(r"(?<![\d/])tháng\s*(\d{1,2})(?!\d)" + _Y + r"?")
 _RANGE_RE = re.compile(r"(?<!\d)(\d{4})\s*(?:-|–|—|đến|tới)\s*(?:năm\s*)?(\d{4})(?!\d)")
 _YEAR_RE = re.compile(r"(?<![\d/.-])(\d{4})(?![\d/])")
-_SINCE_RE = re.compile(r"^từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?$")
+_SINCE_RE = re.compile(r"^(?:từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?|(?:năm\s*)?(\d{4})\s*trở đi)$")
+# "Hằng năm (từ năm 2027)": yearly from that year on, like "Từ năm 2027".
+_SINCE_YEARLY_RE = re.compile(r"^h[ằà]ng năm,? \(?từ (?:năm\s*)?(\d{4})(?:\s*trở đi)?\)?$")
 _BEFORE_YEAR_RE = re.compile(r"trước năm\s*(\d{4})")
+# "Trước tháng 10/2026", "trước quý III/2026": done by the end of the month or quarter before.
+_BEFORE_MONTH_RE = re.compile(r"trước\s+tháng\s*(\d{1,2})(?!\d)" + _Y + r"?")
+_BEFORE_QUARTER_RE = re.compile(
+    r"trước\s+(?:quý|qúy|q\.?)\s*(iv|iii|ii|i|[1-4])(?![a-z0-9])" + _Y + r"?"
+)
 
 # "định kỳ hằng năm" is yearly, not ongoing: "định kỳ" alone is.
 _ONGOING = re.compile(
-    r"thường xuyên|liên tục|hằng ngày|hằng tuần|24/24|duy trì"
+    r"thường xuyên|liên tục|hằng ngày|hằng tuần|mỗi ngày|mỗi tuần|24/24|duy trì"
     r"|định kỳ(?!,? *(?:hằng |mỗi )?(?:năm|quý|tháng|0?6 tháng|sáu tháng))"
 )
-_YEARLY = re.compile(r"hằng năm|mỗi năm|định kỳ năm|các năm tiếp theo|những năm tiếp theo")
+_YEARLY = re.compile(
+    r"hằng năm|mỗi năm|định kỳ năm|(?:các|những) năm (?:tiếp theo|sau|kế tiếp|tiếp sau)"
+)
+# "T6/2026", "T3-T4/2026": "T" for "tháng" in a crowded table cell.
+_T_MONTH = re.compile(r"(?<![^\W\d_])t\s*(\d{1,2})(?=\s*(?:/|-|–|,|và|$))")
 _QUARTERLY = re.compile(r"hằng quý|mỗi quý|định kỳ quý")
 _MONTHLY = re.compile(r"hằng tháng|mỗi tháng|định kỳ tháng")
 _HALFLY = re.compile(r"6 tháng (?:một|1) lần|định kỳ 6 tháng|hằng 6 tháng")
 _EVENT = re.compile(
     r"khi có (?:đề nghị|yêu cầu|văn bản|chỉ đạo|hướng dẫn|quyết định|nghị định|phát sinh)"
     r"|đột xuất|theo yêu cầu|khi được yêu cầu|sau khi có|khi phát sinh|theo đề nghị"
-    r"|nếu có nhu cầu|khi phát hiện"
+    r"|nếu có nhu cầu|khi phát hiện|khi cần thiết|khi [^,;]{0,40}xảy ra|sau khi (?:được|có)"
+)
+# "Ngay sau khi Kế hoạch được ban hành": once, as soon as this plan is out (no date of its own).
+_AFTER_THIS_PLAN = re.compile(
+    r"sau khi (?:kế hoạch|văn bản)(?: này)? (?:được )?ban hành|sau khi ban hành kế hoạch"
+    r"|sau khi nhận (?:được )?kế hoạch"
 )
 _INHERITED = re.compile(
     r"^(?:thực hiện\s+)?theo (?:sự )?(?:chương trình|kế hoạch|lịch|lộ trình|hướng dẫn|văn bản"
-    r"|tiến độ|chỉ đạo|kết quả rà soát|đề xuất)"
+    r"|tiến độ|chỉ đạo|kết quả rà soát|đề xuất|quyết định|nghị quyết|công văn|thông báo|đề án)"
+)
+# "Kế hoạch số 12/KH-UBND ngày 05/3/2026": another document's number and date, no deadline.
+_CITATION = re.compile(
+    r"số\s*\d+\s*[/-][\w/.-]*(?:\s*,)?"
+    r"(?:\s*ngày\s*\d{1,2}\s*(?:/|-|tháng)\s*\d{1,2}\s*(?:/|-|năm)\s*\d{4})?"
 )
 # "Theo tiến độ được giao của Luật An ninh mạng 2025": the year names the other document.
 _INHERITED_DOC = re.compile(
@@ -95,7 +133,7 @@ _INHERITED_DOC = re.compile(
 
 # "trong thời hạn 10 ngày kể từ ngày nhận Kế hoạch": once, by a date only the receipt fixes.
 _RELATIVE = re.compile(
-    r"(?:trong (?:thời hạn|vòng)|chậm nhất|sau)\s+(?:\d+|một|hai|ba|năm|mười)\s+"
+    r"(?:(?:trong(?: thời hạn| vòng)?|chậm nhất|sau)\s+|^)(?:\d+|một|hai|ba|năm|mười)\s+"
     r"(?:ngày|tuần|tháng)(?: làm việc)?,?\s+(?:kể )?từ (?:ngày|khi)"
 )
 
@@ -107,15 +145,18 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     """
     written = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text or "")).strip()
     written = written.rstrip(" .;,")
-    low = _norm(written)
+    low = _T_MONTH.sub(r"tháng \1", _norm(written))
     if not low:
         return Timeframe("", ScheduleKind.UNSPECIFIED)
+    low = _CITATION.sub(" ", low)
     if _INHERITED_DOC.search(low):
         return Timeframe(written, ScheduleKind.INHERITED)
-    since = _SINCE_RE.search(low)
+    if _AFTER_THIS_PLAN.search(low) and not _milestone(low, plan_year)[0]:
+        return Timeframe(written, ScheduleKind.ONE_OFF)
+    since = _SINCE_RE.search(low) or _SINCE_YEARLY_RE.search(low)
     if since and not _RANGE_RE.search(low):
         # "Từ năm 2026 (trở đi)": yearly from that year on.
-        start = _year(since.group(1), plan_year)
+        start = _year(since.group(1) or since.group(2), plan_year)
         return Timeframe(written, ScheduleKind.RECURRING, dt.date(start, 12, 31), PeriodKind.ANNUAL)
     due, strict, recurrence = _milestone(low, plan_year)
     ongoing = bool(_ONGOING.search(low))
@@ -168,7 +209,27 @@ def _milestone(low: str, plan_year: int) -> tuple[dt.date | None, bool, PeriodKi
     """The latest dated milestone in the words: (due, strictly before, term recurrence)."""
     candidates: list[tuple[dt.date, bool]] = []
     consumed = low
-    for m in _DATE_RE.finditer(low):
+    if _PLAN_YEAR_RE.match(low):
+        return dt.date(plan_year, 12, 31), False, None
+    for m in _BEFORE_MONTH_RE.finditer(low):
+        year, month = _year(m.group(2), plan_year), int(m.group(1))
+        if 1 <= month <= 12:
+            candidates.append((_last_day(year - (month == 1), (month - 2) % 12 + 1), False))
+            consumed = consumed.replace(m.group(0), " ", 1)
+    for m in _BEFORE_QUARTER_RE.finditer(consumed):
+        year, q = _year(m.group(2), plan_year), _ROMAN[m.group(1)]
+        candidates.append((_last_day(year - (q == 1), (q - 2) % 4 * 3 + 3), False))
+    consumed = _BEFORE_QUARTER_RE.sub(" ", consumed)
+    for m in _MONTH_LIST_RE.finditer(low):
+        month = int(re.findall(r"\d{1,2}", m.group(1))[-1])
+        if 1 <= month <= 12:
+            candidates.append((_last_day(_year(m.group(2), plan_year), month), False))
+            consumed = consumed.replace(m.group(0), " ", 1)
+    for m in _QUARTER_LIST_RE.finditer(consumed):
+        q = _ROMAN[re.findall(r"iv|iii|ii|i|[1-4]", m.group(1).lower())[-1]]
+        candidates.append((_last_day(_year(m.group(2), plan_year), q * 3), False))
+    consumed = _QUARTER_LIST_RE.sub(" ", consumed)
+    for m in _DATE_RE.finditer(consumed):
         day, month = int(m.group(2)), int(m.group(3))
         if not (1 <= month <= 12 and 1 <= day <= 31):
             continue
@@ -210,16 +271,29 @@ def _milestone(low: str, plan_year: int) -> tuple[dt.date | None, bool, PeriodKi
 
 
 _HIDDEN_RE = re.compile(
-    r"(?:(?:hoàn thành|xong|trình|gửi|báo cáo)\s+)?"
-    r"(?:trước|chậm nhất|hạn chót)\s*(?:là\s*|vào\s*)?ngày\s*\d{1,2}\s*(?:/|tháng)\s*\d{1,2}"
+    r"(?:(?:(?:hoàn thành|xong|trình|gửi|báo cáo)\s+)?"
+    r"(?:trước|chậm nhất|hạn chót)\s*(?:là\s*|vào\s*)?"
+    r"(?:ngày\s*\d{1,2}\s*(?:/|tháng)|\d{1,2}\s*/)\s*\d{1,2}"
     r"(?:\s*(?:/|năm)\s*\d{2,4})?"
-    r"|(?:hoàn thành\s+)?(?:trong|trước)\s+(?:quý|q)\s*(?:iv|iii|ii|i|[1-4])(?![a-z])"
+    r"|(?:(?:hoàn thành|xong|chậm nhất)\s+(?:(?:trong|trước|vào)\s+)?|(?:trong|trước|vào)\s+)"
+    r"(?:quý|q)\s*(?:iv|iii|ii|i|[1-4])(?![a-z])"
     r"(?:\s*(?:/|năm)\s*\d{4})?"
-    r"|(?:hoàn thành\s+)?trong\s+tháng\s*\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
-    r"|hoàn thành\s+(?:trong\s+)?năm\s+\d{4}"
-    r"|(?:trong\s+)?6 tháng (?:đầu|cuối) năm(?:\s*\d{4})?",
+    r"|(?:(?:hoàn thành|xong|chậm nhất)\s+(?:(?:trong|trước|vào)\s+)?|(?:trong|trước)\s+)"
+    r"tháng\s*\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
+    r"|(?:hoàn thành|xong)\s+(?:trong\s+)?năm\s+\d{4}"
+    r"|(?:hoàn thành|xong)\s+trước\s+năm\s+\d{4}"
+    r"|(?:vào\s+|trong\s+)?cuối\s+năm\s+\d{4}"
+    r"|(?:trong\s+)?6 tháng (?:đầu|cuối) năm(?:\s*\d{4})?)"
+    # "trước ngày 15/10 hằng năm": that day every year.
+    r"(?:\s+(?:h[ằà]ng|mỗi) năm)?",
     re.IGNORECASE,
 )
+
+
+def deadline_start(text: str) -> int | None:
+    """Where the first deadline hidden in a sentence begins (see `find_deadline`), if any."""
+    m = _HIDDEN_RE.search(unicodedata.normalize("NFC", text))
+    return m.start() if m else None
 
 
 def find_deadline(text: str, plan_year: int) -> Timeframe | None:
@@ -232,7 +306,7 @@ def find_deadline(text: str, plan_year: int) -> Timeframe | None:
     for m in found:
         words = m.group(0).strip()
         words = re.sub(r"^(hoàn thành|xong|trình|gửi|báo cáo)\s+", "", words, flags=re.I)
-        words = re.sub(r"^trong\s+", "", words, flags=re.I)
+        words = re.sub(r"^(?:trong|vào)\s+", "", words, flags=re.I)
         tf = parse_timeframe(words[:1].upper() + words[1:], plan_year)
         if tf.due and (best is None or (best.due and tf.due > best.due)):
             best = tf

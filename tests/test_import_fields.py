@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 
 from db.models import PeriodKind, ScheduleKind
-from domain.importer.fields import cadence_in, text_timeframe
+from domain.importer.fields import cadence_in, dated_by_schedule, schedule_items, text_timeframe
+from domain.importer.model import Document
+from domain.importer.normalise import normalise_text
+from domain.importer.parse import parse_document
 from domain.importer.unitnames import split_units
 from domain.periods import RuleSpec
 from domain.timeframes import parse_reporting, parse_timeframe
@@ -65,6 +68,38 @@ from domain.units import unit_key
             None,
         ),
         ("Tuyên truyền cho người dân; tổng hợp kết quả hằng năm.", None, None, None),
+        ("Hỗ trợ lực lượng y tế xã khi cần thiết.", "event_driven", None, None),
+        # A yearly cadence keeps the day, month or quarter it falls on.
+        ("Tổ chức hội nghị tổng kết vào tháng 11 hằng năm.", "recurring", "2026-11-30", "annual"),
+        ("Trong quý II hằng năm, rà soát danh sách hộ.", "recurring", "2026-06-30", "annual"),
+        ("Gửi số liệu thống kê trước ngày 20/10 hàng năm.", "recurring", "2026-10-20", "annual"),
+        # Weekly and daily duties are ongoing, reported every period of the regime.
+        ("Hằng tuần, rà soát số hộ cần hỗ trợ gửi về xã.", "recurring", None, None),
+        ("Mỗi ngày cập nhật mực nước các hồ chứa.", "recurring", None, None),
+        (
+            "Kiện toàn tổ công nghệ số cộng đồng. Thời điểm hoàn thành: quý II/2026.",
+            "one_off",
+            "2026-06-30",
+            None,
+        ),
+        # "mỗi năm" is "hằng năm".
+        ("Mỗi năm mở ít nhất hai lớp tập huấn cho cán bộ.", "recurring", "2026-12-31", "annual"),
+        # A monthly benefit is not monthly work.
+        ("Lập danh sách chi trả trợ cấp xã hội cho người cao tuổi hằng tháng.", None, None, None),
+        ("Rà soát hồ sơ hưởng phụ cấp, trợ cấp hàng tháng của thôn.", None, None, None),
+        # A deadline counted from receipt, also without "trong thời hạn".
+        (
+            "Gửi ý kiến về Văn phòng 05 ngày làm việc kể từ ngày nhận được dự thảo.",
+            "one_off",
+            None,
+            None,
+        ),
+        (
+            "Hoàn thiện hồ sơ trong 15 ngày kể từ ngày có kết quả thẩm định.",
+            "one_off",
+            None,
+            None,
+        ),
     ],
 )
 def test_text_timeframe(
@@ -363,3 +398,72 @@ def test_a_collective_that_lists_its_places_reads_as_one_unit_per_place() -> Non
         "Ủy ban nhân dân xã Hòa Lạc",
         "Ủy ban nhân dân xã Phú Mỹ",
     ]
+
+
+_SCHEDULED = """ỦY BAN NHÂN DÂN XÃ AN HÒA
+KẾ HOẠCH
+Triển khai chuyển đổi số tại xã năm 2026
+
+I. MỤC ĐÍCH, YÊU CẦU
+Nâng cao kỹ năng số của cán bộ và người dân.
+
+II. THỜI GIAN
+1. Thời gian thực hiện: từ năm 2026 đến năm 2030.
+2. Thời gian khảo sát hiện trạng hạ tầng mạng tại các thôn trước ngày 30/4/2026.
+3. Thời gian tập huấn kỹ năng số cho cán bộ thôn hoàn thành trong quý III/2026.
+4. Thời gian gửi báo cáo kết quả thực hiện về Văn phòng xã trước ngày 10/12/2026.
+
+III. TỔ CHỨC THỰC HIỆN
+1. Phòng Văn hóa - Xã hội
+a) Chủ trì khảo sát hiện trạng hạ tầng mạng tại các thôn, đề xuất phương án nâng cấp.
+b) Tổ chức tập huấn kỹ năng số cho cán bộ thôn, tổ dân phố.
+c) Tuyên truyền về chuyển đổi số trên hệ thống loa truyền thanh.
+2. Trạm Y tế xã
+Hướng dẫn người dân đặt lịch khám qua ứng dụng; gửi báo cáo kết quả thực hiện về Văn phòng xã.
+"""
+
+
+def test_a_schedule_section_dates_the_tasks_whose_words_name_its_activity() -> None:
+    plan = parse_document(Document("x.txt", normalise_text(_SCHEDULED)), default_year=2026)
+    due = {t.ref: (t.timeframe.kind.value, t.timeframe.due) for t in plan.tasks}
+    assert due == {
+        "III.1.a": ("one_off", dt.date(2026, 4, 30)),
+        "III.1.b": ("one_off", dt.date(2026, 9, 30)),
+        # The plan's own term and the reporting deadline date no task.
+        "III.1.c": ("unspecified", None),
+        "III.2": ("unspecified", None),
+    }
+
+
+def test_entries_under_a_progress_heading() -> None:
+    texts = [
+        "IV. TIẾN ĐỘ THỰC HIỆN",
+        "- Tháng 3/2026: rà soát danh sách hộ nghèo cần hỗ trợ thiết bị học tập.",
+        "- Hoàn thiện cơ sở dữ liệu dân cư của xã: trước ngày 15/6/2026.",
+        "V. KINH PHÍ",
+        "- Năm 2026: bố trí kinh phí mua sắm thiết bị cho các thôn.",
+    ]
+    items = schedule_items(texts, 2026)
+    assert [(a, tf.due) for a, tf in items] == [
+        ("rà soát danh sách hộ nghèo cần hỗ trợ thiết bị học tập.", dt.date(2026, 3, 31)),
+        ("Hoàn thiện cơ sở dữ liệu dân cư của xã", dt.date(2026, 6, 15)),
+    ]
+    task = "Chủ trì rà soát danh sách hộ nghèo cần hỗ trợ thiết bị, đề xuất mức hỗ trợ."
+    tf = dated_by_schedule(task, items)
+    assert tf is not None and tf.due == dt.date(2026, 3, 31)
+    assert dated_by_schedule("Tuyên truyền về cơ sở dữ liệu trên loa truyền thanh.", items) is None
+
+
+def test_a_time_and_progress_heading_and_a_plan_wide_term() -> None:
+    texts = [
+        "3. Thời gian và tiến độ thực hiện",
+        "a) Kiểm kê tài sản công của các thôn: hoàn thành trong tháng 7/2026.",
+        "4. Kinh phí",
+        "Thời gian thực hiện Đề án: từ năm 2026 đến năm 2030.",
+    ]
+    items = schedule_items(texts, 2026)
+    assert [(a, tf.due) for a, tf in items] == [
+        ("Kiểm kê tài sản công của các thôn", dt.date(2026, 7, 31))
+    ]
+    task = "Chủ trì kiểm kê tài sản công của các thôn, tổ dân phố."
+    assert dated_by_schedule(task, items) == items[0][1]

@@ -3,6 +3,7 @@ column roles, rows without a number, and the units each cell names."""
 
 from __future__ import annotations
 
+from db.models import PeriodKind
 from domain.importer.model import Document, Table
 from domain.importer.normalise import normalise_text
 from domain.importer.parse import parse_document
@@ -132,6 +133,9 @@ def test_a_table_of_targets_takes_its_time_from_the_heading() -> None:
     assert plan.tasks[1].support == ["Các thôn, tổ dân phố"]
     for task in plan.tasks:
         assert task.timeframe.due is not None and task.timeframe.due.isoformat() == "2030-12-31"
+    # A target that opens with a cadence ("Mỗi năm …") is also done every year.
+    kinds = [(t.timeframe.kind.value, t.timeframe.recurrence) for t in plan.tasks]
+    assert kinds == [("one_off", None), ("composite", PeriodKind.ANNUAL)]
 
 
 def test_a_whole_pipe_table_and_the_prose_after_it() -> None:

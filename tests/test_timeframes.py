@@ -224,3 +224,172 @@ def test_more_wordings(
 def test_inherited_and_relative_deadlines(words: str, kind: ScheduleKind, due: D | None) -> None:
     tf = parse_timeframe(words, 2026)
     assert (tf.kind, tf.due) == (kind, due)
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due", "recurrence"),
+    [
+        # Spellings real plans use for the forms of DOMAIN.md section 3 and LABELS.md.
+        ("Năm 2025 và các năm tiếp theo", K.COMPOSITE, D(2025, 12, 31), P.ANNUAL),
+        ("Quý IV/2025 - Quý II/2026", K.ONE_OFF, D(2026, 6, 30), None),
+        ("Quý IV/2025 – Quý II/2026", K.ONE_OFF, D(2026, 6, 30), None),
+        ("6 tháng cuối năm", K.ONE_OFF, D(2026, 12, 31), None),
+        ("Sáu tháng đầu năm 2027", K.ONE_OFF, D(2027, 6, 30), None),
+        ("9 tháng đầu năm 2026", K.ONE_OFF, D(2026, 9, 30), None),
+        ("Tháng 12 hàng năm", K.RECURRING, D(2026, 12, 31), P.ANNUAL),
+        ("Hàng ngày", K.RECURRING, None, None),
+        ("24/24 giờ", K.RECURRING, None, None),
+        ("Quý 4", K.ONE_OFF, D(2026, 12, 31), None),
+        ("quý IV năm 2026", K.ONE_OFF, D(2026, 12, 31), None),
+        ("quý II-2027", K.ONE_OFF, D(2027, 6, 30), None),
+        ("năm 2026-2027", K.ONE_OFF, D(2027, 12, 31), P.ANNUAL),
+        ("giai đoạn 2026 - 2030", K.ONE_OFF, D(2030, 12, 31), P.ANNUAL),
+        ("trong tháng 3", K.ONE_OFF, D(2026, 3, 31), None),
+        ("tháng 1 năm 2027", K.ONE_OFF, D(2027, 1, 31), None),
+        ("Cuối năm 2026", K.ONE_OFF, D(2026, 12, 31), None),
+        ("Đầu quý III/2026", K.ONE_OFF, D(2026, 9, 30), None),
+        ("Trước ngày 31 tháng 12 năm 2026", K.ONE_OFF, D(2026, 12, 31), None),
+        ("Tháng 12/2026 - tháng 02/2027", K.ONE_OFF, D(2027, 2, 28), None),
+        ("Quý I/2027 và thường xuyên", K.COMPOSITE, D(2027, 3, 31), None),
+        ("Thường xuyên, liên tục", K.RECURRING, None, None),
+        ("Định kỳ, đột xuất", K.RECURRING, None, None),
+        ("theo kế hoạch của Bộ", K.INHERITED, None, None),
+        ("Theo chỉ đạo của Trung ương", K.INHERITED, None, None),
+        ("Khi có văn bản hướng dẫn", K.EVENT_DRIVEN, None, None),
+        ("Khi phát hiện sai phạm", K.EVENT_DRIVEN, None, None),
+    ],
+)
+def test_spelling_variants(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due"),
+    [
+        # Several months or quarters under one word: done by the end of the last.
+        ("Tháng 10-12/2026", K.ONE_OFF, D(2026, 12, 31)),
+        ("tháng 7, 8 và 9/2026", K.ONE_OFF, D(2026, 9, 30)),
+        ("Tháng 4 đến tháng 5 năm 2027", K.ONE_OFF, D(2027, 5, 31)),
+        ("Quý III, IV/2026", K.ONE_OFF, D(2026, 12, 31)),
+        ("quý I và II năm 2027", K.ONE_OFF, D(2027, 6, 30)),
+        # A year after a comma, and "Q." for quý.
+        ("Quý I, năm 2027", K.ONE_OFF, D(2027, 3, 31)),
+        ("Q.II/2026", K.ONE_OFF, D(2026, 6, 30)),
+        # No year: the plan's.
+        ("Cuối năm", K.ONE_OFF, D(2026, 12, 31)),
+        ("Trong năm", K.ONE_OFF, D(2026, 12, 31)),
+        # A deadline counted from receipt, with no "trong thời hạn" before it.
+        ("07 ngày làm việc kể từ ngày nhận văn bản", K.ONE_OFF, None),
+        ("trong 20 ngày kể từ ngày ký", K.ONE_OFF, None),
+    ],
+)
+def test_lists_bare_years_and_relative_deadlines(
+    words: str, kind: ScheduleKind, due: D | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due) == (kind, due)
+
+
+def test_a_date_range_inside_one_month_is_not_a_month_list() -> None:
+    tf = parse_timeframe("Từ ngày 05 tháng 6 - 20 tháng 7/2026", 2026)
+    assert tf.due == D(2026, 7, 20)
+
+
+@pytest.mark.parametrize(
+    ("words", "due"),
+    [
+        # "Trước" a month, quarter or year: done by the end of the one before.
+        ("Trước tháng 8/2026", D(2026, 7, 31)),
+        ("trước tháng 1/2027", D(2026, 12, 31)),
+        ("Trước quý III/2026", D(2026, 6, 30)),
+        ("trước quý I năm 2027", D(2026, 12, 31)),
+        ("Trước năm 2029", D(2028, 12, 31)),
+    ],
+)
+def test_before_a_month_quarter_or_year(words: str, due: dt.date) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due) == (K.ONE_OFF, due)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "due"),
+    [
+        ("Sửa đổi quy chế làm việc, xong trước tháng 11/2026.", D(2026, 10, 31)),
+        ("Thí điểm mô hình ở hai thôn, hoàn thành trước năm 2028.", D(2027, 12, 31)),
+        ("Tổ chức hội nghị sơ kết vào cuối năm 2026.", D(2026, 12, 31)),
+        ("Số hóa sổ hộ tịch cũ, xong năm 2027.", D(2027, 12, 31)),
+        ("Ban hành quy chế phối hợp, hoàn thành quý II/2026.", D(2026, 6, 30)),
+        ("Tổ chức hội thi tìm hiểu pháp luật vào quý III/2026.", D(2026, 9, 30)),
+        ("Sửa đổi nội quy, hoàn thành trước 30/6/2026.", D(2026, 6, 30)),
+        ("Trình Ủy ban nhân dân xã chậm nhất tháng 10/2026.", D(2026, 10, 31)),
+    ],
+)
+def test_more_deadlines_hidden_in_a_sentence(sentence: str, due: dt.date) -> None:
+    tf = find_deadline(sentence, 2026)
+    assert tf is not None and tf.due == due
+
+
+def test_a_count_of_months_is_not_a_date() -> None:
+    assert find_deadline("Gửi hồ sơ trước 2 tháng 10 ngày làm việc.", 2026) is None
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due", "recurrence"),
+    [
+        # Occasions: no deadline until the occasion comes.
+        ("Khi cần thiết", K.EVENT_DRIVEN, None, None),
+        ("Khi có thiên tai xảy ra", K.EVENT_DRIVEN, None, None),
+        ("Sau khi được cấp có thẩm quyền phê duyệt", K.EVENT_DRIVEN, None, None),
+        # Right after this plan: once, with no date of its own.
+        ("Ngay sau khi Kế hoạch được ban hành", K.ONE_OFF, None, None),
+        (
+            "Sau khi ban hành Kế hoạch, hoàn thành trong quý III/2026",
+            K.ONE_OFF,
+            D(2026, 9, 30),
+            None,
+        ),
+        # Yearly from a year on.
+        ("Hằng năm (từ năm 2027)", K.RECURRING, D(2027, 12, 31), P.ANNUAL),
+    ],
+)
+def test_occasions_and_starts(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due", "recurrence"),
+    [
+        # "T" for "tháng" in a crowded cell.
+        ("T9/2026", K.ONE_OFF, D(2026, 9, 30), None),
+        ("T5-T6/2027", K.ONE_OFF, D(2027, 6, 30), None),
+        # "(Năm) 2027 trở đi": yearly from that year, like "Từ năm 2027".
+        ("Năm 2027 trở đi", K.RECURRING, D(2027, 12, 31), P.ANNUAL),
+        ("2027 trở đi", K.RECURRING, D(2027, 12, 31), P.ANNUAL),
+        # "các năm sau" is "các năm tiếp theo".
+        ("Năm 2026, duy trì trong các năm sau", K.COMPOSITE, D(2026, 12, 31), P.ANNUAL),
+    ],
+)
+def test_abbreviations_and_from_a_year_on(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Theo Kế hoạch số 08/KH-UBND ngày 12/02/2026 của Ủy ban nhân dân xã",
+        "Thực hiện theo Công văn số 31/VP-TH ngày 03 tháng 4 năm 2026",
+        "Theo Quyết định số 456/QĐ-UBND",
+    ],
+)
+def test_a_cited_document_date_is_no_deadline(words: str) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due) == (K.INHERITED, None)

@@ -21,7 +21,7 @@ from functools import partial
 
 from db.models import DocumentFamily, ScheduleKind
 from domain.importer.confidence import assess
-from domain.importer.fields import text_timeframe
+from domain.importer.fields import dated_by_schedule, schedule_items, text_timeframe
 from domain.importer.model import (
     Document,
     Para,
@@ -244,6 +244,13 @@ class PlanParser:
             tasks = prose_tasks(texts, duties, year, self.known, self._prose_task)
         self._clamp(plan, tasks)
         plan.tasks = self._unique_refs(tasks, plan.warnings)
+        # A task with no time words of its own takes the date the plan's schedule gives its
+        # activity ("Thời gian kiểm tra, đánh giá … trước ngày …").
+        schedule = schedule_items(texts, year)
+        for task in plan.tasks if schedule else []:
+            if not task.timeframe.text and task.timeframe.kind is ScheduleKind.UNSPECIFIED:
+                dated = dated_by_schedule(task.quote or task.title, schedule)
+                task.timeframe = dated or task.timeframe
         plan.rules = parse_reporting("\n".join(texts))
         entries = body_entries(
             build_outline(paras), self.known, lambda t: cut_at_verb(t, self.known)

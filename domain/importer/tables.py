@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from domain.importer.fields import cadence_in, first_clause
 from domain.importer.model import Block, Para, ParsedTask, Table
 from domain.importer.unitnames import KnownNames
 from domain.units import is_group
@@ -260,7 +261,9 @@ class _TableReader:
         entry["_line"] = str(self.line)
         entry["_target"] = "1" if "target" in roles.values() else ""
         if "time" not in roles.values() and self.heading_time:
-            entry["time"] = self.heading_time
+            # A target row opening with a cadence ("Mỗi năm tăng …") also repeats yearly.
+            cadence = cadence_in(first_clause(cells["title"]))
+            entry["time"] = f"{cadence}; {self.heading_time}" if cadence else self.heading_time
         self.rows.append(entry)
         st.last = entry
 
