@@ -160,3 +160,15 @@ def test_names_from_the_database_neither_hide_a_verb_nor_glue_bodies() -> None:
         "Văn phòng Hội đồng nhân dân và Ủy ban nhân dân xã",
         KnownNames(["Văn phòng Hội đồng nhân dân và Ủy ban nhân dân xã"]),
     ) == ["Văn phòng Hội đồng nhân dân và Ủy ban nhân dân xã"]
+
+
+def test_a_verb_capitalised_after_a_head_word_is_part_of_the_name() -> None:
+    from domain.importer.prose import trim_unit
+
+    assert trim_unit("các Ban Xây dựng Đảng") == "các Ban Xây dựng Đảng"
+    assert trim_unit("Phòng Tuyên truyền và Đào tạo") == "Phòng Tuyên truyền và Đào tạo"
+    # Lower case, or capitalised after a place rather than a head word: a clause begins.
+    assert trim_unit("Phòng Kinh tế xây dựng kế hoạch") == "Phòng Kinh tế"
+    assert trim_unit("Ủy ban nhân dân các xã, phường Xây dựng kế hoạch") == (
+        "Ủy ban nhân dân các xã, phường"
+    )

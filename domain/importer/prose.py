@@ -219,6 +219,8 @@ _CLAUSE_START = re.compile(
     r"hướng dẫn|rà soát|xây dựng|tuyên truyền|phối hợp|là cơ quan|làm đầu mối)\b.*$",
     re.IGNORECASE,
 )
+# A head word followed by a capitalised verb is a name ("Sở Xây dựng", "các Ban Xây dựng Đảng").
+_NAMED_BY_VERB = re.compile(r"(?:^|\s)(?:sở|ban|phòng|cục|vụ|chi cục|tổng cục|trung tâm)$", re.I)
 
 
 # Bodies a report goes up to (the issuer, its chair, the Party committee): not the coordinator.
@@ -233,7 +235,13 @@ def trim_unit(name: str) -> str:
     name = name.strip()
     if re.match(r"(?i)ban hành\b", name):
         return ""
-    cut = _CLAUSE_START.sub("", name).strip(" ,;:")
+    cut = name
+    for m in _CLAUSE_START.finditer(name):
+        word = name[m.start() :].lstrip()
+        if word[:1].isupper() and _NAMED_BY_VERB.search(name[: m.start()]):
+            continue
+        cut = name[: m.start()].strip(" ,;:")
+        break
     if cut != name and len(cut.split()) >= 2 and starts_with_head(cut):
         return cut
     return name
