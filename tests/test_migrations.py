@@ -72,3 +72,32 @@ def test_0002_trims_the_former_2026_seed(tmp_path: Path) -> None:
 def test_single_head() -> None:
     heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
     assert len(heads) == 1, heads
+
+
+def test_0006_councils_are_no_longer_independent(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}", "0005")
+    engine = create_engine(f"sqlite:///{path}")
+    units = [
+        ("Hội đồng Thi đua - Khen thưởng tỉnh", True),
+        ("Hội Nông dân xã", True),
+        ("Phòng Tư pháp", False),
+    ]
+    with engine.begin() as conn:
+        for i, (name, independent) in enumerate(units, 1):
+            conn.execute(
+                text(
+                    "INSERT INTO units (id, name, key, kind, independent, created_at)"
+                    " VALUES (:i, :n, :k, 'UNIT', :ind, '2026-01-01 00:00:00')"
+                ),
+                {"i": i, "n": name, "k": f"k{i}", "ind": independent},
+            )
+    upgrade_sync(f"sqlite+aiosqlite:///{path}", "head")
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT name, independent FROM units")).all())
+    engine.dispose()
+    assert rows == {
+        "Hội đồng Thi đua - Khen thưởng tỉnh": 0,
+        "Hội Nông dân xã": 1,
+        "Phòng Tư pháp": 0,
+    }
