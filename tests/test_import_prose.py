@@ -172,3 +172,15 @@ def test_a_verb_capitalised_after_a_head_word_is_part_of_the_name() -> None:
     assert trim_unit("Ủy ban nhân dân các xã, phường Xây dựng kế hoạch") == (
         "Ủy ban nhân dân các xã, phường"
     )
+
+
+def test_a_known_name_ending_in_thuoc_is_completed_not_split() -> None:
+    known = KnownNames(["Các chi bộ trực thuộc", "Đảng ủy"])
+    assert split_units("Các chi bộ trực thuộc Đảng ủy", known) == ["Các chi bộ trực thuộc Đảng ủy"]
+    # Two names written one after the other still split where the left one is known.
+    assert split_units(
+        "Phòng Văn hóa - Xã hội Phòng Kinh tế", KnownNames(["Phòng Văn hóa - Xã hội"])
+    ) == [
+        "Phòng Văn hóa - Xã hội",
+        "Phòng Kinh tế",
+    ]

@@ -517,6 +517,9 @@ def _complete(name: str, known: KnownNames) -> bool:
     )
 
 
+_NEEDS_COMPLEMENT = re.compile(r"\b(?:thuộc|của|tại|trên địa bàn|cấp|với|cùng)$", re.IGNORECASE)
+
+
 def _split_glued(piece: str, known: KnownNames) -> list[str]:
     """Split "Phòng VH-XH Phòng Kinh tế" where the left part is a known unit."""
     words = piece.split()
@@ -529,6 +532,9 @@ def _split_glued(piece: str, known: KnownNames) -> list[str]:
             and right[:1].isupper()
             and starts_with_head(right)
             and known.is_known(left)
+            # "Các chi bộ trực thuộc | Đảng ủy": a left part ending in a word that asks for a
+            # complement is completed by the right one, however well known it is.
+            and not _NEEDS_COMPLEMENT.search(left)
         ):
             return [left, *_split_glued(right, known)]
     return [piece]
