@@ -106,7 +106,8 @@ _QUARTERLY = re.compile(r"hằng quý|mỗi quý|định kỳ quý")
 _MONTHLY = re.compile(r"hằng tháng|mỗi tháng|định kỳ tháng")
 _HALFLY = re.compile(r"6 tháng (?:một|1) lần|định kỳ 6 tháng|hằng 6 tháng")
 _EVENT = re.compile(
-    r"khi có (?:đề nghị|yêu cầu|văn bản|chỉ đạo|hướng dẫn|quyết định|nghị định|phát sinh)"
+    # "Khi có phản ánh, kiến nghị", "khi có sự cố": timeframe words that open on an occasion.
+    r"^khi có |khi có (?:đề nghị|yêu cầu|văn bản|chỉ đạo|hướng dẫn|quyết định|nghị định|phát sinh)"
     r"|đột xuất|theo yêu cầu|khi được yêu cầu|sau khi có|khi phát sinh|theo đề nghị"
     r"|nếu có nhu cầu|khi phát hiện|khi cần thiết|khi [^,;]{0,40}xảy ra|sau khi (?:được|có)"
 )
@@ -149,7 +150,7 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     if not low:
         return Timeframe("", ScheduleKind.UNSPECIFIED)
     low = _CITATION.sub(" ", low)
-    if _INHERITED_DOC.search(low):
+    if _INHERITED_DOC.search(low) or _inherited_lead(low, plan_year):
         return Timeframe(written, ScheduleKind.INHERITED)
     if _AFTER_THIS_PLAN.search(low) and not _milestone(low, plan_year)[0]:
         return Timeframe(written, ScheduleKind.ONE_OFF)
@@ -186,6 +187,18 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     if _RELATIVE.search(low):
         return Timeframe(written, ScheduleKind.ONE_OFF)
     return Timeframe(written, ScheduleKind.UNSPECIFIED)
+
+
+def _inherited_lead(low: str, plan_year: int) -> bool:
+    """Words that open "Theo Kế hoạch/chương trình …" take that document's schedule: a year or a
+    cadence in the same clause ("Theo Kế hoạch kiểm tra năm 2026", "theo chương trình giám sát
+    hằng năm của …") names the document, not a date of the task. A later clause with a date
+    of its own ("Theo kế hoạch; hoàn thành trước ngày 30/6/2026") still dates the task."""
+    if not _INHERITED.match(low):
+        return False
+    rest = low[len(re.split(r"[,;(]|\s[-–]\s", low, maxsplit=1)[0]) :]
+    dated = _milestone(rest, plan_year)[0] or _cadence(rest)
+    return not (dated or _ONGOING.search(rest) or _EVENT.search(rest))
 
 
 def _first_end(kind: PeriodKind, year: int) -> dt.date:
@@ -375,6 +388,10 @@ _OWN_RE = re.compile(
 )
 
 
+# "trước ngày 20/6 (báo cáo 6 tháng)": the period a deadline serves, named in brackets after it.
+_OWN_BRACKET = re.compile(r"^\s*\(\s*((?:đối với\s+|với\s+)?(?:báo cáo|kỳ)[^()]{1,30})\)")
+
+
 # "báo cáo năm trước ngày 10/12/2026": the yearly report's day, though its first year is written.
 _YEARLY_DATED = re.compile(
     r"(báo cáo (?:năm|hằng năm|định kỳ hằng năm)[^.;]{0,40}?(?:trước|chậm nhất)\s*(?:ngày\s*)?"
@@ -405,7 +422,8 @@ def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
         tail = low[m.end() : end]
         before = low[prev_end : m.start()]
         own_m = _OWN_RE.match(tail)
-        prev_end = m.end() + (own_m.end() if own_m else 0)
+        bracket = _OWN_BRACKET.match(tail) if own_m is None else None
+        prev_end = m.end() + (own_m.end() if own_m else bracket.end() if bracket else 0)
         if not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
             continue
         own: list[PeriodKind] = []
@@ -417,6 +435,8 @@ def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
                 "hằng tháng": [PeriodKind.MONTHLY],
                 "hằng quý": [PeriodKind.QUARTERLY],
             }[own_m.group(2)]
+        elif bracket:
+            own = _kinds_in(bracket.group(1))
         if not own:
             qualified = False
         kinds = own or _kinds_in(before) or subject

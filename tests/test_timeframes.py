@@ -393,3 +393,47 @@ def test_abbreviations_and_from_a_year_on(
 def test_a_cited_document_date_is_no_deadline(words: str) -> None:
     tf = parse_timeframe(words, 2026)
     assert (tf.kind, tf.due) == (K.INHERITED, None)
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due", "recurrence"),
+    [
+        # Opening "Theo kế hoạch/chương trình …": a year or cadence names that document.
+        ("Theo Kế hoạch thanh tra năm 2027 của Chánh Thanh tra tỉnh", K.INHERITED, None, None),
+        ("Theo chương trình kiểm tra hằng năm của Hội Nông dân xã", K.INHERITED, None, None),
+        ("Thực hiện theo lịch tiếp công dân hằng tháng", K.INHERITED, None, None),
+        # A later clause with its own date still dates the task.
+        ("Theo kế hoạch; hoàn thành trước ngày 30/9/2026", K.ONE_OFF, D(2026, 9, 30), None),
+        # An occasion opening the words.
+        ("Khi có phản ánh của người dân", K.EVENT_DRIVEN, None, None),
+        ("Khi có sự cố môi trường", K.EVENT_DRIVEN, None, None),
+        # "khi có" later on is not read that way alone.
+        ("Quý III/2026 và khi có sự cố", K.ONE_OFF, D(2026, 9, 30), None),
+    ],
+)
+def test_inherited_openings_and_occasions(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        # The period named in brackets after its deadline.
+        "Các phòng gửi báo cáo về Văn phòng trước ngày 18/6 (báo cáo 6 tháng) và trước ngày"
+        " 18/12 (báo cáo năm) hằng năm.",
+        "Các phòng báo cáo trước ngày 18/6 (kỳ báo cáo 6 tháng), trước ngày 18/12"
+        " (kỳ báo cáo năm).",
+        # The period before its deadline, named or in brackets.
+        "Các phòng gửi báo cáo 6 tháng trước ngày 18/6, báo cáo năm trước ngày 18/12 về Văn phòng.",
+        "Các phòng báo cáo về Văn phòng định kỳ 6 tháng (trước ngày 18/6) và hằng năm (trước ngày"
+        " 18/12).",
+    ],
+)
+def test_period_named_before_or_after_its_deadline(clause: str) -> None:
+    assert parse_reporting(clause) == [
+        RuleSpec(P.SEMIANNUAL, 18, 6),
+        RuleSpec(P.ANNUAL, 18, 12),
+    ]
