@@ -294,6 +294,11 @@ _HIDDEN_RE = re.compile(
     r"|(?:(?:hoàn thành|xong|chậm nhất)\s+(?:(?:trong|trước|vào)\s+)?|(?:trong|trước)\s+)"
     r"tháng\s*\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
     r"|(?:hoàn thành|xong)\s+(?:trong\s+)?năm\s+\d{4}"
+    # "hoàn thành (ít nhất 12 tuyến) trong năm 2026": a short object between verb and year.
+    r"|(?:hoàn thành|xong)\s+(?:[^\s,;:()]*[^\s,.;:()]\s+){1,8}?trong\s+năm\s+\d{4}"
+    # "từ ngày 15/12/2026 đến ngày 15/02/2027": a span, done by its last day.
+    r"|(?<!số liệu )(?<!tính )từ\s+ngày\s*\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?\s*"
+    r"(?:đến|tới)\s+(?:hết\s+)?ngày\s*\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?"
     r"|(?:hoàn thành|xong)\s+trước\s+năm\s+\d{4}"
     r"|(?:vào\s+|trong\s+)?cuối\s+năm\s+\d{4}"
     r"|(?:trong\s+)?6 tháng (?:đầu|cuối) năm(?:\s*\d{4})?)"
@@ -318,12 +323,21 @@ def find_deadline(text: str, plan_year: int) -> Timeframe | None:
     best: Timeframe | None = None
     for m in found:
         words = m.group(0).strip()
+        words = re.sub(r"^(?:hoàn thành|xong)\s+[^,;:()]*?(?=trong\s+năm\s)", "", words, flags=re.I)
         words = re.sub(r"^(hoàn thành|xong|trình|gửi|báo cáo)\s+", "", words, flags=re.I)
         words = re.sub(r"^(?:trong|vào)\s+", "", words, flags=re.I)
+        then = _THEN_ONGOING.match(nfc[m.end() :])
+        if then and (_ONGOING.search(_norm(then.group(1))) or _cadence(_norm(then.group(1)))):
+            # "hoàn thành trong tháng 8/2026; sau đó duy trì … thường xuyên": once, then ongoing.
+            words = f"{words}, {then.group(1).strip()}"
         tf = parse_timeframe(words[:1].upper() + words[1:], plan_year)
         if tf.due and (best is None or (best.due and tf.due > best.due)):
             best = tf
     return best
+
+
+# The clause right after a deadline that carries the work on: "; sau đó duy trì kiểm tra …".
+_THEN_ONGOING = re.compile(r"\s*[,;]?\s*((?:sau đó|tiếp đó|rồi)\b[^.;]*)", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- reporting clauses
