@@ -297,8 +297,10 @@ _HIDDEN_RE = re.compile(
     # "hoàn thành (ít nhất 12 tuyến) trong năm 2026": a short object between verb and year.
     r"|(?:hoàn thành|xong)\s+(?:[^\s,;:()]*[^\s,.;:()]\s+){1,8}?trong\s+năm\s+\d{4}"
     # "từ ngày 15/12/2026 đến ngày 15/02/2027": a span, done by its last day.
-    r"|(?<!số liệu )(?<!tính )từ\s+ngày\s*\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?\s*"
-    r"(?:đến|tới)\s+(?:hết\s+)?ngày\s*\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?"
+    # (also "từ ngày 08 đến ngày 20 tháng 12 năm 2026"); a data period ("số liệu từ …") is none.
+    r"|(?<!số liệu )(?<!tính )từ\s+ngày\s*\d{1,2}(?:\s*(?:/|tháng)\s*\d{1,2})?"
+    r"(?:\s*(?:/|năm)\s*\d{2,4})?\s*(?:đến|tới)\s+(?:hết\s+)?ngày\s*\d{1,2}\s*(?:/|tháng)\s*\d{1,2}"
+    r"(?:\s*(?:/|năm)\s*\d{2,4})?"
     r"|(?:hoàn thành|xong)\s+trước\s+năm\s+\d{4}"
     r"|(?:vào\s+|trong\s+)?cuối\s+năm\s+\d{4}"
     r"|(?:trong\s+)?6 tháng (?:đầu|cuối) năm(?:\s*\d{4})?)"

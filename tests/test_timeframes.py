@@ -437,3 +437,57 @@ def test_period_named_before_or_after_its_deadline(clause: str) -> None:
         RuleSpec(P.SEMIANNUAL, 18, 6),
         RuleSpec(P.ANNUAL, 18, 12),
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "due", "recurrence"),
+    [
+        # A span of days is done by its last day, in either spelling.
+        (
+            "Trực chốt tại các bến đò từ ngày 20/8/2026 đến ngày 10/10/2026.",
+            K.ONE_OFF,
+            D(2026, 10, 10),
+            None,
+        ),
+        (
+            "Trực chốt từ ngày 05 tháng 11 năm 2026 đến ngày 05 tháng 01 năm 2027.",
+            K.ONE_OFF,
+            D(2027, 1, 5),
+            None,
+        ),
+        (
+            "Ra quân dọn kênh từ ngày 10 đến ngày 25 tháng 7 năm 2026.",
+            K.ONE_OFF,
+            D(2026, 7, 25),
+            None,
+        ),
+        (
+            "Ra quân dọn kênh từ ngày 01/4 đến hết ngày 30/4 hằng năm.",
+            K.RECURRING,
+            D(2026, 4, 30),
+            P.ANNUAL,
+        ),
+        # "hoàn thành" with a short object before the year.
+        ("Phấn đấu hoàn thành 20 nhà văn hóa ấp trong năm 2027.", K.ONE_OFF, D(2027, 12, 31), None),
+        # A deadline, then the work carried on.
+        (
+            "Dọn dẹp bờ kênh, hoàn thành trước ngày 30/4/2026; sau đó tổ chức ra quân hằng tháng.",
+            K.COMPOSITE,
+            D(2026, 4, 30),
+            P.MONTHLY,
+        ),
+    ],
+)
+def test_spans_gaps_and_then_ongoing_in_a_sentence(
+    sentence: str, kind: ScheduleKind, due: dt.date, recurrence: PeriodKind | None
+) -> None:
+    tf = find_deadline(sentence, 2026)
+    assert tf is not None
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+def test_a_data_period_or_a_plain_next_step_adds_nothing() -> None:
+    assert find_deadline("Tổng hợp số liệu từ ngày 01/01/2026 đến ngày 30/6/2026.", 2026) is None
+    tf = find_deadline("Rà soát, hoàn thành trong tháng 4/2026; sau đó báo cáo Sở.", 2026)
+    assert tf is not None
+    assert (tf.kind, tf.due) == (K.ONE_OFF, D(2026, 4, 30))
