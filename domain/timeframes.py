@@ -405,7 +405,16 @@ _OWN_RE = re.compile(
 
 
 # "trước ngày 20/6 (báo cáo 6 tháng)": the period a deadline serves, named in brackets after it.
-_OWN_BRACKET = re.compile(r"^\s*\(\s*((?:đối với\s+|với\s+)?(?:báo cáo|kỳ)[^()]{1,30})\)")
+# Also unbracketed after "đối với": "trước ngày 20/6 đối với báo cáo 6 tháng".
+_OWN_BRACKET = re.compile(
+    r"^\s*(?:\(\s*((?:đối với\s+|với\s+)?(?:báo cáo|kỳ)[^()]{1,30})\)"
+    r"|,?\s*(đối với\s+(?:các\s+)?(?:báo cáo|kỳ)(?:\s+báo cáo)?\s+(?:0?\d tháng|sáu tháng"
+    r"|chín tháng|quý|năm|tháng|hằng (?:năm|quý|tháng))))"
+)
+# "trước ngày 20/6 và 20/11": the second day is a deadline too.
+_SECOND_DAY = re.compile(
+    r"((?:trước|chậm nhất)\s*(?:ngày\s*)?\d{1,2}\s*/\s*\d{1,2}\s*và\s*)(?:ngày\s*)?(?=\d)"
+)
 
 
 # "báo cáo năm trước ngày 10/12/2026": the yearly report's day, though its first year is written.
@@ -424,12 +433,14 @@ def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
     """
     low = _YEARLY_DATED.sub(r"\1", low)
     low = _YEAR_DATED.sub(" ", low)
+    low = _SECOND_DAY.sub(r"\1trước ngày ", low)
     deadlines = list(_DEADLINE_RE.finditer(low))
     if not deadlines:
         return _month_only(low), False
     qualified = True
     subject = _kinds_in(low[: deadlines[0].start()])
     out: list[RuleSpec] = []
+    days: list[tuple[int, int | None]] = []  # each deadline's day when its kinds are the subject's
     prev_end = 0
     for i, m in enumerate(deadlines):
         day = int(m.group(1))
@@ -452,15 +463,20 @@ def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
                 "hằng quý": [PeriodKind.QUARTERLY],
             }[own_m.group(2)]
         elif bracket:
-            own = _kinds_in(bracket.group(1))
+            own = _kinds_in(bracket.group(1) or bracket.group(2))
         if not own:
             qualified = False
         kinds = own or _kinds_in(before) or subject
         last_month = month is None or bool(
             own_m and own_m.group(0).strip().startswith(("của", "tháng"))
         )
+        if not own and (i == 0 or not _kinds_in(before)):
+            days.append((day, None if last_month else month))
         for kind in kinds:
             out.append(RuleSpec(kind, day, None if last_month else month))
+    if len(days) == len(deadlines) == len(subject) > 1:
+        # "báo cáo 6 tháng, năm … trước ngày 20/6 và 20/11": as many days as periods, in order.
+        return [RuleSpec(k, d, mo) for k, (d, mo) in zip(subject, days, strict=True)], qualified
     return out, qualified
 
 

@@ -430,6 +430,10 @@ def test_inherited_openings_and_occasions(
         "Các phòng gửi báo cáo 6 tháng trước ngày 18/6, báo cáo năm trước ngày 18/12 về Văn phòng.",
         "Các phòng báo cáo về Văn phòng định kỳ 6 tháng (trước ngày 18/6) và hằng năm (trước ngày"
         " 18/12).",
+        # Unbracketed "đối với …", and two days for two periods named before them.
+        "Các phòng gửi báo cáo trước ngày 18/6 đối với báo cáo 6 tháng và trước ngày 18/12 đối"
+        " với báo cáo năm.",
+        "Các phòng báo cáo định kỳ 6 tháng, năm về Văn phòng trước ngày 18/6 và 18/12.",
     ],
 )
 def test_period_named_before_or_after_its_deadline(clause: str) -> None:
