@@ -124,6 +124,11 @@ def test_cadence_word_that_names_a_plan_or_spending_is_not_a_cadence() -> None:
     assert cadence_in("định kỳ 6 tháng kiểm tra") == "định kỳ 6 tháng"
 
 
+def test_how_often_something_happens_at_a_place_is_not_a_cadence() -> None:
+    assert cadence_in("lắp biển cảnh báo tại các đoạn đê thường xuyên sạt lở") is None
+    assert cadence_in("kiểm tra thường xuyên các đoạn đê xung yếu") == "thường xuyên"
+
+
 def test_periodic_words_with_a_cadence_are_yearly_not_ongoing() -> None:
     tf = parse_timeframe("định kỳ hằng năm", 2026)
     assert (tf.kind, tf.due, tf.recurrence) == (

@@ -40,6 +40,8 @@ _NOT_CADENCE = re.compile(
     r"(?:kế hoạch|trung hạn,?|chi|kinh phí|nhiệm vụ chi|dự toán chi)\s+(?:thường xuyên|h[ằà]ng năm)"
     r"|(?:trợ cấp|phụ cấp|lương hưu|trợ giúp)[^.;:]{0,60}?\s(?:h[ằà]ng|mỗi) tháng"
     r"|(?:chỉ đạo|hoạt động|công tác|nhiệm vụ) thường xuyên"
+    # "khu vực thường xuyên xảy ra thiên tai": how often something happens at a place, not work.
+    r"|thường xuyên (?:xảy ra|bị|vi phạm|tái phạm|ngập|sạt lở|ùn tắc|tụ tập)"
     r"|báo cáo định kỳ|định kỳ báo cáo|khám sức khỏe định kỳ|kiểm tra định kỳ",
     re.IGNORECASE,
 )
