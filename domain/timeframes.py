@@ -106,7 +106,8 @@ _QUARTERLY = re.compile(r"hằng quý|mỗi quý|định kỳ quý")
 _MONTHLY = re.compile(r"hằng tháng|mỗi tháng|định kỳ tháng")
 _HALFLY = re.compile(r"6 tháng (?:một|1) lần|định kỳ 6 tháng|hằng 6 tháng")
 _EVENT = re.compile(
-    r"khi có (?:đề nghị|yêu cầu|văn bản|chỉ đạo|hướng dẫn|quyết định|nghị định|phát sinh)"
+    # "Khi có phản ánh, kiến nghị", "khi có sự cố": timeframe words that open on an occasion.
+    r"^khi có |khi có (?:đề nghị|yêu cầu|văn bản|chỉ đạo|hướng dẫn|quyết định|nghị định|phát sinh)"
     r"|đột xuất|theo yêu cầu|khi được yêu cầu|sau khi có|khi phát sinh|theo đề nghị"
     r"|nếu có nhu cầu|khi phát hiện|khi cần thiết|khi [^,;]{0,40}xảy ra|sau khi (?:được|có)"
 )
@@ -149,7 +150,7 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     if not low:
         return Timeframe("", ScheduleKind.UNSPECIFIED)
     low = _CITATION.sub(" ", low)
-    if _INHERITED_DOC.search(low):
+    if _INHERITED_DOC.search(low) or _inherited_lead(low, plan_year):
         return Timeframe(written, ScheduleKind.INHERITED)
     if _AFTER_THIS_PLAN.search(low) and not _milestone(low, plan_year)[0]:
         return Timeframe(written, ScheduleKind.ONE_OFF)
@@ -186,6 +187,18 @@ def parse_timeframe(text: str | None, plan_year: int) -> Timeframe:
     if _RELATIVE.search(low):
         return Timeframe(written, ScheduleKind.ONE_OFF)
     return Timeframe(written, ScheduleKind.UNSPECIFIED)
+
+
+def _inherited_lead(low: str, plan_year: int) -> bool:
+    """Words that open "Theo Kế hoạch/chương trình …" take that document's schedule: a year or a
+    cadence in the same clause ("Theo Kế hoạch kiểm tra năm 2026", "theo chương trình giám sát
+    hằng năm của …") names the document, not a date of the task. A later clause with a date
+    of its own ("Theo kế hoạch; hoàn thành trước ngày 30/6/2026") still dates the task."""
+    if not _INHERITED.match(low):
+        return False
+    rest = low[len(re.split(r"[,;(]|\s[-–]\s", low, maxsplit=1)[0]) :]
+    dated = _milestone(rest, plan_year)[0] or _cadence(rest)
+    return not (dated or _ONGOING.search(rest) or _EVENT.search(rest))
 
 
 def _first_end(kind: PeriodKind, year: int) -> dt.date:
@@ -281,6 +294,13 @@ _HIDDEN_RE = re.compile(
     r"|(?:(?:hoàn thành|xong|chậm nhất)\s+(?:(?:trong|trước|vào)\s+)?|(?:trong|trước)\s+)"
     r"tháng\s*\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
     r"|(?:hoàn thành|xong)\s+(?:trong\s+)?năm\s+\d{4}"
+    # "hoàn thành (ít nhất 12 tuyến) trong năm 2026": a short object between verb and year.
+    r"|(?:hoàn thành|xong)\s+(?:[^\s,;:()]*[^\s,.;:()]\s+){1,8}?trong\s+năm\s+\d{4}"
+    # "từ ngày 15/12/2026 đến ngày 15/02/2027": a span, done by its last day.
+    # (also "từ ngày 08 đến ngày 20 tháng 12 năm 2026"); a data period ("số liệu từ …") is none.
+    r"|(?<!số liệu )(?<!tính )từ\s+ngày\s*\d{1,2}(?:\s*(?:/|tháng)\s*\d{1,2})?"
+    r"(?:\s*(?:/|năm)\s*\d{2,4})?\s*(?:đến|tới)\s+(?:hết\s+)?ngày\s*\d{1,2}\s*(?:/|tháng)\s*\d{1,2}"
+    r"(?:\s*(?:/|năm)\s*\d{2,4})?"
     r"|(?:hoàn thành|xong)\s+trước\s+năm\s+\d{4}"
     r"|(?:vào\s+|trong\s+)?cuối\s+năm\s+\d{4}"
     r"|(?:trong\s+)?6 tháng (?:đầu|cuối) năm(?:\s*\d{4})?)"
@@ -305,12 +325,21 @@ def find_deadline(text: str, plan_year: int) -> Timeframe | None:
     best: Timeframe | None = None
     for m in found:
         words = m.group(0).strip()
+        words = re.sub(r"^(?:hoàn thành|xong)\s+[^,;:()]*?(?=trong\s+năm\s)", "", words, flags=re.I)
         words = re.sub(r"^(hoàn thành|xong|trình|gửi|báo cáo)\s+", "", words, flags=re.I)
         words = re.sub(r"^(?:trong|vào)\s+", "", words, flags=re.I)
+        then = _THEN_ONGOING.match(nfc[m.end() :])
+        if then and (_ONGOING.search(_norm(then.group(1))) or _cadence(_norm(then.group(1)))):
+            # "hoàn thành trong tháng 8/2026; sau đó duy trì … thường xuyên": once, then ongoing.
+            words = f"{words}, {then.group(1).strip()}"
         tf = parse_timeframe(words[:1].upper() + words[1:], plan_year)
         if tf.due and (best is None or (best.due and tf.due > best.due)):
             best = tf
     return best
+
+
+# The clause right after a deadline that carries the work on: "; sau đó duy trì kiểm tra …".
+_THEN_ONGOING = re.compile(r"\s*[,;]?\s*((?:sau đó|tiếp đó|rồi)\b[^.;]*)", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- reporting clauses
@@ -375,6 +404,19 @@ _OWN_RE = re.compile(
 )
 
 
+# "trước ngày 20/6 (báo cáo 6 tháng)": the period a deadline serves, named in brackets after it.
+# Also unbracketed after "đối với": "trước ngày 20/6 đối với báo cáo 6 tháng".
+_OWN_BRACKET = re.compile(
+    r"^\s*(?:\(\s*((?:đối với\s+|với\s+)?(?:báo cáo|kỳ)[^()]{1,30})\)"
+    r"|,?\s*(đối với\s+(?:các\s+)?(?:báo cáo|kỳ)(?:\s+báo cáo)?\s+(?:0?\d tháng|sáu tháng"
+    r"|chín tháng|quý|năm|tháng|hằng (?:năm|quý|tháng))))"
+)
+# "trước ngày 20/6 và 20/11": the second day is a deadline too.
+_SECOND_DAY = re.compile(
+    r"((?:trước|chậm nhất)\s*(?:ngày\s*)?\d{1,2}\s*/\s*\d{1,2}\s*và\s*)(?:ngày\s*)?(?=\d)"
+)
+
+
 # "báo cáo năm trước ngày 10/12/2026": the yearly report's day, though its first year is written.
 _YEARLY_DATED = re.compile(
     r"(báo cáo (?:năm|hằng năm|định kỳ hằng năm)[^.;]{0,40}?(?:trước|chậm nhất)\s*(?:ngày\s*)?"
@@ -391,12 +433,14 @@ def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
     """
     low = _YEARLY_DATED.sub(r"\1", low)
     low = _YEAR_DATED.sub(" ", low)
+    low = _SECOND_DAY.sub(r"\1trước ngày ", low)
     deadlines = list(_DEADLINE_RE.finditer(low))
     if not deadlines:
         return _month_only(low), False
     qualified = True
     subject = _kinds_in(low[: deadlines[0].start()])
     out: list[RuleSpec] = []
+    days: list[tuple[int, int | None]] = []  # each deadline's day when its kinds are the subject's
     prev_end = 0
     for i, m in enumerate(deadlines):
         day = int(m.group(1))
@@ -405,7 +449,8 @@ def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
         tail = low[m.end() : end]
         before = low[prev_end : m.start()]
         own_m = _OWN_RE.match(tail)
-        prev_end = m.end() + (own_m.end() if own_m else 0)
+        bracket = _OWN_BRACKET.match(tail) if own_m is None else None
+        prev_end = m.end() + (own_m.end() if own_m else bracket.end() if bracket else 0)
         if not 1 <= day <= 31 or (month is not None and not 1 <= month <= 12):
             continue
         own: list[PeriodKind] = []
@@ -417,14 +462,21 @@ def _rules_in_sentence(low: str) -> tuple[list[RuleSpec], bool]:
                 "hằng tháng": [PeriodKind.MONTHLY],
                 "hằng quý": [PeriodKind.QUARTERLY],
             }[own_m.group(2)]
+        elif bracket:
+            own = _kinds_in(bracket.group(1) or bracket.group(2))
         if not own:
             qualified = False
         kinds = own or _kinds_in(before) or subject
         last_month = month is None or bool(
             own_m and own_m.group(0).strip().startswith(("của", "tháng"))
         )
+        if not own and (i == 0 or not _kinds_in(before)):
+            days.append((day, None if last_month else month))
         for kind in kinds:
             out.append(RuleSpec(kind, day, None if last_month else month))
+    if len(days) == len(deadlines) == len(subject) > 1:
+        # "báo cáo 6 tháng, năm … trước ngày 20/6 và 20/11": as many days as periods, in order.
+        return [RuleSpec(k, d, mo) for k, (d, mo) in zip(subject, days, strict=True)], qualified
     return out, qualified
 
 

@@ -124,6 +124,11 @@ def test_cadence_word_that_names_a_plan_or_spending_is_not_a_cadence() -> None:
     assert cadence_in("định kỳ 6 tháng kiểm tra") == "định kỳ 6 tháng"
 
 
+def test_how_often_something_happens_at_a_place_is_not_a_cadence() -> None:
+    assert cadence_in("lắp biển cảnh báo tại các đoạn đê thường xuyên sạt lở") is None
+    assert cadence_in("kiểm tra thường xuyên các đoạn đê xung yếu") == "thường xuyên"
+
+
 def test_periodic_words_with_a_cadence_are_yearly_not_ongoing() -> None:
     tf = parse_timeframe("định kỳ hằng năm", 2026)
     assert (tf.kind, tf.due, tf.recurrence) == (
@@ -467,3 +472,75 @@ def test_a_time_and_progress_heading_and_a_plan_wide_term() -> None:
     ]
     task = "Chủ trì kiểm kê tài sản công của các thôn, tổ dân phố."
     assert dated_by_schedule(task, items) == items[0][1]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "due", "recurrence"),
+    [
+        # A cadence after the verb of the item's one clause; a dash inside a name is no bullet.
+        (
+            "Giao Phòng Kế hoạch - Đầu tư chủ trì, phối hợp với Hội Cựu chiến binh xã kiểm tra"
+            " thường xuyên các điểm khai thác cát; xử lý nghiêm các trường hợp vi phạm.",
+            "recurring",
+            None,
+            None,
+        ),
+        # A cadence in a purpose clause qualifies that clause only.
+        (
+            "Trung tâm Dịch vụ nông nghiệp xây dựng sổ tay điện tử để nông dân tra cứu thường"
+            " xuyên.",
+            None,
+            None,
+            None,
+        ),
+        # A short object between "hoàn thành" and the year.
+        (
+            "Đoàn Thanh niên xã vận động thanh niên trồng cây, phấn đấu hoàn thành 3.000 cây xanh"
+            " dọc tuyến đê trong năm 2027.",
+            "one_off",
+            "2027-12-31",
+            None,
+        ),
+        # A deadline, then the work carried on: composite, due at the deadline.
+        (
+            "Ban Quản lý chợ sắp xếp lại các quầy hàng, hoàn thành trong tháng 5/2026; sau đó duy"
+            " trì kiểm tra thường xuyên, không để lấn chiếm trở lại.",
+            "composite",
+            "2026-05-31",
+            None,
+        ),
+        # A span of days: done by its last day.
+        (
+            "Công an xã bố trí lực lượng trực tại các bến đò trong mùa lũ từ ngày 01/9/2026 đến"
+            " ngày 30/11/2026.",
+            "one_off",
+            "2026-11-30",
+            None,
+        ),
+        # A later sentence with the plan's reporting regime dates nothing in the task.
+        (
+            "Tham gia giám sát việc sắp xếp quầy hàng. Các ban, ngành báo cáo kết quả về Ủy ban"
+            " nhân dân xã định kỳ 6 tháng (trước ngày 10/6) và năm (trước ngày 10/12).",
+            None,
+            None,
+            None,
+        ),
+    ],
+)
+def test_main_action_spans_and_then_ongoing(
+    text: str, kind: str | None, due: str | None, recurrence: str | None
+) -> None:
+    tf = text_timeframe(text, 2026)
+    if kind is None:
+        assert tf is None
+        return
+    assert tf is not None
+    assert (tf.kind.value, str(tf.due) if tf.due else None) == (kind, due)
+    assert (tf.recurrence.value if tf.recurrence else None) == recurrence
+    again = parse_timeframe(tf.text, 2026)
+    assert (again.kind, again.due, again.recurrence) == (tf.kind, tf.due, tf.recurrence)
+
+
+def test_a_data_period_is_no_deadline() -> None:
+    tf = text_timeframe("Thống kê số liệu từ ngày 01/01/2026 đến ngày 30/6/2026 gửi Sở.", 2026)
+    assert tf is None

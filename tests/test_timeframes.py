@@ -393,3 +393,105 @@ def test_abbreviations_and_from_a_year_on(
 def test_a_cited_document_date_is_no_deadline(words: str) -> None:
     tf = parse_timeframe(words, 2026)
     assert (tf.kind, tf.due) == (K.INHERITED, None)
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "due", "recurrence"),
+    [
+        # Opening "Theo kế hoạch/chương trình …": a year or cadence names that document.
+        ("Theo Kế hoạch thanh tra năm 2027 của Chánh Thanh tra tỉnh", K.INHERITED, None, None),
+        ("Theo chương trình kiểm tra hằng năm của Hội Nông dân xã", K.INHERITED, None, None),
+        ("Thực hiện theo lịch tiếp công dân hằng tháng", K.INHERITED, None, None),
+        # A later clause with its own date still dates the task.
+        ("Theo kế hoạch; hoàn thành trước ngày 30/9/2026", K.ONE_OFF, D(2026, 9, 30), None),
+        # An occasion opening the words.
+        ("Khi có phản ánh của người dân", K.EVENT_DRIVEN, None, None),
+        ("Khi có sự cố môi trường", K.EVENT_DRIVEN, None, None),
+        # "khi có" later on is not read that way alone.
+        ("Quý III/2026 và khi có sự cố", K.ONE_OFF, D(2026, 9, 30), None),
+    ],
+)
+def test_inherited_openings_and_occasions(
+    words: str, kind: ScheduleKind, due: dt.date | None, recurrence: PeriodKind | None
+) -> None:
+    tf = parse_timeframe(words, 2026)
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        # The period named in brackets after its deadline.
+        "Các phòng gửi báo cáo về Văn phòng trước ngày 18/6 (báo cáo 6 tháng) và trước ngày"
+        " 18/12 (báo cáo năm) hằng năm.",
+        "Các phòng báo cáo trước ngày 18/6 (kỳ báo cáo 6 tháng), trước ngày 18/12"
+        " (kỳ báo cáo năm).",
+        # The period before its deadline, named or in brackets.
+        "Các phòng gửi báo cáo 6 tháng trước ngày 18/6, báo cáo năm trước ngày 18/12 về Văn phòng.",
+        "Các phòng báo cáo về Văn phòng định kỳ 6 tháng (trước ngày 18/6) và hằng năm (trước ngày"
+        " 18/12).",
+        # Unbracketed "đối với …", and two days for two periods named before them.
+        "Các phòng gửi báo cáo trước ngày 18/6 đối với báo cáo 6 tháng và trước ngày 18/12 đối"
+        " với báo cáo năm.",
+        "Các phòng báo cáo định kỳ 6 tháng, năm về Văn phòng trước ngày 18/6 và 18/12.",
+    ],
+)
+def test_period_named_before_or_after_its_deadline(clause: str) -> None:
+    assert parse_reporting(clause) == [
+        RuleSpec(P.SEMIANNUAL, 18, 6),
+        RuleSpec(P.ANNUAL, 18, 12),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "due", "recurrence"),
+    [
+        # A span of days is done by its last day, in either spelling.
+        (
+            "Trực chốt tại các bến đò từ ngày 20/8/2026 đến ngày 10/10/2026.",
+            K.ONE_OFF,
+            D(2026, 10, 10),
+            None,
+        ),
+        (
+            "Trực chốt từ ngày 05 tháng 11 năm 2026 đến ngày 05 tháng 01 năm 2027.",
+            K.ONE_OFF,
+            D(2027, 1, 5),
+            None,
+        ),
+        (
+            "Ra quân dọn kênh từ ngày 10 đến ngày 25 tháng 7 năm 2026.",
+            K.ONE_OFF,
+            D(2026, 7, 25),
+            None,
+        ),
+        (
+            "Ra quân dọn kênh từ ngày 01/4 đến hết ngày 30/4 hằng năm.",
+            K.RECURRING,
+            D(2026, 4, 30),
+            P.ANNUAL,
+        ),
+        # "hoàn thành" with a short object before the year.
+        ("Phấn đấu hoàn thành 20 nhà văn hóa ấp trong năm 2027.", K.ONE_OFF, D(2027, 12, 31), None),
+        # A deadline, then the work carried on.
+        (
+            "Dọn dẹp bờ kênh, hoàn thành trước ngày 30/4/2026; sau đó tổ chức ra quân hằng tháng.",
+            K.COMPOSITE,
+            D(2026, 4, 30),
+            P.MONTHLY,
+        ),
+    ],
+)
+def test_spans_gaps_and_then_ongoing_in_a_sentence(
+    sentence: str, kind: ScheduleKind, due: dt.date, recurrence: PeriodKind | None
+) -> None:
+    tf = find_deadline(sentence, 2026)
+    assert tf is not None
+    assert (tf.kind, tf.due, tf.recurrence) == (kind, due, recurrence)
+
+
+def test_a_data_period_or_a_plain_next_step_adds_nothing() -> None:
+    assert find_deadline("Tổng hợp số liệu từ ngày 01/01/2026 đến ngày 30/6/2026.", 2026) is None
+    tf = find_deadline("Rà soát, hoàn thành trong tháng 4/2026; sau đó báo cáo Sở.", 2026)
+    assert tf is not None
+    assert (tf.kind, tf.due) == (K.ONE_OFF, D(2026, 4, 30))

@@ -3,11 +3,14 @@
 A task read from a table or from "Thời gian:" lines has its timeframe words; a duty or a prose
 item has only its sentence. Its timeframe is then, in order: a "Thời gian thực hiện: …" label
 written inside the text; a deadline anywhere in it ("… hoàn thành trước ngày 31/5/2026",
-"trong quý II/2026"); else words in its first clause that govern the whole item: a cadence
-("Thường xuyên rà soát …", "Hằng năm, tổ chức …"), a higher body's lead ("… theo chỉ đạo của
-Bộ Y tế"), or an occasion ("… (nếu có nhu cầu)"). A cadence in a later clause qualifies that
+"trong quý II/2026", "từ ngày … đến ngày …"), with a following "sau đó duy trì …" making it
+composite; else words in its first clause (its main action) that govern the whole item: a
+cadence before or after the verb ("Thường xuyên rà soát …", "tổ chức tuyên truyền thường
+xuyên …"), a higher body's lead ("… theo chỉ đạo của Bộ Y tế"), or an occasion ("… (nếu có nhu
+cầu)"). A cadence in a later clause or in a purpose clause ("để …", "nhằm …") qualifies that
 clause only, and "kế hoạch hằng năm" or "chi thường xuyên" name a kind of plan or of spending,
-not how often the work is done.
+not how often the work is done. A later sentence stating the plan's reporting regime dates
+nothing in the task.
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ import re
 import unicodedata
 
 from db.models import ScheduleKind
-from domain.timeframes import Timeframe, deadline_start, find_deadline, parse_timeframe
+from domain.timeframes import (
+    Timeframe,
+    deadline_start,
+    find_deadline,
+    parse_reporting,
+    parse_timeframe,
+)
 
 _BULLET = re.compile(r"^[-–•+*]\s*")
 CADENCE_WORDS = re.compile(
@@ -31,6 +40,8 @@ _NOT_CADENCE = re.compile(
     r"(?:kế hoạch|trung hạn,?|chi|kinh phí|nhiệm vụ chi|dự toán chi)\s+(?:thường xuyên|h[ằà]ng năm)"
     r"|(?:trợ cấp|phụ cấp|lương hưu|trợ giúp)[^.;:]{0,60}?\s(?:h[ằà]ng|mỗi) tháng"
     r"|(?:chỉ đạo|hoạt động|công tác|nhiệm vụ) thường xuyên"
+    # "khu vực thường xuyên xảy ra thiên tai": how often something happens at a place, not work.
+    r"|thường xuyên (?:xảy ra|bị|vi phạm|tái phạm|ngập|sạt lở|ùn tắc|tụ tập)"
     r"|báo cáo định kỳ|định kỳ báo cáo|khám sức khỏe định kỳ|kiểm tra định kỳ",
     re.IGNORECASE,
 )
@@ -60,8 +71,10 @@ _LABELLED_TIME = re.compile(
 
 
 def first_clause(text: str) -> str:
-    """The item's first clause: up to its first ";", sentence end or " - " bullet."""
-    return re.split(r";|\.\s|\s[-–]\s|\n", _BULLET.sub("", text.strip()), maxsplit=1)[0]
+    """The item's first clause: up to its first ";", sentence end or inline bullet ("…: - ").
+
+    A dash between words is part of a name ("Phòng Văn hóa - Xã hội"), not a bullet."""
+    return re.split(r";|\.\s|(?<=[:,])\s*[-–]\s|\n", _BULLET.sub("", text.strip()), maxsplit=1)[0]
 
 
 # The day, month or quarter a yearly cadence falls on: "(vào) tháng 12 hằng năm".
@@ -83,11 +96,22 @@ def cadence_in(clause: str) -> str | None:
     return clause[when.start() if when else m.start() : m.end()]
 
 
+_PURPOSE = re.compile(r"\s(?:để|nhằm)\s", re.IGNORECASE)
+
+
+def _without_regime(text: str) -> str:
+    """The text less any later sentence that states the plan's periodic reporting ("Các đơn
+    vị báo cáo … định kỳ 6 tháng (trước ngày 15/6)"): its dates are the regime's, not the
+    task's."""
+    first, *rest = re.split(r"(?<=[.!?])\s+", text)
+    return " ".join([first, *(s for s in rest if not parse_reporting(s))])
+
+
 def text_timeframe(text: str, year: int, first_only: bool = True) -> Timeframe | None:
     """The timeframe a task's own text gives it, or None when it names none (module doc).
 
     `first_only` False looks for a cadence in the whole text (a single-sentence prose task)."""
-    nfc = unicodedata.normalize("NFC", text)
+    nfc = _without_regime(unicodedata.normalize("NFC", text))
     labelled = _LABELLED_TIME.search(nfc)
     if labelled:
         tf = parse_timeframe(labelled.group(1), year)
@@ -97,7 +121,9 @@ def text_timeframe(text: str, year: int, first_only: bool = True) -> Timeframe |
     if hidden is not None:
         return hidden
     clause = first_clause(nfc) if first_only else nfc
-    word = cadence_in(clause)
+    # The main action is that clause less a purpose clause it ends on: in "xây dựng phần mềm để
+    # cập nhật thường xuyên …" the cadence qualifies the purpose, not the work.
+    word = cadence_in(_PURPOSE.split(clause, maxsplit=1)[0])
     if word is not None:
         return parse_timeframe(word, year)
     for pattern, kind in (
