@@ -223,6 +223,7 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
     blank_before = True
     first_line = True  # the current paragraph has one line so far
     in_head = True  # still in the letterhead at the top (see _head_break)
+    last_len = 0  # length of the source line before this one
     for raw in lines:
         text = raw.text.strip()
         text = text.replace("****", "")
@@ -253,6 +254,8 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
                 join = False
             elif text.startswith("**") and not p.endswith(("**", "*")):
                 join = _OPEN_END.search(strip_markup(p)) is not None
+            elif _dash_goes_on(text, last_len) and not _SENTENCE_END.search(p):
+                join = True
             elif _starts_paragraph(text) or _SENTENCE_END.search(p):
                 join = False
             elif text[:1].islower() or text[:1].isdigit() or _OPEN_END.search(strip_markup(p)):
@@ -281,7 +284,19 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
             if len(out) > _HEAD_PARAS or re.match(r"\**\s*KẾ HOẠCH\b", text):
                 in_head = False
         blank_before = False
+        last_len = len(text)
     return out
+
+
+_WRAP_WIDTH = 60  # a source line this long that stops mid-sentence was cut by the wrap
+
+
+def _dash_goes_on(text: str, last_len: int) -> bool:
+    """A line "- xã hội xã." right after a full-width line cut mid-sentence continues a
+    hyphenated compound ("các đoàn thể chính trị" + "- xã hội"): a bullet starts with its own
+    word, not a lower-case one, after a line that ran to the wrap."""
+    m = re.match(r"[-–]\s+(\S)", text)
+    return m is not None and m.group(1).islower() and last_len >= _WRAP_WIDTH
 
 
 def _head_break(prev: str, text: str) -> bool:
