@@ -33,7 +33,7 @@ def _plan():  # type: ignore[no-untyped-def]
 def test_each_task_knows_its_source_line_and_how_sure_the_reader_is() -> None:
     plan = _plan()
     first, second = plan.tasks
-    assert (first.ref, first.line, first.confidence, first.doubts) == ("1", 8, 1.0, [])
+    assert (first.ref, first.line, first.confidence, first.doubts) == ("II.1", 8, 1.0, [])
     assert second.line == 12
     assert second.doubts == ["no_lead", "time_unread"] and second.confidence < 0.5
     assert doubtful(plan) == [second]

@@ -149,3 +149,56 @@ def test_year_of_an_undated_title_is_the_year_in_the_annex_note() -> None:
     )
     assert plan.title == "Rà soát văn bản quy phạm pháp luật"  # type: ignore[attr-defined]
     assert plan.year == 2025  # type: ignore[attr-defined]
+
+
+# A Party plan copied from a PDF: every line hard-wrapped at about 80 columns, the letterhead
+# fields one per line with no blank line between them, one Roman section holding the tasks.
+WRAPPED_PARTY_PLAN = """ĐẢNG BỘ TỈNH BÌNH NGUYÊN
+ĐẢNG ỦY XÃ SUỐI MÂY
+*
+Số 07-KH/ĐU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Suối Mây, ngày 14 tháng 5 năm 2027
+
+KẾ HOẠCH
+thực hiện Chỉ thị số 09-CT/TU ngày 02/3/2026 của Ban Thường vụ Tỉnh ủy về phát
+triển phong trào văn nghệ quần chúng ở cơ sở
+
+Thực hiện Chỉ thị số 09-CT/TU ngày 02/3/2026 của Ban Thường vụ Tỉnh ủy, Ban Chấp
+hành Đảng bộ xã Suối Mây xây dựng Kế hoạch thực hiện trên địa bàn xã như sau:
+
+I. MỤC ĐÍCH, YÊU CẦU
+1. Đưa phong trào văn nghệ quần chúng về từng thôn, bản; phát huy vai trò của các
+câu lạc bộ văn nghệ trong đời sống tinh thần của Nhân dân.
+
+II. NHIỆM VỤ, GIẢI PHÁP
+1. Thành lập câu lạc bộ văn nghệ ở các thôn
+Vận động mỗi thôn thành lập ít nhất một câu lạc bộ văn nghệ, có quy chế hoạt động
+và người phụ trách.
+Cơ quan thực hiện:
+- Đơn vị chủ trì: Ban Tuyên giáo và Dân vận Đảng ủy.
+- Đơn vị phối hợp: Văn phòng Đảng ủy.
+- Thời gian: Quý III/2027.
+2. Tổ chức liên hoan văn nghệ quần chúng cấp xã
+Tổ chức liên hoan văn nghệ quần chúng cấp xã để các câu lạc bộ giao lưu, học hỏi
+lẫn nhau.
+Cơ quan thực hiện:
+- Đơn vị chủ trì: Ủy ban nhân dân xã.
+- Đơn vị phối hợp: Đoàn Thanh niên xã.
+- Thời gian: Tháng 11/2027.
+"""
+
+
+def test_wrapped_party_letterhead_fields_are_read_one_per_line() -> None:
+    plan = parse(WRAPPED_PARTY_PLAN)
+    assert plan.issued_on == dt.date(2027, 5, 14)  # type: ignore[attr-defined]
+    assert plan.number == "07-KH/ĐU"  # type: ignore[attr-defined]
+    assert plan.issuer.lower() == "đảng ủy xã suối mây"  # type: ignore[attr-defined]
+    assert plan.parent_body.lower() == "đảng bộ tỉnh bình nguyên"  # type: ignore[attr-defined]
+    # The year is the plan's own, not that of the directive its title cites.
+    assert plan.year == 2027  # type: ignore[attr-defined]
+
+
+def test_tasks_in_a_single_roman_section_keep_its_numeral() -> None:
+    plan = parse(WRAPPED_PARTY_PLAN)
+    assert [t.ref for t in plan.tasks] == ["II.1", "II.2"]  # type: ignore[attr-defined]

@@ -106,6 +106,22 @@ def test_markup_and_plain_files() -> None:
     assert not looks_like_web_text(plain)
 
 
+def test_a_dash_continuing_a_hyphenated_name_across_a_wrap_is_no_bullet() -> None:
+    from domain.importer.normalise import Line, unwrap
+
+    lines = [
+        "- Đơn vị phối hợp: Hội Cựu chiến binh xã, Hội Nông dân xã và các tổ chức chính trị",
+        "- xã hội của thôn.",
+        "- Các nội dung gồm:",
+        "- tuyên truyền",
+        "- tập huấn",
+    ]
+    paras = [p.text for p in unwrap([Line(i + 1, t) for i, t in enumerate(lines)])]
+    assert paras[0].endswith("các tổ chức chính trị - xã hội của thôn.")
+    # A short list item with a lower-case start is still a bullet of its own.
+    assert paras[1:] == ["- Các nội dung gồm:", "- tuyên truyền", "- tập huấn"]
+
+
 def _outline(text: str):  # type: ignore[no-untyped-def]
     return build_outline([Para(line, line=i + 1) for i, line in enumerate(text.splitlines())])
 

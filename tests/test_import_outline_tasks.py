@@ -151,3 +151,51 @@ def test_a_short_bullet_line_is_no_title_so_a_wrapped_list_of_bodies_stays_whole
         paras[-1]
         == "- Hội Liên hiệp Phụ nữ, Đoàn Thanh niên, Hội Nông dân tặng sách cho các điểm đọc."
     )
+
+
+WARD_PLAN = """ỦY BAN NHÂN DÂN
+PHƯỜNG BẾN GỖ
+Số: 21/KH-UBND
+Bến Gỗ, ngày 03 tháng 2 năm 2027
+
+KẾ HOẠCH
+Xây dựng tuyến phố văn minh năm 2027
+
+I. MỤC ĐÍCH, YÊU CẦU
+1. Mỗi khu phố có ít nhất một tuyến phố đạt chuẩn văn minh.
+
+II. NHIỆM VỤ
+1. Trồng cây xanh trên các tuyến phố
+Giao Phòng Kinh tế, Hạ tầng và Đô thị chủ trì, phối hợp với các Ban điều hành khu phố trồng bổ sung cây xanh trên các tuyến phố chính, hoàn thành trong quý II/2027.
+2. Vận động hộ kinh doanh giữ vỉa hè thông thoáng
+Định kỳ hằng quý, đề nghị Hội Liên hiệp Phụ nữ phường chủ trì, phối hợp với Đoàn Thanh niên phường vận động các hộ kinh doanh ký cam kết không lấn chiếm vỉa hè.
+
+III. TỔ CHỨC THỰC HIỆN
+1. Văn phòng HĐND và UBND phường: Là đầu mối giúp Ủy ban nhân dân phường theo dõi, đôn đốc, tổng hợp kết quả; tham mưu tổ chức hội nghị tổng kết và đề xuất biểu dương các khu phố làm tốt.
+2. Công an phường: Tổ chức tuần tra, xử lý lấn chiếm vỉa hè vào các buổi tối cuối tuần.
+3. Phòng Văn hóa - Xã hội: Biên soạn tờ rơi hướng dẫn nếp sống văn minh cho các hộ gia đình.
+Các phòng, đơn vị và các Ban điều hành khu phố gửi báo cáo kết quả thực hiện về Ủy ban nhân dân phường định kỳ 6 tháng (trước ngày 10/6) và năm (trước ngày 10/12).
+"""
+
+
+@cache
+def _ward_tasks() -> dict[str, ParsedTask]:
+    plan: ParsedPlan = parse_document(
+        read_document(WARD_PLAN.encode(), "ke-hoach.txt"), default_year=2027
+    )
+    return {t.ref: t for t in plan.tasks}
+
+
+def test_a_time_adverbial_before_the_assignment_still_names_who_acts() -> None:
+    task = _ward_tasks()["II.2"]
+    assert task.lead == ["Hội Liên hiệp Phụ nữ phường"]
+
+
+def test_the_coordinators_entry_with_other_work_after_its_role_is_a_task() -> None:
+    assert _ward_tasks()["III.1"].lead == ["Văn phòng HĐND và UBND phường"]
+
+
+def test_the_reporting_paragraph_after_the_last_entry_is_not_part_of_it() -> None:
+    task = _ward_tasks()["III.3"]
+    assert "báo cáo" not in (task.quote or "")
+    assert task.timeframe.due is None

@@ -58,6 +58,10 @@ _NAME_GOES_ON = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.:;!?…]\)?\*{0,3}$|\./\.$")
 _AFTER_TABLE = re.compile(r"^(?:PHỤ LỤC|Phụ lục\s|KẾ HOẠCH|DANH MỤC|[IVX]{1,5}\.\s+[A-ZĐ]{2})")
+# Letterhead fields that begin a line of their own at the top of a plan: the document number
+# ("Số: 12/KH-UBND", a Party plan's "Số 18-KH/ĐU") and the place and date line.
+_HEAD_FIELD = re.compile(r"^(?:Số\s*(?::|\d+\s*[-/]\s*[A-ZĐ])|[A-ZĐÀ-Ỹ][^,\d.;:]{1,40},\s*ngày\b)")
+_HEAD_PARAS = 8  # how many paragraphs the letterhead zone at the top can hold
 _PAGE_NO = re.compile(r"^\s*(?:-\s*)?(?:trang\s*)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*-)?\s*$", re.I)
 
 
@@ -218,6 +222,8 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
     out: list[Line] = []
     blank_before = True
     first_line = True  # the current paragraph has one line so far
+    in_head = True  # still in the letterhead at the top (see _head_break)
+    last_len = 0  # length of the source line before this one
     for raw in lines:
         text = raw.text.strip()
         text = text.replace("****", "")
@@ -226,7 +232,8 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
             continue
         if page_numbers and _PAGE_NO.match(text) and blank_before:
             continue
-        if re.fullmatch(r"[-_=*·.]{3,}", text) or text in ("**", "* *", "** **"):
+        # A rule, or the lone "*" under a Party letterhead, separates what it stands between.
+        if re.fullmatch(r"[-_=*·.]{3,}", text) or text in ("*", "**", "* *", "** **"):
             blank_before = True
             continue
         prev = out[-1] if out else None
@@ -239,10 +246,16 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
                 join = False  # a pipe row is a line of its own
             elif open_bold or open_italic:
                 join = True
-            elif _bold_whole(p) or (p.startswith("**") and p.rstrip().endswith("**")):
+            elif (
+                (in_head and _head_break(strip_markup(p), strip_markup(text)))
+                or _bold_whole(p)
+                or (p.startswith("**") and p.rstrip().endswith("**"))
+            ):
                 join = False
             elif text.startswith("**") and not p.endswith(("**", "*")):
                 join = _OPEN_END.search(strip_markup(p)) is not None
+            elif _dash_goes_on(text, last_len) and not _SENTENCE_END.search(p):
+                join = True
             elif _starts_paragraph(text) or _SENTENCE_END.search(p):
                 join = False
             elif text[:1].islower() or text[:1].isdigit() or _OPEN_END.search(strip_markup(p)):
@@ -268,8 +281,36 @@ def unwrap(lines: list[Line], page_numbers: bool = True) -> list[Line]:
         else:
             out.append(Line(raw.no, text))
             first_line = True
+            if len(out) > _HEAD_PARAS or re.match(r"\**\s*KẾ HOẠCH\b", text):
+                in_head = False
         blank_before = False
+        last_len = len(text)
     return out
+
+
+_WRAP_WIDTH = 60  # a source line this long that stops mid-sentence was cut by the wrap
+
+
+def _dash_goes_on(text: str, last_len: int) -> bool:
+    """A line "- xã hội xã." right after a full-width line cut mid-sentence continues a
+    hyphenated compound ("các đoàn thể chính trị" + "- xã hội"): a bullet starts with its own
+    word, not a lower-case one, after a line that ran to the wrap."""
+    m = re.match(r"[-–]\s+(\S)", text)
+    return m is not None and m.group(1).islower() and last_len >= _WRAP_WIDTH
+
+
+def _head_break(prev: str, text: str) -> bool:
+    """In a plan's letterhead each field is a line of its own, wrapped text or not: the number,
+    the place and date, and each body in capitals ("ĐẢNG BỘ TỈNH X" over "ĐẢNG ỦY XÃ Y"),
+    unless the line before ends on a word that needs more ("ỦY BAN NHÂN DÂN TỈNH" + "VÀ")."""
+    if _HEAD_FIELD.match(text):
+        return True
+    return (
+        text.isupper()
+        and _LETTERHEAD.match(text) is not None
+        and _OPEN_END.search(prev) is None
+        and not prev.endswith(("&", "VÀ"))
+    )
 
 
 def _single_stars(text: str) -> int:

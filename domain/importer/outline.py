@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from domain.importer.model import Para
 from domain.importer.unitnames import KnownNames, expand_places, starts_with_head
+from domain.timeframes import parse_reporting
 from domain.units import unit_key
 
 _ROMAN_HEAD = re.compile(r"^([IVXLC]{1,6})\s*[.)]\s*(\S.*)$")
@@ -38,6 +39,14 @@ _LABEL = (
 )
 FIELD_LINE = re.compile(r"^[-–•+*]?\s*" + _LABEL + r"\s*(.*)$", re.IGNORECASE)
 _LEAD_VERBS = re.compile(r"^(?:đề nghị|giao|yêu cầu|khuyến khích|kính đề nghị)\s+", re.IGNORECASE)
+# A time adverbial opening a sentence before its assignment ("Hằng năm, đề nghị …",
+# "Trong quý III/2026, giao …"): it says when, not who.
+_OPENING_TIME = re.compile(
+    r"^(?:(?:hằng|hàng)\s+(?:năm|quý|tháng|tuần)|định kỳ[^,;:]{0,30}|(?:trong|từ|đến|trước|sau)"
+    r"\s+(?:năm|quý|tháng|tuần|ngày|dịp|thời gian|giai đoạn)[^,;:]{0,40}),\s+"
+    r"(?=(?:đề nghị|giao|yêu cầu)\s)",
+    re.IGNORECASE,
+)
 _ROLE = re.compile(r"đôn đốc|theo dõi.{0,80}tổng hợp", re.IGNORECASE)
 _REPORT_START = re.compile(
     r"^(?:định kỳ|hằng|hàng|báo cáo|gửi báo cáo|tổng hợp(?:,)? báo cáo|có trách nhiệm báo cáo)",
@@ -284,7 +293,8 @@ def leading_unit(
 
     `heading`: the text is an item's heading line with its duties below it, so a short heading
     that says nothing of what is done ("6. Các tổ chức cung cấp dịch vụ chi trả") is all name."""
-    body = _LEAD_VERBS.sub("", expand_places(text.strip())).strip()
+    body = _OPENING_TIME.sub("", expand_places(text.strip()))
+    body = _LEAD_VERBS.sub("", body).strip()
     body = _LEAD_PREFIX.sub("", body)
     opened = _after_opener(body, known, cut)
     if opened is None:
@@ -452,7 +462,11 @@ def is_not_task(rest: str, whole: bool = True) -> bool:
     # main clause is other work ("chịu trách nhiệm về tình hình …, tăng cường kiểm tra, đôn đốc").
     first = re.split(r";|\.\s", low, maxsplit=1)[0].strip(" ,.-–")
     if whole:
-        return short and bool(_ROLE_CLAUSE.match(first) or _ROLE.search(first))
+        return (
+            short
+            and bool(_ROLE_CLAUSE.match(first) or _ROLE.search(first))
+            and not _other_work_after(low)
+        )
     return short and bool(_ROLE_CLAUSE.match(first) or _ROLE.search(first[:100]))
 
 
@@ -468,6 +482,20 @@ _ROLE_CLAUSE = re.compile(
     r"|tổng hợp|(?:định kỳ\s+)?báo cáo|(?:tổ chức\s+)?sơ(?: kết)?,? tổng kết)",
     re.IGNORECASE,
 )
+
+
+_ROLE_WORDS = re.compile(r"theo dõi|đôn đốc|tổng hợp|báo cáo|kiểm tra|giám sát|hướng dẫn")
+
+
+def _other_work_after(low: str) -> bool:
+    """A later clause of the coordinator's entry does other work, naming no monitoring,
+    urging, inspecting, compiling or reporting ("…; tham mưu tổ chức sơ kết và đề xuất khen
+    thưởng"): a mixed entry, so a task (LABELS.md: mixed items stay)."""
+    clauses = [c.strip(" ,.-–/") for c in re.split(r";|\.\s|\.$", low)][1:]
+    return any(
+        len(c.split()) >= 4 and not _ROLE_WORDS.search(c) and not _ROLE_CLAUSE.match(c)
+        for c in clauses
+    )
 
 
 def _only_role(low: str) -> bool:
@@ -757,7 +785,7 @@ def find_tasks(
                 continue
             # An encouragement ("Khuyến khích doanh nghiệp …") in a paragraph is not an assignment.
             encouraged = re.match(r"(?i)khuyến khích", text) is not None
-            asked = _LEAD_VERBS.match(text) is not None and not encouraged
+            asked = _LEAD_VERBS.match(_OPENING_TIME.sub("", text)) is not None and not encouraged
             colon = ":" in text[: len(lead) + 25]
             acts = (
                 not context
@@ -803,6 +831,12 @@ def find_tasks(
         subs = [c for c in node.children if not _is_field_label_item(c)]
         # The plan's closing words after its last entry are not that body's duties.
         body = [p for p in node.body if not _CLOSING.match(p.text)]
+        # Nor is the plan's reporting clause standing after the entry as a plain paragraph
+        # ("Các phòng, đơn vị báo cáo kết quả … định kỳ 6 tháng …"): it ends the entry.
+        for k, p in enumerate(body):
+            if (k or rest) and not _BULLET.match(p.text) and parse_reporting(p.text):
+                body = body[:k]
+                break
         # Partners named in the entry's own words (its heading's rest, its opening paragraph
         # "Chủ trì, phối hợp với …") hold for each of its sub-items.
         intro = " ".join([rest, *(p.text for p in body)]).strip()

@@ -309,11 +309,16 @@ class PlanParser:
             if f.source in ("duty", "section"):
                 self.known.add(n for n in split_units(f.lead, self.known) if len(n.split()) <= 12)
         found = find_tasks(root, self.known, cut, self._partners, _take_inline, issuer)
+        # Refs keep their Roman section (LABELS.md: "II.3" when arabic numbering restarts per
+        # section), even when one section holds every task. Only items numbered in decimals
+        # under a single section ("1.1", "1.2" in "II. NỘI DUNG") are cited by those numbers
+        # alone, so the section numeral is dropped there.
         one_section = len({f.roman for f in found}) <= 1
+        decimal = any(re.match(r"\d+\.\d+\b", f.ref[len(f.roman) + 1 :]) for f in found if f.roman)
         tasks: list[ParsedTask] = []
         for f in found:
             ref = f.ref
-            if one_section and all(x.fields_given for x in found) and f.roman:
+            if one_section and decimal and all(x.fields_given for x in found) and f.roman:
                 ref = ref[len(f.roman) + 1 :] if ref.startswith(f.roman + ".") else ref
             task = self._task(
                 ref, f.title, f.lead, f.support, f.time, year, f.section or None, f.source
