@@ -168,6 +168,32 @@ def test_department_abbreviations_match_their_full_names() -> None:
     assert unit_key("Sở TN&MT") == unit_key("Sở Tài nguyên và Môi trường")
 
 
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [
+        ("Chi cục BVMT", "Chi cục Bảo vệ môi trường"),
+        ("Chi cục PTNT", "Chi cục Phát triển nông thôn"),
+        ("Phòng KH-TC", "Phòng Kế hoạch - Tài chính"),
+        ("Phòng TC-KH", "Phòng Tài chính - Kế hoạch"),
+        ("Đài PT-TH huyện", "Đài Phát thanh - Truyền hình huyện"),
+        ("Sở KH&ĐT", "Sở Kế hoạch và Đầu tư"),
+        ("Sở VH,TT&DL", "Sở Văn hóa, Thể thao và Du lịch"),
+        ("Sở NN&PTNT", "Sở Nông nghiệp và Phát triển nông thôn"),
+        ("Phòng NV", "Phòng Nội vụ"),
+        ("UBKT Đảng ủy", "Ủy ban Kiểm tra Đảng ủy"),
+    ],
+)
+def test_standard_office_abbreviations_match_their_full_names(short: str, full: str) -> None:
+    assert unit_key(short) == unit_key(full)
+
+
+def test_an_abbreviation_with_commas_is_not_split() -> None:
+    assert split_units("Sở VH,TT&DL; Ban quản lý chợ") == ["Sở VH,TT&DL", "Ban quản lý chợ"]
+    assert split_units("Sở VH,TT&DL, Công an huyện") == ["Sở VH,TT&DL", "Công an huyện"]
+    # A spaced list of short names still splits.
+    assert split_units("Sở TC, Sở XD") == ["Sở TC", "Sở XD"]
+
+
 def test_generic_tail_after_named_units_is_its_own_entry() -> None:
     assert split_units(
         "các bộ, cơ quan ngang bộ, Ủy ban nhân dân các tỉnh, cơ quan, tổ chức khác có liên quan"
@@ -350,6 +376,17 @@ def test_a_unit_list_running_on_into_a_clause_stops_at_its_verb() -> None:
         "Quỹ tín dụng nhân dân",
         "Sở Tài chính",
     ]
+
+
+def test_field_work_verbs_end_a_partner_name() -> None:
+    from domain.importer.prose import cut_at_verb
+    from domain.importer.unitnames import KnownNames
+
+    known = KnownNames()
+    assert cut_at_verb("Đội Dân phòng thị trấn ra quân dọn dẹp bờ kênh", known) == (
+        "Đội Dân phòng thị trấn"
+    )
+    assert cut_at_verb("Công an xã tuần tra các tuyến đê vào ban đêm", known) == "Công an xã"
 
 
 def test_research_institutes_keep_their_verb_like_name() -> None:

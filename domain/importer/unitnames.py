@@ -413,6 +413,15 @@ def _protect_brackets(text: str) -> str:
     return re.sub(r"\([^()]*\)", hide, text)
 
 
+# "VH,TT&DL": capitals joined by commas with no space, one short name (a list is spaced).
+_COMMA_ABBREVIATION = re.compile(r"(?<![\w,])[A-ZĐ]{1,4}(?:,[A-ZĐ]{1,4})+(?:[&\-][A-ZĐ]{1,4})+(?!\w)")
+
+
+def _protect_abbreviations(text: str) -> str:
+    """Hide the commas inside an abbreviation ("Sở VH,TT&DL") so it is not split there."""
+    return _COMMA_ABBREVIATION.sub(lambda m: m.group(0).replace(",", _COMMA), text)
+
+
 def _restore(text: str) -> str:
     return text.replace(_COMMA, ",").replace(_SEMI, ";").replace(_AND, "và").replace(_SPACE, " ")
 
@@ -620,7 +629,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     # A line break after a comma is only wrapping; otherwise it separates like ";".
     text = re.sub(r",\s*\n\s*", ", ", text)
     text = re.sub(r"\s*\n\s*", "; ", text)
-    text = _protect_brackets(known.protect(expand_places(text)))
+    text = _protect_brackets(known.protect(_protect_abbreviations(expand_places(text))))
     items: list[str] = []
     for segment in _split_generic_tail(re.split(r"\s*;\s*", text)):
         segment = _cut_clause(segment, known).strip(" .:-–•")
