@@ -414,7 +414,9 @@ def _protect_brackets(text: str) -> str:
 
 
 # "VH,TT&DL": capitals joined by commas with no space, one short name (a list is spaced).
-_COMMA_ABBREVIATION = re.compile(r"(?<![\w,])[A-ZĐ]{1,4}(?:,[A-ZĐ]{1,4})+(?:[&\-][A-ZĐ]{1,4})+(?!\w)")
+_COMMA_ABBREVIATION = re.compile(
+    r"(?<![\w,])[A-ZĐ]{1,4}(?:,[A-ZĐ]{1,4})+(?:[&\-][A-ZĐ]{1,4})+(?!\w)"
+)
 
 
 def _protect_abbreviations(text: str) -> str:
