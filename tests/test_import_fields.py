@@ -200,6 +200,7 @@ def test_an_abbreviation_reads_as_the_full_name_the_plan_writes() -> None:
     # Letters that are only the start of a longer name, or no such name: as written.
     assert spelled_out("Phòng KH", body) is None
     assert spelled_out("Phòng GDĐT", body) is None
+    assert spelled_out("Trung tâm Văn hóa - Thể thao II", body) is None
     # Already the same key (a built-in abbreviation): kept as written.
     assert spelled_out("Phòng KH-TC", body) is None
     known = KnownNames()

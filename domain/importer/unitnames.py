@@ -401,7 +401,9 @@ def spelled_out(name: str, text: str, folded: str | None = None) -> str | None:
     for m in _ABBREVIATION_TOKEN.finditer(name):
         letters = re.sub(r"[-&,]", "", m.group(1))
         prefix = name[: m.start()].strip()
-        if len(letters) < 2 or not prefix or not prefix[:1].isupper():
+        # "khu vực XII": a Roman numeral, not initials.
+        roman = re.fullmatch(r"[IVXLC]+", letters)
+        if len(letters) < 2 or roman or not prefix or not prefix[:1].isupper():
             continue
         words = _WORD_GAP.join(re.escape(ch) + r"\w*" for ch in fold(letters))
         pattern = (
