@@ -11,7 +11,7 @@ from domain.importer.fields import cadence_in, dated_by_schedule, schedule_items
 from domain.importer.model import Document
 from domain.importer.normalise import normalise_text
 from domain.importer.parse import parse_document
-from domain.importer.unitnames import split_units
+from domain.importer.unitnames import KnownNames, split_units
 from domain.periods import RuleSpec
 from domain.timeframes import parse_reporting, parse_timeframe
 from domain.units import unit_key
@@ -173,6 +173,63 @@ def test_department_abbreviations_match_their_full_names() -> None:
     assert unit_key("Sở TN&MT") == unit_key("Sở Tài nguyên và Môi trường")
 
 
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [
+        ("Chi cục BVMT", "Chi cục Bảo vệ môi trường"),
+        ("Chi cục PTNT", "Chi cục Phát triển nông thôn"),
+        ("Phòng KH-TC", "Phòng Kế hoạch - Tài chính"),
+        ("Phòng TC-KH", "Phòng Tài chính - Kế hoạch"),
+        ("Đài PT-TH huyện", "Đài Phát thanh - Truyền hình huyện"),
+        ("Sở KH&ĐT", "Sở Kế hoạch và Đầu tư"),
+        ("Sở VH,TT&DL", "Sở Văn hóa, Thể thao và Du lịch"),
+        ("Sở NN&PTNT", "Sở Nông nghiệp và Phát triển nông thôn"),
+        ("Phòng NV", "Phòng Nội vụ"),
+        ("UBKT Đảng ủy", "Ủy ban Kiểm tra Đảng ủy"),
+    ],
+)
+def test_standard_office_abbreviations_match_their_full_names(short: str, full: str) -> None:
+    assert unit_key(short) == unit_key(full)
+
+
+def test_an_abbreviation_reads_as_the_full_name_the_plan_writes() -> None:
+    from domain.importer.unitnames import spelled_out
+
+    body = (
+        "Giao Trung tâm Văn hóa - Thể thao huyện chủ trì. Đội Quản lý trật tự đô thị và Phòng"
+        " Kinh tế phối hợp. Sở Công Thương, Phòng Kế hoạch - Tài chính thẩm định."
+    )
+    assert spelled_out("Trung tâm VH-TT huyện", body) == "Trung tâm Văn hóa - Thể thao huyện"
+    # The name ends before "và Phòng …", another unit.
+    assert spelled_out("Đội QLTTĐT", body) == "Đội Quản lý trật tự đô thị"
+    # Letters that are only the start of a longer name, or no such name: as written.
+    assert spelled_out("Phòng KH", body) is None
+    assert spelled_out("Phòng GDĐT", body) is None
+    assert spelled_out("Trung tâm Văn hóa - Thể thao II", body) is None
+    # Already the same key (a built-in abbreviation): kept as written.
+    assert spelled_out("Phòng KH-TC", body) is None
+    known = KnownNames()
+    known.learn_short_forms([body])
+    assert split_units("Trung tâm VH-TT huyện; Đội QLTTĐT", known) == [
+        "Trung tâm Văn hóa - Thể thao huyện",
+        "Đội Quản lý trật tự đô thị",
+    ]
+
+
+def test_a_known_name_ending_in_thuoc_is_not_split_from_its_body() -> None:
+    known = KnownNames(["Các trường trực thuộc"])
+    assert split_units("Các trường trực thuộc Phòng Giáo dục", known) == [
+        "Các trường trực thuộc Phòng Giáo dục"
+    ]
+
+
+def test_an_abbreviation_with_commas_is_not_split() -> None:
+    assert split_units("Sở VH,TT&DL; Ban quản lý chợ") == ["Sở VH,TT&DL", "Ban quản lý chợ"]
+    assert split_units("Sở VH,TT&DL, Công an huyện") == ["Sở VH,TT&DL", "Công an huyện"]
+    # A spaced list of short names still splits.
+    assert split_units("Sở TC, Sở XD") == ["Sở TC", "Sở XD"]
+
+
 def test_generic_tail_after_named_units_is_its_own_entry() -> None:
     assert split_units(
         "các bộ, cơ quan ngang bộ, Ủy ban nhân dân các tỉnh, cơ quan, tổ chức khác có liên quan"
@@ -213,7 +270,6 @@ def test_kinds_of_bodies_listed_without_cac_are_one_collective() -> None:
 
 def test_prepositions_and_verbs_end_a_name_but_not_inside_a_word() -> None:
     from domain.importer.prose import cut_at_verb
-    from domain.importer.unitnames import KnownNames
 
     known = KnownNames()
     assert cut_at_verb("các Đoàn thể tỉnh bằng nhiều hình thức", known) == "các Đoàn thể tỉnh"
@@ -357,9 +413,18 @@ def test_a_unit_list_running_on_into_a_clause_stops_at_its_verb() -> None:
     ]
 
 
+def test_field_work_verbs_end_a_partner_name() -> None:
+    from domain.importer.prose import cut_at_verb
+
+    known = KnownNames()
+    assert cut_at_verb("Đội Dân phòng thị trấn ra quân dọn dẹp bờ kênh", known) == (
+        "Đội Dân phòng thị trấn"
+    )
+    assert cut_at_verb("Công an xã tuần tra các tuyến đê vào ban đêm", known) == "Công an xã"
+
+
 def test_research_institutes_keep_their_verb_like_name() -> None:
     from domain.importer.prose import cut_at_verb
-    from domain.importer.unitnames import KnownNames
 
     assert (
         cut_at_verb("các viện nghiên cứu để chuyển giao giống lúa mới", KnownNames())

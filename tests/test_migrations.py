@@ -101,3 +101,39 @@ def test_0006_councils_are_no_longer_independent(tmp_path: Path) -> None:
         "Hội Nông dân xã": 1,
         "Phòng Tư pháp": 0,
     }
+
+
+def test_0007_keys_follow_the_current_rule(tmp_path: Path) -> None:
+    """A unit saved under an earlier key is found by its name again; a key taken stays."""
+    from domain.units import unit_key
+
+    path = tmp_path / "old.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}", "0006")
+    engine = create_engine(f"sqlite:///{path}")
+    units = [
+        (1, "Chi cục QLCL", "old-1"),
+        (2, "Đài PT-TH huyện", "old-2"),
+        (3, "Đài Phát thanh - Truyền hình huyện", unit_key("Đài Phát thanh - Truyền hình huyện")),
+    ]
+    with engine.begin() as conn:
+        for i, name, key in units:
+            conn.execute(
+                text(
+                    "INSERT INTO units (id, name, key, kind, independent, created_at)"
+                    " VALUES (:i, :n, :k, 'UNIT', 0, '2026-01-01 00:00:00')"
+                ),
+                {"i": i, "n": name, "k": key},
+            )
+        conn.execute(
+            text("INSERT INTO unit_aliases (id, unit_id, alias, key) VALUES (1, 1, :a, 'old-a')"),
+            {"a": "Chi cục Quản lý chất lượng"},
+        )
+    upgrade_sync(f"sqlite+aiosqlite:///{path}", "head")
+    with engine.connect() as conn:
+        keys = dict(conn.execute(text("SELECT id, key FROM units")).all())
+        alias_key = conn.execute(text("SELECT key FROM unit_aliases")).scalar()
+    engine.dispose()
+    assert keys[1] == unit_key("Chi cục QLCL")
+    assert keys[2] == "old-2"  # its new key is another unit's: left for the office to merge
+    assert keys[3] == unit_key("Đài Phát thanh - Truyền hình huyện")
+    assert alias_key == unit_key("Chi cục Quản lý chất lượng")

@@ -137,6 +137,11 @@ VERBS = (
     "phát huy",
     "bằng",
     "dựng",
+    # Field work a body goes out to do ("Công an xã ra quân xử lý …").
+    "ra quân",
+    "tuần tra",
+    "truy quét",
+    "lắp đặt",
 )
 # A verb that is the end of another word: "đồng bằng", "xây dựng".
 _PART_OF_WORD = {"bằng": "đồng ", "dựng": "xây "}

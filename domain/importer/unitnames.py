@@ -300,6 +300,9 @@ class KnownNames:
         self._patterns: list[tuple[str, re.Pattern[str]]] = []
         self._all: list[tuple[str, re.Pattern[str]]] = []
         self.short_forms: dict[str, str] = {}
+        # The plan's own text (as read by `learn_short_forms`), for spelling out abbreviations.
+        self._plan_text = ""
+        self._plan_folded = ""
         self.add(KNOWN_NAMES)
         self.add(names)
 
@@ -360,14 +363,72 @@ class KnownNames:
         """Short names a plan defines for a unit ("… (sau đây gọi tắt là UBND cấp xã)"); they
         replace those of a plan read before (a short form holds within its own plan only)."""
         self.short_forms = {}
+        plan: list[str] = []
         for text in texts:
+            plan.append(unicodedata.normalize("NFC", text))
             for long_name, short in defined_short_forms(text):
                 self.short_forms[unit_key(short)] = long_name
                 self.add([long_name])
+        self._plan_text = "\n".join(plan)
+        self._plan_folded = fold(self._plan_text)
 
     def full_name(self, name: str) -> str:
-        """The plan's full name for a short form it defined; other names unchanged."""
-        return self.short_forms.get(unit_key(name), name)
+        """The plan's full name for a short form it defined or an abbreviation it spells out
+        elsewhere; other names unchanged."""
+        defined = self.short_forms.get(unit_key(name))
+        if defined is not None:
+            return defined
+        return spelled_out(name, self._plan_text, self._plan_folded) or name
+
+
+# An abbreviation inside a name: capitals (two or more letters) with "-", "&" or "," between.
+_ABBREVIATION_TOKEN = re.compile(r"(?<!\S)([A-ZĐ]{1,6}(?:[-&,][A-ZĐ]{1,6})*)(?=[\s,;.)]|$)")
+# What may stand between two spelled-out words: a space, a hyphen, a comma, "&" or "và".
+_WORD_GAP = r"(?:\s*[-–—,&]\s*|\s+và\s+|\s+)"
+
+
+def spelled_out(name: str, text: str, folded: str | None = None) -> str | None:
+    """The full name a text writes for an abbreviated one, or None.
+
+    "Chi cục BVMT" reads as "Chi cục Bảo vệ môi trường" when the text writes that name: the
+    words before the abbreviation are the same, and the abbreviation's letters are the initials
+    of the words that follow them, which end the name there. A spelling whose key the name
+    already has ("Phòng VH-XH") is not needed and the name stays as written."""
+    name = unicodedata.normalize("NFC", name).strip()
+    if not text or not starts_with_head(name):
+        return None
+    folded = fold(text) if folded is None else folded
+    for m in _ABBREVIATION_TOKEN.finditer(name):
+        letters = re.sub(r"[-&,]", "", m.group(1))
+        prefix = name[: m.start()].strip()
+        # "khu vực XII": a Roman numeral, not initials.
+        roman = re.fullmatch(r"[IVXLC]+", letters)
+        if len(letters) < 2 or roman or not prefix or not prefix[:1].isupper():
+            continue
+        words = _WORD_GAP.join(re.escape(ch) + r"\w*" for ch in fold(letters))
+        pattern = (
+            r"(?<!\w)"
+            + r"\s+".join(re.escape(w) for w in fold(prefix).split())
+            + r"\s+"
+            + words
+            + r"(?!\w)"
+        )
+        for found in re.finditer(pattern, folded):
+            full = text[found.start() : found.end()]
+            # The name ends there: not followed by another capitalised word of it (another
+            # unit's name, "… và Phòng Y", may follow).
+            more = re.match(_WORD_GAP + r"(\w.*)", text[found.end() :])
+            if more and more.group(1)[:1].isupper() and not starts_with_head(more.group(1)):
+                continue
+            # The spelled-out words are a name's (capitalised first word), not a sentence's.
+            first = full[len(full) - len(full.lstrip()) :][len(prefix) :].lstrip()
+            if not first[:1].isupper():
+                continue
+            candidate = re.sub(r"\s+", " ", f"{full} {name[m.end() :].strip()}").strip()
+            if unit_key(candidate) != unit_key(name):
+                return candidate
+            break
+    return None
 
 
 def _anchor(name: str) -> str:
@@ -411,6 +472,17 @@ def _protect_brackets(text: str) -> str:
         return re.sub(r"\s+(?=(?:và|cùng)\s)", _SPACE, inner)
 
     return re.sub(r"\([^()]*\)", hide, text)
+
+
+# "VH,TT&DL": capitals joined by commas with no space, one short name (a list is spaced).
+_COMMA_ABBREVIATION = re.compile(
+    r"(?<![\w,])[A-ZĐ]{1,4}(?:,[A-ZĐ]{1,4})+(?:[&\-][A-ZĐ]{1,4})+(?!\w)"
+)
+
+
+def _protect_abbreviations(text: str) -> str:
+    """Hide the commas inside an abbreviation ("Sở VH,TT&DL") so it is not split there."""
+    return _COMMA_ABBREVIATION.sub(lambda m: m.group(0).replace(",", _COMMA), text)
 
 
 def _restore(text: str) -> str:
@@ -517,7 +589,7 @@ def _complete(name: str, known: KnownNames) -> bool:
     )
 
 
-_NEEDS_COMPLEMENT = re.compile(r"\b(?:thuộc|của|tại|trên địa bàn|cấp|với|cùng)$", re.IGNORECASE)
+_TAKES_OBJECT = {"thuộc", "của", "tại", "trong", "cấp", "với", "cùng"}
 
 
 def _split_glued(piece: str, known: KnownNames) -> list[str]:
@@ -526,15 +598,14 @@ def _split_glued(piece: str, known: KnownNames) -> list[str]:
     for i in range(1, len(words)):
         left, right = " ".join(words[:i]), " ".join(words[i:])
         # The right part must be a name of its own ("Phòng Kinh tế"), not a bare head word
-        # closing the left one ("Văn phòng Sở").
+        # closing the left one ("Văn phòng Sở"), nor the body a left part ending in "thuộc",
+        # "của", "tại" belongs to ("các chi bộ trực thuộc Đảng ủy").
         if (
             len(words) - i >= 2
+            and words[i - 1].lower() not in _TAKES_OBJECT
             and right[:1].isupper()
             and starts_with_head(right)
             and known.is_known(left)
-            # "Các chi bộ trực thuộc | Đảng ủy": a left part ending in a word that asks for a
-            # complement is completed by the right one, however well known it is.
-            and not _NEEDS_COMPLEMENT.search(left)
         ):
             return [left, *_split_glued(right, known)]
     return [piece]
@@ -626,7 +697,7 @@ def split_units(text: str, known: KnownNames | None = None) -> list[str]:
     # A line break after a comma is only wrapping; otherwise it separates like ";".
     text = re.sub(r",\s*\n\s*", ", ", text)
     text = re.sub(r"\s*\n\s*", "; ", text)
-    text = _protect_brackets(known.protect(expand_places(text)))
+    text = _protect_brackets(known.protect(_protect_abbreviations(expand_places(text))))
     items: list[str] = []
     for segment in _split_generic_tail(re.split(r"\s*;\s*", text)):
         segment = _cut_clause(segment, known).strip(" .:-–•")
