@@ -13,8 +13,22 @@ from domain.importer.normalise import normalise_text
 from domain.importer.parse import parse_document
 from domain.importer.unitnames import KnownNames, split_units
 from domain.periods import RuleSpec
-from domain.timeframes import parse_reporting, parse_timeframe
+from domain.timeframes import Timeframe, parse_reporting, parse_timeframe
 from domain.units import unit_key
+
+
+def _check_text_timeframe(
+    text: str, kind: str | None, due: str | None, recurrence: str | None
+) -> Timeframe | None:
+    """Read a task's text for its timeframe and compare it with the expected fields."""
+    tf = text_timeframe(text, 2026)
+    if kind is None:
+        assert tf is None
+        return None
+    assert tf is not None
+    assert (tf.kind.value, tf.due.isoformat() if tf.due else None) == (kind, due)
+    assert (tf.recurrence.value if tf.recurrence else None) == recurrence
+    return tf
 
 
 @pytest.mark.parametrize(
@@ -105,14 +119,9 @@ from domain.units import unit_key
 def test_text_timeframe(
     text: str, kind: str | None, due: str | None, recurrence: str | None
 ) -> None:
-    tf = text_timeframe(text, 2026)
-    if kind is None:
-        assert tf is None
+    tf = _check_text_timeframe(text, kind, due, recurrence)
+    if tf is None:
         return
-    assert tf is not None
-    assert tf.kind.value == kind
-    assert (tf.due.isoformat() if tf.due else None) == due
-    assert (tf.recurrence.value if tf.recurrence else None) == recurrence
     # The words kept read back to the same schedule (a re-import re-reads them).
     again = parse_timeframe(tf.text, 2026)
     assert (again.kind, again.due, again.recurrence) == (tf.kind, tf.due, tf.recurrence)
@@ -595,13 +604,9 @@ def test_a_time_and_progress_heading_and_a_plan_wide_term() -> None:
 def test_main_action_spans_and_then_ongoing(
     text: str, kind: str | None, due: str | None, recurrence: str | None
 ) -> None:
-    tf = text_timeframe(text, 2026)
-    if kind is None:
-        assert tf is None
+    tf = _check_text_timeframe(text, kind, due, recurrence)
+    if tf is None:
         return
-    assert tf is not None
-    assert (tf.kind.value, str(tf.due) if tf.due else None) == (kind, due)
-    assert (tf.recurrence.value if tf.recurrence else None) == recurrence
     again = parse_timeframe(tf.text, 2026)
     assert (again.kind, again.due, again.recurrence) == (tf.kind, tf.due, tf.recurrence)
 
