@@ -13,22 +13,59 @@ from domain.importer.normalise import normalise_text
 from domain.importer.parse import parse_document
 from domain.importer.unitnames import KnownNames, split_units
 from domain.periods import RuleSpec
-from domain.timeframes import Timeframe, parse_reporting, parse_timeframe
+from domain.timeframes import parse_reporting, parse_timeframe
 from domain.units import unit_key
 
-
-def _check_text_timeframe(
-    text: str, kind: str | None, due: str | None, recurrence: str | None
-) -> Timeframe | None:
-    """Read a task's text for its timeframe and compare it with the expected fields."""
-    tf = text_timeframe(text, 2026)
-    if kind is None:
-        assert tf is None
-        return None
-    assert tf is not None
-    assert (tf.kind.value, tf.due.isoformat() if tf.due else None) == (kind, due)
-    assert (tf.recurrence.value if tf.recurrence else None) == recurrence
-    return tf
+# The main action of a task's text: spans, "then ongoing", and sentences that date nothing.
+_MAIN_ACTION_CASES = [
+    # A cadence after the verb of the item's one clause; a dash inside a name is no bullet.
+    (
+        "Giao Phòng Kế hoạch - Đầu tư chủ trì, phối hợp với Hội Cựu chiến binh xã kiểm tra"
+        " thường xuyên các điểm khai thác cát; xử lý nghiêm các trường hợp vi phạm.",
+        "recurring",
+        None,
+        None,
+    ),
+    # A cadence in a purpose clause qualifies that clause only.
+    (
+        "Trung tâm Dịch vụ nông nghiệp xây dựng sổ tay điện tử để nông dân tra cứu thường xuyên.",
+        None,
+        None,
+        None,
+    ),
+    # A short object between "hoàn thành" and the year.
+    (
+        "Đoàn Thanh niên xã vận động thanh niên trồng cây, phấn đấu hoàn thành 3.000 cây xanh"
+        " dọc tuyến đê trong năm 2027.",
+        "one_off",
+        "2027-12-31",
+        None,
+    ),
+    # A deadline, then the work carried on: composite, due at the deadline.
+    (
+        "Ban Quản lý chợ sắp xếp lại các quầy hàng, hoàn thành trong tháng 5/2026; sau đó duy"
+        " trì kiểm tra thường xuyên, không để lấn chiếm trở lại.",
+        "composite",
+        "2026-05-31",
+        None,
+    ),
+    # A span of days: done by its last day.
+    (
+        "Công an xã bố trí lực lượng trực tại các bến đò trong mùa lũ từ ngày 01/9/2026 đến"
+        " ngày 30/11/2026.",
+        "one_off",
+        "2026-11-30",
+        None,
+    ),
+    # A later sentence with the plan's reporting regime dates nothing in the task.
+    (
+        "Tham gia giám sát việc sắp xếp quầy hàng. Các ban, ngành báo cáo kết quả về Ủy ban"
+        " nhân dân xã định kỳ 6 tháng (trước ngày 10/6) và năm (trước ngày 10/12).",
+        None,
+        None,
+        None,
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -114,14 +151,19 @@ def _check_text_timeframe(
             None,
             None,
         ),
+        *_MAIN_ACTION_CASES,
     ],
 )
 def test_text_timeframe(
     text: str, kind: str | None, due: str | None, recurrence: str | None
 ) -> None:
-    tf = _check_text_timeframe(text, kind, due, recurrence)
-    if tf is None:
+    tf = text_timeframe(text, 2026)
+    if kind is None:
+        assert tf is None
         return
+    assert tf is not None
+    assert (tf.kind.value, tf.due.isoformat() if tf.due else None) == (kind, due)
+    assert (tf.recurrence.value if tf.recurrence else None) == recurrence
     # The words kept read back to the same schedule (a re-import re-reads them).
     again = parse_timeframe(tf.text, 2026)
     assert (again.kind, again.due, again.recurrence) == (tf.kind, tf.due, tf.recurrence)
@@ -546,69 +588,6 @@ def test_a_time_and_progress_heading_and_a_plan_wide_term() -> None:
     ]
     task = "Chủ trì kiểm kê tài sản công của các thôn, tổ dân phố."
     assert dated_by_schedule(task, items) == items[0][1]
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "due", "recurrence"),
-    [
-        # A cadence after the verb of the item's one clause; a dash inside a name is no bullet.
-        (
-            "Giao Phòng Kế hoạch - Đầu tư chủ trì, phối hợp với Hội Cựu chiến binh xã kiểm tra"
-            " thường xuyên các điểm khai thác cát; xử lý nghiêm các trường hợp vi phạm.",
-            "recurring",
-            None,
-            None,
-        ),
-        # A cadence in a purpose clause qualifies that clause only.
-        (
-            "Trung tâm Dịch vụ nông nghiệp xây dựng sổ tay điện tử để nông dân tra cứu thường"
-            " xuyên.",
-            None,
-            None,
-            None,
-        ),
-        # A short object between "hoàn thành" and the year.
-        (
-            "Đoàn Thanh niên xã vận động thanh niên trồng cây, phấn đấu hoàn thành 3.000 cây xanh"
-            " dọc tuyến đê trong năm 2027.",
-            "one_off",
-            "2027-12-31",
-            None,
-        ),
-        # A deadline, then the work carried on: composite, due at the deadline.
-        (
-            "Ban Quản lý chợ sắp xếp lại các quầy hàng, hoàn thành trong tháng 5/2026; sau đó duy"
-            " trì kiểm tra thường xuyên, không để lấn chiếm trở lại.",
-            "composite",
-            "2026-05-31",
-            None,
-        ),
-        # A span of days: done by its last day.
-        (
-            "Công an xã bố trí lực lượng trực tại các bến đò trong mùa lũ từ ngày 01/9/2026 đến"
-            " ngày 30/11/2026.",
-            "one_off",
-            "2026-11-30",
-            None,
-        ),
-        # A later sentence with the plan's reporting regime dates nothing in the task.
-        (
-            "Tham gia giám sát việc sắp xếp quầy hàng. Các ban, ngành báo cáo kết quả về Ủy ban"
-            " nhân dân xã định kỳ 6 tháng (trước ngày 10/6) và năm (trước ngày 10/12).",
-            None,
-            None,
-            None,
-        ),
-    ],
-)
-def test_main_action_spans_and_then_ongoing(
-    text: str, kind: str | None, due: str | None, recurrence: str | None
-) -> None:
-    tf = _check_text_timeframe(text, kind, due, recurrence)
-    if tf is None:
-        return
-    again = parse_timeframe(tf.text, 2026)
-    assert (again.kind, again.due, again.recurrence) == (tf.kind, tf.due, tf.recurrence)
 
 
 def test_a_data_period_is_no_deadline() -> None:
